@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PROD_ENV := DEBUG=0 SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ ALLOWED_HOSTS=erp.example.com
+
+.PHONY: run test lint messages compilemessages clean-venv
+
+# Reinstall only when a requirements file changed (the stamp is older than it).
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Compiled catalogues (.mo) are built, not committed.
+compilemessages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=var
+
+run: $(VENV)/.installed compilemessages
+	$(PY) scripts/run.py
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed-dev compilemessages lint
+	$(PY) scripts/services.py --for-tests -- sh -c '\
+	  DEBUG=1 $(PY) manage.py makemigrations --check --dry-run && \
+	  $(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING && \
+	  $(PY) -m pytest'
+
+# Refresh the catalogues after changing UI strings; then translate the new entries.
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,45 @@
+"""Recording logins, failed logins, logouts, permission denials and exports (AccessLog)."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from erp.models import AccessLog
+
+
+def client_ip(request):
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_access(kind, request=None, *, user=None, username="", detail=""):
+    if user is None and request is not None and getattr(request, "user", None) is not None:
+        user = request.user if request.user.is_authenticated else None
+    return AccessLog.objects.create(
+        kind=kind,
+        user=user,
+        username=username or (user.get_username() if user else ""),
+        ip_address=client_ip(request),
+        path=(request.get_full_path()[:500] if request is not None else ""),
+        detail=str(detail)[:500],
+    )
+
+
+def record_export(request, what):
+    """Call from every export view: who exported what, when, from where."""
+    return record_access(AccessLog.Kind.EXPORT, request, detail=what)
+
+
+@receiver(user_logged_in, dispatch_uid="erp-access-login")
+def _logged_in(sender, request, user, **kwargs):
+    record_access(AccessLog.Kind.LOGIN, request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="erp-access-logout")
+def _logged_out(sender, request, user, **kwargs):
+    record_access(AccessLog.Kind.LOGOUT, request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="erp-access-login-failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    record_access(AccessLog.Kind.LOGIN_FAILED, request, username=str(credentials.get("username", ""))[:150])

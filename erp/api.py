@@ -1,0 +1,44 @@
+"""API plumbing shared by every department's endpoints."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+
+from erp.access_log import record_access
+from erp.errors import DomainError
+from erp.models import AccessLog
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """The UI's permissions for the API: reading needs the model's view permission too."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+    }
+
+
+def exception_handler(exc, context):
+    """400 with field errors, 403, 409 for illegal state changes — never a 500 for a domain error."""
+    from rest_framework.views import exception_handler as drf_exception_handler  # avoids an import cycle
+
+    request = context.get("request")
+    if isinstance(exc, DomainError):
+        body = {"detail": str(exc.message)}
+        if exc.field:
+            body[exc.field] = [str(exc.message)]
+        return Response(body, status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            body = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        else:
+            body = {"detail": " ".join(str(m) for m in exc.messages)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.PermissionDenied) and request is not None:
+        record_access(AccessLog.Kind.PERMISSION_DENIED, request, detail="api")
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,43 @@
+"""Master-data codes: trimmed, upper-case, a safe alphabet, unique per company."""
+
+import re
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CODE_MAX_LENGTH = 32
+
+code_validator = RegexValidator(
+    regex=r"^[A-Z0-9][A-Z0-9._/-]*$",
+    message=_("Use letters, digits and . _ / - only, starting with a letter or digit."),
+)
+
+
+def normalise_code(value):
+    """' ab-01 ' -> 'AB-01'; inner whitespace collapses to nothing so codes never hide spaces."""
+    if value is None:
+        return value
+    return re.sub(r"\s+", "", str(value)).upper()
+
+
+class CodeField(models.CharField):
+    """A CharField that normalises on every assignment path (forms, API, services)."""
+
+    default_validators = [code_validator]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", CODE_MAX_LENGTH)
+        kwargs.setdefault("verbose_name", _("code"))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        return normalise_code(super().to_python(value))
+
+    def get_prep_value(self, value):
+        return normalise_code(super().get_prep_value(value))
+
+    def pre_save(self, model_instance, add):
+        value = normalise_code(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value

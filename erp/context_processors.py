@@ -1,0 +1,15 @@
+from django.conf import settings
+
+from erp.navigation import menu_for_user
+from erp.permissions import user_company
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": [], "LANGUAGES_CHOICES": settings.LANGUAGES}
+    return {
+        "menu": menu_for_user(user),
+        "current_company": user_company(user),
+        "LANGUAGES_CHOICES": settings.LANGUAGES,
+    }

@@ -1,0 +1,64 @@
+"""Status changes of documents: the one path by which a document leaves draft, is confirmed,
+posted, cancelled… Each department's services call ``transition`` for its documents."""
+
+from auditlog.models import LogEntry
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.errors import ConcurrentChange, IllegalTransition
+from erp.numbering import take_number
+from erp.signals import document_status_changed
+
+UNNUMBERED_STATUSES = frozenset({"draft", "cancelled"})
+
+
+def status_label(document, status):
+    field = type(document)._meta.get_field("status")
+    return dict(field.flatchoices).get(status, status)
+
+
+def check_transition(document, target):
+    allowed = document.TRANSITIONS.get(document.status, ())
+    if target not in allowed:
+        raise IllegalTransition(
+            _("%(document)s cannot go from “%(old)s” to “%(new)s”.")
+            % {
+                "document": document.reference,
+                "old": status_label(document, document.status),
+                "new": status_label(document, target),
+            }
+        )
+
+
+def transition(document, target, *, actor, extra_fields=None):
+    """Move ``document`` to ``target`` or raise a DomainError; takes the number when it leaves draft.
+
+    The UPDATE is conditional on the status read, so two users confirming at once cannot both win.
+    """
+    check_transition(document, target)
+    model = type(document)
+    old = document.status
+    updates = {"status": target, "updated_by": actor, "updated_at": timezone.now(), **(extra_fields or {})}
+    with transaction.atomic():
+        if not document.number and target not in UNNUMBERED_STATUSES:
+            updates["number"] = take_number(
+                company=document.company, doc_type=model.DOC_TYPE, on_date=document.document_date
+            )
+        touched = model._default_manager.filter(pk=document.pk, status=old).update(**updates)
+        if touched != 1:
+            raise ConcurrentChange()
+        for field, value in updates.items():
+            setattr(document, field, value)
+        document._stored_status = target
+        changes = {"status": [old, target]}
+        if "number" in updates:
+            changes["number"] = ["", updates["number"]]
+        # A conditional UPDATE bypasses auditlog's save signals: record the change ourselves.
+        LogEntry.objects.log_create(
+            document, action=LogEntry.Action.UPDATE, changes=changes, force_log=True, actor=actor
+        )
+        document_status_changed.send(
+            sender=model, document=document, old_status=old, new_status=target, actor=actor
+        )
+    return document

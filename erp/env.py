@@ -1,0 +1,119 @@
+"""Reading configuration from the environment.
+
+Every reader raises ``ConfigError`` with one line naming the variable when a value is malformed;
+``manage.py`` and the WSGI/ASGI entry points turn it into that line on stderr and exit 1.
+"""
+
+import os
+import zoneinfo
+from urllib.parse import urlparse
+
+import dj_database_url
+
+
+class ConfigError(Exception):
+    """A malformed environment variable; the message names it."""
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_str(name, default=None):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}: expected one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+
+
+def env_int(name, default):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number; got {raw!r}") from None
+
+
+def env_list(name, default=()):
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_origins(name):
+    origins = env_list(name)
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(f"{name}: {origin!r} is not an origin like https://erp.example.com")
+    return origins
+
+
+def env_database(name, default):
+    raw = os.environ.get(name) or default
+    if raw.split("://", 1)[0] not in ("postgres", "postgresql", "pgsql", "postgis"):
+        raise ConfigError(f"{name}: expected a postgresql:// URL; got {raw!r}")
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj_database_url raises several types
+        raise ConfigError(f"{name}: cannot parse {raw!r} ({exc})") from None
+    if not config.get("NAME"):
+        raise ConfigError(f"{name}: the URL names no database; got {raw!r}")
+    return config
+
+
+def env_redis(name, default):
+    raw = os.environ.get(name) or default
+    scheme = raw.split("://", 1)[0]
+    if scheme not in ("redis", "rediss", "redis+socket", "unix"):
+        raise ConfigError(f"{name}: expected redis://host:port/db or redis+socket:///path; got {raw!r}")
+    parsed = urlparse(raw)
+    if scheme in ("redis", "rediss") and not parsed.hostname:
+        raise ConfigError(f"{name}: the URL names no host; got {raw!r}")
+    if scheme in ("redis+socket", "unix") and not parsed.path:
+        raise ConfigError(f"{name}: the URL names no socket path; got {raw!r}")
+    return raw
+
+
+def env_timezone(name, default):
+    raw = os.environ.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}: {raw!r} is not a time zone name like Asia/Taipei") from None
+    return raw
+
+
+def env_email(name):
+    """EMAIL_URL: smtp://user:pass@host:port, smtp+tls://…, smtp+ssl://…, console:// (default)."""
+    raw = os.environ.get(name) or "console://"
+    parsed = urlparse(raw)
+    if parsed.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parsed.scheme not in ("smtp", "smtp+tls", "smtp+ssl") or not parsed.hostname:
+        raise ConfigError(f"{name}: expected smtp://user:password@host:port or console://; got {raw!r}")
+    try:
+        port = parsed.port or (465 if parsed.scheme == "smtp+ssl" else 587 if parsed.scheme == "smtp+tls" else 25)
+    except ValueError:
+        raise ConfigError(f"{name}: the port is not a number; got {raw!r}") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parsed.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": parsed.username or "",
+        "EMAIL_HOST_PASSWORD": parsed.password or "",
+        "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": parsed.scheme == "smtp+ssl",
+    }

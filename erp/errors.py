@@ -1,0 +1,36 @@
+"""Domain errors: raised by services, shown by the UI as a message and by the API as 4xx."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A business rule refused the action. ``message`` is translated and safe to show."""
+
+    http_status = 400
+    default_message = _("The action was refused.")
+
+    def __init__(self, message=None, *, field=None):
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(str(self.message))
+
+
+class IllegalTransition(DomainError):
+    """A status change not in the document's table of allowed transitions."""
+
+    http_status = 409
+    default_message = _("This change of status is not allowed.")
+
+
+class ConcurrentChange(DomainError):
+    """Someone else changed the record between reading and writing it."""
+
+    http_status = 409
+    default_message = _("Someone else changed this record at the same time. Reload and try again.")
+
+
+class ImmutableDocument(DomainError):
+    """A confirmed or posted document was about to be edited or deleted."""
+
+    http_status = 409
+    default_message = _("This document is no longer a draft: cancel or reverse it instead of editing it.")

@@ -1,0 +1,210 @@
+"""The durable cross-department event bus (transactional outbox).
+
+A department declares its events in ``<app>/signals.py``::
+
+    order_confirmed = EventSignal("sales.order_confirmed", _("A sales order was confirmed."))
+
+and announces one from a service, inside the transaction that made the change::
+
+    publish(order_confirmed, company=order.company, source=order, order_id=order.pk)
+
+Another department subscribes in ``<app>/receivers.py``::
+
+    @subscribe(sales_signals.order_confirmed, "production.plan_confirmed_order")
+    def plan_confirmed_order(event): ...   # event.payload, event.source
+
+``publish`` writes an OutboxEvent row; each subscriber's Django receiver records an EventDelivery
+row in the same transaction (nothing if it rolls back). After commit a Celery task runs the
+handler; the handler's effects and the "done" mark commit together, under a row lock, so an event
+is handled at most once per subscriber. Failures are retried with backoff; a beat task re-sends
+whatever is still pending (Redis was down at commit time, a worker died). Failed deliveries are
+listed, with their error, in Django admin, where they can be retried.
+"""
+
+import logging
+import random
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from erp.models import EventDelivery, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+EVENTS = {}  # name -> EventSignal
+SUBSCRIBERS = {}  # subscriber key -> Subscriber
+
+
+class EventSignal(Signal):
+    """A business event a department announces; declared in that department's signals.py."""
+
+    def __init__(self, name, description=""):
+        super().__init__()
+        if name in EVENTS:
+            raise ValueError(f"event {name!r} is declared twice")
+        self.name = name
+        self.description = description
+        EVENTS[name] = self
+
+    @property
+    def publisher(self):
+        return self.name.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    key: str
+    event: EventSignal
+    handler: object
+
+    @property
+    def app(self):
+        return self.key.split(".", 1)[0]
+
+
+def subscribe(event, key):
+    """Register ``handler(event)`` to run after commit whenever ``event`` is published.
+
+    ``key`` ("<subscribing app>.<what it does>") is the idempotency key with the event id: keep it
+    stable, renaming it makes pending deliveries unknown.
+    """
+
+    def register(handler):
+        if key in SUBSCRIBERS and SUBSCRIBERS[key].handler is not handler:
+            raise ValueError(f"subscriber {key!r} is registered twice")
+        SUBSCRIBERS[key] = Subscriber(key=key, event=event, handler=handler)
+
+        def record_delivery(sender, outbox_event, **kwargs):
+            delivery = EventDelivery.objects.create(event=outbox_event, subscriber=key)
+            transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+
+        event.connect(record_delivery, weak=False, dispatch_uid=f"event-bus:{key}")
+        return handler
+
+    return register
+
+
+def publish(event, *, company=None, source=None, **payload):
+    """Announce ``event`` as part of the current transaction; returns the OutboxEvent."""
+    with transaction.atomic():
+        outbox_event = OutboxEvent.objects.create(
+            name=event.name,
+            payload=payload,
+            company=company,
+            source_type=ContentType.objects.get_for_model(source) if source is not None else None,
+            source_id=str(source.pk) if source is not None else "",
+        )
+        event.send(sender=event, outbox_event=outbox_event)
+    return outbox_event
+
+
+def enqueue_delivery(delivery_id, countdown=None):
+    """Hand a delivery to Celery. If the broker is unreachable the row stays pending for beat."""
+    from erp.tasks import deliver_event
+
+    try:
+        deliver_event.apply_async((delivery_id,), countdown=countdown)
+        return True
+    except Exception as exc:  # kombu raises several connection error types
+        logger.warning("event delivery %s not queued (%s); the re-delivery task will send it", delivery_id, exc)
+        return False
+
+
+def retry_delay(attempts):
+    """Seconds before attempt ``attempts + 1``: exponential, capped at an hour, jittered."""
+    base = settings.EVENT_RETRY_BASE_SECONDS
+    return min(3600, base * (2 ** max(attempts - 1, 0))) * random.uniform(0.8, 1.2)
+
+
+def deliver(delivery_id):
+    """Run one pending delivery's handler; returns "done", "retry", "failed" or "skipped"."""
+    with transaction.atomic():
+        delivery = (
+            EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .filter(pk=delivery_id, status=EventDelivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return "skipped"  # already done or failed, or another worker holds it right now
+        subscriber = SUBSCRIBERS.get(delivery.subscriber)
+        delivery.attempts += 1
+        try:
+            if subscriber is None:
+                raise LookupError(f"no subscriber is registered as {delivery.subscriber!r}")
+            # A savepoint: the handler's writes commit with the "done" mark, or not at all.
+            with transaction.atomic():
+                subscriber.handler(delivery.event)
+        except Exception:
+            delivery.last_error = traceback.format_exc(limit=20)[-5000:]
+            if delivery.attempts >= settings.EVENT_MAX_ATTEMPTS:
+                delivery.status = EventDelivery.Status.FAILED
+                outcome = "failed"
+                logger.error("event delivery %s failed for good: %s", delivery.pk, delivery.last_error)
+            else:
+                delay = retry_delay(delivery.attempts)
+                delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+                transaction.on_commit(lambda: enqueue_delivery(delivery_id, countdown=delay))
+                outcome = "retry"
+            delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return outcome
+        delivery.status = EventDelivery.Status.DONE
+        delivery.delivered_at = timezone.now()
+        delivery.save(update_fields=["attempts", "status", "delivered_at"])
+        return "done"
+
+
+def redeliver_pending(*, older_than_seconds=10, limit=500):
+    """Queue the pending deliveries that are due; returns how many were queued."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    due = EventDelivery.objects.filter(
+        status=EventDelivery.Status.PENDING, next_attempt_at__lte=cutoff
+    ).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    return sum(1 for pk in due if enqueue_delivery(pk))
+
+
+def retry_deliveries(deliveries):
+    """Put failed (or pending) deliveries back in the queue now: the admin's retry action."""
+    ids = list(deliveries.exclude(status=EventDelivery.Status.DONE).values_list("pk", flat=True))
+    EventDelivery.objects.filter(pk__in=ids).update(
+        status=EventDelivery.Status.PENDING, next_attempt_at=timezone.now()
+    )
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: enqueue_delivery(pk))
+    return len(ids)
+
+
+def event_map(apps=None):
+    """[(event, description, publisher app, [subscriber keys])] for the docs."""
+    rows = []
+    for name in sorted(EVENTS):
+        event = EVENTS[name]
+        if apps is not None and event.publisher not in apps:
+            continue
+        subscribers = sorted(s.key for s in SUBSCRIBERS.values() if s.event is event)
+        rows.append((name, str(event.description), event.publisher, subscribers))
+    return rows
+
+
+def render_event_map(apps):
+    lines = [
+        "# Event map",
+        "",
+        "Generated by `python manage.py event_map`; a test fails when this file is out of date.",
+        "Which department announces what (`<app>/signals.py`) and who listens (`<app>/receivers.py`).",
+        "",
+        "| event | announced by | meaning | subscribers |",
+        "| --- | --- | --- | --- |",
+    ]
+    rows = event_map(apps)
+    for name, description, publisher, subscribers in rows:
+        lines.append(f"| `{name}` | {publisher} | {description} | {', '.join(f'`{s}`' for s in subscribers) or '—'} |")
+    if not rows:
+        lines.append("| (none yet) | | | |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,304 @@
+"""The shared core's tables: company, departments, users, numbering, the event outbox, access log.
+
+Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Document`` classes.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from erp.codes import CodeField
+from erp.errors import ImmutableDocument
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    code = CodeField(unique=True)
+    tax_id = models.CharField(_("tax id"), max_length=20, blank=True)
+    base_currency = models.CharField(
+        _("base currency"),
+        max_length=3,
+        default="TWD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as TWD."))],
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fiscal_year_start_month__gte=1) & Q(fiscal_year_start_month__lte=12),
+                name="company_fiscal_month_range",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CompanyOwned(models.Model):
+    """Everything a department owns belongs to a company."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company"))
+
+    class Meta:
+        abstract = True
+
+
+class MasterData(CompanyOwned):
+    """Coded master data: the code is normalised and unique within the company."""
+
+    code = CodeField()
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="%(app_label)s_%(class)s_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Department(MasterData):
+    """An organisational unit; tasks can be assigned to a whole department."""
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+
+    class Meta(MasterData.Meta):
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+
+class User(AbstractUser):
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("company")
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        verbose_name=_("department"),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+
+class NumberingRule(CompanyOwned):
+    """How one document type's numbers look in one company, e.g. SO-2026-000123."""
+
+    doc_type = models.CharField(_("document type"), max_length=10)
+    format = models.CharField(
+        _("format"),
+        max_length=60,
+        default="{prefix}-{year}-{seq:06d}",
+        help_text=_("Placeholders: {prefix}, {year}, {seq}; e.g. {prefix}{year}{seq:05d}."),
+    )
+    prefix = models.CharField(_("prefix"), max_length=10)
+    yearly_reset = models.BooleanField(_("restart each year"), default=True)
+
+    class Meta:
+        verbose_name = _("numbering rule")
+        verbose_name_plural = _("numbering rules")
+        constraints = [models.UniqueConstraint(fields=["company", "doc_type"], name="numbering_rule_unique_type")]
+
+    def __str__(self):
+        return f"{self.doc_type}: {self.format}"
+
+
+class NumberSequence(CompanyOwned):
+    """The last number taken for a document type and year. Locked while a number is taken."""
+
+    doc_type = models.CharField(max_length=10)
+    year = models.PositiveIntegerField(help_text="0 when the series never restarts")
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "doc_type", "year"], name="number_sequence_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.doc_type} {self.year}: {self.last_value}"
+
+
+class Document(CompanyOwned):
+    """The abstract base of every business document.
+
+    Subclasses set ``DOC_TYPE`` (numbering prefix), ``Status`` (TextChoices), ``TRANSITIONS``
+    ({from: {to, …}}), ``EDITABLE`` (statuses in which the document may still be edited) and give
+    ``status`` its choices/default. Status changes go only through ``erp.documents.transition``.
+    """
+
+    DOC_TYPE = None
+    TRANSITIONS = {}
+    EDITABLE = frozenset({"draft"})
+    DRAFT = "draft"
+
+    number = models.CharField(_("number"), max_length=40, blank=True, default="", db_index=True)
+    status = models.CharField(_("status"), max_length=20, default="draft")
+    document_date = models.DateField(_("date"), default=timezone.localdate)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, editable=False,
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, editable=False,
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"], condition=~Q(number=""), name="%(app_label)s_%(class)s_unique_number"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.reference)
+
+    def save(self, *args, **kwargs):
+        # The guard behind the rule "posted documents are immutable": status changes use a
+        # conditional UPDATE in erp.documents, so a save() of a non-editable document is a bug.
+        stored = getattr(self, "_stored_status", None)
+        if self.pk and stored is not None and stored not in self.EDITABLE:
+            raise ImmutableDocument()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        stored = getattr(self, "_stored_status", self.status)
+        if stored not in self.EDITABLE or self.number:
+            raise ImmutableDocument()
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_status = instance.__dict__.get("status")
+        return instance
+
+    @property
+    def reference(self):
+        """The number once taken; before that a provisional reference that never burns a number."""
+        if self.number:
+            return self.number
+        return _("Draft %(type)s #%(id)s") % {"type": self.DOC_TYPE, "id": self.pk or "-"}
+
+    @property
+    def is_editable(self):
+        return self.status in self.EDITABLE
+
+
+class OutboxEvent(models.Model):
+    """A business event, written in the same transaction as the change it announces."""
+
+    name = models.CharField(_("event"), max_length=100, db_index=True)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder, default=dict)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    source_id = models.CharField(max_length=64, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.name}"
+
+
+class EventDelivery(models.Model):
+    """One subscriber's handling of one event: at most once, retried with backoff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.CharField(_("subscriber"), max_length=150)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+        ordering = ["-id"]
+        constraints = [
+            # The idempotency key: one delivery per event and subscriber.
+            models.UniqueConstraint(fields=["event", "subscriber"], name="event_delivery_once_per_subscriber"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="event_delivery_due")]
+
+    def __str__(self):
+        return f"{self.event} → {self.subscriber} ({self.status})"
+
+
+class AccessLog(models.Model):
+    """Security-relevant happenings that are not row changes: logins, denials, exports."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGOUT = "logout", _("Logout")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        PERMISSION_DENIED = "denied", _("Permission denied")
+        EXPORT = "export", _("Export")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"

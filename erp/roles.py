@@ -1,0 +1,79 @@
+"""The roles (Django groups) and the model permissions each one holds.
+
+Patterns are ``app_label.codename`` with shell wildcards, matched against the permissions that
+exist, so a new model in a department app is picked up by the next ``migrate`` (post_migrate
+re-syncs). Group names are stable English keys; ``ROLE_LABELS`` translates them for display.
+"""
+
+from fnmatch import fnmatch
+
+from django.utils.translation import gettext_lazy as _
+
+SALES = "Sales"
+PURCHASING = "Purchasing"
+WAREHOUSE = "Warehouse"
+PRODUCTION = "Production"
+QUALITY = "Quality"
+FINANCE = "Finance"
+HR = "HR"
+OFFICE = "Office staff"
+MANAGER = "Manager"
+SYSTEM_ADMIN = "System admin"
+
+ROLE_LABELS = {
+    SALES: _("Sales"),
+    PURCHASING: _("Purchasing"),
+    WAREHOUSE: _("Warehouse"),
+    PRODUCTION: _("Production"),
+    QUALITY: _("Quality"),
+    FINANCE: _("Finance"),
+    HR: _("HR"),
+    OFFICE: _("Office staff"),
+    MANAGER: _("Manager"),
+    SYSTEM_ADMIN: _("System admin"),
+}
+
+# Everybody works with the task inbox.
+EVERYONE = ["office.view_task", "office.add_task", "office.change_task"]
+
+ROLE_PERMISSIONS = {
+    SALES: ["sales.*", "inventory.view_*"],
+    PURCHASING: ["purchasing.*", "inventory.view_*"],
+    WAREHOUSE: ["inventory.*", "sales.view_*", "purchasing.view_*", "production.view_*"],
+    PRODUCTION: ["production.*", "inventory.view_*", "sales.view_*"],
+    QUALITY: ["production.view_*", "inventory.view_*", "purchasing.view_*"],
+    FINANCE: ["finance.*", "sales.view_*", "purchasing.view_*", "inventory.view_*"],
+    HR: ["hr.*"],
+    OFFICE: ["office.*"],
+    MANAGER: ["*.view_*"],
+    SYSTEM_ADMIN: ["*"],
+}
+
+# Apps whose permissions roles may hold: the departments and the shared core (System admin).
+ROLE_APPS = ("erp", "sales", "purchasing", "inventory", "production", "finance", "hr", "office")
+
+
+def role_label(name):
+    return ROLE_LABELS.get(name, name)
+
+
+def permissions_for_role(role, permissions):
+    """The subset of ``permissions`` (Permission objects with content_type loaded) a role holds."""
+    patterns = ROLE_PERMISSIONS[role] + EVERYONE
+    chosen = []
+    for perm in permissions:
+        key = f"{perm.content_type.app_label}.{perm.codename}"
+        if perm.content_type.app_label in ROLE_APPS and any(fnmatch(key, p) for p in patterns):
+            chosen.append(perm)
+    return chosen
+
+
+def sync_roles(group_model=None, permission_model=None):
+    """Create the groups and set their permissions to exactly what the table says (idempotent)."""
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+    permissions = list(permission_model.objects.select_related("content_type"))
+    for role in ROLE_PERMISSIONS:
+        group, _created = group_model.objects.get_or_create(name=role)
+        group.permissions.set(permissions_for_role(role, permissions))

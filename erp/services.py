@@ -1,0 +1,10 @@
+"""Writes of the shared core that views call."""
+
+from erp.db import atomic_with_retry
+
+
+@atomic_with_retry
+def user_set_language(*, user, language):
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from erp import views
+from erp.permissions import _mark, login_only
+
+admin.site.site_header = admin.site.site_title = "ERP + MES"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", _mark(auth_views.LoginView.as_view(redirect_authenticated_user=True), "public"),
+         name="login"),
+    path("accounts/logout/", _mark(auth_views.LogoutView.as_view(), "public"), name="logout"),
+    path("accounts/password/", login_only(auth_views.PasswordChangeView.as_view()), name="password_change"),
+    path("accounts/password/done/", login_only(auth_views.PasswordChangeDoneView.as_view()),
+         name="password_change_done"),
+    path("i18n/language/", views.set_language, name="set_language"),
+    path("office/", include("office.urls")),
+    path("admin/", admin.site.urls),
+    path("api/auth/token/", _mark(obtain_auth_token, "public"), name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/office/", include("office.api_urls")),
+]
+
+handler403 = "erp.views.permission_denied"
+handler404 = "erp.views.page_not_found"
+handler500 = "erp.views.server_error"

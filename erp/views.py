@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from erp.access_log import record_access
+from erp.forms import LanguageForm
+from erp.models import AccessLog
+from erp.navigation import menu_for_user
+from erp.permissions import login_only
+from erp.roles import role_label
+from erp.services import user_set_language
+
+
+@login_only
+def home(request):
+    from office.selectors import inbox_for_user  # the home page shows the inbox
+
+    roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
+    return render(
+        request,
+        "erp/home.html",
+        {
+            "roles": roles,
+            "modules": menu_for_user(request.user),
+            "tasks": inbox_for_user(request.user).select_related("created_by")[:10],
+        },
+    )
+
+
+def set_language(request):
+    """Switch the interface language: stored on the user, and in a cookie for the login page."""
+    form = LanguageForm(request.POST or None)
+    next_url = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            user_set_language(user=request.user, language=language)
+        translation.activate(language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
+
+
+set_language = require_POST(set_language)
+set_language.erp_permission = "public"  # also used on the login page
+
+
+def permission_denied(request, exception=None):
+    record_access(AccessLog.Kind.PERMISSION_DENIED, request)
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from erp.models import CompanyOwned, Department
+from office.status import TaskPriority, TaskStatus
+
+
+class Task(CompanyOwned):
+    """A piece of work waiting for a user, a role or a department, usually about one document.
+
+    ``close_on_status``: when the linked document reaches this status the task closes itself.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
+        verbose_name=_("assigned user"),
+    )
+    assignee_role = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("assigned role")
+    )
+    assignee_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
+        verbose_name=_("assigned department"),
+    )
+    document_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    document_id = models.CharField(max_length=64, blank=True)
+    document = GenericForeignKey("document_type", "document_id")
+    document_reference = models.CharField(_("document"), max_length=60, blank=True)
+    close_on_status = models.CharField(_("closes when the document is"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    priority = models.CharField(_("priority"), max_length=10, choices=TaskPriority.choices,
+                                default=TaskPriority.NORMAL)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="task_exactly_one_assignee",
+                condition=(
+                    Q(assignee_user__isnull=False, assignee_role__isnull=True, assignee_department__isnull=True)
+                    | Q(assignee_user__isnull=True, assignee_role__isnull=False, assignee_department__isnull=True)
+                    | Q(assignee_user__isnull=True, assignee_role__isnull=True, assignee_department__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="task_closed_has_time",
+                condition=Q(status="open", closed_at__isnull=True) | (~Q(status="open") & Q(closed_at__isnull=False)),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["document_type", "document_id", "status"], name="task_by_document"),
+            models.Index(fields=["company", "status", "-created_at"], name="task_open_by_company"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def assignee(self):
+        return self.assignee_user or self.assignee_role or self.assignee_department
+
+    @property
+    def is_open(self):
+        return self.status == TaskStatus.OPEN

@@ -1,0 +1,62 @@
+"""Reads of the task inbox."""
+
+from django.db.models import Q
+
+from erp.permissions import user_company
+from office.models import Task
+from office.status import TaskStatus
+
+
+def tasks_visible_to(user):
+    """Tasks addressed to the user, one of the user's roles or the user's department."""
+    company = user_company(user)
+    if company is None:
+        return Task.objects.none()
+    addressed = Q(assignee_user=user) | Q(assignee_role__in=user.groups.all()) | Q(created_by=user)
+    if user.department_id:
+        addressed |= Q(assignee_department_id=user.department_id)
+    return Task.objects.filter(addressed, company=company)
+
+
+def inbox_for_user(user):
+    """The user's open tasks (their own, their roles', their department's), newest first."""
+    company = user_company(user)
+    if company is None:
+        return Task.objects.none()
+    addressed = Q(assignee_user=user) | Q(assignee_role__in=user.groups.all())
+    if user.department_id:
+        addressed |= Q(assignee_department_id=user.department_id)
+    return (
+        Task.objects.filter(addressed, company=company, status=TaskStatus.OPEN)
+        .select_related("assignee_user", "assignee_role", "assignee_department", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def inbox_count(user):
+    return inbox_for_user(user).count()
+
+
+def task_list_for_user(user, *, status=None, search=""):
+    tasks = tasks_visible_to(user).select_related(
+        "assignee_user", "assignee_role", "assignee_department", "created_by"
+    )
+    if status:
+        tasks = tasks.filter(status=status)
+    if search:
+        tasks = tasks.filter(Q(title__icontains=search) | Q(document_reference__icontains=search))
+    return tasks.order_by("-created_at", "-id")
+
+
+def task_get_for_user(user, pk):
+    return tasks_visible_to(user).select_related(
+        "assignee_user", "assignee_role", "assignee_department", "created_by", "closed_by"
+    ).get(pk=pk)
+
+
+def user_can_close(user, task):
+    if user.is_superuser or task.created_by_id == user.pk or task.assignee_user_id == user.pk:
+        return True
+    if task.assignee_role_id and user.groups.filter(pk=task.assignee_role_id).exists():
+        return True
+    return bool(task.assignee_department_id and task.assignee_department_id == user.department_id)

@@ -1,0 +1,99 @@
+"""Writes of the task inbox. Any department's service may call ``task_assign``."""
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.db import atomic_with_retry
+from erp.errors import DomainError
+from office.models import Task
+from office.selectors import user_can_close
+from office.status import TaskPriority, TaskStatus
+
+
+@atomic_with_retry
+def task_assign(
+    *,
+    company,
+    title,
+    user=None,
+    role=None,
+    department=None,
+    document=None,
+    close_on_status="",
+    description="",
+    priority=TaskPriority.NORMAL,
+    due_date=None,
+    actor=None,
+):
+    """Put a task in an inbox. ``role`` is a Group or its name; ``document`` any model instance.
+
+    With ``close_on_status`` the task closes itself when the document reaches that status.
+    """
+    if isinstance(role, str):
+        role = Group.objects.get(name=role)
+    if sum(x is not None for x in (user, role, department)) != 1:
+        raise DomainError(_("Assign the task to exactly one user, role or department."), field="assignee")
+    if user is not None and user.company_id not in (None, company.pk):
+        raise DomainError(_("That user works for another company."), field="assignee_user")
+    if department is not None and department.company_id != company.pk:
+        raise DomainError(_("That department belongs to another company."), field="assignee_department")
+    if close_on_status and document is None:
+        raise DomainError(_("A task can only close on a status when it is about a document."), field="close_on_status")
+    task = Task(
+        company=company,
+        title=title,
+        description=description,
+        assignee_user=user,
+        assignee_role=role,
+        assignee_department=department,
+        close_on_status=close_on_status,
+        priority=priority,
+        due_date=due_date,
+        created_by=actor,
+    )
+    if document is not None:
+        task.document_type = ContentType.objects.get_for_model(document)
+        task.document_id = str(document.pk)
+        task.document_reference = str(getattr(document, "reference", document))[:60]
+    task.full_clean()
+    task.save()
+    return task
+
+
+@atomic_with_retry
+def task_close(*, task, actor, note="", status=TaskStatus.DONE):
+    """Close an open task by hand (done or cancelled); only someone it concerns may close it."""
+    if actor is not None and not user_can_close(actor, task):
+        raise PermissionDenied
+    touched = Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+        status=status, closed_by=actor, closed_at=timezone.now(), close_note=note[:500]
+    )
+    if touched != 1:
+        raise DomainError(_("This task is already closed."))
+    task.refresh_from_db()
+    return task
+
+
+def tasks_close_for_document(*, document, status, actor=None):
+    """Close the open tasks that waited for ``document`` to reach ``status`` (same transaction)."""
+    tasks = Task.objects.select_for_update().filter(
+        document_type=ContentType.objects.get_for_model(document),
+        document_id=str(document.pk),
+        status=TaskStatus.OPEN,
+        close_on_status=status,
+    ).order_by("pk")
+    closed = 0
+    now = timezone.now()
+    for task in tasks:
+        task.status = TaskStatus.DONE
+        task.closed_by = actor
+        task.closed_at = now
+        task.close_note = _("Closed automatically: %(document)s reached the awaited status.") % {
+            "document": task.document_reference
+        }
+        task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])  # audited
+        closed += 1
+    return closed
