@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": _("One API per department under /api/<department>/."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -242,3 +243,6 @@ LOGGING = {
 # Demo data: created by `manage.py bootstrap` only in the embedded database or when DEMO=1.
 DEMO = env_bool("DEMO", False)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo1234")
+
+# django-guardian: no anonymous "AnonymousUser" row; anonymous visitors get no object permissions.
+ANONYMOUS_USER_NAME = None

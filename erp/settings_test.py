@@ -15,3 +15,5 @@ STORAGES = {
 }
 EVENT_RETRY_BASE_SECONDS = 0
 SECURE_SSL_REDIRECT = False
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)

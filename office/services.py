@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
-from erp.errors import DomainError
+from erp.errors import DomainError, IllegalTransition
 from office.models import Task
 from office.selectors import user_can_close
 from office.status import TaskPriority, TaskStatus
@@ -72,27 +72,29 @@ def task_close(*, task, actor, note="", status=TaskStatus.DONE):
         status=status, closed_by=actor, closed_at=timezone.now(), close_note=note[:500]
     )
     if touched != 1:
-        raise DomainError(_("This task is already closed."))
+        raise IllegalTransition(_("This task is already closed."))
     task.refresh_from_db()
     return task
 
 
-def tasks_close_for_document(*, document, status, actor=None):
-    """Close the open tasks that waited for ``document`` to reach ``status`` (same transaction)."""
-    tasks = Task.objects.select_for_update().filter(
-        document_type=ContentType.objects.get_for_model(document),
-        document_id=str(document.pk),
-        status=TaskStatus.OPEN,
-        close_on_status=status,
-    ).order_by("pk")
+def tasks_follow_document(*, document, status, actor=None):
+    """A document changed status (same transaction): its tasks show its new reference (a draft
+    gets its number), and the open tasks that waited for ``status`` close."""
+    of_document = Task.objects.filter(
+        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk)
+    )
+    reference = str(document.reference)[:60]
+    of_document.exclude(document_reference=reference).update(document_reference=reference)
+    tasks = of_document.select_for_update().filter(status=TaskStatus.OPEN, close_on_status=status).order_by("pk")
     closed = 0
     now = timezone.now()
     for task in tasks:
+        task.document_reference = reference
         task.status = TaskStatus.DONE
         task.closed_by = actor
         task.closed_at = now
         task.close_note = _("Closed automatically: %(document)s reached the awaited status.") % {
-            "document": task.document_reference
+            "document": reference
         }
         task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])  # audited
         closed += 1
