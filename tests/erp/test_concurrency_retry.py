@@ -1,7 +1,6 @@
 """A deadlock or serialization failure re-runs the whole transaction instead of failing."""
 
 import threading
-
 import time
 
 import pytest

@@ -174,7 +174,8 @@ def test_closing_a_task_by_hand_from_its_page(client, company, people):
     client.force_login(people["keeper"])
 
     response = client.post(f"/office/tasks/{task.pk}/close/", {"status": "done", "note": "ok"})
-    second = client.post(f"/office/tasks/{task.pk}/close/", {"status": "done"}, HTTP_REFERER=f"/office/tasks/{task.pk}/")
+    page_url = f"/office/tasks/{task.pk}/"
+    second = client.post(f"/office/tasks/{task.pk}/close/", {"status": "done"}, HTTP_REFERER=page_url)
 
     task.refresh_from_db()
     assert response.status_code == 302
