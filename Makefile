@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROD_ENV := DEBUG=0 SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ ALLOWED_HOSTS=erp.example.com
 
-.PHONY: run test lint messages compilemessages clean-venv
+.PHONY: run test lint messages compilemessages clean-venv browser
 
 # Reinstall only when a requirements file changed (the stamp is older than it).
 $(VENV)/.installed: requirements.txt
@@ -26,7 +26,7 @@ run: $(VENV)/.installed compilemessages
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.installed-dev compilemessages lint
+test: $(VENV)/.installed-dev compilemessages lint browser
 	$(PY) scripts/services.py --for-tests -- sh -c '\
 	  DEBUG=1 $(PY) manage.py makemigrations --check --dry-run && \
 	  $(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING && \
@@ -34,7 +34,17 @@ test: $(VENV)/.installed-dev compilemessages lint
 
 # Refresh the catalogues after changing UI strings; then translate the new entries.
 messages: $(VENV)/.installed
-	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant -l zh_Hans -l en --no-obsolete --add-location file --ignore=tests --ignore=static --ignore=.venv --ignore=var
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The browser tests drive Debian's chromium (Playwright's own download does not work offline).
+# Installed when missing and we may (root with apt-get); otherwise those tests are skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium and CJK fonts for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium is missing: the browser tests will be skipped (apt-get install chromium fonts-noto-cjk)"; fi; }

@@ -112,6 +112,12 @@ class User(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    def get_full_name(self):
+        # Chinese names read family name first, without a space: 張倉管, not "倉管 張".
+        if any("\u3400" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
 
 class NumberingRule(CompanyOwned):
     """How one document type's numbers look in one company, e.g. SO-2026-000123."""

