@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import OperationalError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -34,7 +35,9 @@ def safe_back_url(request):
     referer = request.headers.get("referer")
     if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
         return referer
-    return request.get_full_path()
+    # Browsers send the Referer for same-origin posts; without one, a GET can be shown again
+    # and anything else goes home rather than to a URL that only accepts POST.
+    return request.get_full_path() if request.method == "GET" else reverse("home")
 
 
 class DomainErrorMiddleware:
