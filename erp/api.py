@@ -1,13 +1,32 @@
 """API plumbing shared by every department's endpoints."""
 
+from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, permissions, status
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 
 from erp.access_log import record_access
 from erp.errors import DomainError
 from erp.models import AccessLog
+
+
+class AuditedTokenAuthentication(TokenAuthentication):
+    """Token auth that also names the user in the audit trail.
+
+    AuditlogMiddleware reads ``request.user`` before DRF has authenticated a token, so a token
+    request would otherwise be audited without its actor.
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            try:
+                auditlog_value.get()["actor"] = result[0]
+            except LookupError:  # outside AuditlogMiddleware (e.g. a test's APIRequestFactory)
+                pass
+        return result
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):

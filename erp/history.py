@@ -16,7 +16,14 @@ def history_for(instance, limit=200):
     for entry in entries:
         changes = []
         for field, values in entry.changes_display_dict.items():
-            old, new = (values + ["", ""])[:2] if isinstance(values, list) else ("", values)
+            old, new = (list(values) + ["", ""])[:2] if isinstance(values, list | tuple) else ("", values)
+            old, new = blank(old), blank(new)
+            if old == new or field.lower() == "id":
+                continue  # a creation lists every field; show only those that got a value
             changes.append({"field": field, "old": old, "new": new})
         rows.append({"entry": entry, "changes": changes})
     return rows
+
+
+def blank(value):
+    return "" if value in (None, "None", "") else value

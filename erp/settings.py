@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "erp.context_processors.navigation",
+                "office.context_processors.inbox",
             ],
         },
     },
@@ -214,7 +215,7 @@ AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at", "password", "last_login")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "erp.api.AuditedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["erp.api.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -29,8 +29,11 @@ class Task(CompanyOwned):
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
         verbose_name=_("assigned department"),
     )
-    document_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    document_id = models.CharField(max_length=64, blank=True)
+    document_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("document type"),
+    )
+    document_id = models.CharField(_("document id"), max_length=64, blank=True)
     document = GenericForeignKey("document_type", "document_id")
     document_reference = models.CharField(_("document"), max_length=60, blank=True)
     close_on_status = models.CharField(_("closes when the document is"), max_length=20, blank=True)

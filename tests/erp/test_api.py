@@ -102,3 +102,18 @@ def test_schema_and_docs_are_served_with_local_assets(client, keeper):
     assert b"/api/office/tasks/" in schema.content
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_a_change_made_with_a_token_is_audited_with_the_tokens_user(client, keeper):
+    from auditlog.models import LogEntry
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=keeper)
+
+    response = client.post(
+        "/api/office/tasks/", {"title": "Via token", "assignee_user": "keeper"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token.key}", REMOTE_ADDR="10.9.8.7",
+    )
+
+    entry = LogEntry.objects.get_for_object(Task.objects.get(pk=response.json()["id"])).get()
+    assert (entry.actor, entry.remote_addr) == (keeper, "10.9.8.7")

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.utils import translation
 
 from erp.errors import IllegalTransition
 from erp.models import NumberingRule
@@ -20,7 +21,10 @@ def test_draft_has_a_provisional_reference_and_confirmation_takes_the_first_numb
     order = sample_order_create(company=company, actor=user)
 
     assert order.number == ""
-    assert str(order.reference) == f"Draft SO #{order.pk}"
+    with translation.override("en"):
+        assert str(order.reference) == f"Draft SO #{order.pk}"
+    with translation.override("zh-hant"):
+        assert str(order.reference) == f"SO 草稿 #{order.pk}"
 
     sample_order_confirm(order=order, actor=user)
 
