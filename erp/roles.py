@@ -1,6 +1,6 @@
 """The roles (Django groups) and the model permissions each one holds.
 
-Patterns are ``app_label.codename`` with shell wildcards, matched against the permissions that
+Patterns are ``app_label.codename`` with shell wildcards (``!pattern`` excludes), matched against the permissions that
 exist, so a new model in a department app is picked up by the next ``migrate`` (post_migrate
 re-syncs). Group names are stable English keys; ``ROLE_LABELS`` translates them for display.
 """
@@ -39,7 +39,9 @@ EVERYONE = ["office.view_task", "office.add_task", "office.change_task"]
 ROLE_PERMISSIONS = {
     SALES: ["sales.*", "inventory.view_*"],
     PURCHASING: ["purchasing.*", "inventory.view_*"],
-    WAREHOUSE: ["inventory.*", "sales.view_*", "purchasing.view_*", "production.view_*"],
+    # Keepers post only in the warehouses granted to them (object permission operate_warehouse).
+    WAREHOUSE: ["inventory.*", "!inventory.operate_warehouse", "sales.view_*", "purchasing.view_*",
+                "production.view_*"],
     PRODUCTION: ["production.*", "inventory.view_*", "sales.view_*"],
     QUALITY: ["production.view_*", "inventory.view_*", "purchasing.view_*"],
     FINANCE: ["finance.*", "sales.view_*", "purchasing.view_*", "inventory.view_*"],
@@ -60,10 +62,16 @@ def role_label(name):
 def permissions_for_role(role, permissions):
     """The subset of ``permissions`` (Permission objects with content_type loaded) a role holds."""
     patterns = ROLE_PERMISSIONS[role] + EVERYONE
+    include = [p for p in patterns if not p.startswith("!")]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
     chosen = []
     for perm in permissions:
         key = f"{perm.content_type.app_label}.{perm.codename}"
-        if perm.content_type.app_label in ROLE_APPS and any(fnmatch(key, p) for p in patterns):
+        if (
+            perm.content_type.app_label in ROLE_APPS
+            and any(fnmatch(key, p) for p in include)
+            and not any(fnmatch(key, p) for p in exclude)
+        ):
             chosen.append(perm)
     return chosen
 

@@ -185,6 +185,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "redeliver-pending-events": {"task": "erp.tasks.redeliver_pending_events", "schedule": 30.0},
+    "check-reorder-points": {"task": "inventory.tasks.check_reorder_points", "schedule": 3600.0},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)

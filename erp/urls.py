@@ -19,11 +19,13 @@ urlpatterns = [
          name="password_change_done"),
     path("i18n/language/", views.set_language, name="set_language"),
     path("office/", include("office.urls")),
+    path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", _mark(obtain_auth_token, "public"), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/office/", include("office.api_urls")),
+    path("api/inventory/", include("inventory.api_urls")),
 ]
 
 handler403 = "erp.views.permission_denied"

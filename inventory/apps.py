@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self):
+        from inventory import signals  # noqa: F401  (declares the events)

@@ -1,0 +1,508 @@
+"""Inventory: the item master and every stock quantity of the company.
+
+Quantities on moves, balances and reservations are in the item's base unit (Decimal, 6 places, so
+unit conversions stay exact); document lines keep the unit the user entered.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from erp.codes import CodeField
+from erp.models import CompanyOwned, Document, MasterData
+from inventory import status as st
+
+QTY = {"max_digits": 20, "decimal_places": 6}
+LINE_QTY = {"max_digits": 20, "decimal_places": 4}
+COST = {"max_digits": 20, "decimal_places": 6}
+MONEY = {"max_digits": 20, "decimal_places": 2}
+POSITIVE = [MinValueValidator(Decimal("0.000001"))]
+
+
+class ImmutableRow(Exception):
+    pass
+
+
+class UnitOfMeasure(MasterData):
+    """A unit: pcs, kg, box… Conversions are per item (ItemUnit): a box of screws ≠ a box of bolts."""
+
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=0, help_text=_("Decimal places shown"))
+
+    class Meta(MasterData.Meta):
+        verbose_name = _("unit of measure")
+        verbose_name_plural = _("units of measure")
+
+    def __str__(self):
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def display_name(self):
+        from inventory.units import seeded_unit_label
+
+        return seeded_unit_label(self.code, self.name)
+
+
+class ItemCategory(MasterData):
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+
+    class Meta(MasterData.Meta):
+        verbose_name = _("item category")
+        verbose_name_plural = _("item categories")
+
+
+class Warehouse(MasterData):
+    address = models.TextField(_("address"), blank=True)
+
+    class Meta(MasterData.Meta):
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+        permissions = [("operate_warehouse", _("Can post stock moves in the warehouse"))]
+
+
+class Location(CompanyOwned):
+    """A bin or area in a warehouse; locations form a tree. Each warehouse has one transit location."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations",
+                                  verbose_name=_("warehouse"))
+    code = CodeField()
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=st.LocationKind.choices,
+                            default=st.LocationKind.INTERNAL)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["warehouse__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "code"], name="location_unique_code_per_warehouse"),
+        ]
+
+    def __str__(self):
+        return f"{self.warehouse.code}/{self.code}"
+
+
+class Item(MasterData):
+    specification = models.CharField(_("specification"), max_length=300, blank=True)
+    category = models.ForeignKey(ItemCategory, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="items", verbose_name=_("category"))
+    item_type = models.CharField(_("type"), max_length=12, choices=st.ItemType.choices,
+                                 default=st.ItemType.RAW_MATERIAL)
+    procurement = models.CharField(_("procurement"), max_length=4, choices=st.Procurement.choices,
+                                   default=st.Procurement.BUY)
+    base_unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("base unit"))
+    standard_cost = models.DecimalField(_("standard cost"), default=0, validators=[MinValueValidator(0)], **COST)
+    reorder_point = models.DecimalField(_("reorder point"), default=0, validators=[MinValueValidator(0)], **QTY)
+    safety_stock = models.DecimalField(_("safety stock"), default=0, validators=[MinValueValidator(0)], **QTY)
+    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
+    lot_tracked = models.BooleanField(_("lot tracked"), default=False)
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    barcode = models.CharField(_("barcode"), max_length=64, blank=True)
+    default_warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+", verbose_name=_("default warehouse"))
+
+    class Meta(MasterData.Meta):
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        constraints = [
+            *MasterData.Meta.constraints,
+            models.UniqueConstraint(fields=["company", "barcode"], condition=~Q(barcode=""),
+                                    name="item_unique_barcode"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "name"], name="item_by_name"),
+            models.Index(fields=["company", "barcode"], name="item_by_barcode"),
+        ]
+
+    @property
+    def is_stocked(self):
+        return self.item_type != st.ItemType.SERVICE
+
+
+class ItemUnit(models.Model):
+    """An alternative unit of an item: 1 ``unit`` = ``factor`` base units (box = 12 pcs)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="units", verbose_name=_("item"))
+    unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    factor = models.DecimalField(_("base units per unit"), validators=POSITIVE, **QTY)
+
+    class Meta:
+        verbose_name = _("item unit")
+        verbose_name_plural = _("item units")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="item_unit_unique"),
+            models.CheckConstraint(condition=Q(factor__gt=0), name="item_unit_factor_positive"),
+        ]
+
+    def __str__(self):
+        return f"1 {self.unit.code} = {self.factor.normalize():f} {self.item.base_unit.code}"
+
+
+class Lot(CompanyOwned):
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="lots", verbose_name=_("item"))
+    number = models.CharField(_("lot number"), max_length=60)
+    manufactured_on = models.DateField(_("manufactured on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        ordering = ["item__code", "number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="lot_unique_number_per_item")]
+
+    def __str__(self):
+        return self.number
+
+
+class AdjustmentReason(MasterData):
+    class Meta(MasterData.Meta):
+        verbose_name = _("adjustment reason")
+        verbose_name_plural = _("adjustment reasons")
+
+
+class StockMove(CompanyOwned):
+    """One posted change of stock. Never edited or deleted: a mistake is corrected by a reversing move.
+
+    ``quantity`` is signed (in > 0, out < 0) in the item's base unit; ``value`` = quantity × unit cost.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="moves", verbose_name=_("item"))
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("warehouse"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="moves",
+                                 verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="moves",
+                            verbose_name=_("lot"))
+    move_type = models.CharField(_("move type"), max_length=20, choices=st.MoveType.choices)
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    unit_cost = models.DecimalField(_("unit cost"), **COST)
+    value = models.DecimalField(_("value"), **MONEY)
+    document_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("document type"))
+    document_id = models.CharField(_("document id"), max_length=64, blank=True)
+    document = GenericForeignKey("document_type", "document_id")
+    document_reference = models.CharField(_("document"), max_length=60, blank=True)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by", verbose_name=_("reverses"))
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True, db_index=True)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("posted by"))
+
+    class Meta:
+        verbose_name = _("stock move")
+        verbose_name_plural = _("stock ledger")
+        ordering = ["-posted_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(quantity=0), name="stock_move_quantity_not_zero")]
+        indexes = [
+            models.Index(fields=["company", "item", "-posted_at"], name="move_by_item"),
+            models.Index(fields=["company", "warehouse", "-posted_at"], name="move_by_warehouse"),
+            models.Index(fields=["document_type", "document_id"], name="move_by_document"),
+            models.Index(fields=["lot"], name="move_by_lot"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_reference} {self.item.code} {self.quantity:+f}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableRow("posted stock moves are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRow("posted stock moves are never deleted")
+
+
+class StockBalance(CompanyOwned):
+    """On hand and reserved per item, location and lot, kept in step with the ledger in the same
+    transaction as each move. The CHECK constraints are the backstop against negative stock."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances", verbose_name=_("item"))
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("warehouse"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="balances",
+                                 verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="balances",
+                            verbose_name=_("lot"))
+    on_hand = models.DecimalField(_("on hand"), default=0, **QTY)
+    reserved = models.DecimalField(_("reserved"), default=0, **QTY)
+
+    class Meta:
+        verbose_name = _("stock balance")
+        verbose_name_plural = _("stock balances")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "location", "lot"], nulls_distinct=False,
+                                    name="stock_balance_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_balance_no_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_balance_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stock_balance_reserved_covered"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "warehouse", "item"], name="balance_by_warehouse"),
+            models.Index(fields=["company", "item"], name="balance_by_item"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} @ {self.location}: {self.on_hand}"
+
+    @property
+    def available(self):
+        return self.on_hand - self.reserved
+
+
+class ItemValuation(CompanyOwned):
+    """Moving-average cost of an item in a company; locked while a move of the item posts."""
+
+    item = models.OneToOneField(Item, on_delete=models.PROTECT, related_name="valuation", verbose_name=_("item"))
+    quantity = models.DecimalField(_("quantity"), default=0, **QTY)
+    value = models.DecimalField(_("value"), default=0, **MONEY)
+    average_cost = models.DecimalField(_("average cost"), default=0, **COST)
+
+    class Meta:
+        verbose_name = _("item valuation")
+        verbose_name_plural = _("item valuations")
+
+    def __str__(self):
+        return f"{self.item.code}: {self.quantity} @ {self.average_cost}"
+
+
+class Reservation(CompanyOwned):
+    """Stock held for a document line (a sales order line, a work order component)."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("item"))
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("warehouse"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="reservations",
+                                 verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="reservations",
+                            verbose_name=_("lot"))
+    quantity = models.DecimalField(_("quantity held"), validators=[MinValueValidator(0)], **QTY)
+    issued_quantity = models.DecimalField(_("quantity issued"), default=0, **QTY)
+    status = models.CharField(_("status"), max_length=10, choices=st.ReservationStatus.choices,
+                              default=st.ReservationStatus.ACTIVE)
+    document_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("document type"))
+    document_id = models.CharField(_("document id"), max_length=64, blank=True)
+    document = GenericForeignKey("document_type", "document_id")
+    document_reference = models.CharField(_("document"), max_length=60, blank=True)
+    line_key = models.CharField(_("line"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("created by"))
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0) & Q(issued_quantity__gte=0),
+                                   name="reservation_quantities_not_negative"),
+            models.CheckConstraint(condition=~Q(status="active") | Q(quantity__gt=0),
+                                   name="reservation_active_holds_stock"),
+        ]
+        indexes = [
+            models.Index(fields=["document_type", "document_id", "status"], name="reservation_by_document"),
+            models.Index(fields=["item", "status"], name="reservation_by_item"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_reference} {self.item.code} {self.quantity}"
+
+
+# Documents ----------------------------------------------------------------------------------
+
+
+class StockDocument(Document):
+    """Shared fields of the inventory documents."""
+
+    TRANSITIONS = st.SIMPLE_TRANSITIONS
+    status = models.CharField(_("status"), max_length=20, choices=st.DocStatus.choices, default=st.DocStatus.DRAFT)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("warehouse"))
+    notes = models.TextField(_("notes"), blank=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta(Document.Meta):
+        abstract = True
+
+
+class DocumentLine(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    quantity = models.DecimalField(_("quantity"), validators=POSITIVE, **LINE_QTY)
+    unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.item.code} {self.quantity} {self.unit.code}"
+
+
+class GoodsReceipt(StockDocument):
+    DOC_TYPE = "GR"
+    supplier_reference = models.CharField(_("supplier / reference"), max_length=200, blank=True)
+
+    class Meta(StockDocument.Meta):
+        verbose_name = _("goods receipt")
+        verbose_name_plural = _("goods receipts")
+
+
+class GoodsReceiptLine(DocumentLine):
+    document = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    lot_number = models.CharField(_("lot number"), max_length=60, blank=True)
+    manufactured_on = models.DateField(_("manufactured on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    unit_cost = models.DecimalField(_("unit cost"), default=0, validators=[MinValueValidator(0)], **COST)
+
+    class Meta(DocumentLine.Meta):
+        verbose_name = _("goods receipt line")
+        verbose_name_plural = _("goods receipt lines")
+
+
+class StockIssue(StockDocument):
+    DOC_TYPE = "GI"
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+
+    class Meta(StockDocument.Meta):
+        verbose_name = _("stock issue")
+        verbose_name_plural = _("stock issues")
+
+
+class StockIssueLine(DocumentLine):
+    document = models.ForeignKey(StockIssue, on_delete=models.CASCADE, related_name="lines")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("lot"))
+
+    class Meta(DocumentLine.Meta):
+        verbose_name = _("stock issue line")
+        verbose_name_plural = _("stock issue lines")
+
+
+class StockTransfer(StockDocument):
+    """Between locations of one warehouse it posts at once; between warehouses it is shipped (the
+    goods sit in the destination's transit location) and then received."""
+
+    DOC_TYPE = "TR"
+    TRANSITIONS = st.TRANSFER_TRANSITIONS
+    status = models.CharField(_("status"), max_length=20, choices=st.TransferStatus.choices,
+                              default=st.TransferStatus.DRAFT)
+    to_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("to warehouse"))
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    class Meta(StockDocument.Meta):
+        verbose_name = _("stock transfer")
+        verbose_name_plural = _("stock transfers")
+
+    @property
+    def is_two_step(self):
+        return self.warehouse_id != self.to_warehouse_id
+
+
+class StockTransferLine(DocumentLine):
+    document = models.ForeignKey(StockTransfer, on_delete=models.CASCADE, related_name="lines")
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("from location"))
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("to location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("lot"))
+
+    class Meta(DocumentLine.Meta):
+        verbose_name = _("stock transfer line")
+        verbose_name_plural = _("stock transfer lines")
+
+
+class StockAdjustment(StockDocument):
+    DOC_TYPE = "ADJ"
+    reason = models.ForeignKey(AdjustmentReason, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("reason"))
+
+    class Meta(StockDocument.Meta):
+        verbose_name = _("stock adjustment")
+        verbose_name_plural = _("stock adjustments")
+
+
+class StockAdjustmentLine(models.Model):
+    """``quantity_change`` in the line's unit: positive adds stock, negative removes it."""
+
+    document = models.ForeignKey(StockAdjustment, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("lot"))
+    quantity_change = models.DecimalField(_("quantity change"), **LINE_QTY)
+    unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    unit_cost = models.DecimalField(_("unit cost"), null=True, blank=True, validators=[MinValueValidator(0)],
+                                    help_text=_("For additions; empty = current average cost"), **COST)
+
+    class Meta:
+        verbose_name = _("stock adjustment line")
+        verbose_name_plural = _("stock adjustment lines")
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=~Q(quantity_change=0), name="adjustment_line_not_zero")]
+
+    def __str__(self):
+        return f"{self.item.code} {self.quantity_change:+f} {self.unit.code}"
+
+
+class StockCount(StockDocument):
+    """A count sheet for a warehouse (or one location): expected quantities are snapshotted when
+    counting starts; the variances post as one document."""
+
+    DOC_TYPE = "SC"
+    TRANSITIONS = st.COUNT_TRANSITIONS
+    EDITABLE = frozenset({"draft", "counting"})
+    status = models.CharField(_("status"), max_length=20, choices=st.CountStatus.choices,
+                              default=st.CountStatus.DRAFT)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("location"), help_text=_("Empty: the whole warehouse"))
+
+    class Meta(StockDocument.Meta):
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+
+
+class StockCountLine(models.Model):
+    document = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("lot"))
+    expected_quantity = models.DecimalField(_("expected quantity"), default=0, **QTY)
+    counted_quantity = models.DecimalField(_("counted quantity"), null=True, blank=True,
+                                           validators=[MinValueValidator(0)], **QTY)
+
+    class Meta:
+        verbose_name = _("stock count line")
+        verbose_name_plural = _("stock count lines")
+        ordering = ["location__code", "item__code", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "item", "location", "lot"], nulls_distinct=False,
+                                    name="count_line_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} @ {self.location}: {self.counted_quantity}"
+
+    @property
+    def variance(self):
+        if self.counted_quantity is None:
+            return None
+        return self.counted_quantity - self.expected_quantity

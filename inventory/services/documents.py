@@ -1,0 +1,471 @@
+"""Receipts, issues, transfers, adjustments and counts: drafts, posting and cancellation.
+
+A draft is saved with ``<kind>_save`` (header fields + the whole list of lines, validated against
+the item master); ``<kind>_post`` posts its moves and takes the document's number in one
+transaction; ``<kind>_cancel`` cancels a draft or reverses a posted document with new moves.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.db import atomic_with_retry
+from erp.documents import transition
+from erp.errors import ImmutableDocument
+from erp.events import publish
+from inventory import status as st
+from inventory.errors import InvalidStockLine
+from inventory.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    ItemValuation,
+    Lot,
+    StockAdjustment,
+    StockAdjustmentLine,
+    StockBalance,
+    StockCount,
+    StockCountLine,
+    StockIssue,
+    StockIssueLine,
+    StockMove,
+    StockTransfer,
+    StockTransferLine,
+)
+from inventory.services.masterdata import lot_for_receipt, transit_location
+from inventory.services.stock import MoveSpec, post_moves, reversal_specs
+from inventory.signals import goods_received
+from inventory.units import QUANTUM, to_base, unit_error
+
+ZERO = Decimal("0")
+
+
+# Line checks shared by every document --------------------------------------------------------
+
+
+def refuse(n, message, field="lines"):
+    raise InvalidStockLine(_("Line %(n)s: ") % {"n": n} + message, field=field)
+
+
+def check_item_and_unit(n, company, item, unit, quantity, *, signed=False):
+    if item.company_id != company.pk:
+        refuse(n, _("the item belongs to another company."))
+    if not item.is_active:
+        refuse(n, _("%(item)s is inactive and cannot be used on new documents.") % {"item": item.code})
+    if not item.is_stocked:
+        refuse(n, _("%(item)s is a service and has no stock.") % {"item": item.code})
+    if quantity is None or (quantity == 0 if signed else quantity <= 0):
+        refuse(n, _("the quantity must not be zero.") if signed else _("the quantity must be greater than zero."))
+    base = to_base(item, quantity, unit)
+    if base is None:
+        refuse(n, unit_error(item, unit))
+    return base
+
+
+def check_location(n, warehouse, location, field_label=None):
+    if location is None:
+        refuse(n, _("choose a location."))
+    if location.warehouse_id != warehouse.pk:
+        refuse(n, _("location %(loc)s is not in warehouse %(wh)s.") % {"loc": location, "wh": warehouse.code})
+    if location.kind != st.LocationKind.INTERNAL:
+        refuse(n, _("location %(loc)s is a transit location.") % {"loc": location})
+    if not location.is_active:
+        refuse(n, _("location %(loc)s is inactive.") % {"loc": location})
+
+
+def check_lot(n, item, lot):
+    if item.lot_tracked and lot is None:
+        refuse(n, _("%(item)s is lot-tracked: choose a lot.") % {"item": item.code})
+    if not item.lot_tracked and lot is not None:
+        refuse(n, _("%(item)s is not lot-tracked: leave the lot empty.") % {"item": item.code})
+    if lot is not None and lot.item_id != item.pk:
+        refuse(n, _("lot %(lot)s belongs to another item.") % {"lot": lot.number})
+
+
+def check_editable(document):
+    if not document.is_editable:
+        raise ImmutableDocument()
+
+
+def save_document(model, line_model, *, company, actor, document, header, lines, check_line):
+    """Create or update a draft with its lines (replaced as a whole). Returns the document."""
+    if not lines:
+        raise InvalidStockLine(_("Add at least one line."), field="lines")
+    if document is None:
+        document = model(company=company, created_by=actor)
+    else:
+        check_editable(document)
+    for name, value in header.items():
+        setattr(document, name, value)
+    document.updated_by = actor
+    checked = [check_line(n, document, dict(line)) for n, line in enumerate(lines, start=1)]
+    document.full_clean(exclude=["number", "status"])
+    document.save()
+    line_model.objects.filter(document=document).delete()
+    line_model.objects.bulk_create([line_model(document=document, **fields) for fields in checked])
+    return document
+
+
+def mark_posted(document, target, actor, **extra):
+    transition(document, target, actor=actor, extra_fields={"posted_at": timezone.now(), **extra})
+
+
+def document_moves(document):
+    from django.contrib.contenttypes.models import ContentType
+
+    return StockMove.objects.filter(
+        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk),
+        reversed_by__isnull=True, reverses__isnull=True,
+    ).select_related("item", "location", "lot").order_by("-pk")
+
+
+def reverse_document(document, actor):
+    """Undo every move of a posted document with reversing moves (newest first)."""
+    moves = list(document_moves(document))
+    if moves:
+        # Each reversal carries the original move's cost: goods come back at the cost they left with.
+        post_moves(company=document.company, specs=reversal_specs(moves), actor=actor, document=document)
+
+
+def cancel_document(document, actor, cancelled=st.DocStatus.CANCELLED):
+    if document.status != st.DocStatus.DRAFT:
+        reverse_document(document, actor)
+    transition(document, cancelled, actor=actor)
+    return document
+
+
+# Goods receipts ------------------------------------------------------------------------------
+
+
+def receipt_line(n, receipt, line):
+    item, unit = line["item"], line.get("unit") or line["item"].base_unit
+    check_item_and_unit(n, receipt.company, item, unit, line.get("quantity"))
+    check_location(n, receipt.warehouse, line.get("location"))
+    number = (line.get("lot_number") or "").strip()
+    if item.lot_tracked and not number:
+        refuse(n, _("%(item)s is lot-tracked: give a lot number.") % {"item": item.code}, field="lines")
+    if not item.lot_tracked and number:
+        refuse(n, _("%(item)s is not lot-tracked: leave the lot number empty.") % {"item": item.code})
+    cost = line.get("unit_cost") or ZERO
+    if cost < 0:
+        refuse(n, _("the unit cost must not be negative."))
+    return {
+        "item": item, "unit": unit, "quantity": line["quantity"], "location": line["location"], "lot_number": number,
+        "manufactured_on": line.get("manufactured_on"), "expires_on": line.get("expires_on"), "unit_cost": cost,
+    }
+
+
+@atomic_with_retry
+def receipt_save(*, company, actor, receipt=None, lines, **header):
+    return save_document(GoodsReceipt, GoodsReceiptLine, company=company, actor=actor, document=receipt,
+                         header=header, lines=lines, check_line=receipt_line)
+
+
+@atomic_with_retry
+def receipt_post(*, receipt, actor):
+    specs = []
+    for n, line in enumerate(receipt.lines.select_related("item", "unit", "location"), start=1):
+        receipt_line(n, receipt, vars_of(line))
+        base = to_base(line.item, line.quantity, line.unit)
+        lot = None
+        if line.item.lot_tracked:
+            lot = lot_for_receipt(item=line.item, number=line.lot_number, manufactured_on=line.manufactured_on,
+                                  expires_on=line.expires_on)
+        # The line's cost is per line unit; the ledger's per base unit.
+        unit_cost = (line.unit_cost * line.quantity / base).quantize(QUANTUM) if base else ZERO
+        specs.append(MoveSpec(item=line.item, location=line.location, lot=lot, quantity=base,
+                              move_type=st.MoveType.RECEIPT, unit_cost=unit_cost, line=n))
+    post_moves(company=receipt.company, specs=specs, actor=actor, document=receipt)
+    mark_posted(receipt, st.DocStatus.POSTED, actor)
+    publish(goods_received, company=receipt.company, source=receipt, receipt_id=receipt.pk,
+            number=receipt.number, warehouse=receipt.warehouse.code)
+    return receipt
+
+
+@atomic_with_retry
+def receipt_cancel(*, receipt, actor):
+    return cancel_document(receipt, actor)
+
+
+def vars_of(line):
+    """A saved line as the dict its check function takes."""
+    return {f.name: getattr(line, f.name) for f in line._meta.concrete_fields if f.name not in ("id", "document")}
+
+
+# Stock issues --------------------------------------------------------------------------------
+
+
+def issue_line(n, issue, line):
+    item, unit = line["item"], line.get("unit") or line["item"].base_unit
+    check_item_and_unit(n, issue.company, item, unit, line.get("quantity"))
+    check_location(n, issue.warehouse, line.get("location"))
+    check_lot(n, item, line.get("lot"))
+    return {"item": item, "unit": unit, "quantity": line["quantity"], "location": line["location"],
+            "lot": line.get("lot")}
+
+
+@atomic_with_retry
+def issue_save(*, company, actor, issue=None, lines, **header):
+    return save_document(StockIssue, StockIssueLine, company=company, actor=actor, document=issue,
+                         header=header, lines=lines, check_line=issue_line)
+
+
+@atomic_with_retry
+def issue_post(*, issue, actor, move_type=st.MoveType.ISSUE):
+    specs = []
+    for n, line in enumerate(issue.lines.select_related("item", "unit", "location", "lot"), start=1):
+        issue_line(n, issue, vars_of(line))
+        specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot,
+                              quantity=-to_base(line.item, line.quantity, line.unit), move_type=move_type, line=n))
+    post_moves(company=issue.company, specs=specs, actor=actor, document=issue)
+    mark_posted(issue, st.DocStatus.POSTED, actor)
+    return issue
+
+
+@atomic_with_retry
+def issue_cancel(*, issue, actor):
+    return cancel_document(issue, actor)
+
+
+# Transfers -----------------------------------------------------------------------------------
+
+
+def transfer_line(n, transfer, line):
+    item, unit = line["item"], line.get("unit") or line["item"].base_unit
+    check_item_and_unit(n, transfer.company, item, unit, line.get("quantity"))
+    check_location(n, transfer.warehouse, line.get("from_location"))
+    check_location(n, transfer.to_warehouse, line.get("to_location"))
+    if line["from_location"].pk == line["to_location"].pk:
+        refuse(n, _("the goods must go to another location than the one they come from."))
+    check_lot(n, item, line.get("lot"))
+    return {"item": item, "unit": unit, "quantity": line["quantity"], "from_location": line["from_location"],
+            "to_location": line["to_location"], "lot": line.get("lot")}
+
+
+@atomic_with_retry
+def transfer_save(*, company, actor, transfer=None, lines, **header):
+    return save_document(StockTransfer, StockTransferLine, company=company, actor=actor, document=transfer,
+                         header=header, lines=lines, check_line=transfer_line)
+
+
+def transfer_leg_specs(transfer, *, source, destination):
+    """Out of ``source(line)`` and into ``destination(line)`` at the same cost (valuation unchanged)."""
+    specs = []
+    for n, line in enumerate(transfer.lines.select_related("item", "unit", "from_location", "to_location", "lot"),
+                             start=1):
+        transfer_line(n, transfer, vars_of(line))
+        base = to_base(line.item, line.quantity, line.unit)
+        specs.append(MoveSpec(item=line.item, location=source(line), lot=line.lot, quantity=-base,
+                              move_type=st.MoveType.TRANSFER_OUT, line=n))
+        specs.append(MoveSpec(item=line.item, location=destination(line), lot=line.lot, quantity=base,
+                              move_type=st.MoveType.TRANSFER_IN, line=n))
+    return specs
+
+
+def post_transfer_leg(transfer, specs, actor):
+    # Outbound first, then inbound at the cost the goods left with.
+    out = post_moves(company=transfer.company, specs=specs[0::2], actor=actor, document=transfer)
+    for spec, move in zip(specs[1::2], out, strict=True):
+        spec.unit_cost = move.unit_cost
+    post_moves(company=transfer.company, specs=specs[1::2], actor=actor, document=transfer)
+
+
+@atomic_with_retry
+def transfer_ship(*, transfer, actor):
+    """Between warehouses: the goods leave and wait in the destination's transit location."""
+    if not transfer.is_two_step:
+        return transfer_receive(transfer=transfer, actor=actor)
+    transit = transit_location(transfer.to_warehouse)
+    post_transfer_leg(transfer, transfer_leg_specs(transfer, source=lambda line: line.from_location,
+                                                   destination=lambda line: transit), actor)
+    mark_posted(transfer, st.TransferStatus.SHIPPED, actor, shipped_at=timezone.now())
+    return transfer
+
+
+@atomic_with_retry
+def transfer_receive(*, transfer, actor):
+    """Within a warehouse: the whole move at once. Between warehouses: from transit into the bins."""
+    now = timezone.now()
+    if transfer.status == st.TransferStatus.SHIPPED:
+        transit = transit_location(transfer.to_warehouse)
+        specs = transfer_leg_specs(transfer, source=lambda line: transit, destination=lambda line: line.to_location)
+        extra = {"received_at": now}
+    else:
+        if transfer.is_two_step:
+            from erp.errors import IllegalTransition
+
+            raise IllegalTransition(_("Ship this transfer before receiving it: it goes to another warehouse."))
+        specs = transfer_leg_specs(
+            transfer, source=lambda line: line.from_location, destination=lambda line: line.to_location
+        )
+        extra = {"shipped_at": now, "received_at": now}
+    post_transfer_leg(transfer, specs, actor)
+    mark_posted(transfer, st.TransferStatus.RECEIVED, actor, **extra)
+    return transfer
+
+
+@atomic_with_retry
+def transfer_cancel(*, transfer, actor):
+    return cancel_document(transfer, actor, cancelled=st.TransferStatus.CANCELLED)
+
+
+# Adjustments ---------------------------------------------------------------------------------
+
+
+def adjustment_line(n, adjustment, line):
+    item, unit = line["item"], line.get("unit") or line["item"].base_unit
+    check_item_and_unit(n, adjustment.company, item, unit, line.get("quantity_change"), signed=True)
+    check_location(n, adjustment.warehouse, line.get("location"))
+    check_lot(n, item, line.get("lot"))
+    cost = line.get("unit_cost")
+    if cost is not None and cost < 0:
+        refuse(n, _("the unit cost must not be negative."))
+    return {"item": item, "unit": unit, "quantity_change": line["quantity_change"], "location": line["location"],
+            "lot": line.get("lot"), "unit_cost": cost}
+
+
+@atomic_with_retry
+def adjustment_save(*, company, actor, adjustment=None, lines, **header):
+    return save_document(StockAdjustment, StockAdjustmentLine, company=company, actor=actor, document=adjustment,
+                         header=header, lines=lines, check_line=adjustment_line)
+
+
+@atomic_with_retry
+def adjustment_post(*, adjustment, actor):
+    specs = []
+    for n, line in enumerate(adjustment.lines.select_related("item", "unit", "location", "lot"), start=1):
+        adjustment_line(n, adjustment, vars_of(line))
+        base = to_base(line.item, line.quantity_change, line.unit)
+        cost = None
+        if base > 0 and line.unit_cost is not None:
+            cost = (line.unit_cost * line.quantity_change / base).quantize(QUANTUM)
+        specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=base,
+                              move_type=st.MoveType.ADJUSTMENT, unit_cost=cost, line=n))
+    post_moves(company=adjustment.company, specs=specs, actor=actor, document=adjustment)
+    mark_posted(adjustment, st.DocStatus.POSTED, actor)
+    return adjustment
+
+
+@atomic_with_retry
+def adjustment_cancel(*, adjustment, actor):
+    return cancel_document(adjustment, actor)
+
+
+# Stock counts --------------------------------------------------------------------------------
+
+
+@atomic_with_retry
+def count_create(*, company, warehouse, actor, location=None, document_date=None, notes=""):
+    if location is not None and location.warehouse_id != warehouse.pk:
+        raise InvalidStockLine(_("The location must be in the counted warehouse."), field="location")
+    count = StockCount(company=company, warehouse=warehouse, location=location, notes=notes, created_by=actor,
+                       updated_by=actor)
+    if document_date:
+        count.document_date = document_date
+    count.full_clean(exclude=["number", "status"])
+    count.save()
+    return count
+
+
+@atomic_with_retry
+def count_start(*, count, actor):
+    """Generate the count sheet: one line per item, location and lot with stock (expected = on hand)."""
+    balances = StockBalance.objects.filter(warehouse=count.warehouse, location__kind=st.LocationKind.INTERNAL,
+                                           on_hand__gt=0)
+    if count.location_id:
+        balances = balances.filter(location=count.location)
+    StockCountLine.objects.bulk_create([
+        StockCountLine(document=count, item_id=b.item_id, location_id=b.location_id, lot_id=b.lot_id,
+                       expected_quantity=b.on_hand)
+        for b in balances.order_by("location__code", "item__code")
+    ])
+    transition(count, st.CountStatus.COUNTING, actor=actor)
+    return count
+
+
+@atomic_with_retry
+def count_record(*, count, counted, actor):
+    """``counted``: {line id: quantity in base unit (or None to clear)}."""
+    if count.status != st.CountStatus.COUNTING:
+        raise InvalidStockLine(_("Counted quantities can be entered only while the count is in progress."))
+    lines = {line.pk: line for line in count.lines.filter(pk__in=list(counted))}
+    for line_id, quantity in counted.items():
+        line = lines.get(int(line_id))
+        if line is None:
+            raise InvalidStockLine(_("Line %(id)s is not on this count sheet.") % {"id": line_id}, field="lines")
+        if quantity is not None and Decimal(quantity) < 0:
+            raise InvalidStockLine(_("A counted quantity cannot be negative."), field="counted_quantity")
+        line.counted_quantity = quantity
+    StockCountLine.objects.bulk_update(lines.values(), ["counted_quantity"])
+    return count
+
+
+@atomic_with_retry
+def count_add_line(*, count, item, location, counted_quantity, lot=None, actor=None):
+    """Something was found that is not on the sheet."""
+    if count.status != st.CountStatus.COUNTING:
+        raise InvalidStockLine(_("Lines can be added only while the count is in progress."))
+    check_item_and_unit(0, count.company, item, item.base_unit, Decimal("1"))
+    check_location(0, count.warehouse, location)
+    if count.location_id and location.pk != count.location_id:
+        raise InvalidStockLine(_("This count covers location %(loc)s only.") % {"loc": count.location},
+                               field="location")
+    check_lot(0, item, lot)
+    if count.lines.filter(item=item, location=location, lot=lot).exists():
+        raise InvalidStockLine(_("This item, location and lot is already on the sheet."), field="item")
+    return StockCountLine.objects.create(document=count, item=item, location=location, lot=lot,
+                                         expected_quantity=ZERO, counted_quantity=counted_quantity)
+
+
+@atomic_with_retry
+def count_post(*, count, actor):
+    """Post the variances of every counted line against what is on hand now, as one document."""
+    if count.status == st.CountStatus.POSTED:
+        from erp.errors import IllegalTransition
+
+        raise IllegalTransition(_("This count sheet was already posted."))
+    lines = list(count.lines.select_related("item", "location", "lot"))
+    uncounted = [line for line in lines if line.counted_quantity is None]
+    if uncounted:
+        first = uncounted[0]
+        raise InvalidStockLine(
+            _("%(n)s lines are not counted yet (first: %(item)s at %(loc)s). Enter 0 for what is not there.")
+            % {"n": len(uncounted), "item": first.item.code, "loc": first.location},
+            field="counted_quantity",
+        )
+    on_hand = {
+        (b["item_id"], b["location_id"], b["lot_id"]): b["on_hand"]
+        for b in StockBalance.objects.filter(warehouse=count.warehouse).values("item_id", "location_id", "lot_id")
+        .annotate(on_hand=Sum("on_hand"))
+    }
+    valued = set(ItemValuation.objects.filter(item__in={line.item_id for line in lines}, quantity__gt=0)
+                 .values_list("item_id", flat=True))
+    specs = []
+    for n, line in enumerate(lines, start=1):
+        current = on_hand.get((line.item_id, line.location_id, line.lot_id), ZERO)
+        line.expected_quantity = current  # what the books said at posting time
+        variance = line.counted_quantity - current
+        if variance:
+            # Found stock is valued at the average cost, or the standard cost if there is none yet.
+            cost = None if line.item_id in valued else line.item.standard_cost
+            specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=variance,
+                                  move_type=st.MoveType.COUNT_VARIANCE, unit_cost=cost if variance > 0 else None,
+                                  line=n))
+    StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
+    if specs:
+        post_moves(company=count.company, specs=specs, actor=actor, document=count)
+    mark_posted(count, st.CountStatus.POSTED, actor)
+    return count
+
+
+@atomic_with_retry
+def count_cancel(*, count, actor):
+    if count.status == st.CountStatus.POSTED:
+        raise ImmutableDocument(_("A posted count is corrected with an adjustment, not cancelled."))
+    transition(count, st.CountStatus.CANCELLED, actor=actor)
+    return count
+
+
+def lot_by_number(item, number):
+    return Lot.objects.filter(item=item, number=number).first()

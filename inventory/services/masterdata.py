@@ -1,0 +1,116 @@
+"""Writes of the item master: units, items with their alternative units, warehouses, locations, lots."""
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+from erp.db import atomic_with_retry
+from erp.errors import DomainError
+from inventory import status as st
+from inventory.models import AdjustmentReason, Item, ItemUnit, Location, Lot, UnitOfMeasure, Warehouse
+from inventory.units import SEEDED_UNITS, seeded_english
+
+DEFAULT_REASONS = {
+    "DAMAGE": "Damaged goods",
+    "EXPIRED": "Expired",
+    "FOUND": "Found stock",
+    "LOST": "Lost or stolen",
+    "SAMPLE": "Samples",
+    "CORRECTION": "Correction of a mistake",
+}
+
+
+@atomic_with_retry
+def units_seed(*, company):
+    """The standard units (pcs, kg, box…) and adjustment reasons for a company; idempotent."""
+    created = 0
+    for code, (_label, decimals) in SEEDED_UNITS.items():
+        _unit, was_created = UnitOfMeasure.objects.get_or_create(
+            company=company, code=code, defaults={"name": seeded_english(code), "decimals": decimals}
+        )
+        created += was_created
+    for code, name in DEFAULT_REASONS.items():
+        _reason, was_created = AdjustmentReason.objects.get_or_create(company=company, code=code,
+                                                                      defaults={"name": name})
+        created += was_created
+    return created
+
+
+TRANSIT_CODE = "TRANSIT"
+
+
+@atomic_with_retry
+def warehouse_create(*, company, code, name, address="", actor=None):
+    warehouse = Warehouse(company=company, code=code, name=name, address=address)
+    warehouse.full_clean()
+    warehouse.save()
+    Location.objects.create(company=company, warehouse=warehouse, code=TRANSIT_CODE, name=_("In transit"),
+                            kind=st.LocationKind.TRANSIT)
+    return warehouse
+
+
+def transit_location(warehouse):
+    location, _created = Location.objects.get_or_create(
+        warehouse=warehouse, code=TRANSIT_CODE,
+        defaults={"company_id": warehouse.company_id, "name": "In transit", "kind": st.LocationKind.TRANSIT},
+    )
+    return location
+
+
+@atomic_with_retry
+def location_create(*, warehouse, code, name, parent=None, actor=None):
+    if parent is not None and parent.warehouse_id != warehouse.pk:
+        raise DomainError(_("The parent location must be in the same warehouse."), field="parent")
+    location = Location(company_id=warehouse.company_id, warehouse=warehouse, code=code, name=name, parent=parent)
+    location.full_clean()
+    location.save()
+    return location
+
+
+@atomic_with_retry
+def item_create(*, company, units=(), actor=None, **fields):
+    """Create an item; ``units`` is [(UnitOfMeasure, factor)] of alternative units."""
+    item = Item(company=company, **fields)
+    item.full_clean()
+    item.save()
+    item_set_units(item=item, units=units)
+    return item
+
+
+@atomic_with_retry
+def item_update(*, item, units=None, actor=None, **fields):
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean()
+    item.save()
+    if units is not None:
+        item_set_units(item=item, units=units)
+    return item
+
+
+def item_set_units(*, item, units):
+    seen = set()
+    for unit, factor in units:
+        if unit.pk == item.base_unit_id:
+            raise DomainError(_("The base unit needs no conversion."), field="units")
+        if unit.pk in seen:
+            raise DomainError(_("Unit %(unit)s is listed twice.") % {"unit": unit.code}, field="units")
+        if factor is None or factor <= 0:
+            raise DomainError(_("The conversion factor must be greater than zero."), field="units")
+        seen.add(unit.pk)
+    ItemUnit.objects.filter(item=item).exclude(unit_id__in=seen).delete()
+    for unit, factor in units:
+        ItemUnit.objects.update_or_create(item=item, unit=unit, defaults={"factor": factor})
+
+
+def lot_for_receipt(*, item, number, manufactured_on=None, expires_on=None):
+    """The lot a receipt line puts stock into: an existing one of the item or a new one.
+    A new lot's expiry defaults to manufacture (or today) + the item's shelf life."""
+    number = (number or "").strip()
+    lot = Lot.objects.filter(item=item, number=number).first()
+    if lot is not None:
+        return lot
+    if expires_on is None and item.shelf_life_days:
+        expires_on = (manufactured_on or datetime.date.today()) + datetime.timedelta(days=item.shelf_life_days)
+    return Lot.objects.create(company_id=item.company_id, item=item, number=number,
+                              manufactured_on=manufactured_on, expires_on=expires_on)

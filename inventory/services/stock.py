@@ -1,0 +1,326 @@
+"""The stock ledger engine.
+
+Every change of stock goes through ``post_moves``: it validates the lines against the item master,
+locks the item valuations and the balance rows it touches *in a fixed order* (valuations by item id,
+then balances by item, location, lot — so two documents touching the same items in different orders
+cannot deadlock), checks availability against the locked rows, writes the moves, and updates the
+balances and the moving-average valuation in the same transaction. The CHECK constraints on
+StockBalance are the backstop should a bug ever bypass the checks.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from erp.db import atomic_with_retry
+from inventory import status as st
+from inventory.errors import InsufficientStock, InvalidStockLine
+from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
+
+CENT = Decimal("0.01")
+COST_QUANTUM = Decimal("0.000001")
+ZERO = Decimal("0")
+
+
+@dataclass
+class MoveSpec:
+    """One stock change to post. ``quantity`` is signed and in the item's base unit.
+
+    ``unit_cost``: for inbound moves at a cost of their own (receipt, opening, output, returns,
+    reversals of issues); None means "at the current average cost".
+    ``from_reserved``: how much of an outbound quantity consumes stock already reserved.
+    """
+
+    item: object
+    location: object
+    quantity: Decimal
+    move_type: str
+    lot: object = None
+    unit_cost: Decimal | None = None
+    from_reserved: Decimal = ZERO
+    reverses: object = None
+    field: str = ""  # the form/API field to blame when this line is refused
+    line: int | None = None  # the document line number, for messages
+
+    @property
+    def balance_key(self):
+        return (self.item.pk, self.location.pk, self.lot.pk if self.lot else None)
+
+
+def money(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_prefix(spec):
+    return _("Line %(n)s: ") % {"n": spec.line} if spec.line else ""
+
+
+def validate_spec(spec, company):
+    item, location, lot = spec.item, spec.location, spec.lot
+    prefix = line_prefix(spec)
+    if item.company_id != company.pk or location.company_id != company.pk:
+        raise InvalidStockLine(prefix + _("The item and the location must belong to this company."), field="item")
+    if not item.is_stocked:
+        raise InvalidStockLine(prefix + _("%(item)s is a service and has no stock.") % {"item": item.code},
+                               field="item")
+    if spec.quantity == 0:
+        raise InvalidStockLine(prefix + _("The quantity must not be zero."), field="quantity")
+    if item.lot_tracked and lot is None:
+        raise InvalidStockLine(prefix + _("%(item)s is lot-tracked: give a lot number.") % {"item": item.code},
+                               field="lot")
+    if not item.lot_tracked and lot is not None:
+        raise InvalidStockLine(prefix + _("%(item)s is not lot-tracked: leave the lot empty.") % {"item": item.code},
+                               field="lot")
+    if lot is not None and lot.item_id != item.pk:
+        raise InvalidStockLine(prefix + _("Lot %(lot)s belongs to another item.") % {"lot": lot.number}, field="lot")
+    if not location.is_active and spec.quantity > 0:
+        raise InvalidStockLine(prefix + _("Location %(loc)s is inactive.") % {"loc": location}, field="location")
+
+
+def lock_valuations(company, items):
+    ids = sorted({item.pk for item in items})
+    ItemValuation.objects.bulk_create(
+        [ItemValuation(company=company, item_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    rows = ItemValuation.objects.select_for_update().filter(item_id__in=ids).order_by("item_id")
+    return {row.item_id: row for row in rows}
+
+
+def balance_filter(keys):
+    condition = Q(pk__in=[])
+    for item_id, location_id, lot_id in keys:
+        condition |= Q(item_id=item_id, location_id=location_id, lot_id=lot_id)
+    return condition
+
+
+def lock_balances(company, specs, *, create):
+    """Lock the balance rows of ``specs`` in (item, location, lot) order; create missing ones for inbound."""
+    keys = sorted({s.balance_key for s in specs}, key=lambda k: (k[0], k[1], k[2] or 0))
+    if create:
+        new = {s.balance_key: s for s in specs if s.quantity > 0}
+        StockBalance.objects.bulk_create(
+            [
+                StockBalance(company=company, item_id=k[0], location_id=k[1], lot_id=k[2],
+                             warehouse_id=spec.location.warehouse_id)
+                for k, spec in sorted(new.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0))
+            ],
+            ignore_conflicts=True,
+        )
+    rows = (
+        StockBalance.objects.select_for_update()
+        .filter(balance_filter(keys))
+        .order_by("item_id", "location_id", "lot_id")
+    )
+    return {(b.item_id, b.location_id, b.lot_id): b for b in rows}
+
+
+def shortage_message(spec, available):
+    return line_prefix(spec) + _(
+        "Only %(available)s %(unit)s of %(item)s available at %(location)s%(lot)s; %(wanted)s requested."
+    ) % {
+        "available": f"{available.normalize():f}",
+        "unit": spec.item.base_unit.code,
+        "item": spec.item.code,
+        "location": spec.location,
+        "lot": f" ({_('lot')} {spec.lot.number})" if spec.lot else "",
+        "wanted": f"{(-spec.quantity).normalize():f}",
+    }
+
+
+def post_moves(*, company, specs, actor=None, document=None):
+    """Post ``specs`` as stock moves; returns them. Raises InsufficientStock / InvalidStockLine and
+    changes nothing if any line cannot be posted. Runs inside the caller's transaction."""
+    if not specs:
+        raise InvalidStockLine(_("There is nothing to post: add at least one line."))
+    with transaction.atomic():
+        for spec in specs:
+            validate_spec(spec, company)
+        valuations = lock_valuations(company, [s.item for s in specs])
+        balances = lock_balances(company, specs, create=True)
+        doc_type = ContentType.objects.get_for_model(document) if document is not None else None
+        reference = str(getattr(document, "reference", ""))[:60] if document is not None else ""
+        moves = []
+        for spec in specs:
+            balance = balances.get(spec.balance_key)
+            valuation = valuations[spec.item.pk]
+            quantity = spec.quantity
+            if quantity < 0:
+                free = (balance.on_hand - balance.reserved + spec.from_reserved) if balance else ZERO
+                if balance is None or free < -quantity:
+                    raise InsufficientStock(shortage_message(spec, max(free, ZERO)), field=spec.field or "quantity")
+            unit_cost, value = cost_of(spec, valuation)
+            apply_to_valuation(valuation, quantity, value, own_cost=spec.unit_cost is not None)
+            balance.on_hand += quantity
+            balance.reserved -= spec.from_reserved
+            moves.append(
+                StockMove(
+                    company=company, item=spec.item, warehouse_id=spec.location.warehouse_id,
+                    location=spec.location, lot=spec.lot, move_type=spec.move_type, quantity=quantity,
+                    unit_cost=unit_cost, value=value, document_type=doc_type,
+                    document_id=str(document.pk) if document is not None else "", document_reference=reference,
+                    reverses=spec.reverses, posted_by=actor,
+                )
+            )
+        StockBalance.objects.bulk_update(balances.values(), ["on_hand", "reserved"])
+        ItemValuation.objects.bulk_update(valuations.values(), ["quantity", "value", "average_cost"])
+        return StockMove.objects.bulk_create(moves)
+
+
+def cost_of(spec, valuation):
+    """(unit cost, value) of a move: its own cost if it has one, else the moving average."""
+    quantity = spec.quantity
+    if spec.unit_cost is not None:
+        unit_cost = Decimal(spec.unit_cost).quantize(COST_QUANTUM)
+        return unit_cost, money(quantity * unit_cost)
+    unit_cost = valuation.average_cost
+    if quantity < 0 and valuation.quantity + quantity == 0:
+        return unit_cost, -valuation.value  # the last units carry the remaining value: no rounding residue
+    return unit_cost, money(quantity * unit_cost)
+
+
+def apply_to_valuation(valuation, quantity, value, *, own_cost):
+    """Moving average: moves at a cost of their own (receipts, and reversals carrying the original
+    cost) re-average; moves at the average leave it as it is."""
+    valuation.quantity += quantity
+    valuation.value += value
+    if valuation.quantity > 0 and own_cost:
+        valuation.average_cost = (valuation.value / valuation.quantity).quantize(COST_QUANTUM)
+
+
+def reversal_specs(moves, *, field=""):
+    """Specs that undo ``moves`` exactly: same quantities and values with the opposite sign."""
+    return [
+        MoveSpec(
+            item=m.item, location=m.location, lot=m.lot, quantity=-m.quantity, move_type=m.move_type,
+            unit_cost=m.unit_cost, reverses=m, field=field,
+        )
+        for m in moves
+    ]
+
+
+# Reservations -------------------------------------------------------------------------------
+
+
+def document_key(document):
+    return ContentType.objects.get_for_model(document), str(document.pk)
+
+
+@atomic_with_retry
+def reserve(*, company, item, warehouse, quantity, document, line_key="", location=None, lot=None, actor=None):
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line, taking the
+    lots that expire first, then locations in code order. All or nothing."""
+    quantity = Decimal(quantity)
+    if quantity <= 0:
+        raise InvalidStockLine(_("The quantity to reserve must be greater than zero."), field="quantity")
+    if item.lot_tracked is False and lot is not None:
+        raise InvalidStockLine(_("%(item)s is not lot-tracked: leave the lot empty.") % {"item": item.code},
+                               field="lot")
+    rows = StockBalance.objects.filter(
+        item=item, warehouse=warehouse, location__kind=st.LocationKind.INTERNAL, on_hand__gt=0
+    )
+    if location is not None:
+        rows = rows.filter(location=location)
+    if lot is not None:
+        rows = rows.filter(lot=lot)
+    locked = list(rows.select_for_update(of=("self",)).order_by("item_id", "location_id", "lot_id"))
+    locked.sort(key=lambda b: (b.lot.expires_on if b.lot and b.lot.expires_on else _far_future(),
+                               b.location.code, b.lot_id or 0))
+    available = sum((b.on_hand - b.reserved for b in locked), ZERO)
+    if available < quantity:
+        raise InsufficientStock(
+            _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
+                "available": f"{available.normalize():f}", "unit": item.base_unit.code, "item": item.code,
+                "warehouse": warehouse.code, "wanted": f"{quantity.normalize():f}",
+            },
+            field="quantity",
+        )
+    doc_type, doc_id = document_key(document)
+    reference = str(getattr(document, "reference", document))[:60]
+    remaining, reservations, touched = quantity, [], []
+    for balance in locked:
+        take = min(balance.on_hand - balance.reserved, remaining)
+        if take <= 0:
+            continue
+        balance.reserved += take
+        touched.append(balance)
+        reservations.append(Reservation(
+            company=company, item=item, warehouse=warehouse, location_id=balance.location_id, lot_id=balance.lot_id,
+            quantity=take, document_type=doc_type, document_id=doc_id, document_reference=reference,
+            line_key=str(line_key), created_by=actor,
+        ))
+        remaining -= take
+        if remaining == 0:
+            break
+    StockBalance.objects.bulk_update(touched, ["reserved"])
+    return Reservation.objects.bulk_create(reservations)
+
+
+def _far_future():
+    import datetime
+
+    return datetime.date.max
+
+
+def active_reservations(document, line_key=None):
+    doc_type, doc_id = document_key(document)
+    rows = Reservation.objects.filter(document_type=doc_type, document_id=doc_id, status=st.ReservationStatus.ACTIVE)
+    if line_key is not None:
+        rows = rows.filter(line_key=str(line_key))
+    return rows
+
+
+@atomic_with_retry
+def release(*, document, line_key=None, actor=None):
+    """Release a document's (or one line's) active reservations; returns the quantity released."""
+    reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
+    if not reservations:
+        return ZERO
+    keys = sorted({(r.item_id, r.location_id, r.lot_id) for r in reservations}, key=lambda k: (k[0], k[1], k[2] or 0))
+    balances = {
+        (b.item_id, b.location_id, b.lot_id): b
+        for b in StockBalance.objects.select_for_update().filter(balance_filter(keys))
+        .order_by("item_id", "location_id", "lot_id")
+    }
+    total = ZERO
+    for reservation in reservations:
+        balances[(reservation.item_id, reservation.location_id, reservation.lot_id)].reserved -= reservation.quantity
+        reservation.status = st.ReservationStatus.RELEASED
+        total += reservation.quantity
+    StockBalance.objects.bulk_update(balances.values(), ["reserved"])
+    Reservation.objects.bulk_update(reservations, ["status"])
+    return total
+
+
+@atomic_with_retry
+def issue_reserved(*, company, document, line_key=None, quantity=None, move_type=st.MoveType.DELIVERY, actor=None,
+                   issuing_document=None):
+    """Turn reservations into an issue: up to ``quantity`` (base unit; all if None) leaves stock,
+    the reservations shrink or are consumed. Returns the moves."""
+    reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
+    wanted = sum((r.quantity for r in reservations), ZERO) if quantity is None else Decimal(quantity)
+    held = sum((r.quantity for r in reservations), ZERO)
+    if wanted <= 0 or wanted > held:
+        raise InsufficientStock(
+            _("Only %(held)s reserved for this document; %(wanted)s requested.") % {
+                "held": f"{held.normalize():f}", "wanted": f"{wanted.normalize():f}"},
+            field="quantity",
+        )
+    specs, remaining = [], wanted
+    for reservation in reservations:
+        take = min(reservation.quantity, remaining)
+        if take <= 0:
+            break
+        specs.append(MoveSpec(item=reservation.item, location=reservation.location, lot=reservation.lot,
+                              quantity=-take, move_type=move_type, from_reserved=take))
+        reservation.quantity -= take
+        reservation.issued_quantity += take
+        if reservation.quantity == 0:
+            reservation.status = st.ReservationStatus.CONSUMED
+        remaining -= take
+    moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document or document)
+    Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    return moves

@@ -1,0 +1,86 @@
+"""Statuses, choices and transition tables of the inventory app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemType(models.TextChoices):
+    RAW_MATERIAL = "raw", _("Raw material")
+    SEMI_FINISHED = "semi", _("Semi-finished good")
+    FINISHED_GOOD = "finished", _("Finished good")
+    CONSUMABLE = "consumable", _("Consumable")
+    SERVICE = "service", _("Service")
+
+
+class Procurement(models.TextChoices):
+    MAKE = "make", _("Make")
+    BUY = "buy", _("Buy")
+
+
+class LocationKind(models.TextChoices):
+    INTERNAL = "internal", _("Storage")
+    TRANSIT = "transit", _("In transit")
+
+
+class MoveType(models.TextChoices):
+    RECEIPT = "receipt", _("Goods receipt")
+    ISSUE = "issue", _("Goods issue")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    COUNT_VARIANCE = "count_variance", _("Count variance")
+    PRODUCTION_CONSUMPTION = "consumption", _("Production consumption")
+    PRODUCTION_OUTPUT = "output", _("Production output")
+    DELIVERY = "delivery", _("Delivery")
+    CUSTOMER_RETURN = "customer_return", _("Customer return")
+    SUPPLIER_RETURN = "supplier_return", _("Supplier return")
+    OPENING = "opening", _("Opening balance")
+
+
+# Move types that bring stock in at a cost of their own (they change the moving average).
+INBOUND_AT_OWN_COST = {MoveType.RECEIPT, MoveType.OPENING, MoveType.PRODUCTION_OUTPUT, MoveType.CUSTOMER_RETURN}
+
+
+class ReservationStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RELEASED = "released", _("Released")
+    CONSUMED = "consumed", _("Issued")
+
+
+class DocStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+SIMPLE_TRANSITIONS = {
+    DocStatus.DRAFT: {DocStatus.POSTED, DocStatus.CANCELLED},
+    DocStatus.POSTED: {DocStatus.CANCELLED},  # cancelling a posted document reverses its moves
+}
+
+
+class TransferStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+TRANSFER_TRANSITIONS = {
+    TransferStatus.DRAFT: {TransferStatus.SHIPPED, TransferStatus.RECEIVED, TransferStatus.CANCELLED},
+    TransferStatus.SHIPPED: {TransferStatus.RECEIVED, TransferStatus.CANCELLED},
+    TransferStatus.RECEIVED: {TransferStatus.CANCELLED},
+}
+
+
+class CountStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    COUNTING = "counting", _("Counting")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+COUNT_TRANSITIONS = {
+    CountStatus.DRAFT: {CountStatus.COUNTING, CountStatus.CANCELLED},
+    CountStatus.COUNTING: {CountStatus.POSTED, CountStatus.CANCELLED},
+}

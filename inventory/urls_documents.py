@@ -1,0 +1,3 @@
+"""Inventory URLs: documents screens (included by inventory/urls.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Inventory URLs: imports screens (included by inventory/urls.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Inventory URLs: masterdata screens (included by inventory/urls.py)."""
+
+urlpatterns = []
