@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
-from erp.documents import transition
+from erp.documents import check_transition, transition
 from erp.errors import ImmutableDocument
 from erp.events import publish
 from inventory import status as st
@@ -129,6 +129,8 @@ def reverse_document(document, actor):
 
 
 def cancel_document(document, actor, cancelled=st.DocStatus.CANCELLED):
+    """Cancel a draft, or reverse a posted document's moves and mark it cancelled."""
+    check_transition(document, cancelled)
     if document.status != st.DocStatus.DRAFT:
         reverse_document(document, actor)
     transition(document, cancelled, actor=actor)
@@ -176,8 +178,8 @@ def receipt_post(*, receipt, actor):
         unit_cost = (line.unit_cost * line.quantity / base).quantize(QUANTUM) if base else ZERO
         specs.append(MoveSpec(item=line.item, location=line.location, lot=lot, quantity=base,
                               move_type=st.MoveType.RECEIPT, unit_cost=unit_cost, line=n))
+    mark_posted(receipt, st.DocStatus.POSTED, actor)  # first: the moves carry the document's number
     post_moves(company=receipt.company, specs=specs, actor=actor, document=receipt)
-    mark_posted(receipt, st.DocStatus.POSTED, actor)
     publish(goods_received, company=receipt.company, source=receipt, receipt_id=receipt.pk,
             number=receipt.number, warehouse=receipt.warehouse.code)
     return receipt
@@ -218,8 +220,8 @@ def issue_post(*, issue, actor, move_type=st.MoveType.ISSUE):
         issue_line(n, issue, vars_of(line))
         specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot,
                               quantity=-to_base(line.item, line.quantity, line.unit), move_type=move_type, line=n))
-    post_moves(company=issue.company, specs=specs, actor=actor, document=issue)
     mark_posted(issue, st.DocStatus.POSTED, actor)
+    post_moves(company=issue.company, specs=specs, actor=actor, document=issue)
     return issue
 
 
@@ -277,9 +279,9 @@ def transfer_ship(*, transfer, actor):
     if not transfer.is_two_step:
         return transfer_receive(transfer=transfer, actor=actor)
     transit = transit_location(transfer.to_warehouse)
-    post_transfer_leg(transfer, transfer_leg_specs(transfer, source=lambda line: line.from_location,
-                                                   destination=lambda line: transit), actor)
+    specs = transfer_leg_specs(transfer, source=lambda line: line.from_location, destination=lambda line: transit)
     mark_posted(transfer, st.TransferStatus.SHIPPED, actor, shipped_at=timezone.now())
+    post_transfer_leg(transfer, specs, actor)
     return transfer
 
 
@@ -300,8 +302,8 @@ def transfer_receive(*, transfer, actor):
             transfer, source=lambda line: line.from_location, destination=lambda line: line.to_location
         )
         extra = {"shipped_at": now, "received_at": now}
-    post_transfer_leg(transfer, specs, actor)
     mark_posted(transfer, st.TransferStatus.RECEIVED, actor, **extra)
+    post_transfer_leg(transfer, specs, actor)
     return transfer
 
 
@@ -342,8 +344,8 @@ def adjustment_post(*, adjustment, actor):
             cost = (line.unit_cost * line.quantity_change / base).quantize(QUANTUM)
         specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=base,
                               move_type=st.MoveType.ADJUSTMENT, unit_cost=cost, line=n))
-    post_moves(company=adjustment.company, specs=specs, actor=actor, document=adjustment)
     mark_posted(adjustment, st.DocStatus.POSTED, actor)
+    post_moves(company=adjustment.company, specs=specs, actor=actor, document=adjustment)
     return adjustment
 
 
@@ -453,9 +455,9 @@ def count_post(*, count, actor):
                                   move_type=st.MoveType.COUNT_VARIANCE, unit_cost=cost if variance > 0 else None,
                                   line=n))
     StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
+    mark_posted(count, st.CountStatus.POSTED, actor)
     if specs:
         post_moves(company=count.company, specs=specs, actor=actor, document=count)
-    mark_posted(count, st.CountStatus.POSTED, actor)
     return count
 
 
