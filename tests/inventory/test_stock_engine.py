@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.db.models import Sum
+from django.utils import translation
 
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
