@@ -138,3 +138,15 @@ def test_the_database_refuses_a_negative_balance_even_if_a_bug_skipped_the_check
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StockBalance.objects.filter(item=inv.screw).update(on_hand=Decimal("-1"))
+
+
+def test_the_database_itself_refuses_to_change_or_delete_a_posted_move(inv):
+    from django.db import IntegrityError, transaction
+
+    inv.receive(inv.screw, "1", inv.a1)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMove.objects.update(quantity=Decimal("5"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMove.objects.all()._raw_delete(StockMove.objects.db)
+    assert StockMove.objects.get().quantity == 1
