@@ -31,14 +31,16 @@ def atomic_with_retry(func=None, *, attempts=DEFAULT_ATTEMPTS):
     """Run ``func`` in its own transaction, re-running it whole on a deadlock/serialization failure.
 
     Inside an outer transaction a retry is impossible (the outer one is already aborted), so the
-    function then simply joins it and the outermost retrying caller re-runs everything.
+    function then runs in a savepoint of it — all or nothing on its own — and the outermost retrying
+    caller re-runs everything.
     """
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if transaction.get_connection().in_atomic_block:
-                return fn(*args, **kwargs)
+                with transaction.atomic():
+                    return fn(*args, **kwargs)
             for attempt in range(attempts):
                 try:
                     with transaction.atomic():

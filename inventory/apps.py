@@ -7,4 +7,8 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self):
+        from erp.navigation import MenuEntry, register_menu
         from inventory import signals  # noqa: F401  (declares the events)
+
+        register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
+                                order=30))

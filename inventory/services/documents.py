@@ -391,12 +391,22 @@ def count_record(*, count, counted, actor):
     """``counted``: {line id: quantity in base unit (or None to clear)}."""
     if count.status != st.CountStatus.COUNTING:
         raise InvalidStockLine(_("Counted quantities can be entered only while the count is in progress."))
-    lines = {line.pk: line for line in count.lines.filter(pk__in=list(counted))}
+    ids = {}
+    for line_id in counted:
+        try:
+            ids[line_id] = int(line_id)
+        except (TypeError, ValueError):
+            raise InvalidStockLine(_("Line %(id)s is not on this count sheet.") % {"id": line_id}, field="lines")
+    lines = {line.pk: line for line in count.lines.filter(pk__in=list(ids.values()))}
     for line_id, quantity in counted.items():
-        line = lines.get(int(line_id))
+        line = lines.get(ids[line_id])
         if line is None:
             raise InvalidStockLine(_("Line %(id)s is not on this count sheet.") % {"id": line_id}, field="lines")
-        if quantity is not None and Decimal(quantity) < 0:
+        try:
+            quantity = None if quantity in (None, "") else Decimal(str(quantity))
+        except ArithmeticError:
+            raise InvalidStockLine(_("“%(value)s” is not a quantity.") % {"value": quantity}, field="counted_quantity")
+        if quantity is not None and (quantity < 0 or not quantity.is_finite()):
             raise InvalidStockLine(_("A counted quantity cannot be negative."), field="counted_quantity")
         line.counted_quantity = quantity
     StockCountLine.objects.bulk_update(lines.values(), ["counted_quantity"])
@@ -414,6 +424,8 @@ def count_add_line(*, count, item, location, counted_quantity, lot=None, actor=N
         raise InvalidStockLine(_("This count covers location %(loc)s only.") % {"loc": count.location},
                                field="location")
     check_lot(0, item, lot)
+    if counted_quantity is None or Decimal(counted_quantity) < 0:
+        raise InvalidStockLine(_("A counted quantity cannot be negative."), field="counted_quantity")
     if count.lines.filter(item=item, location=location, lot=lot).exists():
         raise InvalidStockLine(_("This item, location and lot is already on the sheet."), field="item")
     return StockCountLine.objects.create(document=count, item=item, location=location, lot=lot,

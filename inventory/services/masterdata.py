@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from inventory import status as st
-from inventory.models import AdjustmentReason, Item, ItemUnit, Location, Lot, UnitOfMeasure, Warehouse
+from inventory.models import AdjustmentReason, Item, ItemCategory, ItemUnit, Location, Lot, UnitOfMeasure, Warehouse
 from inventory.units import SEEDED_UNITS, seeded_english
 
 DEFAULT_REASONS = {
@@ -79,6 +79,16 @@ def item_create(*, company, units=(), actor=None, **fields):
 
 @atomic_with_retry
 def item_update(*, item, units=None, actor=None, **fields):
+    """Change an item. Its base unit and lot tracking are fixed once it has stock moves: the ledger's
+    quantities are in that unit and its lots would no longer make sense."""
+    from inventory.models import StockMove
+
+    stored = Item.objects.get(pk=item.pk)
+    for name, message in (("base_unit", _("The base unit cannot change once the item has stock moves.")),
+                          ("lot_tracked", _("Lot tracking cannot change once the item has stock moves."))):
+        new = fields.get(name, getattr(item, name))
+        if new != getattr(stored, name) and StockMove.objects.filter(item=item).exists():
+            raise DomainError(message, field=name)
     for name, value in fields.items():
         setattr(item, name, value)
     item.full_clean()
@@ -114,3 +124,48 @@ def lot_for_receipt(*, item, number, manufactured_on=None, expires_on=None):
         expires_on = (manufactured_on or datetime.date.today()) + datetime.timedelta(days=item.shelf_life_days)
     return Lot.objects.create(company_id=item.company_id, item=item, number=number,
                               manufactured_on=manufactured_on, expires_on=expires_on)
+
+
+@atomic_with_retry
+def unit_create(*, company, code, name, decimals=0, actor=None):
+    unit = UnitOfMeasure(company=company, code=code, name=name, decimals=decimals)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@atomic_with_retry
+def category_create(*, company, code, name, parent=None, actor=None):
+    if parent is not None and parent.company_id != company.pk:
+        raise DomainError(_("The parent category belongs to another company."), field="parent")
+    category = ItemCategory(company=company, code=code, name=name, parent=parent)
+    category.full_clean()
+    category.save()
+    return category
+
+
+@atomic_with_retry
+def unit_update(*, unit, actor=None, **fields):
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@atomic_with_retry
+def location_update(*, location, actor=None, **fields):
+    for name, value in fields.items():
+        setattr(location, name, value)
+    parent = location.parent
+    if parent is not None:
+        if parent.warehouse_id != location.warehouse_id:
+            raise DomainError(_("The parent location must be in the same warehouse."), field="parent")
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.pk == location.pk:
+                raise DomainError(_("A location cannot be placed inside itself."), field="parent")
+            ancestor = ancestor.parent
+    location.full_clean()
+    location.save()
+    return location
