@@ -57,6 +57,7 @@ DEMO_TASKS = [
 @transaction.atomic
 def load_demo(*, password):
     """Create (or complete) the demo company; returns the number of rows created."""
+    from inventory.demo import load_inventory_demo
     from office.models import Task
     from office.services import task_assign
 
@@ -98,4 +99,5 @@ def load_demo(*, password):
             continue
         task_assign(company=company, title=title, description=description, role=assignee, actor=users["manager"])
         created += 1
+    created += load_inventory_demo(company, users)
     return created
