@@ -1,0 +1,265 @@
+"""Forms of the inventory document screens: list filters, document headers, line formsets, count sheet.
+
+The forms only validate input; the rules of the item master (units, lots, locations of the right
+warehouse) are checked by inventory.services.documents, whose errors the views show beside the fields.
+Querysets are given by the views (scoped to the user's company and warehouses).
+"""
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import LINE_QTY, QTY
+
+DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class LotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.item.code} · {obj.number}"
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.code
+
+
+def quantity_field(label, **kwargs):
+    return forms.DecimalField(label=label, max_digits=LINE_QTY["max_digits"],
+                              decimal_places=LINE_QTY["decimal_places"], **kwargs)
+
+
+# List filters --------------------------------------------------------------------------------
+
+
+class DocumentFilterForm(forms.Form):
+    q = forms.CharField(label=_("Number"), required=False, widget=forms.SearchInput)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None, required=False,
+                                       empty_label=_("All warehouses"))
+    date_from = forms.DateField(label=_("Date from"), required=False, **DATE)
+    date_to = forms.DateField(label=_("Date to"), required=False, **DATE)
+
+    def __init__(self, *args, statuses, warehouses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *statuses]
+        self.fields["warehouse"].queryset = warehouses
+        for field in self.fields.values():
+            select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+# Document headers ----------------------------------------------------------------------------
+
+
+class HeaderForm(forms.Form):
+    """The fields of a document header, named as the service's keyword arguments."""
+
+    warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None)
+    document_date = forms.DateField(label=_("Date"), initial=timezone.localdate, **DATE)
+
+    def __init__(self, *args, querysets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = querysets["warehouses"]
+        self.fields["notes"] = forms.CharField(label=_("Notes"), required=False,
+                                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReceiptForm(HeaderForm):
+    supplier_reference = forms.CharField(label=_("Supplier / reference"), max_length=200, required=False)
+
+
+class IssueForm(HeaderForm):
+    purpose = forms.CharField(label=_("Purpose"), max_length=200, required=False)
+
+
+class TransferForm(HeaderForm):
+    to_warehouse = forms.ModelChoiceField(label=_("To warehouse"), queryset=None,
+                                          help_text=_("The same warehouse moves the goods between its locations "
+                                                      "at once; another warehouse ships them first."))
+
+    def __init__(self, *args, querysets, **kwargs):
+        super().__init__(*args, querysets=querysets, **kwargs)
+        self.fields["warehouse"].label = _("From warehouse")
+        self.fields["to_warehouse"].queryset = querysets["all_warehouses"]
+
+
+class AdjustmentForm(HeaderForm):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=None)
+
+    def __init__(self, *args, querysets, **kwargs):
+        super().__init__(*args, querysets=querysets, **kwargs)
+        self.fields["reason"].queryset = querysets["reasons"]
+
+
+class CountCreateForm(HeaderForm):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None, required=False,
+                                      empty_label=_("The whole warehouse"))
+
+    def __init__(self, *args, querysets, **kwargs):
+        super().__init__(*args, querysets=querysets, **kwargs)
+        self.fields["location"].queryset = querysets["locations"]
+
+
+# Document lines ------------------------------------------------------------------------------
+
+
+class LineForm(forms.Form):
+    """One document line. Choice lists are evaluated once per formset (``choices`` cache), not per row."""
+
+    QUERYSETS = {}  # field name -> key of the ``querysets`` dict given by the view
+
+    def __init__(self, *args, querysets, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, key in self.QUERYSETS.items():
+            field = self.fields[name]
+            field.queryset = querysets[key]
+            if choices is not None:
+                if name not in choices:
+                    choices[name] = list(field.choices)
+                field.choices = choices[name]
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+        if "unit" in self.fields:
+            # Choosing the item narrows the unit select to the item's units (htmx; the service checks anyway).
+            self.fields["item"].widget.attrs.update({
+                "hx-get": reverse_lazy("inventory:document_unit_options"), "hx-trigger": "change",
+                "hx-target": "next select", "hx-swap": "innerHTML",
+            })
+
+    def line(self):
+        """The cleaned line as the dict the service takes."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "DELETE"}
+
+
+class ReceiptLineForm(LineForm):
+    QUERYSETS = {"item": "items", "unit": "units", "location": "locations"}
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    quantity = quantity_field(_("Quantity"))
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=60, required=False)
+    manufactured_on = forms.DateField(label=_("Manufactured on"), required=False, **DATE)
+    expires_on = forms.DateField(label=_("Expires on"), required=False, **DATE)
+    unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=QTY["max_digits"],
+                                   decimal_places=QTY["decimal_places"], required=False, min_value=0)
+
+
+class IssueLineForm(LineForm):
+    QUERYSETS = {"item": "items", "unit": "units", "location": "locations", "lot": "lots"}
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    quantity = quantity_field(_("Quantity"))
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
+    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+
+
+class TransferLineForm(LineForm):
+    QUERYSETS = {"item": "items", "unit": "units", "from_location": "locations", "to_location": "all_locations",
+                 "lot": "lots"}
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    quantity = quantity_field(_("Quantity"))
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
+    from_location = forms.ModelChoiceField(label=_("From location"), queryset=None)
+    to_location = forms.ModelChoiceField(label=_("To location"), queryset=None)
+    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+
+
+class AdjustmentLineForm(LineForm):
+    QUERYSETS = {"item": "items", "unit": "units", "location": "locations", "lot": "lots"}
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    quantity_change = quantity_field(_("Quantity change"), help_text=_("Positive adds stock, negative removes it."))
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
+    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+    unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=QTY["max_digits"],
+                                   decimal_places=QTY["decimal_places"], required=False, min_value=0,
+                                   help_text=_("For additions; empty = current average cost"))
+
+
+class LineFormSet(forms.BaseFormSet):
+    """Lines of a draft. A row left empty (or ticked for removal) is not part of the document."""
+
+    def __init__(self, *args, extra=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if extra is not None:
+            self.extra = extra
+
+    def lines(self):
+        return [
+            form.line() for form in self.forms
+            if form.has_changed() and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+
+def line_formset(form_class):
+    return forms.formset_factory(form_class, formset=LineFormSet, extra=1, can_delete=True)
+
+
+ReceiptLineFormSet = line_formset(ReceiptLineForm)
+IssueLineFormSet = line_formset(IssueLineForm)
+TransferLineFormSet = line_formset(TransferLineForm)
+AdjustmentLineFormSet = line_formset(AdjustmentLineForm)
+
+
+# Stock counts --------------------------------------------------------------------------------
+
+
+def count_field_name(line):
+    return f"line_{line.pk}"
+
+
+class CountSheetForm(forms.Form):
+    """One counted-quantity field (base unit) per line of the sheet shown."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            initial = line.counted_quantity.normalize() if line.counted_quantity is not None else None
+            self.fields[count_field_name(line)] = forms.DecimalField(
+                label=line.item.code, required=False, min_value=0, max_digits=QTY["max_digits"],
+                decimal_places=QTY["decimal_places"], initial=initial,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "step": "any"}),
+            )
+
+    def rows(self):
+        return [(line, self[count_field_name(line)]) for line in self.lines]
+
+    def counted(self):
+        """{line id: quantity} of the fields filled in with a new value, for the service. An empty field
+        leaves the line as it is, so two people counting different aisles do not wipe each other's counts."""
+        counted = {}
+        for line in self.lines:
+            value = self.cleaned_data.get(count_field_name(line))
+            if value is not None and value != line.counted_quantity:
+                counted[line.pk] = value
+        return counted
+
+
+class CountAddLineForm(forms.Form):
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
+    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+    counted_quantity = forms.DecimalField(label=_("Counted quantity (base unit)"), min_value=0,
+                                          max_digits=QTY["max_digits"], decimal_places=QTY["decimal_places"])
+
+    def __init__(self, *args, querysets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = querysets["items"]
+        self.fields["location"].queryset = querysets["locations"]
+        self.fields["lot"].queryset = querysets["lots"]
