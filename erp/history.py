@@ -12,10 +12,16 @@ def history_for(instance, limit=200):
         .select_related("actor")
         .order_by("-timestamp", "-pk")[:limit]
     )
+    concrete = {f.name for f in type(instance)._meta.concrete_fields}
     rows = []
     for entry in entries:
         changes = []
-        for field, values in entry.changes_display_dict.items():
+        # changes_display_dict is built from changes_dict in the same order: keep the rows of real
+        # columns (auditlog also lists reverse relations such as a document's "lines" on creation).
+        raw_names = list(entry.changes_dict)
+        for index, (field, values) in enumerate(entry.changes_display_dict.items()):
+            if index < len(raw_names) and raw_names[index] not in concrete:
+                continue
             old, new = (list(values) + ["", ""])[:2] if isinstance(values, list | tuple) else ("", values)
             old, new = blank(old), blank(new)
             if old == new or field.lower() == "id":

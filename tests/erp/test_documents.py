@@ -79,3 +79,4 @@ def test_status_changes_are_in_the_history_with_actor_and_values(company, clerk)
     assert entry.changes_dict["status"] == ["draft", "confirmed"]
     assert history[0]["entry"] == entry
     assert {"field": "status", "old": "Draft", "new": "Confirmed"} in history[0]["changes"]
+

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 from erp.errors import IllegalTransition, ImmutableDocument
+from erp.history import history_for
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import GoodsReceipt, ItemValuation, Lot, Reservation, StockBalance, StockMove
@@ -290,3 +291,14 @@ def test_whatever_happens_the_ledger_balances_and_valuation_agree_and_nothing_go
         assert valuation.quantity == sum(m.quantity for m in moves)
         assert valuation.value == sum(m.value for m in moves)
         assert valuation.value >= 0
+
+
+def test_the_history_of_a_new_document_lists_only_its_own_fields(inv):
+    receipt = inv.receive(inv.screw, "2", inv.a1)
+
+    with translation.override("en"):
+        creation = history_for(receipt)[-1]
+
+    assert {c["field"] for c in creation["changes"]} >= {"status", "warehouse"}
+    assert not any("None" in str(c["new"]) and "." in str(c["new"]) for c in creation["changes"])
+    assert "lines" not in {c["field"] for c in creation["changes"]}
