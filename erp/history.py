@@ -26,7 +26,7 @@ def history_for(instance, limit=200):
             old, new = blank(old), blank(new)
             if old == new or field.lower() == "id":
                 continue  # a creation lists every field; show only those that got a value
-            changes.append({"field": field, "old": old, "new": new})
+            changes.append({"field": str(field), "old": old, "new": new})
         rows.append({"entry": entry, "changes": changes})
     return rows
 
