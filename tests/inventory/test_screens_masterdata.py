@@ -163,7 +163,7 @@ def test_the_menu_leads_to_the_workbench_with_links_to_every_inventory_screen(ke
     for href in ("/inventory/items/", "/inventory/units/", "/inventory/warehouses/", "/inventory/lots/",
                  "/inventory/stock/", "/inventory/ledger/", "/inventory/low-stock/", "/inventory/valuation/",
                  "/inventory/receipts/", "/inventory/issues/", "/inventory/transfers/", "/inventory/adjustments/",
-                 "/inventory/counts/", "/inventory/import/"):
+                 "/inventory/counts/", "/inventory/imports/"):
         assert f'href="{href}"' in page
 
 
