@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ItemType(models.TextChoices):
@@ -50,7 +51,7 @@ class ReservationStatus(models.TextChoices):
 class DocStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     POSTED = "posted", _("Posted")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("document status", "Cancelled")
 
 
 SIMPLE_TRANSITIONS = {
@@ -63,7 +64,7 @@ class TransferStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SHIPPED = "shipped", _("Shipped")
     RECEIVED = "received", _("Received")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("document status", "Cancelled")
 
 
 TRANSFER_TRANSITIONS = {
@@ -77,7 +78,7 @@ class CountStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     COUNTING = "counting", _("Counting")
     POSTED = "posted", _("Posted")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("document status", "Cancelled")
 
 
 COUNT_TRANSITIONS = {
