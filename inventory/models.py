@@ -263,16 +263,30 @@ class StockBalance(CompanyOwned):
 
 
 class ItemValuation(CompanyOwned):
-    """Moving-average cost of an item in a company; locked while a move of the item posts."""
+    """Moving-average cost of an item in a company, and its stock totals over the storage
+    locations (so low-stock checks never sum the balances). Locked first whenever a move or a
+    reservation of the item is written, then the balance rows: one lock order everywhere."""
 
     item = models.OneToOneField(Item, on_delete=models.PROTECT, related_name="valuation", verbose_name=_("item"))
     quantity = models.DecimalField(_("quantity"), default=0, **QTY)
     value = models.DecimalField(_("value"), default=0, **MONEY)
     average_cost = models.DecimalField(_("average cost"), default=0, **COST)
+    stored = models.DecimalField(_("on hand in storage"), default=0,
+                                 help_text=_("On hand in storage locations (not in transit)"), **QTY)
+    reserved = models.DecimalField(_("reserved"), default=0, **QTY)
 
     class Meta:
         verbose_name = _("item valuation")
         verbose_name_plural = _("item valuations")
+        constraints = [
+            models.CheckConstraint(condition=Q(stored__gte=0) & Q(reserved__gte=0) & Q(reserved__lte=F("stored")),
+                                   name="item_totals_consistent"),
+        ]
+        indexes = [models.Index(fields=["company", "item"], name="valuation_by_company_item")]
+
+    @property
+    def available(self):
+        return self.stored - self.reserved
 
     def __str__(self):
         return f"{self.item.code}: {self.quantity} @ {self.average_cost}"

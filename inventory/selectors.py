@@ -41,6 +41,12 @@ def warehouses_for_user(user):
     return warehouses
 
 
+def warehouse_ids_for_user(user):
+    """The ids of the user's warehouses, as a literal list: PostgreSQL plans ``warehouse_id IN (1, 2)``
+    far better than the equivalent subquery on large balance and move tables."""
+    return list(warehouses_for_user(user).values_list("pk", flat=True))
+
+
 def can_operate(user, warehouse):
     return user.has_perm(OPERATE) or user.has_perm(OPERATE, warehouse)
 
@@ -74,15 +80,23 @@ def with_stock_totals(items, warehouses=None):
 
 
 def low_stock_items(company, warehouses=None):
+    """Active items whose available stock is below their reorder point.
+
+    Company-wide it reads the per-item totals kept on ItemValuation (no sum over the balances);
+    limited to some warehouses it sums their balances."""
     items = Item.objects.filter(company=company, is_active=True, reorder_point__gt=0).exclude(item_type="service")
-    return with_stock_totals(items.select_related("base_unit"), warehouses).filter(
-        available__lt=F("reorder_point")
-    ).order_by("code")
+    items = items.select_related("base_unit")
+    if warehouses is not None:
+        return with_stock_totals(items, warehouses).filter(available__lt=F("reorder_point")).order_by("code")
+    return items.annotate(
+        on_hand=Coalesce(F("valuation__stored"), ZERO),
+        reserved_total=Coalesce(F("valuation__reserved"), ZERO),
+    ).annotate(available=F("on_hand") - F("reserved_total")).filter(available__lt=F("reorder_point")).order_by("code")
 
 
 def balances_for_user(user, *, item=None, warehouse=None, location=None, lot=None, search="", include_zero=False,
                       include_transit=True):
-    balances = StockBalance.objects.filter(warehouse__in=warehouses_for_user(user)).select_related(
+    balances = StockBalance.objects.filter(warehouse_id__in=warehouse_ids_for_user(user)).select_related(
         "item", "item__base_unit", "warehouse", "location", "lot"
     )
     if not include_zero:
@@ -104,7 +118,7 @@ def balances_for_user(user, *, item=None, warehouse=None, location=None, lot=Non
 
 def moves_for_user(user, *, item=None, warehouse=None, location=None, lot=None, move_type=None, date_from=None,
                    date_to=None, document_reference=""):
-    moves = StockMove.objects.filter(warehouse__in=warehouses_for_user(user)).select_related(
+    moves = StockMove.objects.filter(warehouse_id__in=warehouse_ids_for_user(user)).select_related(
         "item", "item__base_unit", "warehouse", "location", "lot", "posted_by"
     )
     if item is not None:

@@ -156,6 +156,9 @@ def post_moves(*, company, specs, actor=None, document=None):
             apply_to_valuation(valuation, quantity, value, own_cost=spec.unit_cost is not None)
             balance.on_hand += quantity
             balance.reserved -= spec.from_reserved
+            if spec.location.kind == st.LocationKind.INTERNAL:
+                valuation.stored += quantity
+                valuation.reserved -= spec.from_reserved
             moves.append(
                 StockMove(
                     company=company, item=spec.item, warehouse_id=spec.location.warehouse_id,
@@ -166,7 +169,8 @@ def post_moves(*, company, specs, actor=None, document=None):
                 )
             )
         StockBalance.objects.bulk_update(balances.values(), ["on_hand", "reserved"])
-        ItemValuation.objects.bulk_update(valuations.values(), ["quantity", "value", "average_cost"])
+        ItemValuation.objects.bulk_update(valuations.values(),
+                                          ["quantity", "value", "average_cost", "stored", "reserved"])
         return StockMove.objects.bulk_create(moves)
 
 
@@ -219,6 +223,7 @@ def reserve(*, company, item, warehouse, quantity, document, line_key="", locati
     if item.lot_tracked is False and lot is not None:
         raise InvalidStockLine(_("%(item)s is not lot-tracked: leave the lot empty.") % {"item": item.code},
                                field="lot")
+    valuation = lock_valuations(company, [item])[item.pk]  # the lock order: valuation, then balances
     rows = StockBalance.objects.filter(
         item=item, warehouse=warehouse, location__kind=st.LocationKind.INTERNAL, on_hand__gt=0
     )
@@ -256,6 +261,8 @@ def reserve(*, company, item, warehouse, quantity, document, line_key="", locati
         if remaining == 0:
             break
     StockBalance.objects.bulk_update(touched, ["reserved"])
+    valuation.reserved += quantity
+    valuation.save(update_fields=["reserved"])
     return Reservation.objects.bulk_create(reservations)
 
 
@@ -279,6 +286,8 @@ def release(*, document, line_key=None, actor=None):
     reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
     if not reservations:
         return ZERO
+    company = reservations[0].company
+    valuations = lock_valuations(company, [r.item for r in reservations])
     keys = sorted({(r.item_id, r.location_id, r.lot_id) for r in reservations}, key=lambda k: (k[0], k[1], k[2] or 0))
     balances = {
         (b.item_id, b.location_id, b.lot_id): b
@@ -288,9 +297,11 @@ def release(*, document, line_key=None, actor=None):
     total = ZERO
     for reservation in reservations:
         balances[(reservation.item_id, reservation.location_id, reservation.lot_id)].reserved -= reservation.quantity
+        valuations[reservation.item_id].reserved -= reservation.quantity
         reservation.status = st.ReservationStatus.RELEASED
         total += reservation.quantity
     StockBalance.objects.bulk_update(balances.values(), ["reserved"])
+    ItemValuation.objects.bulk_update(valuations.values(), ["reserved"])
     Reservation.objects.bulk_update(reservations, ["status"])
     return total
 

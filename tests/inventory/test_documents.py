@@ -302,3 +302,21 @@ def test_the_history_of_a_new_document_lists_only_its_own_fields(inv):
     assert {c["field"] for c in creation["changes"]} >= {"status", "warehouse"}
     assert not any("None" in str(c["new"]) and "." in str(c["new"]) for c in creation["changes"])
     assert "lines" not in {c["field"] for c in creation["changes"]}
+
+
+def test_item_totals_follow_storage_moves_and_reservations_but_not_transit(inv):
+    inv.receive(inv.screw, "10", inv.a1)
+    reserve(company=inv.company, item=inv.screw, warehouse=inv.wh1, quantity=D("3"), document=inv.admin,
+            actor=inv.admin)
+    transfer = docs.transfer_save(company=inv.company, actor=inv.admin, warehouse=inv.wh1, to_warehouse=inv.wh2,
+                                  lines=[{"item": inv.screw, "quantity": D("5"), "unit": inv.pcs,
+                                          "from_location": inv.a1, "to_location": inv.b1}])
+    docs.transfer_ship(transfer=transfer, actor=inv.admin)
+
+    totals = ItemValuation.objects.get(item=inv.screw)
+    assert (totals.quantity, totals.stored, totals.reserved, totals.available) == (D(10), D(5), D(3), D(2))
+    docs.transfer_receive(transfer=transfer, actor=inv.admin)
+    issue_reserved(company=inv.company, document=inv.admin, quantity=D("2"), actor=inv.admin)
+    release(document=inv.admin, actor=inv.admin)
+    totals.refresh_from_db()
+    assert (totals.quantity, totals.stored, totals.reserved) == (D(8), D(8), D(0))

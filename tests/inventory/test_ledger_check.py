@@ -52,10 +52,12 @@ def test_a_corrupted_balance_exits_1_and_names_the_row(inv):
     error, lines = failing_check(company="ACME")
 
     assert error.returncode == 1
-    assert str(error) == "the stock ledger check found 1 difference(s)"
+    assert str(error) == "the stock ledger check found 2 difference(s)"
     assert lines == [
-        "ACME: 2 moves, 2 balances, 2 valued items checked: 1 difference(s)",
-        "1 difference(s):",
+        "ACME: 2 moves, 2 balances, 2 valued items checked: 2 difference(s)",
+        "2 difference(s):",
+        "  [ACME] item totals: SCR-M3: storage balances on hand 7.000000 reserved 0.000000 ≠ item totals "
+        "5.000000 / 0.000000",
         "  [ACME] balance: SCR-M3 at WH1/A-01: ledger 5.000000 ≠ balance 7.000000",
     ]
 

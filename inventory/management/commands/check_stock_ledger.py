@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, Sum
 from erp.models import Company
 from inventory.models import Item, ItemValuation, Location, Lot, StockBalance, StockMove
 from inventory.selectors import ledger_totals_match_balances
+from inventory.status import LocationKind
 
 Problem = namedtuple("Problem", "kind item_id location_id lot_id detail")
 
@@ -53,6 +54,7 @@ def check_company(company):
         for (item_id, location_id, lot_id), ledger, balance in ledger_totals_match_balances(company)
     ]
     problems += valuation_problems(company)
+    problems = item_total_problems(company) + problems
     negative = StockBalance.objects.filter(company=company).filter(
         Q(on_hand__lt=0) | Q(reserved__lt=0) | Q(reserved__gt=F("on_hand"))
     )
@@ -60,6 +62,28 @@ def check_company(company):
         Problem("negative", b.item_id, b.location_id, b.lot_id, f"on hand {b.on_hand}, reserved {b.reserved}")
         for b in negative.order_by("item_id", "location_id", "lot_id")
     ]
+    return problems
+
+
+def item_total_problems(company):
+    """The per-item storage totals kept on ItemValuation equal the storage balances' sums."""
+    stored = {
+        row["item_id"]: (row["stored"], row["reserved"])
+        for row in StockBalance.objects.filter(company=company, location__kind=LocationKind.INTERNAL)
+        .values("item_id").annotate(stored=Sum("on_hand"), reserved=Sum("reserved"))
+    }
+    totals = {
+        row["item_id"]: (row["stored"], row["reserved"])
+        for row in ItemValuation.objects.filter(company=company).values("item_id", "stored", "reserved")
+    }
+    problems = []
+    for item_id in sorted(set(stored) | set(totals)):
+        expected, kept = stored.get(item_id, (0, 0)), totals.get(item_id, (0, 0))
+        if expected[0] != kept[0] or expected[1] != kept[1]:
+            problems.append(Problem(
+                "item totals", item_id, None, None,
+                f"storage balances on hand {expected[0]} reserved {expected[1]} ≠ item totals {kept[0]} / {kept[1]}",
+            ))
     return problems
 
 

@@ -493,13 +493,15 @@ class BulkWriter:
         warehouses = dict(Location.objects.filter(company=self.company).values_list("pk", "warehouse_id"))
         balances = CopyBuffer(StockBalance, ["company_id", "item_id", "warehouse_id", "location_id", "lot_id",
                                              "on_hand", "reserved"])
-        valuations = CopyBuffer(ItemValuation, ["company_id", "item_id", "quantity", "value", "average_cost"])
+        valuations = CopyBuffer(ItemValuation, ["company_id", "item_id", "quantity", "value", "average_cost",
+                                                "stored", "reserved"])
         with connection.cursor() as cursor:
             for (item_id, location_id, lot_id), micro in planner.on_hand.items():
                 balances.add(self.company.pk, item_id, warehouses[location_id], location_id, lot_id,
                              Decimal(micro) / MICRO, 0)
             for item_id, (quantity, value, average) in self.valuations.items():
-                valuations.add(self.company.pk, item_id, quantity, value, average)
+                # every generated location is a storage location and nothing is reserved
+                valuations.add(self.company.pk, item_id, quantity, value, average, quantity, 0)
             written = balances.rows + valuations.rows
             balances.flush(cursor)
             valuations.flush(cursor)
