@@ -94,6 +94,18 @@ def low_stock_items(company, warehouses=None):
     ).annotate(available=F("on_hand") - F("reserved_total")).filter(available__lt=F("reorder_point")).order_by("code")
 
 
+def low_stock_for_user(user, warehouse=None):
+    """Low stock as the user may see it: company-wide from the per-item totals, or summed over the
+    warehouses of a keeper's scope or of a warehouse filter."""
+    company = user_company(user)
+    if warehouse is None and not is_scoped_keeper(user):
+        return low_stock_items(company)
+    warehouses = warehouses_for_user(user)
+    if warehouse is not None:
+        warehouses = warehouses.filter(pk=warehouse.pk)
+    return low_stock_items(company, warehouses)
+
+
 def balances_for_user(user, *, item=None, warehouse=None, location=None, lot=None, search="", include_zero=False,
                       include_transit=True):
     balances = StockBalance.objects.filter(warehouse_id__in=warehouse_ids_for_user(user)).select_related(

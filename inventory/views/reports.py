@@ -212,10 +212,7 @@ LOW_STOCK_COLUMNS = [
 
 def low_stock_rows(request, filters):
     values = filters.filter_values()
-    warehouses = selectors.warehouses_for_user(request.user)
-    if values.get("warehouse") is not None:
-        warehouses = warehouses.filter(pk=values["warehouse"].pk)
-    items = selectors.low_stock_items(user_company(request.user), warehouses)
+    items = selectors.low_stock_for_user(request.user, values.get("warehouse"))
     if search := (values.get("q") or "").strip():
         items = items.filter(Q(code__icontains=search) | Q(name__icontains=search))
     return items.annotate(shortage=F("reorder_point") - F("available"))
