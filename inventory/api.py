@@ -1014,6 +1014,18 @@ class IssueViewSet(DocumentViewSet):
     post_service = docs.issue_post
     cancel_service = docs.issue_cancel
 
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def reserve(self, request, pk=None):
+        """Reserve the draft's quantities until it is posted, edited or cancelled (409 if not available)."""
+        return self.run(docs.issue_reserve)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """Give back what the draft reserved."""
+        return self.run(docs.issue_release)
+
 
 @extend_schema_view(list=extend_schema(parameters=[
     *DOCUMENT_FILTERS, OpenApiParameter("to_warehouse", str, description=gettext_lazy("Destination warehouse code")),

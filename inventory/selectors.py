@@ -157,6 +157,16 @@ def reservations_for_item(user, item):
                                       warehouse__in=warehouses_for_user(user)).select_related("location", "lot")
 
 
+def document_reservations(document):
+    """The active reservations a document holds, with where they are."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return Reservation.objects.filter(
+        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk),
+        status=st.ReservationStatus.ACTIVE,
+    ).select_related("item", "item__base_unit", "location", "lot").order_by("pk")
+
+
 def locations_for_user(user, warehouse=None):
     locations = Location.objects.filter(warehouse__in=warehouses_for_user(user)).select_related("warehouse", "parent")
     if warehouse is not None:

@@ -22,6 +22,7 @@ from inventory.models import (
     GoodsReceiptLine,
     ItemValuation,
     Lot,
+    Reservation,
     StockAdjustment,
     StockAdjustmentLine,
     StockBalance,
@@ -33,6 +34,7 @@ from inventory.models import (
     StockTransfer,
     StockTransferLine,
 )
+from inventory.services import stock
 from inventory.services.masterdata import lot_for_receipt, transit_location
 from inventory.services.stock import MoveSpec, post_moves, reversal_specs
 from inventory.signals import goods_received
@@ -209,24 +211,63 @@ def issue_line(n, issue, line):
 
 @atomic_with_retry
 def issue_save(*, company, actor, issue=None, lines, **header):
+    if issue is not None:
+        stock.release(document=issue, actor=actor)  # the lines change: what they held goes back
     return save_document(StockIssue, StockIssueLine, company=company, actor=actor, document=issue,
                          header=header, lines=lines, check_line=issue_line)
 
 
 @atomic_with_retry
+def issue_reserve(*, issue, actor):
+    """Hold the draft's quantities at its lines' locations and lots until it is posted, edited or
+    cancelled: from now on nobody else can take them."""
+    check_editable(issue)
+    if stock.active_reservations(issue).exists():
+        raise InvalidStockLine(_("This issue has already reserved its stock."))
+    for n, line in enumerate(issue.lines.select_related("item", "unit", "location", "lot"), start=1):
+        issue_line(n, issue, vars_of(line))
+        try:
+            stock.reserve(company=issue.company, item=line.item, warehouse=issue.warehouse,
+                          quantity=to_base(line.item, line.quantity, line.unit), document=issue, line_key=line.pk,
+                          location=line.location, lot=line.lot, actor=actor)
+        except InvalidStockLine as refused:
+            raise InvalidStockLine(_("Line %(n)s: ") % {"n": n} + str(refused.message), field=refused.field)
+    return issue
+
+
+@atomic_with_retry
+def issue_release(*, issue, actor):
+    """Give back what the draft reserved; returns the quantity released (base units)."""
+    return stock.release(document=issue, actor=actor)
+
+
+@atomic_with_retry
 def issue_post(*, issue, actor, move_type=st.MoveType.ISSUE):
+    """Post the issue; lines that reserved their stock consume the reservation."""
+    held = {}
+    reservations = list(stock.active_reservations(issue).select_for_update().order_by("pk"))
+    for reservation in reservations:
+        held[reservation.line_key] = held.get(reservation.line_key, ZERO) + reservation.quantity
     specs = []
     for n, line in enumerate(issue.lines.select_related("item", "unit", "location", "lot"), start=1):
         issue_line(n, issue, vars_of(line))
-        specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot,
-                              quantity=-to_base(line.item, line.quantity, line.unit), move_type=move_type, line=n))
+        base = to_base(line.item, line.quantity, line.unit)
+        specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=-base,
+                              move_type=move_type, line=n, from_reserved=min(held.get(str(line.pk), ZERO), base)))
     mark_posted(issue, st.DocStatus.POSTED, actor)
     post_moves(company=issue.company, specs=specs, actor=actor, document=issue)
+    for reservation in reservations:
+        reservation.issued_quantity += reservation.quantity
+        reservation.quantity = ZERO
+        reservation.status = st.ReservationStatus.CONSUMED
+    Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
     return issue
 
 
 @atomic_with_retry
 def issue_cancel(*, issue, actor):
+    if issue.status == st.DocStatus.DRAFT:
+        stock.release(document=issue, actor=actor)
     return cancel_document(issue, actor)
 
 

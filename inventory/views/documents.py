@@ -30,6 +30,7 @@ from erp.errors import DomainError, ImmutableDocument
 from erp.exports import export_response
 from erp.history import history_for
 from erp.permissions import permission_required, user_company
+from inventory import selectors
 from inventory import status as st
 from inventory.forms import documents as forms
 from inventory.models import (
@@ -509,6 +510,11 @@ def detail_actions(kind, document, user):
                                   confirm=_("Post the variances of this count as stock moves?")))
     elif status == "draft" and here:
         actions.append(Action(_("Post"), url("post"), confirm=_("Post this document? Its stock moves are final.")))
+        if kind.key == "issue":
+            if selectors.document_reservations(document).exists():
+                actions.append(Action(_("Release reservation"), url("release"), "outline-secondary"))
+            else:
+                actions.append(Action(_("Reserve stock"), url("reserve"), "outline-primary"))
     if here and "cancelled" in kind.model.TRANSITIONS.get(status, ()):
         if status in document.EDITABLE:
             actions.append(Action(_("Cancel"), url("cancel"), "outline-danger",
@@ -528,6 +534,7 @@ def document_detail(request, kind, pk):
         "moves": moves_of(document), "history": history_for(document),
         "actions": detail_actions(kind, document, request.user),
         "print_url": reverse(kind.url("print"), args=[document.pk]),
+        "reservations": selectors.document_reservations(document) if kind.key == "issue" else None,
     }
     if kind.key == "count":
         context["page"] = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -657,6 +664,21 @@ def issue_print(request, pk):
 @require_POST
 def issue_post(request, pk):
     return run_action(request, ISSUES, pk, services.issue_post, posted_message)
+
+
+@permission_required("inventory.change_stockissue")
+@require_POST
+def issue_reserve(request, pk):
+    return run_action(request, ISSUES, pk, services.issue_reserve,
+                      lambda document, before: _("%(document)s: stock reserved.") % {"document": document.reference})
+
+
+@permission_required("inventory.change_stockissue")
+@require_POST
+def issue_release(request, pk):
+    return run_action(request, ISSUES, pk, services.issue_release,
+                      lambda document, before: _("%(document)s: reservation released.")
+                      % {"document": document.reference})
 
 
 @permission_required("inventory.change_stockissue")

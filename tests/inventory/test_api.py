@@ -701,3 +701,30 @@ def test_a_number_beyond_the_ledgers_range_is_a_400_not_a_500(api, inv):
     assert posted.status_code == 400
     assert StockMove.objects.count() == 0
     assert GoodsReceipt.objects.get(pk=created.json()["id"]).status == "draft"
+
+
+def test_a_draft_issue_reserves_and_releases_through_the_api(inv):
+    from decimal import Decimal
+
+    from rest_framework.test import APIClient
+
+    from inventory.models import StockBalance
+
+    inv.receive(inv.screw, "5", inv.a1)
+    api = APIClient()
+    api.force_authenticate(inv.admin)
+    created = api.post("/api/inventory/issues/", {"warehouse": "WH1", "lines": [
+        {"item": "SCR-M3", "quantity": "4", "unit": "PCS", "location": "A-01"}]}, format="json")
+    issue_id = created.json()["id"]
+
+    reserved = api.post(f"/api/inventory/issues/{issue_id}/reserve/")
+    again = api.post(f"/api/inventory/issues/{issue_id}/reserve/")
+    balance = StockBalance.objects.get(item=inv.screw)
+    released = api.post(f"/api/inventory/issues/{issue_id}/release/")
+
+    assert created.status_code == 201
+    assert reserved.status_code == 200
+    assert again.status_code == 400
+    assert balance.reserved == Decimal("4")
+    assert released.status_code == 200
+    assert StockBalance.objects.get(item=inv.screw).reserved == 0

@@ -320,3 +320,55 @@ def test_item_totals_follow_storage_moves_and_reservations_but_not_transit(inv):
     release(document=inv.admin, actor=inv.admin)
     totals.refresh_from_db()
     assert (totals.quantity, totals.stored, totals.reserved) == (D(8), D(8), D(0))
+
+
+def draft_issue(inv, quantity, location=None):
+    return docs.issue_save(company=inv.company, actor=inv.admin, warehouse=inv.wh1, lines=[
+        {"item": inv.screw, "quantity": D(quantity), "unit": inv.pcs, "location": location or inv.a1}])
+
+
+def test_a_draft_issue_reserves_its_stock_so_nobody_else_can_take_it_and_posting_consumes_it(inv):
+    inv.receive(inv.screw, "10", inv.a1)
+    issue = draft_issue(inv, "6")
+
+    docs.issue_reserve(issue=issue, actor=inv.admin)
+    assert bal(inv.screw, inv.a1) == (D(10), D(6))
+    with pytest.raises(InsufficientStock):
+        docs.issue_post(issue=draft_issue(inv, "5"), actor=inv.admin)
+    with pytest.raises(InvalidStockLine):
+        docs.issue_reserve(issue=issue, actor=inv.admin)
+
+    docs.issue_post(issue=issue, actor=inv.admin)
+
+    assert bal(inv.screw, inv.a1) == (D(4), D(0))
+    reservation = Reservation.objects.get()
+    assert (reservation.status, reservation.quantity, reservation.issued_quantity) == ("consumed", D(0), D(6))
+    assert ItemValuation.objects.get(item=inv.screw).reserved == D(0)
+
+
+def test_editing_or_cancelling_a_reserving_draft_gives_the_stock_back(inv):
+    inv.receive(inv.screw, "10", inv.a1)
+    issue = draft_issue(inv, "6")
+    docs.issue_reserve(issue=issue, actor=inv.admin)
+
+    docs.issue_save(company=inv.company, actor=inv.admin, issue=issue, warehouse=inv.wh1,
+                    lines=[{"item": inv.screw, "quantity": D("2"), "unit": inv.pcs, "location": inv.a1}])
+    assert bal(inv.screw, inv.a1) == (D(10), D(0))
+    docs.issue_reserve(issue=issue, actor=inv.admin)
+    assert bal(inv.screw, inv.a1) == (D(10), D(2))
+    docs.issue_cancel(issue=issue, actor=inv.admin)
+    assert bal(inv.screw, inv.a1) == (D(10), D(0))
+
+
+def test_reserving_more_than_is_free_names_the_line_and_reserves_nothing(inv):
+    inv.receive(inv.screw, "3", inv.a1)
+    issue = docs.issue_save(company=inv.company, actor=inv.admin, warehouse=inv.wh1, lines=[
+        {"item": inv.screw, "quantity": D("2"), "unit": inv.pcs, "location": inv.a1},
+        {"item": inv.screw, "quantity": D("2"), "unit": inv.pcs, "location": inv.a1}])
+
+    with translation.override("en"), pytest.raises(InsufficientStock) as refused:
+        docs.issue_reserve(issue=issue, actor=inv.admin)
+
+    assert "SCR-M3" in str(refused.value.message)
+    assert bal(inv.screw, inv.a1) == (D(3), D(0))
+    assert Reservation.objects.count() == 0

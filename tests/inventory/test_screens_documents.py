@@ -536,3 +536,25 @@ def test_the_count_sheet_prints_with_empty_counted_cells(inv, keeper, client):
     assert response.status_code == 200
     assert [[(cell.value, cell.unit) for cell in cells][3:] for _line, cells in response.context["rows"]] == [
         [(Decimal("10.000000"), "PCS"), (None, "PCS"), (None, "PCS")]]
+
+
+def test_a_draft_issue_reserves_and_releases_its_stock_from_its_page(client, inv):
+    from decimal import Decimal
+
+    from inventory.models import StockBalance
+    from inventory.services.documents import issue_save
+
+    inv.receive(inv.screw, "10", inv.a1)
+    issue = issue_save(company=inv.company, actor=inv.admin, warehouse=inv.wh1, lines=[
+        {"item": inv.screw, "quantity": Decimal("4"), "unit": inv.pcs, "location": inv.a1}])
+    client.force_login(inv.admin)
+
+    page = client.get(f"/inventory/issues/{issue.pk}/").content.decode()
+    assert f"/inventory/issues/{issue.pk}/reserve/" in page
+    client.post(f"/inventory/issues/{issue.pk}/reserve/")
+    reserved_page = client.get(f"/inventory/issues/{issue.pk}/").content.decode()
+    assert StockBalance.objects.get(item=inv.screw).reserved == 4
+    assert 'id="document-reservations"' in reserved_page
+    assert f"/inventory/issues/{issue.pk}/release/" in reserved_page
+    client.post(f"/inventory/issues/{issue.pk}/release/")
+    assert StockBalance.objects.get(item=inv.screw).reserved == 0
