@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from guardian.shortcuts import assign_perm
 from openpyxl import Workbook, load_workbook
 
@@ -342,7 +343,8 @@ def test_two_simultaneous_commits_of_the_same_opening_balances_post_them_once(in
     def run():
         try:
             barrier.wait()
-            outcomes.append(imports.commit("opening", table, company=inv.company, user=clerk))
+            with translation.override("en"):  # a new thread starts in the default language
+                outcomes.append(imports.commit("opening", table, company=inv.company, user=clerk))
         except imports.ImportRejected as rejection:
             outcomes.append(str(rejection.message))
         finally:

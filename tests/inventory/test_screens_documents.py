@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 
@@ -423,7 +424,7 @@ def test_the_list_filters_by_status_warehouse_date_and_number(inv, keeper, clien
     assert listed(f"q={posted.number}") == [posted.pk]
     assert listed("date_from=2026-03-01&date_to=2026-02-01") == []  # still filtered; the error is shown
     response = client.get("/inventory/receipts/?date_from=2026-03-01&date_to=2026-02-01")
-    assert response.context["filters"].errors == {"date_to": ["The end date is before the start date."]}
+    assert response.context["filters"].errors == {"date_to": [gettext("The end date is before the start date.")]}
 
 
 def test_export_returns_the_filtered_list_as_csv_and_xlsx(inv, keeper, client):
