@@ -24,18 +24,18 @@ class LocationKind(models.TextChoices):
 
 
 class MoveType(models.TextChoices):
-    RECEIPT = "receipt", _("Goods receipt")
-    ISSUE = "issue", _("Goods issue")
-    TRANSFER_OUT = "transfer_out", _("Transfer out")
-    TRANSFER_IN = "transfer_in", _("Transfer in")
-    ADJUSTMENT = "adjustment", _("Adjustment")
-    COUNT_VARIANCE = "count_variance", _("Count variance")
-    PRODUCTION_CONSUMPTION = "consumption", _("Production consumption")
-    PRODUCTION_OUTPUT = "output", _("Production output")
-    DELIVERY = "delivery", _("Delivery")
-    CUSTOMER_RETURN = "customer_return", _("Customer return")
-    SUPPLIER_RETURN = "supplier_return", _("Supplier return")
-    OPENING = "opening", _("Opening balance")
+    RECEIPT = "receipt", pgettext_lazy("stock move", "Goods receipt")
+    ISSUE = "issue", pgettext_lazy("stock move", "Goods issue")
+    TRANSFER_OUT = "transfer_out", pgettext_lazy("stock move", "Transfer out")
+    TRANSFER_IN = "transfer_in", pgettext_lazy("stock move", "Transfer in")
+    ADJUSTMENT = "adjustment", pgettext_lazy("stock move", "Adjustment")
+    COUNT_VARIANCE = "count_variance", pgettext_lazy("stock move", "Count variance")
+    PRODUCTION_CONSUMPTION = "consumption", pgettext_lazy("stock move", "Production consumption")
+    PRODUCTION_OUTPUT = "output", pgettext_lazy("stock move", "Production output")
+    DELIVERY = "delivery", pgettext_lazy("stock move", "Delivery")
+    CUSTOMER_RETURN = "customer_return", pgettext_lazy("stock move", "Customer return")
+    SUPPLIER_RETURN = "supplier_return", pgettext_lazy("stock move", "Supplier return")
+    OPENING = "opening", pgettext_lazy("stock move", "Opening balance")
 
 
 # Move types that bring stock in at a cost of their own (they change the moving average).
