@@ -169,3 +169,60 @@ def location_update(*, location, actor=None, **fields):
     location.full_clean()
     location.save()
     return location
+
+
+@atomic_with_retry
+def items_create_bulk(*, company, rows, actor=None):
+    """Create many items at once (imports): ``rows`` are dicts of Item fields plus ``units``
+    [(UnitOfMeasure, factor)]. Each item is validated like ``item_create`` (field rules, and
+    uniqueness of codes and barcodes against the database and within ``rows``), then all are
+    written with a few bulk INSERTs and one audit entry each. All or nothing."""
+    from auditlog.context import auditlog_value
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.exceptions import ValidationError
+
+    items, units = [], []
+    for row in rows:
+        fields = dict(row)
+        alternatives = fields.pop("units", ())
+        item = Item(company=company, **fields)
+        # Uniqueness is checked below for all rows together, not with two queries per row.
+        item.full_clean(validate_unique=False, validate_constraints=False)
+        items.append(item)
+        units.append(alternatives)
+    codes = [item.code for item in items]
+    barcodes = [item.barcode for item in items if item.barcode]
+    taken = set(Item.objects.filter(company=company, code__in=codes).values_list("code", flat=True))
+    taken_barcodes = set(Item.objects.filter(company=company, barcode__in=barcodes).values_list("barcode", flat=True))
+    if taken or len(set(codes)) != len(codes):
+        duplicate = sorted(taken) or sorted({c for c in codes if codes.count(c) > 1})
+        raise ValidationError({"code": _("Item code %(code)s is already used.") % {"code": duplicate[0]}})
+    if taken_barcodes or len(set(barcodes)) != len(barcodes):
+        duplicate = sorted(taken_barcodes) or sorted({b for b in barcodes if barcodes.count(b) > 1})
+        raise ValidationError({"barcode": _("Barcode %(code)s is already used.") % {"code": duplicate[0]}})
+    for item, alternatives in zip(items, units, strict=True):
+        for unit, factor in alternatives:
+            if unit.pk == item.base_unit_id or factor is None or factor <= 0:
+                raise DomainError(_("%(item)s: the base unit needs no conversion and factors must be greater than "
+                                    "zero.") % {"item": item.code}, field="units")
+    Item.objects.bulk_create(items)
+    ItemUnit.objects.bulk_create([
+        ItemUnit(item=item, unit=unit, factor=factor)
+        for item, alternatives in zip(items, units, strict=True) for unit, factor in alternatives
+    ])
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        context = {}
+    content_type = ContentType.objects.get_for_model(Item)
+    LogEntry.objects.bulk_create([
+        LogEntry(
+            content_type=content_type, object_pk=str(item.pk), object_id=item.pk, object_repr=str(item)[:255],
+            action=LogEntry.Action.CREATE, changes=model_instance_diff(None, item),
+            actor=actor if actor is not None else context.get("actor"), remote_addr=context.get("remote_addr"),
+        )
+        for item in items
+    ])
+    return items
