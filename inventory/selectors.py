@@ -7,6 +7,7 @@ to them with django-guardian; everyone else with view permissions reads all of t
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
@@ -15,6 +16,7 @@ from erp.permissions import user_company
 from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.models import (
+    AdjustmentReason,
     Item,
     ItemValuation,
     Location,
@@ -22,6 +24,8 @@ from inventory.models import (
     Reservation,
     StockBalance,
     StockMove,
+    StockTransfer,
+    UnitOfMeasure,
     Warehouse,
 )
 
@@ -159,8 +163,6 @@ def reservations_for_item(user, item):
 
 def document_reservations(document):
     """The active reservations a document holds, with where they are."""
-    from django.contrib.contenttypes.models import ContentType
-
     return Reservation.objects.filter(
         document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk),
         status=st.ReservationStatus.ACTIVE,
@@ -239,4 +241,43 @@ def workbench_for_user(user):
         .select_related("warehouse", "reason"),
         "counts": StockCount.objects.filter(warehouse__in=warehouses, status__in=["draft", "counting"])
         .select_related("warehouse", "location"),
+    }
+
+
+# Document screens ---------------------------------------------------------------------------
+
+
+def documents_for_user(user, model, related=()):
+    """The user's documents of one kind: those of their warehouses (transfers: from or to them)."""
+    warehouses = warehouses_for_user(user)
+    documents = model.objects.filter(company=user_company(user))
+    if model is StockTransfer:
+        documents = documents.filter(Q(warehouse__in=warehouses) | Q(to_warehouse__in=warehouses))
+    else:
+        documents = documents.filter(warehouse__in=warehouses)
+    return documents.select_related(*related)
+
+
+def document_moves(document):
+    """Every move the document posted, reversals included, in posting order."""
+    return StockMove.objects.filter(
+        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk)
+    ).select_related("item", "item__base_unit", "location__warehouse", "lot", "posted_by").order_by("pk")
+
+
+def document_form_choices(user):
+    """The choices of the document forms: the company's items, units, reasons; the user's warehouses."""
+    company = user_company(user)
+    own = warehouses_for_user(user)
+    internal = Location.objects.filter(kind=st.LocationKind.INTERNAL, is_active=True).select_related("warehouse")
+    return {
+        "warehouses": own.filter(is_active=True).order_by("code"),
+        "all_warehouses": Warehouse.objects.filter(company=company, is_active=True).order_by("code"),
+        "reasons": AdjustmentReason.objects.filter(company=company, is_active=True).order_by("code"),
+        "items": Item.objects.filter(company=company, is_active=True).exclude(item_type=st.ItemType.SERVICE)
+        .order_by("code"),
+        "units": UnitOfMeasure.objects.filter(company=company, is_active=True).order_by("code"),
+        "locations": internal.filter(warehouse__in=own).order_by("warehouse__code", "code"),
+        "all_locations": internal.filter(company=company).order_by("warehouse__code", "code"),
+        "lots": Lot.objects.filter(company=company).select_related("item").order_by("item__code", "number"),
     }

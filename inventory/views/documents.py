@@ -14,10 +14,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,18 +32,13 @@ from inventory import selectors
 from inventory import status as st
 from inventory.forms import documents as forms
 from inventory.models import (
-    AdjustmentReason,
     GoodsReceipt,
     Item,
-    Location,
-    Lot,
     StockAdjustment,
     StockCount,
     StockIssue,
-    StockMove,
     StockTransfer,
     UnitOfMeasure,
-    Warehouse,
 )
 from inventory.selectors import can_operate, warehouses_for_user
 from inventory.services import documents as services
@@ -205,19 +198,8 @@ COUNTS = Kind(
 # Reads, scoped to the user's company and warehouses -------------------------------------------
 
 
-def documents_for_user(user, kind):
-    """The user's documents of one kind: those of their warehouses (transfers: from or to them)."""
-    warehouses = warehouses_for_user(user)
-    documents = kind.model.objects.filter(company=user_company(user))
-    if kind.model is StockTransfer:
-        documents = documents.filter(Q(warehouse__in=warehouses) | Q(to_warehouse__in=warehouses))
-    else:
-        documents = documents.filter(warehouse__in=warehouses)
-    return documents.select_related(*kind.related)
-
-
 def get_document(user, kind, pk):
-    return get_object_or_404(documents_for_user(user, kind), pk=pk)
+    return get_object_or_404(selectors.documents_for_user(user, kind.model, kind.related), pk=pk)
 
 
 def document_lines(kind, document):
@@ -227,38 +209,8 @@ def document_lines(kind, document):
     return lines
 
 
-def moves_of(document):
-    """Every move the document posted, reversals included, in posting order."""
-    return StockMove.objects.filter(
-        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk)
-    ).select_related("item", "item__base_unit", "location__warehouse", "lot", "posted_by").order_by("pk")
-
-
-def form_querysets(user):
-    """The choices of the document forms: the company's items, units, reasons; the user's warehouses."""
-    company = user_company(user)
-    own = warehouses_for_user(user)
-    internal = Location.objects.filter(kind=st.LocationKind.INTERNAL, is_active=True).select_related("warehouse")
-    return {
-        "warehouses": own.filter(is_active=True).order_by("code"),
-        "all_warehouses": Warehouse.objects.filter(company=company, is_active=True).order_by("code"),
-        "reasons": AdjustmentReason.objects.filter(company=company, is_active=True).order_by("code"),
-        "items": Item.objects.filter(company=company, is_active=True).exclude(item_type=st.ItemType.SERVICE)
-        .order_by("code"),
-        "units": UnitOfMeasure.objects.filter(company=company, is_active=True).order_by("code"),
-        "locations": internal.filter(warehouse__in=own).order_by("warehouse__code", "code"),
-        "all_locations": internal.filter(company=company).order_by("warehouse__code", "code"),
-        "lots": Lot.objects.filter(company=company).select_related("item").order_by("item__code", "number"),
-    }
-
-
 def call_service(service, **kwargs):
-    """Call one service. Run on its own it has its own transaction; inside an outer one (a test, a
-    caller's atomic block) it joins it without a savepoint, so give it one here: a refusal then
-    leaves nothing half-written even when the view catches the error and carries on."""
-    if transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            return service(**kwargs)
+    """Call one service (each runs in its own transaction, a savepoint when nested)."""
     return service(**kwargs)
 
 
@@ -305,7 +257,7 @@ def unit_options(request):
 
 
 def filtered_documents(user, kind, filters):
-    documents = documents_for_user(user, kind)
+    documents = selectors.documents_for_user(user, kind.model, kind.related)
     data = {}
     if filters.is_bound:
         filters.is_valid()  # the valid filters apply even when another one is wrong (its error is shown)
@@ -398,7 +350,7 @@ def document_form(request, kind, document=None):
         if not document.is_editable:
             messages.error(request, ImmutableDocument.default_message)
             return redirect(kind.url("detail"), pk=document.pk)
-    querysets = form_querysets(user)
+    querysets = selectors.document_form_choices(user)
     header_initial, lines_initial = initial_values(kind, document) if document is not None else ({}, None)
     data = request.POST if request.method == "POST" else None
     header = kind.header_form(data, querysets=querysets, initial=header_initial)
@@ -531,7 +483,7 @@ def document_detail(request, kind, pk):
     context = {
         "kind": kind, "document": document, "header_rows": header_rows(kind, document),
         "line_headers": line_headers(kind),
-        "moves": moves_of(document), "history": history_for(document),
+        "moves": selectors.document_moves(document), "history": history_for(document),
         "actions": detail_actions(kind, document, request.user),
         "print_url": reverse(kind.url("print"), args=[document.pk]),
         "reservations": selectors.document_reservations(document) if kind.key == "issue" else None,
@@ -795,7 +747,7 @@ def count_list(request):
 @permission_required("inventory.add_stockcount")
 def count_create(request):
     user = request.user
-    form = forms.CountCreateForm(request.POST or None, querysets=form_querysets(user))
+    form = forms.CountCreateForm(request.POST or None, querysets=selectors.document_form_choices(user))
     errors = []
     if request.method == "POST" and form.is_valid():
         require_operate(user, form.cleaned_data["warehouse"])
@@ -845,7 +797,7 @@ def sheet_lines(count, params):
 
 
 def render_count_sheet(request, count, *, sheet=None, add_form=None, errors=(), status=200):
-    querysets = form_querysets(request.user)
+    querysets = selectors.document_form_choices(request.user)
     querysets["locations"] = querysets["locations"].filter(warehouse=count.warehouse)
     if count.location_id:
         querysets["locations"] = querysets["locations"].filter(pk=count.location_id)
@@ -901,7 +853,7 @@ def count_add_line(request, pk):
     count, refused = counting_count(request, pk)
     if refused:
         return refused
-    querysets = form_querysets(request.user)
+    querysets = selectors.document_form_choices(request.user)
     form = forms.CountAddLineForm(request.POST, querysets=querysets)
     errors = []
     if form.is_valid():
