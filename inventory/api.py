@@ -8,7 +8,7 @@ operate is a 403.
 """
 
 from django.db import DataError, transaction
-from django.db.models import Prefetch, ProtectedError, Q, RestrictedError
+from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,10 +21,11 @@ from rest_framework.settings import api_settings
 
 from erp.codes import CODE_MAX_LENGTH, code_validator, normalise_code
 from erp.documents import check_transition
-from erp.errors import DomainError, ImmutableDocument
+from erp.errors import ImmutableDocument
 from erp.permissions import user_company
 from inventory import selectors
 from inventory import status as st
+from inventory.errors import InUse
 from inventory.models import (
     AdjustmentReason,
     GoodsReceipt,
@@ -49,17 +50,11 @@ from inventory.models import (
 )
 from inventory.services import documents as docs
 from inventory.services import masterdata
-from inventory.services.masterdata import TRANSIT_CODE
 
 DEACTIVATE_HELP = gettext_lazy(
     "Deleting is refused (409) while other records use this one: set is_active to false to retire it instead."
 )
 
-
-class InUse(DomainError):
-    """A delete refused because other records still refer to the row."""
-
-    http_status = 409
 
 
 # Permissions and small helpers ---------------------------------------------------------------
@@ -134,20 +129,9 @@ def service_call(service, /, **kwargs):
     return service(**kwargs)
 
 
-def delete_or_refuse(instance, *, deactivatable=True, before=None):
-    """Delete ``instance`` (after ``before()``, in one transaction) or say why it cannot go."""
-    try:
-        with transaction.atomic():
-            if before is not None:
-                before()
-            instance.delete()
-    except (ProtectedError, RestrictedError):
-        if deactivatable:
-            message = _("%(object)s is still used by other records and cannot be deleted. "
-                        "Deactivate it instead (is_active = false).")
-        else:
-            message = _("%(object)s is still used by other records and cannot be deleted.")
-        raise InUse(message % {"object": instance})
+def delete_or_refuse(instance, *, deactivatable=True):
+    """Delete an unused master record, or 409 saying why it cannot go (inventory.errors.InUse)."""
+    service_call(masterdata.master_record_delete, instance=instance, deactivatable=deactivatable)
 
 
 class InventoryViewMixin:
@@ -253,15 +237,6 @@ def actor_and_company(serializer):
     return user, user_company(user)
 
 
-def save_fields(instance, fields):
-    """Master data without a service of its own: full_clean (errors become a 400), then save."""
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance.full_clean()
-    instance.save()
-    return instance
-
-
 class UnitSerializer(UniqueCodeMixin, serializers.ModelSerializer):
     code = CodeField()
     display_name = serializers.CharField(read_only=True)
@@ -277,11 +252,11 @@ class UnitSerializer(UniqueCodeMixin, serializers.ModelSerializer):
         with transaction.atomic():
             unit = masterdata.unit_create(company=company, actor=user, **validated_data)
             if not active:
-                save_fields(unit, {"is_active": False})
+                masterdata.unit_update(unit=unit, actor=user, is_active=False)
         return unit
 
     def update(self, instance, validated_data):
-        return save_fields(instance, validated_data)
+        return masterdata.unit_update(unit=instance, actor=self.context["request"].user, **validated_data)
 
 
 class ItemUnitSerializer(serializers.Serializer):
@@ -346,11 +321,11 @@ class WarehouseSerializer(UniqueCodeMixin, serializers.ModelSerializer):
         with transaction.atomic():
             warehouse = masterdata.warehouse_create(company=company, actor=user, **validated_data)
             if not active:
-                save_fields(warehouse, {"is_active": False})
+                masterdata.warehouse_update(warehouse=warehouse, actor=user, is_active=False)
         return warehouse
 
     def update(self, instance, validated_data):
-        return save_fields(instance, validated_data)
+        return masterdata.warehouse_update(warehouse=instance, actor=self.context["request"].user, **validated_data)
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -404,12 +379,12 @@ class LocationSerializer(serializers.ModelSerializer):
         with transaction.atomic():
             location = masterdata.location_create(actor=user, **validated_data)
             if not active:
-                save_fields(location, {"is_active": False})
+                masterdata.location_update(location=location, actor=user, is_active=False)
         return location
 
     def update(self, instance, validated_data):
         validated_data.pop("warehouse", None)
-        return save_fields(instance, validated_data)
+        return masterdata.location_update(location=instance, actor=self.context["request"].user, **validated_data)
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -448,11 +423,11 @@ class LotSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        item = validated_data["item"]
-        return save_fields(Lot(company_id=item.company_id), validated_data)
+        item = validated_data.pop("item")
+        return masterdata.lot_create(item=item, actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return save_fields(instance, validated_data)
+        return masterdata.lot_update(lot=instance, actor=self.context["request"].user, **validated_data)
 
 
 class MasterDataViewSet(InventoryViewMixin, viewsets.ModelViewSet):
@@ -534,8 +509,7 @@ class WarehouseViewSet(MasterDataViewSet):
     serializer_class = WarehouseSerializer
 
     def perform_destroy(self, instance):
-        delete_or_refuse(instance, before=lambda: Location.objects.filter(
-            warehouse=instance, kind=st.LocationKind.TRANSIT, code=TRANSIT_CODE).delete())
+        delete_or_refuse(instance)
 
 
 @extend_schema_view(list=extend_schema(parameters=[

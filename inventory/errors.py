@@ -14,3 +14,9 @@ class InvalidStockLine(DomainError):
     """A line breaks a rule of the item master (unit, lot, inactive item, same location…)."""
 
     http_status = 400
+
+
+class InUse(DomainError):
+    """A delete refused because other records still refer to the row."""
+
+    http_status = 409

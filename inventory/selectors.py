@@ -71,6 +71,15 @@ def item_list(user, *, search="", category=None, item_type=None, active=None, lo
     return items.order_by("code")
 
 
+def units_for_user(user, *, search="", active=None):
+    units = UnitOfMeasure.objects.filter(company=user_company(user))
+    if search:
+        units = units.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    if active is not None:
+        units = units.filter(is_active=active)
+    return units.order_by("code")
+
+
 def with_stock_totals(items, warehouses=None):
     """Annotate on_hand / reserved / available summed over internal locations (one query)."""
     balances = StockBalance.objects.filter(item=OuterRef("pk"), location__kind=st.LocationKind.INTERNAL)

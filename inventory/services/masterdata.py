@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
@@ -226,3 +227,50 @@ def items_create_bulk(*, company, rows, actor=None):
         for item in items
     ])
     return items
+
+
+def _save_with(instance, fields):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@atomic_with_retry
+def warehouse_update(*, warehouse, actor=None, **fields):
+    return _save_with(warehouse, fields)
+
+
+@atomic_with_retry
+def lot_create(*, item, actor=None, **fields):
+    if not item.lot_tracked:
+        raise DomainError(_("%(item)s is not lot-tracked.") % {"item": item.code}, field="item")
+    return _save_with(Lot(company_id=item.company_id, item=item), fields)
+
+
+@atomic_with_retry
+def lot_update(*, lot, actor=None, **fields):
+    return _save_with(lot, fields)
+
+
+@atomic_with_retry
+def master_record_delete(*, instance, actor=None, deactivatable=True):
+    """Delete an unused master record (a warehouse takes its empty transit location along), or
+    refuse with InUse when other records still refer to it."""
+    from django.db.models import ProtectedError, RestrictedError
+
+    from inventory.errors import InUse
+
+    try:
+        with transaction.atomic():
+            if isinstance(instance, Warehouse):
+                Location.objects.filter(warehouse=instance, kind=st.LocationKind.TRANSIT, code=TRANSIT_CODE).delete()
+            instance.delete()
+    except (ProtectedError, RestrictedError):
+        if deactivatable:
+            message = _("%(object)s is still used by other records and cannot be deleted. "
+                        "Deactivate it instead (is_active = false).")
+        else:
+            message = _("%(object)s is still used by other records and cannot be deleted.")
+        raise InUse(message % {"object": instance}) from None

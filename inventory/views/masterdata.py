@@ -172,11 +172,8 @@ UNIT_COLUMNS = [
 def unit_list(request):
     filters = UnitFilterForm(request.GET or None)
     values = filters.filter_values()
-    units = UnitOfMeasure.objects.filter(company=user_company(request.user)).order_by("code")
-    if search := (values.get("q") or "").strip():
-        units = units.filter(Q(code__icontains=search) | Q(name__icontains=search))
-    if (active := yes_no(values.get("active"))) is not None:
-        units = units.filter(is_active=active)
+    units = selectors.units_for_user(request.user, search=(values.get("q") or "").strip(),
+                                     active=yes_no(values.get("active")))
     if fmt := export_format(request):
         return export_response(request, rows=units, columns=UNIT_COLUMNS, filename="units_of_measure", fmt=fmt)
     page = paginate(request, units)
