@@ -196,11 +196,15 @@ def apply_to_valuation(valuation, quantity, value, *, own_cost):
 
 
 def reversal_specs(moves, *, field=""):
-    """Specs that undo ``moves`` exactly: same quantities and values with the opposite sign."""
+    """Specs that undo ``moves``: the same quantities with the opposite sign.
+
+    Goods that went out come back at the cost they left with (that re-averages). Goods that came in
+    go out at the current average, like any issue: taking them out at their original cost after the
+    average has moved could leave an item with no stock but a value, even a negative one."""
     return [
         MoveSpec(
             item=m.item, location=m.location, lot=m.lot, quantity=-m.quantity, move_type=m.move_type,
-            unit_cost=m.unit_cost, reverses=m, field=field,
+            unit_cost=m.unit_cost if m.quantity < 0 else None, reverses=m, field=field,
         )
         for m in moves
     ]

@@ -254,8 +254,22 @@ def test_the_reorder_scan_announces_each_low_item_once_and_tells_the_warehouse(i
     assert (task.assignee_role.name, task.document) == ("Warehouse", inv.screw)
 
 
+def test_cancelling_a_receipt_after_the_average_moved_leaves_no_value_without_stock(inv):
+    inv.receive(inv.screw, "10", inv.a1, cost="1")
+    second = inv.receive(inv.screw, "10", inv.a1, cost="3")  # average 2
+    docs.issue_post(issue=docs.issue_save(company=inv.company, actor=inv.admin, warehouse=inv.wh1, lines=[
+        {"item": inv.screw, "quantity": D("10"), "unit": inv.pcs, "location": inv.a1}]), actor=inv.admin)
+
+    docs.receipt_cancel(receipt=second, actor=inv.admin)
+
+    valuation = ItemValuation.objects.get(item=inv.screw)
+    reversal = StockMove.objects.get(reverses__isnull=False)
+    assert (valuation.quantity, valuation.value) == (D(0), D("0.00"))
+    assert (reversal.quantity, reversal.unit_cost, reversal.value) == (D(-10), D(2), D("-20.00"))
+
+
 OPERATIONS = hst.lists(
-    hst.tuples(hst.sampled_from(["receive", "issue", "transfer"]), hst.integers(min_value=1, max_value=30),
+    hst.tuples(hst.sampled_from(["receive", "issue", "transfer", "cancel"]), hst.integers(min_value=1, max_value=30),
                hst.sampled_from(["a1", "a2"]), hst.integers(min_value=1, max_value=500)),
     min_size=1, max_size=12,
 )
@@ -264,12 +278,16 @@ OPERATIONS = hst.lists(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=OPERATIONS)
 def test_whatever_happens_the_ledger_balances_and_valuation_agree_and_nothing_goes_negative(inv, operations):
+    receipts = []
     for kind, quantity, where, cents in operations:
         location = getattr(inv, where)
         other = inv.a2 if location == inv.a1 else inv.a1
         try:
             if kind == "receive":
-                inv.receive(inv.screw, str(quantity), location, cost=str(D(cents) / 100))
+                receipts.append(inv.receive(inv.screw, str(quantity), location, cost=str(D(cents) / 100)))
+            elif kind == "cancel":
+                if receipts:
+                    docs.receipt_cancel(receipt=receipts.pop(quantity % len(receipts)), actor=inv.admin)
             elif kind == "issue":
                 docs.issue_post(issue=docs.issue_save(
                     company=inv.company, actor=inv.admin, warehouse=inv.wh1,
@@ -291,6 +309,8 @@ def test_whatever_happens_the_ledger_balances_and_valuation_agree_and_nothing_go
         assert valuation.quantity == sum(m.quantity for m in moves)
         assert valuation.value == sum(m.value for m in moves)
         assert valuation.value >= 0
+        if valuation.quantity == 0:
+            assert valuation.value == 0
 
 
 def test_the_history_of_a_new_document_lists_only_its_own_fields(inv):
