@@ -9,6 +9,7 @@ from erp.models import (
     Company,
     Department,
     EventDelivery,
+    ExportJob,
     NumberingRule,
     NumberSequence,
     OutboxEvent,
@@ -118,3 +119,10 @@ class EventDeliveryAdmin(ReadOnlyAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "filename", "fmt", "status", "rows_done", "rows_total"]
+    list_filter = ["status", "fmt"]
+    search_fields = ["filename", "user__username"]

@@ -193,6 +193,13 @@ def event_map(apps=None):
 
 
 def render_event_map(apps):
+    from django.utils import translation
+
+    with translation.override("en"):  # the docs are English whatever the active language
+        return _render_event_map(apps)
+
+
+def _render_event_map(apps):
     lines = [
         "# Event map",
         "",

@@ -1,18 +1,31 @@
-"""Export any list to XLSX or CSV with the filters the user applied; every export is logged."""
+"""Export any list to XLSX or CSV with the filters the user applied; every export is logged.
+
+Small exports answer at once. One of more than ``settings.EXPORT_INLINE_ROWS`` rows becomes an
+ExportJob: a Celery task replays the same view for the same user (so the same filters and the same
+permission scope apply) and writes the file with progress, which the export's page shows until the
+file can be downloaded.
+"""
 
 import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from erp.access_log import record_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROGRESS_EVERY = 2000
 
 
 def cell(value):
@@ -23,33 +36,89 @@ def cell(value):
     return str(value)
 
 
-def export_response(request, *, rows, columns, filename, fmt="xlsx"):
-    """``columns``: [(header, function(row) -> value)]; ``fmt``: "xlsx" or "csv".
+def row_count(rows):
+    return rows.count() if hasattr(rows, "count") and not isinstance(rows, list | tuple) else len(rows)
 
-    Rows are streamed from the queryset with ``iterator()`` when possible so a large list does not
-    load into memory at once.
-    """
+
+def write_file(*, rows, columns, filename, fmt, progress=None):
+    """The file's bytes; ``progress(rows_written)`` is called every few thousand rows."""
     headers = [str(header) for header, _getter in columns]
     iterable = rows.iterator(chunk_size=2000) if hasattr(rows, "iterator") else rows
-    record_export(request, f"{filename}.{fmt}")
+
+    def counted():
+        for done, row in enumerate(iterable, start=1):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done)
+            yield row
+
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
         writer = csv.writer(buffer)
         writer.writerow(headers)
-        for row in iterable:
+        for row in counted():
             writer.writerow(["" if (v := cell(getter(row))) is None else v for _header, getter in columns])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=filename[:31])
-        sheet.append(headers)
-        for row in iterable:
-            sheet.append([cell(getter(row)) for _header, getter in columns])
-        for index, header in enumerate(headers, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        return buffer.getvalue().encode("utf-8")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=filename[:31])
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2)
+    sheet.append(headers)
+    for row in counted():
+        sheet.append([cell(getter(row)) for _header, getter in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_response(request, *, rows, columns, filename, fmt="xlsx"):
+    """``columns``: [(header, function(row) -> value)]; ``fmt``: "xlsx" or "csv"."""
+    job = getattr(request, "export_job", None)
+    if job is not None:  # replayed by the background task: write the job's file
+        return fill_job(job, rows=rows, columns=columns, filename=filename, fmt=fmt)
+    total = row_count(rows)
+    if total > settings.EXPORT_INLINE_ROWS:
+        return start_job(request, filename=filename, fmt=fmt, total=total)
+    record_export(request, f"{filename}.{fmt}")
+    content = write_file(rows=rows, columns=columns, filename=filename, fmt=fmt)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def start_job(request, *, filename, fmt, total):
+    from erp.models import ExportJob
+
+    job = ExportJob.objects.create(user=request.user, filename=filename, fmt=fmt, path=request.path,
+                                   query=request.GET.urlencode(), rows_total=total)
+    record_export(request, f"{filename}.{fmt} ({total} rows, in the background)")
+    transaction.on_commit(lambda: enqueue_export(job.pk))
+    messages.info(request, _("%(rows)s rows: the file is being prepared; this page shows its progress.")
+                  % {"rows": f"{total:,}"})
+    return redirect("export_detail", pk=job.pk)
+
+
+def enqueue_export(job_id):
+    from erp.tasks import run_export
+
+    try:
+        run_export.delay(job_id)
+    except Exception:  # broker down: the job stays queued and the beat task picks it up
+        pass
+
+
+def fill_job(job, *, rows, columns, filename, fmt):
+    from erp.models import ExportJob
+
+    total = row_count(rows)
+    ExportJob.objects.filter(pk=job.pk).update(rows_total=total, status=ExportJob.Status.RUNNING)
+
+    def progress(done):
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+    content = write_file(rows=rows, columns=columns, filename=filename, fmt=fmt, progress=progress)
+    job.refresh_from_db()
+    job.file.save(f"{job.pk}-{filename}.{fmt}", ContentFile(content), save=False)
+    job.rows_done, job.status, job.finished_at = total, ExportJob.Status.DONE, timezone.now()
+    job.save(update_fields=["file", "rows_done", "status", "finished_at"])
+    return HttpResponse(status=204)

@@ -145,7 +145,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = BASE_DIR / "var" / "media"  # never served publicly: exports are downloaded through a view
+# Exports of more rows than this are built in the background with progress (erp.exports).
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5000)
 
 # Security: secure by default whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -186,6 +188,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "redeliver-pending-events": {"task": "erp.tasks.redeliver_pending_events", "schedule": 30.0},
     "check-reorder-points": {"task": "inventory.tasks.check_reorder_points", "schedule": 3600.0},
+    "restart-and-purge-exports": {"task": "erp.tasks.restart_and_purge_exports", "schedule": 300.0},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
@@ -205,6 +208,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "auditlog",
     "authtoken",
     "erp.accesslog",
+    "erp.exportjob",
     "erp.outboxevent",
     "erp.eventdelivery",
     "erp.numbersequence",

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from erp import views
+from erp import views, views_exports
 from erp.permissions import _mark, login_only
 
 admin.site.site_header = admin.site.site_title = "ERP + MES"
@@ -18,6 +18,9 @@ urlpatterns = [
     path("accounts/password/done/", login_only(auth_views.PasswordChangeDoneView.as_view()),
          name="password_change_done"),
     path("i18n/language/", views.set_language, name="set_language"),
+    path("exports/", views_exports.export_list, name="export_list"),
+    path("exports/<int:pk>/", views_exports.export_detail, name="export_detail"),
+    path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("office/", include("office.urls")),
     path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),

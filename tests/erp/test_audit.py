@@ -14,7 +14,7 @@ from tests.factories import UserFactory
 
 
 def test_every_model_of_every_department_app_and_the_core_is_in_the_audit_trail():
-    infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog"}
+    infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob"}
     models = [
         model
         for label in [*settings.DEPARTMENT_APPS, "erp"]
