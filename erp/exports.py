@@ -8,12 +8,13 @@ file can be downloaded.
 
 import csv
 import io
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -40,8 +41,8 @@ def row_count(rows):
     return rows.count() if hasattr(rows, "count") and not isinstance(rows, list | tuple) else len(rows)
 
 
-def write_file(*, rows, columns, filename, fmt, progress=None):
-    """The file's bytes; ``progress(rows_written)`` is called every few thousand rows."""
+def write_file(*, rows, columns, filename, fmt, target, progress=None):
+    """Write the export to ``target`` (a binary file); ``progress(rows_written)`` every few thousand rows."""
     headers = [str(header) for header, _getter in columns]
     iterable = rows.iterator(chunk_size=2000) if hasattr(rows, "iterator") else rows
 
@@ -52,13 +53,14 @@ def write_file(*, rows, columns, filename, fmt, progress=None):
             yield row
 
     if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(buffer)
+        text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+        text.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+        writer = csv.writer(text)
         writer.writerow(headers)
         for row in counted():
             writer.writerow(["" if (v := cell(getter(row))) is None else v for _header, getter in columns])
-        return buffer.getvalue().encode("utf-8")
+        text.detach()
+        return
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=filename[:31])
     for index, header in enumerate(headers, start=1):
@@ -66,9 +68,7 @@ def write_file(*, rows, columns, filename, fmt, progress=None):
     sheet.append(headers)
     for row in counted():
         sheet.append([cell(getter(row)) for _header, getter in columns])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)
 
 
 def export_response(request, *, rows, columns, filename, fmt="xlsx"):
@@ -80,8 +80,9 @@ def export_response(request, *, rows, columns, filename, fmt="xlsx"):
     if total > settings.EXPORT_INLINE_ROWS:
         return start_job(request, filename=filename, fmt=fmt, total=total)
     record_export(request, f"{filename}.{fmt}")
-    content = write_file(rows=rows, columns=columns, filename=filename, fmt=fmt)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)
+    buffer = io.BytesIO()
+    write_file(rows=rows, columns=columns, filename=filename, fmt=fmt, target=buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
@@ -116,9 +117,11 @@ def fill_job(job, *, rows, columns, filename, fmt):
     def progress(done):
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
-    content = write_file(rows=rows, columns=columns, filename=filename, fmt=fmt, progress=progress)
-    job.refresh_from_db()
-    job.file.save(f"{job.pk}-{filename}.{fmt}", ContentFile(content), save=False)
+    with tempfile.TemporaryFile() as spool:  # on disk, not in memory: a ledger export can be 100+ MB
+        write_file(rows=rows, columns=columns, filename=filename, fmt=fmt, target=spool, progress=progress)
+        spool.seek(0)
+        job.refresh_from_db()
+        job.file.save(f"{job.pk}-{filename}.{fmt}", File(spool), save=False)
     job.rows_done, job.status, job.finished_at = total, ExportJob.Status.DONE, timezone.now()
     job.save(update_fields=["file", "rows_done", "status", "finished_at"])
     return HttpResponse(status=204)

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import openpyxl
 import pytest
 from guardian.shortcuts import assign_perm
 
@@ -56,6 +57,9 @@ def test_the_background_export_keeps_the_owners_warehouse_scope(client, stocked)
 
     job.refresh_from_db()
     assert (job.status, job.rows_total) == ("done", 3)  # WH2's receipt is outside the keeper's scope
+    with job.file.open("rb") as stored:
+        sheet = openpyxl.load_workbook(stored, read_only=True).active
+        assert len(list(sheet.iter_rows(values_only=True))) == 1 + 3
 
 
 def test_only_the_owner_sees_or_downloads_an_export(client, stocked, make_user):
