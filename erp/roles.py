@@ -7,7 +7,7 @@ re-syncs). Group names are stable English keys; ``ROLE_LABELS`` translates them 
 
 from fnmatch import fnmatch
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SALES = "Sales"
 PURCHASING = "Purchasing"
@@ -21,16 +21,16 @@ MANAGER = "Manager"
 SYSTEM_ADMIN = "System admin"
 
 ROLE_LABELS = {
-    SALES: _("Sales"),
-    PURCHASING: _("Purchasing"),
-    WAREHOUSE: _("Warehouse"),
-    PRODUCTION: _("Production"),
-    QUALITY: _("Quality"),
-    FINANCE: _("Finance"),
-    HR: _("HR"),
-    OFFICE: _("Office staff"),
-    MANAGER: _("Manager"),
-    SYSTEM_ADMIN: _("System admin"),
+    SALES: pgettext_lazy("role", "Sales"),
+    PURCHASING: pgettext_lazy("role", "Purchasing"),
+    WAREHOUSE: pgettext_lazy("role", "Warehouse"),
+    PRODUCTION: pgettext_lazy("role", "Production"),
+    QUALITY: pgettext_lazy("role", "Quality"),
+    FINANCE: pgettext_lazy("role", "Finance"),
+    HR: pgettext_lazy("role", "HR"),
+    OFFICE: pgettext_lazy("role", "Office staff"),
+    MANAGER: pgettext_lazy("role", "Manager"),
+    SYSTEM_ADMIN: pgettext_lazy("role", "System admin"),
 }
 
 # Everybody works with the task inbox.
