@@ -8,7 +8,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from erp.navigation import MenuEntry, register_menu
-        from inventory import signals  # noqa: F401  (declares the events)
+        from inventory import receivers, signals  # noqa: F401  (declares the events, connects receivers)
 
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
                                 order=30))

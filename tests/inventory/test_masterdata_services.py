@@ -46,3 +46,14 @@ def test_the_base_unit_and_lot_tracking_are_fixed_once_an_item_has_moves(inv):
 
     assert (unit_change.value.field, lot_change.value.field) == ("base_unit", "lot_tracked")
     assert Item.objects.get(pk=inv.screw.pk).name == "M3 螺絲（新）"
+
+
+def test_a_new_company_starts_with_the_standard_units_and_reasons(db):
+    from erp.models import Company
+    from inventory.models import AdjustmentReason, UnitOfMeasure
+
+    company = Company.objects.create(code="NEWCO", name="新公司")
+
+    codes = set(UnitOfMeasure.objects.filter(company=company).values_list("code", flat=True))
+    assert {"PCS", "KG", "BOX", "M"} <= codes
+    assert AdjustmentReason.objects.filter(company=company, code="DAMAGE").exists()

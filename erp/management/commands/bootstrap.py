@@ -13,6 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args, demo=False, **options):
         sync_roles()
         self.stdout.write("roles: in place")
+        from erp.models import Company
+        from inventory.services.masterdata import units_seed
+
+        seeded = sum(units_seed(company=company) for company in Company.objects.all())
+        self.stdout.write(f"units and adjustment reasons: {seeded} added")
         if demo or settings.DEMO:
             from erp.demo import load_demo
 
