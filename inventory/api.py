@@ -120,18 +120,9 @@ def by_code(model, user, params, name):
     return found
 
 
-def service_call(service, /, **kwargs):
-    """Call one service. The service is atomic on its own; inside an outer transaction (a caller's,
-    or a test's) it would join that one, so a savepoint keeps a refused call from leaving half its writes."""
-    if transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            return service(**kwargs)
-    return service(**kwargs)
-
-
 def delete_or_refuse(instance, *, deactivatable=True):
     """Delete an unused master record, or 409 saying why it cannot go (inventory.errors.InUse)."""
-    service_call(masterdata.master_record_delete, instance=instance, deactivatable=deactivatable)
+    masterdata.master_record_delete(instance=instance, deactivatable=deactivatable)
 
 
 class InventoryViewMixin:
@@ -298,12 +289,12 @@ class ItemSerializer(UniqueCodeMixin, serializers.ModelSerializer):
     def create(self, validated_data):
         user, company = actor_and_company(self)
         units = self.unit_pairs(validated_data.pop("units", []))
-        return service_call(masterdata.item_create, company=company, units=units, actor=user, **validated_data)
+        return masterdata.item_create(company=company, units=units, actor=user, **validated_data)
 
     def update(self, instance, validated_data):
         user, _company = actor_and_company(self)
         units = validated_data.pop("units", None)
-        return service_call(masterdata.item_update, item=instance,
+        return masterdata.item_update(item=instance,
                             units=None if units is None else self.unit_pairs(units), actor=user, **validated_data)
 
 
@@ -698,14 +689,14 @@ class DocumentSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         user, company = actor_and_company(self)
         lines = validated_data.pop("lines")
-        return service_call(type(self).save_service, company=company, actor=user, lines=lines, **validated_data)
+        return type(self).save_service(company=company, actor=user, lines=lines, **validated_data)
 
     def update(self, instance, validated_data):
         user, company = actor_and_company(self)
         lines = validated_data.pop("lines", None)
         if lines is None:  # a partial update of the header keeps the lines
             lines = [docs.vars_of(line) for line in instance.lines.all()]
-        return service_call(type(self).save_service, company=company, actor=user, lines=lines,
+        return type(self).save_service(company=company, actor=user, lines=lines,
                             **{self.document_kwarg: instance}, **validated_data)
 
 
@@ -834,7 +825,7 @@ class CountSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         user, company = actor_and_company(self)
-        return service_call(docs.count_create, company=company, actor=user, **validated_data)
+        return docs.count_create(company=company, actor=user, **validated_data)
 
 
 class CountRecordSerializer(serializers.Serializer):
@@ -909,7 +900,7 @@ class DocumentBase(InventoryViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         check_operate(self.request.user, getattr(document, warehouse_field))
         if target is not None:
             check_transition(document, target)  # refuse before any move is written
-        service_call(service, **{self.document_kwarg: document}, actor=self.request.user, **kwargs)
+        service(**{self.document_kwarg: document}, actor=self.request.user, **kwargs)
         return Response(self.get_serializer(self.reload(document)).data)
 
 
@@ -1108,7 +1099,7 @@ class CountViewSet(DocumentBase):
         lot = LineResolver.lot(data["item"], data, errors)
         if errors:
             raise serializers.ValidationError(errors)
-        service_call(docs.count_add_line, count=count, item=data["item"], location=location, lot=lot,
+        docs.count_add_line(count=count, item=data["item"], location=location, lot=lot,
                      counted_quantity=data["counted_quantity"], actor=request.user)
         return Response(self.get_serializer(self.reload(count)).data)
 

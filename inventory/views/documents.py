@@ -209,11 +209,6 @@ def document_lines(kind, document):
     return lines
 
 
-def call_service(service, **kwargs):
-    """Call one service (each runs in its own transaction, a savepoint when nested)."""
-    return service(**kwargs)
-
-
 def require_operate(user, warehouse):
     if not can_operate(user, warehouse):
         raise PermissionDenied
@@ -361,7 +356,7 @@ def document_form(request, kind, document=None):
         if all(valid):
             require_operate(user, header.cleaned_data["warehouse"])
             try:
-                saved = call_service(kind.save, company=user_company(user), actor=user, lines=formset.lines(),
+                saved = kind.save(company=user_company(user), actor=user, lines=formset.lines(),
                                      **{kind.key: document}, **header.cleaned_data)
             except (DomainError, ValidationError) as exc:
                 show_error(exc, header, errors)
@@ -526,7 +521,7 @@ def run_action(request, kind, pk, service, success, *, warehouse="warehouse"):
     require_operate(request.user, getattr(document, warehouse))
     before = document.status
     try:
-        call_service(service, **{kind.key: document, "actor": request.user})
+        service(**{kind.key: document, "actor": request.user})
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -752,7 +747,7 @@ def count_create(request):
     if request.method == "POST" and form.is_valid():
         require_operate(user, form.cleaned_data["warehouse"])
         try:
-            count = call_service(services.count_create, company=user_company(user), actor=user, **form.cleaned_data)
+            count = services.count_create(company=user_company(user), actor=user, **form.cleaned_data)
         except (DomainError, ValidationError) as exc:
             show_error(exc, form, errors)
         else:
@@ -837,7 +832,7 @@ def count_sheet(request, pk):
             messages.info(request, _("No counted quantity was changed."))
             return redirect(f"{reverse('inventory:count_sheet', args=[pk])}?{request.GET.urlencode()}")
         try:
-            call_service(services.count_record, count=count, counted=counted, actor=request.user)
+            services.count_record(count=count, counted=counted, actor=request.user)
         except DomainError as exc:
             errors.append(exc.message)
         else:
@@ -858,7 +853,7 @@ def count_add_line(request, pk):
     errors = []
     if form.is_valid():
         try:
-            line = call_service(services.count_add_line, count=count, actor=request.user, **form.cleaned_data)
+            line = services.count_add_line(count=count, actor=request.user, **form.cleaned_data)
         except (DomainError, ValidationError) as exc:
             show_error(exc, form, errors)
         else:

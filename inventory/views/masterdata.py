@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from erp.errors import DomainError
-from erp.exports import export_response
 from erp.history import history_for
 from erp.permissions import permission_required, user_company
 from inventory import selectors
@@ -33,7 +32,11 @@ from inventory.forms.masterdata import (
 )
 from inventory.models import UnitOfMeasure
 from inventory.services import masterdata
-from inventory.views.reports import export_format, list_context, paginate, render_list, with_document_urls
+from inventory.views.reports import (
+    list_or_export,
+    paginate,
+    with_document_urls,
+)
 
 ITEM_DETAIL_BALANCES = 200
 ITEM_DETAIL_MOVES = 50
@@ -67,11 +70,8 @@ def item_list(request):
     items = selectors.with_stock_totals(
         selectors.item_list(request.user, **filters.selector_kwargs()), selectors.warehouses_for_user(request.user)
     )
-    if fmt := export_format(request):
-        return export_response(request, rows=items, columns=ITEM_COLUMNS, filename="items", fmt=fmt)
-    page = paginate(request, items)
-    return render_list(request, "inventory/item_list.html", "inventory/partials/item_list_table.html",
-                       list_context(request, page, filters))
+    return list_or_export(request, items, columns=ITEM_COLUMNS, filename="items",
+                          template="inventory/item_list.html", filters=filters)
 
 
 def get_item(request, pk):
@@ -174,11 +174,8 @@ def unit_list(request):
     values = filters.filter_values()
     units = selectors.units_for_user(request.user, search=(values.get("q") or "").strip(),
                                      active=yes_no(values.get("active")))
-    if fmt := export_format(request):
-        return export_response(request, rows=units, columns=UNIT_COLUMNS, filename="units_of_measure", fmt=fmt)
-    page = paginate(request, units)
-    return render_list(request, "inventory/unit_list.html", "inventory/partials/unit_list_table.html",
-                       list_context(request, page, filters))
+    return list_or_export(request, units, columns=UNIT_COLUMNS, filename="units_of_measure",
+                          template="inventory/unit_list.html", filters=filters)
 
 
 def unit_form_view(request, unit):
@@ -239,11 +236,8 @@ def warehouse_list(request):
         warehouses = warehouses.filter(Q(code__icontains=search) | Q(name__icontains=search))
     if (active := yes_no(values.get("active"))) is not None:
         warehouses = warehouses.filter(is_active=active)
-    if fmt := export_format(request):
-        return export_response(request, rows=warehouses, columns=WAREHOUSE_COLUMNS, filename="warehouses", fmt=fmt)
-    page = paginate(request, warehouses)
-    return render_list(request, "inventory/warehouse_list.html", "inventory/partials/warehouse_list_table.html",
-                       list_context(request, page, filters))
+    return list_or_export(request, warehouses, columns=WAREHOUSE_COLUMNS, filename="warehouses",
+                          template="inventory/warehouse_list.html", filters=filters)
 
 
 @permission_required("inventory.add_warehouse")
@@ -359,11 +353,8 @@ def lot_list(request):
     filters = LotFilterForm(request.GET or None, user=request.user)
     values = filters.filter_values()
     lots = selectors.lots_for_user(request.user, item=values.get("item"), search=(values.get("q") or "").strip())
-    if fmt := export_format(request):
-        return export_response(request, rows=lots, columns=LOT_COLUMNS, filename="lots", fmt=fmt)
-    page = paginate(request, lots)
-    return render_list(request, "inventory/lot_list.html", "inventory/partials/lot_list_table.html",
-                       list_context(request, page, filters, today=timezone.localdate()))
+    return list_or_export(request, lots, columns=LOT_COLUMNS, filename="lots", template="inventory/lot_list.html",
+                          filters=filters, today=timezone.localdate())
 
 
 @permission_required("inventory.view_lot")

@@ -81,6 +81,19 @@ def render_list(request, template, partial, context):
     return render(request, template, context)
 
 
+def list_or_export(request, rows, *, columns, filename, template, filters, prepare=None, **extra):
+    """A filtered list: exported (``?export=xlsx|csv``), or paginated and rendered — the whole page, or
+    only ``partials/<template>_table.html`` when htmx refreshes the results. ``prepare(rows_of_page)``
+    can decorate the rows shown."""
+    if fmt := export_format(request):
+        return export_response(request, rows=rows, columns=columns, filename=filename, fmt=fmt)
+    page = paginate(request, rows)
+    if prepare is not None:
+        prepare(page.object_list)
+    partial = template.replace("inventory/", "inventory/partials/", 1).replace(".html", "_table.html")
+    return render_list(request, template, partial, list_context(request, page, filters, **extra))
+
+
 # The workbench -------------------------------------------------------------------------------
 
 WORKBENCH_LIMIT = 25
@@ -145,12 +158,8 @@ STOCK_COLUMNS = [
 def stock_on_hand(request):
     filters = StockFilterForm(request.GET or None, user=request.user)
     balances = stock_rows(request, filters)
-    if fmt := export_format(request):
-        return export_response(request, rows=balances, columns=STOCK_COLUMNS, filename="stock_on_hand",
-                               fmt=fmt)
-    page = paginate(request, balances)
-    return render_list(request, "inventory/report_stock.html", "inventory/partials/report_stock_table.html",
-                       list_context(request, page, filters))
+    return list_or_export(request, balances, columns=STOCK_COLUMNS, filename="stock_on_hand",
+                          template="inventory/report_stock.html", filters=filters)
 
 
 # Stock ledger --------------------------------------------------------------------------------
@@ -185,13 +194,8 @@ def ledger_rows(request, filters):
 def stock_ledger(request):
     filters = LedgerFilterForm(request.GET or None, user=request.user)
     moves = ledger_rows(request, filters)
-    if fmt := export_format(request):
-        return export_response(request, rows=moves, columns=LEDGER_COLUMNS, filename="stock_ledger",
-                               fmt=fmt)
-    page = paginate(request, moves)
-    with_document_urls(page.object_list)
-    return render_list(request, "inventory/report_ledger.html", "inventory/partials/report_ledger_table.html",
-                       list_context(request, page, filters))
+    return list_or_export(request, moves, columns=LEDGER_COLUMNS, filename="stock_ledger",
+                          template="inventory/report_ledger.html", filters=filters, prepare=with_document_urls)
 
 
 # Low stock -----------------------------------------------------------------------------------
@@ -222,12 +226,8 @@ def low_stock_rows(request, filters):
 def low_stock(request):
     filters = LowStockFilterForm(request.GET or None, user=request.user)
     items = low_stock_rows(request, filters)
-    if fmt := export_format(request):
-        return export_response(request, rows=items, columns=LOW_STOCK_COLUMNS, filename="low_stock",
-                               fmt=fmt)
-    page = paginate(request, items)
-    return render_list(request, "inventory/report_low_stock.html", "inventory/partials/report_low_stock_table.html",
-                       list_context(request, page, filters))
+    return list_or_export(request, items, columns=LOW_STOCK_COLUMNS, filename="low_stock",
+                          template="inventory/report_low_stock.html", filters=filters)
 
 
 # Valuation -----------------------------------------------------------------------------------
@@ -311,10 +311,6 @@ def valuation(request):
     filters = ValuationFilterForm(request.GET or None, user=request.user)
     by, rows, totals = valuation_rows(request, filters)
     columns = VALUATION_WAREHOUSE_COLUMNS if by == "warehouse" else VALUATION_ITEM_COLUMNS
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=columns, filename=f"valuation_by_{by}",
-                               fmt=fmt)
-    page = paginate(request, rows)
-    return render_list(request, "inventory/report_valuation.html", "inventory/partials/report_valuation_table.html",
-                       list_context(request, page, filters, by=by, totals=totals))
+    return list_or_export(request, rows, columns=columns, filename=f"valuation_by_{by}",
+                          template="inventory/report_valuation.html", filters=filters, by=by, totals=totals)
 
