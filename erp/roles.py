@@ -10,6 +10,7 @@ from fnmatch import fnmatch
 from django.utils.translation import pgettext_lazy
 
 SALES = "Sales"
+SALES_MANAGER = "Sales manager"
 PURCHASING = "Purchasing"
 WAREHOUSE = "Warehouse"
 PRODUCTION = "Production"
@@ -22,6 +23,7 @@ SYSTEM_ADMIN = "System admin"
 
 ROLE_LABELS = {
     SALES: pgettext_lazy("role", "Sales"),
+    SALES_MANAGER: pgettext_lazy("role", "Sales manager"),
     PURCHASING: pgettext_lazy("role", "Purchasing"),
     WAREHOUSE: pgettext_lazy("role", "Warehouse"),
     PRODUCTION: pgettext_lazy("role", "Production"),
@@ -37,17 +39,22 @@ ROLE_LABELS = {
 EVERYONE = ["office.view_task", "office.add_task", "office.change_task"]
 
 ROLE_PERMISSIONS = {
-    SALES: ["sales.*", "inventory.view_*"],
-    PURCHASING: ["purchasing.*", "inventory.view_*"],
+    # A sales rep works only on the customers granted to them (object permission serve_customer,
+    # given to the customer's owner); approving credit and overriding list prices is the manager's.
+    SALES: ["sales.*", "!sales.serve_customer", "!sales.approve_credit", "!sales.override_price",
+            "inventory.view_*"],
+    SALES_MANAGER: ["sales.*", "inventory.view_*"],
+    PURCHASING: ["purchasing.*", "inventory.view_*", "sales.view_*", "sales.serve_customer"],
     # Keepers post only in the warehouses granted to them (object permission operate_warehouse).
-    WAREHOUSE: ["inventory.*", "!inventory.operate_warehouse", "sales.view_*", "purchasing.view_*",
+    WAREHOUSE: ["inventory.*", "!inventory.operate_warehouse", "sales.view_*", "sales.serve_customer",
+                "sales.add_customerreturn", "sales.change_customerreturn", "purchasing.view_*",
                 "production.view_*"],
-    PRODUCTION: ["production.*", "inventory.view_*", "sales.view_*"],
+    PRODUCTION: ["production.*", "inventory.view_*", "sales.view_*", "sales.serve_customer"],
     QUALITY: ["production.view_*", "inventory.view_*", "purchasing.view_*"],
-    FINANCE: ["finance.*", "sales.view_*", "purchasing.view_*", "inventory.view_*"],
+    FINANCE: ["finance.*", "sales.view_*", "sales.serve_customer", "purchasing.view_*", "inventory.view_*"],
     HR: ["hr.*"],
     OFFICE: ["office.*"],
-    MANAGER: ["*.view_*"],
+    MANAGER: ["*.view_*", "sales.serve_customer"],
     SYSTEM_ADMIN: ["*"],
 }
 

@@ -520,3 +520,57 @@ class StockCountLine(models.Model):
         if self.counted_quantity is None:
             return None
         return self.counted_quantity - self.expected_quantity
+
+
+class DeliveryNote(StockDocument):
+    """Goods leaving for a customer against a sales order (出貨單).
+
+    Inventory generates the draft when the order is confirmed (one line per reservation: the
+    location and lot the reservation took, first-expiring lots first). The keeper enters what was
+    picked; posting issues the picked quantities, tells the order what was delivered, and puts what
+    was not picked on a backorder delivery note. A posted delivery is undone only by a customer return.
+    """
+
+    DOC_TYPE = "DN"
+    TRANSITIONS = {st.DocStatus.DRAFT: {st.DocStatus.POSTED, st.DocStatus.CANCELLED}}
+    sales_order = models.ForeignKey("sales.SalesOrder", on_delete=models.PROTECT, related_name="delivery_notes",
+                                    verbose_name=_("sales order"))
+    customer_name = models.CharField(_("customer"), max_length=200)
+    ship_to = models.TextField(_("ship to"), blank=True)
+    backorder_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="backorders", verbose_name=_("backorder of"))
+    source_event = models.BigIntegerField(null=True, blank=True, unique=True, editable=False,
+                                          help_text="The order-confirmed event this draft was generated from.")
+
+    class Meta(StockDocument.Meta):
+        verbose_name = _("delivery note")
+        verbose_name_plural = _("delivery notes")
+        indexes = [models.Index(fields=["company", "status", "-created_at"], name="delivery_by_status")]
+
+
+class DeliveryNoteLine(models.Model):
+    """``quantity`` is what the order asks to ship on this note, ``picked`` what the keeper picked
+    (both in ``unit``); a line the keeper adds to split a pick has quantity 0."""
+
+    document = models.ForeignKey(DeliveryNote, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("sales.SalesOrderLine", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("order line"))
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    quantity = models.DecimalField(_("to ship"), default=0, validators=[MinValueValidator(0)], **LINE_QTY)
+    picked = models.DecimalField(_("picked"), default=0, validators=[MinValueValidator(0)], **LINE_QTY)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("location"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("lot"))
+    unit_cost = models.DecimalField(_("unit cost"), null=True, blank=True, editable=False, **COST)
+
+    class Meta:
+        verbose_name = _("delivery note line")
+        verbose_name_plural = _("delivery note lines")
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=0) & Q(picked__gte=0),
+                                              name="delivery_line_quantities_not_negative")]
+
+    def __str__(self):
+        return f"{self.item.code} {self.picked}/{self.quantity} {self.unit.code}"

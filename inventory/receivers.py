@@ -14,3 +14,20 @@ def seed_units_for_new_company(sender, instance, created, raw=False, **kwargs):
         from inventory.services.masterdata import units_seed
 
         units_seed(company=instance)
+
+
+# Sales ---------------------------------------------------------------------------------------
+
+from erp.events import subscribe  # noqa: E402
+from sales import signals as sales_signals  # noqa: E402
+
+
+@subscribe(sales_signals.order_confirmed, "inventory.prepare_delivery")
+def prepare_delivery(event):
+    """A confirmed order's reserved stock gets a delivery note draft and the keepers a pick task."""
+    from inventory.services.deliveries import delivery_create_for_order
+    from sales.models import SalesOrder
+
+    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
+    if order is not None:
+        delivery_create_for_order(order=order, source_event=event.pk)

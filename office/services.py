@@ -99,3 +99,26 @@ def tasks_follow_document(*, document, status, actor=None):
         task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])  # audited
         closed += 1
     return closed
+
+
+def tasks_close_for_document(*, documents=None, document=None, actor=None, note="", status=TaskStatus.CANCELLED):
+    """Close the open tasks about ``document`` (or each of ``documents``) — the document they were
+    about was cancelled or settled elsewhere. Returns how many were closed (each change audited)."""
+    from django.db.models import Q
+
+    documents = list(documents or []) + ([document] if document is not None else [])
+    if not documents:
+        return 0
+    condition = Q(pk__in=[])
+    for doc in documents:
+        condition |= Q(document_type=ContentType.objects.get_for_model(doc), document_id=str(doc.pk))
+    now = timezone.now()
+    closed = 0
+    for task in Task.objects.select_for_update().filter(condition, status=TaskStatus.OPEN).order_by("pk"):
+        task.status = status
+        task.closed_by = actor
+        task.closed_at = now
+        task.close_note = str(note)[:500]
+        task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
+        closed += 1
+    return closed

@@ -217,57 +217,109 @@ def document_key(document):
     return ContentType.objects.get_for_model(document), str(document.pk)
 
 
+@dataclass
+class ReserveRequest:
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for one line of a document."""
+
+    item: object
+    warehouse: object
+    quantity: Decimal
+    line_key: str = ""
+    location: object = None
+    lot: object = None
+
+
+def _fefo_key(balance):
+    return (balance.lot.expires_on if balance.lot_id and balance.lot.expires_on else _far_future(),
+            balance.location.code, balance.lot_id or 0)
+
+
 @atomic_with_retry
-def reserve(*, company, item, warehouse, quantity, document, line_key="", location=None, lot=None, actor=None):
-    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line, taking the
-    lots that expire first, then locations in code order. All or nothing."""
-    quantity = Decimal(quantity)
-    if quantity <= 0:
-        raise InvalidStockLine(_("The quantity to reserve must be greater than zero."), field="quantity")
-    if item.lot_tracked is False and lot is not None:
-        raise InvalidStockLine(_("%(item)s is not lot-tracked: leave the lot empty.") % {"item": item.code},
-                               field="lot")
-    valuation = lock_valuations(company, [item])[item.pk]  # the lock order: valuation, then balances
-    rows = StockBalance.objects.filter(
-        item=item, warehouse=warehouse, location__kind=st.LocationKind.INTERNAL, on_hand__gt=0
+def reserve_many(*, company, document, requests, partial=False, actor=None):
+    """Reserve stock for several lines of ``document`` at once, taking the lots that expire first,
+    then locations in code order. Returns {line_key: quantity reserved}.
+
+    With ``partial`` a line gets what is available (possibly nothing) and the caller reports the
+    rest as short; without it every line must be covered in full or nothing is reserved. The
+    number of queries does not depend on the number of lines: one lock of the valuations, one of
+    the balances, three writes."""
+    for request in requests:
+        request.quantity = Decimal(request.quantity)
+        if request.quantity <= 0:
+            raise InvalidStockLine(_("The quantity to reserve must be greater than zero."), field="quantity")
+        if not request.item.lot_tracked and request.lot is not None:
+            raise InvalidStockLine(_("%(item)s is not lot-tracked: leave the lot empty.") % {"item": request.item.code},
+                                   field="lot")
+    if not requests:
+        return {}
+    valuations = lock_valuations(company, [r.item for r in requests])  # the lock order: valuations, then balances
+    item_ids = sorted({r.item.pk for r in requests})
+    warehouse_ids = sorted({r.warehouse.pk for r in requests})
+    locked = (
+        StockBalance.objects.filter(item_id__in=item_ids, warehouse_id__in=warehouse_ids,
+                                    location__kind=st.LocationKind.INTERNAL, on_hand__gt=0)
+        .select_related("lot", "location")
+        .select_for_update(of=("self",))
+        .order_by("item_id", "location_id", "lot_id")
     )
-    if location is not None:
-        rows = rows.filter(location=location)
-    if lot is not None:
-        rows = rows.filter(lot=lot)
-    locked = list(rows.select_for_update(of=("self",)).order_by("item_id", "location_id", "lot_id"))
-    locked.sort(key=lambda b: (b.lot.expires_on if b.lot and b.lot.expires_on else _far_future(),
-                               b.location.code, b.lot_id or 0))
-    available = sum((b.on_hand - b.reserved for b in locked), ZERO)
-    if available < quantity:
-        raise InsufficientStock(
-            _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
-                "available": f"{available.normalize():f}", "unit": item.base_unit.code, "item": item.code,
-                "warehouse": warehouse.code, "wanted": f"{quantity.normalize():f}",
-            },
-            field="quantity",
-        )
+    by_item = {}
+    for balance in locked:
+        by_item.setdefault((balance.item_id, balance.warehouse_id), []).append(balance)
+    for rows in by_item.values():
+        rows.sort(key=_fefo_key)
     doc_type, doc_id = document_key(document)
     reference = str(getattr(document, "reference", document))[:60]
-    remaining, reservations, touched = quantity, [], []
-    for balance in locked:
-        take = min(balance.on_hand - balance.reserved, remaining)
-        if take <= 0:
-            continue
-        balance.reserved += take
-        touched.append(balance)
-        reservations.append(Reservation(
-            company=company, item=item, warehouse=warehouse, location_id=balance.location_id, lot_id=balance.lot_id,
-            quantity=take, document_type=doc_type, document_id=doc_id, document_reference=reference,
-            line_key=str(line_key), created_by=actor,
-        ))
-        remaining -= take
-        if remaining == 0:
-            break
-    StockBalance.objects.bulk_update(touched, ["reserved"])
-    valuation.reserved += quantity
-    valuation.save(update_fields=["reserved"])
-    return Reservation.objects.bulk_create(reservations)
+    reserved, reservations, touched = {}, [], {}
+    for request in requests:
+        rows = [
+            b for b in by_item.get((request.item.pk, request.warehouse.pk), [])
+            if (request.location is None or b.location_id == request.location.pk)
+            and (request.lot is None or b.lot_id == request.lot.pk)
+        ]
+        available = sum((b.on_hand - b.reserved for b in rows), ZERO)
+        if available < request.quantity and not partial:
+            raise InsufficientStock(
+                _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
+                    "available": f"{max(available, ZERO).normalize():f}", "unit": request.item.base_unit.code,
+                    "item": request.item.code, "warehouse": request.warehouse.code,
+                    "wanted": f"{request.quantity.normalize():f}",
+                },
+                field="quantity",
+            )
+        remaining = min(request.quantity, max(available, ZERO))
+        taken = remaining
+        for balance in rows:
+            if remaining == 0:
+                break
+            take = min(balance.on_hand - balance.reserved, remaining)
+            if take <= 0:
+                continue
+            balance.reserved += take
+            touched[balance.pk] = balance
+            reservations.append(Reservation(
+                company=company, item=request.item, warehouse=request.warehouse, location_id=balance.location_id,
+                lot_id=balance.lot_id, quantity=take, document_type=doc_type, document_id=doc_id,
+                document_reference=reference, line_key=str(request.line_key), created_by=actor,
+            ))
+            remaining -= take
+        valuations[request.item.pk].reserved += taken
+        key = str(request.line_key)
+        reserved[key] = reserved.get(key, ZERO) + taken
+    if touched:
+        StockBalance.objects.bulk_update(list(touched.values()), ["reserved"])
+        ItemValuation.objects.bulk_update(list(valuations.values()), ["reserved"])
+        Reservation.objects.bulk_create(reservations)
+    return reserved
+
+
+@atomic_with_retry
+def reserve(*, company, item, warehouse, quantity, document, line_key="", location=None, lot=None, actor=None):
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line. All or nothing."""
+    reserve_many(company=company, document=document, actor=actor, requests=[
+        ReserveRequest(item=item, warehouse=warehouse, quantity=quantity, line_key=line_key, location=location,
+                       lot=lot),
+    ])
+    return list(active_reservations(document, line_key).order_by("pk"))
 
 
 def _far_future():
@@ -337,5 +389,90 @@ def issue_reserved(*, company, document, line_key=None, quantity=None, move_type
             reservation.status = st.ReservationStatus.CONSUMED
         remaining -= take
     moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document or document)
+    Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    return moves
+
+
+@dataclass
+class Pick:
+    """What a keeper picked for one line of a document holding reservations (base unit)."""
+
+    line_key: str
+    item: object
+    location: object
+    lot: object
+    quantity: Decimal
+    field: str = ""
+    line: int | None = None
+
+
+@atomic_with_retry
+def issue_picks(*, company, document, picks, still_needed, issuing_document, move_type=st.MoveType.DELIVERY,
+                actor=None):
+    """Issue what the keeper picked for ``document``'s lines, wherever it was picked from.
+
+    A pick from a location and lot the line had reserved consumes that reservation; a pick from
+    elsewhere takes free stock. Afterwards each line holds at most ``still_needed[line_key]``
+    (what remains to ship), the surplus being released. Returns the moves in the order of ``picks``.
+    Queries do not grow with the number of lines."""
+    still_needed = {str(k): Decimal(v) for k, v in still_needed.items()}
+    keys = sorted({str(p.line_key) for p in picks} | set(still_needed))
+    reservations = list(
+        active_reservations(document).filter(line_key__in=keys).select_for_update().order_by("pk")
+    )
+    items = [p.item for p in picks] + [r.item for r in reservations]
+    valuations = lock_valuations(company, items)
+    by_line = {}
+    for reservation in reservations:
+        reservation.consumed = ZERO
+        by_line.setdefault(reservation.line_key, []).append(reservation)
+    specs = []
+    for pick in picks:
+        quantity = Decimal(pick.quantity)
+        from_reserved = ZERO
+        for reservation in by_line.get(str(pick.line_key), []):
+            if reservation.location_id != pick.location.pk or reservation.lot_id != (pick.lot.pk if pick.lot else None):
+                continue
+            take = min(reservation.quantity, quantity - from_reserved)
+            if take <= 0:
+                continue
+            reservation.quantity -= take
+            reservation.issued_quantity += take
+            reservation.consumed += take
+            from_reserved += take
+        specs.append(MoveSpec(item=pick.item, location=pick.location, lot=pick.lot, quantity=-quantity,
+                              move_type=move_type, from_reserved=from_reserved, field=pick.field, line=pick.line))
+    # Release what a line holds beyond what it still needs (picked elsewhere, or short-shipped).
+    released = []
+    for key in keys:
+        held = sum((r.quantity for r in by_line.get(key, [])), ZERO)
+        surplus = held - still_needed.get(key, ZERO)
+        for reservation in reversed(by_line.get(key, [])):
+            if surplus <= 0:
+                break
+            take = min(reservation.quantity, surplus)
+            if take <= 0:
+                continue
+            reservation.quantity -= take
+            released.append((reservation, take))
+            surplus -= take
+    if released:
+        balance_keys = sorted({(r.item_id, r.location_id, r.lot_id) for r, _q in released},
+                              key=lambda k: (k[0], k[1], k[2] or 0))
+        balances = {
+            (b.item_id, b.location_id, b.lot_id): b
+            for b in StockBalance.objects.select_for_update().filter(balance_filter(balance_keys))
+            .order_by("item_id", "location_id", "lot_id")
+        }
+        for reservation, quantity in released:
+            balances[(reservation.item_id, reservation.location_id, reservation.lot_id)].reserved -= quantity
+            valuations[reservation.item_id].reserved -= quantity
+        StockBalance.objects.bulk_update(balances.values(), ["reserved"])
+        ItemValuation.objects.bulk_update(valuations.values(), ["reserved"])
+    moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document)
+    for reservation in reservations:
+        if reservation.quantity == 0:
+            reservation.status = (st.ReservationStatus.CONSUMED if reservation.issued_quantity > 0
+                                  else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
     return moves

@@ -1,0 +1,46 @@
+"""What finance does when another department announces something. Until invoices and credit notes
+exist, the accountants get a task per delivery to invoice and per return to credit."""
+
+from django.utils.translation import gettext as _
+
+from erp.events import subscribe
+from inventory import signals as inventory_signals
+from sales import signals as sales_signals
+
+
+def finance_task(event, *, model, pk, title, description):
+    from erp.roles import FINANCE
+    from office.models import Task
+    from office.services import task_assign
+
+    document = model.objects.filter(pk=pk).first()
+    if document is None:
+        return None
+    marker = f"[event {event.pk}]"
+    if Task.objects.filter(company_id=event.company_id, description__endswith=marker).exists():
+        return None
+    return task_assign(company=document.company, role=FINANCE, document=document, title=title,
+                       description=f"{description}\n{marker}")
+
+
+@subscribe(inventory_signals.delivery_posted, "finance.invoice_delivery")
+def invoice_delivery(event):
+    from inventory.models import DeliveryNote
+
+    p = event.payload
+    finance_task(event, model=DeliveryNote, pk=p["delivery_id"],
+                 title=_("Invoice %(dn)s (%(customer)s)") % {"dn": p["delivery_number"], "customer": p["customer"]},
+                 description=_("Sales order %(order)s: %(count)s line(s) delivered.") % {
+                     "order": p["order_number"], "count": len(p["lines"])})
+
+
+@subscribe(sales_signals.return_posted, "finance.credit_returned_goods")
+def credit_returned_goods(event):
+    from sales.models import CustomerReturn
+
+    p = event.payload
+    finance_task(event, model=CustomerReturn, pk=p["return_id"],
+                 title=_("Issue a credit note for %(sr)s (%(customer)s)") % {
+                     "sr": p["return_number"], "customer": p["customer"]},
+                 description=_("Returned against %(dn)s of sales order %(order)s.") % {
+                     "dn": p["delivery_number"], "order": p["order_number"]})

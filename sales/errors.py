@@ -1,0 +1,16 @@
+"""Refusals of the sales services."""
+
+from django.utils.translation import gettext_lazy as _
+
+from erp.errors import DomainError
+
+
+class CreditLimitExceeded(DomainError):
+    """The order would take the customer above its credit limit and no manager approved it."""
+
+    http_status = 409
+    default_message = _("The order exceeds the customer's credit limit: a sales manager must approve it.")
+
+
+class InvalidSalesLine(DomainError):
+    http_status = 400

@@ -1,0 +1,110 @@
+"""Validation and pricing of quotation and order lines, shared by both documents."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.errors import DomainError
+from inventory.models import ItemUnit
+from inventory.units import to_base
+from sales.errors import InvalidSalesLine
+from sales.models import TaxCode
+from sales.services.masterdata import check_can_serve
+from sales.services.pricing import document_totals, line_amount, pick_price, price_list_for, prices_for
+
+LINE_FIELDS = ("item", "description", "quantity", "unit", "quantity_base", "list_price", "unit_price",
+               "discount_percent", "tax_code", "tax_rate", "net_amount", "requested_date")
+
+
+def refuse(n, message, field="lines"):
+    raise InvalidSalesLine(_("Line %(n)s: ") % {"n": n} + message, field=field)
+
+
+def default_tax_code(company):
+    return TaxCode.objects.filter(company=company, is_default=True, is_active=True).order_by("pk").first()
+
+
+def check_header(*, company, customer, actor, requested_date=None, today=None):
+    if customer is None:
+        raise DomainError(_("Choose a customer."), field="customer")
+    if customer.company_id != company.pk:
+        raise DomainError(_("This customer belongs to another company."), field="customer")
+    if not customer.is_active:
+        raise DomainError(_("Customer %(customer)s is inactive.") % {"customer": customer.code}, field="customer")
+    check_can_serve(actor, customer)
+    today = today or timezone.localdate()
+    if requested_date is not None and requested_date < today:
+        raise DomainError(_("The requested date is in the past."), field="requested_date")
+
+
+def priced_lines(*, company, customer, lines, actor, on_date, default_requested_date=None, today=None):
+    """Check ``lines`` (dicts: item, quantity, unit, unit_price?, discount_percent?, tax_code?,
+    requested_date?, description?) and return them completed with base quantity, list price, tax
+    rate and amount. Raises InvalidSalesLine naming the line; nothing is written."""
+    if not lines:
+        raise InvalidSalesLine(_("Add at least one line."), field="lines")
+    today = today or timezone.localdate()
+    items = [line.get("item") for line in lines]
+    item_ids = [item.pk for item in items if item is not None]
+    factors = {}
+    for row in ItemUnit.objects.filter(item_id__in=item_ids).values("item_id", "unit_id", "factor"):
+        factors.setdefault(row["item_id"], {})[row["unit_id"]] = row["factor"]
+    price_list = price_list_for(customer)
+    prices = prices_for(price_list, item_ids, on_date)
+    fallback_tax = customer.tax_code if customer.tax_code_id else default_tax_code(company)
+    may_override = actor is None or actor.has_perm("sales.override_price")
+    checked = []
+    for n, line in enumerate(lines, start=1):
+        item, unit, quantity = line.get("item"), line.get("unit"), line.get("quantity")
+        if item is None:
+            refuse(n, _("choose an item."))
+        if item.company_id != company.pk:
+            refuse(n, _("the item belongs to another company."))
+        if not item.is_active:
+            refuse(n, _("%(item)s is inactive and cannot be sold.") % {"item": item.code})
+        if quantity is None or Decimal(quantity) <= 0:
+            refuse(n, _("the quantity must be greater than zero."))
+        unit = unit or item.base_unit
+        quantity_base = to_base(item, quantity, unit, factors.get(item.pk, {}))
+        if quantity_base is None:
+            refuse(n, _("%(item)s is not sold in %(unit)s: choose one of its units.")
+                   % {"item": item.code, "unit": unit.code})
+        list_price = pick_price(prices.get(item.pk, []), item=item, unit=unit, quantity=Decimal(quantity),
+                                quantity_base=quantity_base)
+        unit_price = line.get("unit_price")
+        if unit_price is None or unit_price == "":
+            if list_price is None:
+                refuse(n, _("%(item)s has no price on the price list: enter a unit price.") % {"item": item.code})
+            unit_price = list_price
+        unit_price = Decimal(unit_price)
+        if unit_price < 0:
+            refuse(n, _("the unit price must not be negative."))
+        if list_price is not None and unit_price != list_price and not may_override:
+            refuse(n, _("only a sales manager may change the list price (%(price)s).")
+                   % {"price": f"{list_price.normalize():f}"})
+        discount = Decimal(line.get("discount_percent") or 0)
+        if not 0 <= discount <= 100:
+            refuse(n, _("the discount must be between 0 and 100 %."))
+        if discount and not may_override and list_price is not None:
+            refuse(n, _("only a sales manager may give a discount."))
+        tax_code = line.get("tax_code") or fallback_tax
+        if tax_code is not None and tax_code.company_id != company.pk:
+            refuse(n, _("the tax code belongs to another company."))
+        requested = line.get("requested_date") or default_requested_date
+        if requested is not None and requested < today:
+            refuse(n, _("the requested date is in the past."))
+        checked.append({
+            "line_no": n, "item": item, "description": (line.get("description") or "")[:300],
+            "quantity": Decimal(quantity), "unit": unit, "quantity_base": quantity_base, "list_price": list_price,
+            "unit_price": unit_price, "discount_percent": discount, "tax_code": tax_code,
+            "tax_rate": tax_code.rate if tax_code else Decimal("0"),
+            "net_amount": line_amount(quantity, unit_price, discount), "requested_date": requested,
+        })
+    return checked
+
+
+def apply_totals(document, lines):
+    document.net_amount, document.tax_amount, document.total_amount = document_totals(
+        (line["net_amount"], line["tax_rate"]) for line in lines
+    )

@@ -1,0 +1,166 @@
+"""Writes of the sales master data: customers (with their rep's object permission), contacts,
+tax codes, payment terms, price lists and their prices."""
+
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from erp.db import atomic_with_retry
+from erp.errors import DomainError
+from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
+
+SERVE = "sales.serve_customer"
+
+
+def check_same_company(company, **related):
+    for field, obj in related.items():
+        if obj is not None and getattr(obj, "company_id", company.pk) != company.pk:
+            raise DomainError(_("This record belongs to another company."), field=field)
+
+
+def check_owner(company, owner):
+    if owner is not None and owner.company_id not in (None, company.pk):
+        raise DomainError(_("That user works for another company."), field="owner")
+
+
+def grant_owner(customer, old_owner_id=None):
+    """The customer's rep holds serve_customer on it (guardian); a new rep takes it over."""
+    if old_owner_id and old_owner_id != customer.owner_id:
+        from erp.models import User
+
+        old = User.objects.filter(pk=old_owner_id).first()
+        if old is not None:
+            remove_perm(SERVE, old, customer)
+    if customer.owner_id:
+        assign_perm(SERVE, customer.owner, customer)
+
+
+def can_serve(user, customer):
+    """Whether ``user`` may work on ``customer``'s documents (None: the system itself)."""
+    if user is None:
+        return True
+    if customer.company_id != getattr(user, "company_id", None) and not user.is_superuser:
+        return False
+    return user.has_perm(SERVE) or user.has_perm(SERVE, customer)
+
+
+def check_can_serve(user, customer, field="customer"):
+    if not can_serve(user, customer):
+        raise DomainError(_("You do not serve customer %(customer)s: only its sales rep or a sales manager may.")
+                          % {"customer": customer.code}, field=field)
+
+
+@atomic_with_retry
+def customer_create(*, company, actor=None, contacts=(), **fields):
+    check_same_company(company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
+    check_owner(company, fields.get("owner"))
+    if fields.get("owner") is None and actor is not None and not actor.has_perm(SERVE):
+        fields["owner"] = actor  # a rep's new customer is their own
+    fields.setdefault("currency", company.base_currency or "TWD")
+    customer = Customer(company=company, **fields)
+    customer.full_clean()
+    customer.save()
+    grant_owner(customer)
+    for contact in contacts:
+        contact_save(customer=customer, actor=actor, **contact)
+    return customer
+
+
+@atomic_with_retry
+def customer_update(*, customer, actor=None, **fields):
+    check_can_serve(actor, customer)
+    check_same_company(customer.company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
+    if "owner" in fields:
+        check_owner(customer.company, fields["owner"])
+        if fields["owner"] != customer.owner and actor is not None and not actor.has_perm(SERVE):
+            raise DomainError(_("Only a sales manager may hand a customer to another sales rep."), field="owner")
+    old_owner_id = customer.owner_id
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.full_clean()
+    customer.save()
+    grant_owner(customer, old_owner_id)
+    return customer
+
+
+@atomic_with_retry
+def contact_save(*, customer, actor=None, contact=None, **fields):
+    if contact is None:
+        contact = CustomerContact(customer=customer)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    contact.save()
+    if contact.is_primary:
+        others = CustomerContact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk)
+        others.update(is_primary=False)
+    return contact
+
+
+@atomic_with_retry
+def tax_code_save(*, company, tax_code=None, actor=None, **fields):
+    tax_code = tax_code or TaxCode(company=company)
+    for name, value in fields.items():
+        setattr(tax_code, name, value)
+    tax_code.full_clean()
+    tax_code.save()
+    if tax_code.is_default:
+        TaxCode.objects.filter(company=company, is_default=True).exclude(pk=tax_code.pk).update(is_default=False)
+    return tax_code
+
+
+@atomic_with_retry
+def payment_term_save(*, company, payment_term=None, actor=None, **fields):
+    payment_term = payment_term or PaymentTerm(company=company)
+    for name, value in fields.items():
+        setattr(payment_term, name, value)
+    payment_term.full_clean()
+    payment_term.save()
+    return payment_term
+
+
+@atomic_with_retry
+def price_list_save(*, company, price_list=None, prices=None, actor=None, **fields):
+    """Create or update a price list; ``prices`` (if given) replaces its prices as a whole:
+    [{item, unit, price, min_quantity?, valid_from?, valid_to?}]."""
+    price_list = price_list or PriceList(company=company)
+    fields.setdefault("currency", price_list.currency or company.base_currency or "TWD")
+    for name, value in fields.items():
+        setattr(price_list, name, value)
+    price_list.full_clean()
+    price_list.save()
+    if price_list.is_default:
+        PriceList.objects.filter(company=company, is_default=True).exclude(pk=price_list.pk).update(is_default=False)
+    if prices is not None:
+        price_list_set_prices(price_list=price_list, prices=prices)
+    return price_list
+
+
+def price_list_set_prices(*, price_list, prices, replace=True):
+    from inventory.units import to_base
+
+    rows, seen = [], set()
+    for n, fields in enumerate(prices, start=1):
+        item, unit = fields["item"], fields["unit"]
+        prefix = _("Line %(n)s: ") % {"n": n}
+        if item.company_id != price_list.company_id:
+            raise DomainError(prefix + _("the item belongs to another company."), field="prices")
+        if to_base(item, 1, unit) is None:
+            raise DomainError(prefix + _("%(item)s has no unit %(unit)s.") % {"item": item.code, "unit": unit.code},
+                              field="prices")
+        if fields["price"] is None or fields["price"] < 0:
+            raise DomainError(prefix + _("the price must not be negative."), field="prices")
+        key = (item.pk, unit.pk, fields.get("min_quantity") or 0, fields.get("valid_from"))
+        if key in seen:
+            raise DomainError(prefix + _("the same item, unit, quantity break and start date appear twice."),
+                              field="prices")
+        seen.add(key)
+        row = PriceListItem(price_list=price_list, item=item, unit=unit, price=fields["price"],
+                            min_quantity=fields.get("min_quantity") or 0, valid_from=fields.get("valid_from"),
+                            valid_to=fields.get("valid_to"))
+        if row.valid_from and row.valid_to and row.valid_to < row.valid_from:
+            raise DomainError(prefix + _("the end date is before the start date."), field="prices")
+        rows.append(row)
+    if replace:
+        PriceListItem.objects.filter(price_list=price_list).delete()
+    PriceListItem.objects.bulk_create(rows)
+    return rows

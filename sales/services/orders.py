@@ -1,0 +1,382 @@
+"""Sales orders: save a draft, check credit, confirm (reserve stock, promise a date, announce the
+shortages), record deliveries and returns, cancel or close.
+
+Confirmation is one transaction: the order's number and status and its stock reservations (through
+inventory's services) change together or not at all. Everything other departments do about it
+follows on the event bus after commit: inventory prepares the delivery note, production and
+purchasing receive the shortages, and finance later the deliveries.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.db import atomic_with_retry
+from erp.documents import transition
+from erp.errors import DomainError, IllegalTransition, ImmutableDocument
+from erp.events import publish
+from inventory import status as inventory_status
+from inventory.models import Warehouse
+from inventory.services import stock
+from sales import signals
+from sales import status as st
+from sales.errors import CreditLimitExceeded
+from sales.models import CreditApproval, SalesOrder, SalesOrderLine
+from sales.services.lines import apply_totals, check_header, priced_lines
+from sales.services.masterdata import check_can_serve
+from sales.services.pricing import money
+from sales.services.quotations import fill_from_customer
+
+ZERO = Decimal("0")
+HEADER_FIELDS = ("customer", "sales_rep", "document_date", "requested_date", "warehouse", "customer_reference",
+                 "ship_to", "notes", "payment_term")
+
+
+def default_warehouse(company):
+    return Warehouse.objects.filter(company=company, is_active=True).order_by("code").first()
+
+
+def lock_order(order):
+    return SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "company").get(pk=order.pk)
+
+
+@atomic_with_retry
+def order_save(*, company, actor, lines, order=None, **header):
+    """Create or update a draft order with its lines (replaced as a whole). A confirmed order is immutable."""
+    if order is not None:
+        order = lock_order(order)
+        if not order.is_editable:
+            raise ImmutableDocument()
+        check_can_serve(actor, order.customer)
+    else:
+        order = SalesOrder(company=company, created_by=actor)
+    unknown = set(header) - set(HEADER_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    customer = header.get("customer", order.customer if order.customer_id else None)
+    check_header(company=company, customer=customer, actor=actor, requested_date=header.get("requested_date"))
+    for name, value in header.items():
+        setattr(order, name, value)
+    fill_from_customer(order, customer, actor)
+    if not order.warehouse_id:
+        order.warehouse = default_warehouse(company)
+        if order.warehouse is None:
+            raise DomainError(_("Create a warehouse first: an order ships from one."), field="warehouse")
+    if order.warehouse.company_id != company.pk:
+        raise DomainError(_("The warehouse belongs to another company."), field="warehouse")
+    checked = priced_lines(company=company, customer=customer, lines=lines, actor=actor,
+                           on_date=order.document_date or timezone.localdate(),
+                           default_requested_date=order.requested_date)
+    apply_totals(order, checked)
+    order.updated_by = actor
+    order.full_clean(exclude=["number", "status"])
+    order.save()
+    SalesOrderLine.objects.filter(order=order).delete()
+    SalesOrderLine.objects.bulk_create([SalesOrderLine(order=order, **line) for line in checked])
+    return order
+
+
+@atomic_with_retry
+def order_delete_draft(*, order, actor):
+    check_can_serve(actor, order.customer)
+    order = lock_order(order)
+    if order.status != st.OrderStatus.DRAFT:
+        raise ImmutableDocument()
+    order.lines.all().delete()
+    order.delete()
+
+
+# Credit ---------------------------------------------------------------------------------------
+
+
+def customer_exposure(customer, *, exclude_order=None):
+    """What the customer owes or has committed to: the open orders' undelivered value plus what was
+    delivered and not returned (every delivery counts as unpaid until finance records payments),
+    with tax. One query."""
+    lines = SalesOrderLine.objects.filter(order__customer=customer, order__status__in=st.COMMITTED_ORDER_STATUSES)
+    if exclude_order is not None:
+        lines = lines.exclude(order=exclude_order)
+    counted = Case(
+        When(order__status__in=st.OPEN_ORDER_STATUSES, then=F("quantity_base") - F("returned_quantity")),
+        default=F("delivered_quantity") - F("returned_quantity"),
+    )
+    gross = ExpressionWrapper(
+        F("net_amount") * (Value(Decimal("100")) + F("tax_rate")) / Value(Decimal("100"))
+        * counted / F("quantity_base"),
+        output_field=DecimalField(max_digits=30, decimal_places=6),
+    )
+    return money(lines.aggregate(total=Sum(gross))["total"] or ZERO)
+
+
+@dataclass
+class CreditCheck:
+    limit: Decimal | None
+    exposure: Decimal
+    order_total: Decimal
+    approved: bool
+
+    @property
+    def exceeds(self):
+        return self.limit is not None and self.exposure + self.order_total > self.limit
+
+
+def credit_check(order):
+    customer = order.customer
+    exposure = customer_exposure(customer, exclude_order=order)
+    approved = order.credit_approvals.filter(order_total__gte=order.total_amount).exists()
+    return CreditCheck(customer.credit_limit, exposure, order.total_amount, approved)
+
+
+@atomic_with_retry
+def credit_request_approval(*, order, actor):
+    """Ask the sales managers (a task in their inbox) to approve an order above the credit limit."""
+    from erp.roles import SALES_MANAGER
+    from office.services import task_assign
+
+    check_can_serve(actor, order.customer)
+    check = credit_check(order)
+    if not check.exceeds or check.approved:
+        raise DomainError(_("This order needs no credit approval."))
+    return task_assign(
+        company=order.company, role=SALES_MANAGER, document=order, actor=actor,
+        title=_("Approve credit for %(order)s (%(customer)s)") % {"order": order.reference, "customer": order.customer},
+        description=_("Exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s.") % {
+            "exposure": check.exposure, "total": check.order_total, "limit": check.limit},
+    )
+
+
+@atomic_with_retry
+def credit_approve(*, order, actor, note=""):
+    """A sales manager lets this order (at its current total) through above the credit limit."""
+    from office.services import tasks_close_for_document
+
+    if actor is None or not actor.has_perm("sales.approve_credit"):
+        raise DomainError(_("Only a sales manager may approve orders above the credit limit."))
+    order = lock_order(order)
+    if order.status != st.OrderStatus.DRAFT:
+        raise IllegalTransition(_("Only a draft order needs a credit approval."))
+    check = credit_check(order)
+    if order.customer.credit_limit is None:
+        raise DomainError(_("Customer %(customer)s has no credit limit.") % {"customer": order.customer.code})
+    approval = CreditApproval.objects.create(
+        company=order.company, order=order, order_total=order.total_amount, exposure=check.exposure,
+        credit_limit=order.customer.credit_limit, note=note, approved_by=actor,
+    )
+    from office.status import TaskStatus
+
+    tasks_close_for_document(document=order, actor=actor, note=_("Credit approved."), status=TaskStatus.DONE)
+    return approval
+
+
+# Confirmation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LineResult:
+    line: SalesOrderLine
+    reserved: Decimal
+    short: Decimal
+    promised_date: datetime.date | None
+
+
+@dataclass
+class ConfirmResult:
+    order: SalesOrder
+    lines: list = field(default_factory=list)
+    already_confirmed: bool = False
+
+    @property
+    def promised_date(self):
+        return self.order.promised_date
+
+    @property
+    def shortages(self):
+        return [r for r in self.lines if r.short > 0]
+
+
+def promised_for(line, short, order, today):
+    """Available-to-promise: covered from stock now → the requested date (today if none);
+    short → the requested date plus the item's lead time."""
+    requested = line.requested_date or order.requested_date or today
+    requested = max(requested, today)
+    if short > 0:
+        return requested + datetime.timedelta(days=line.item.lead_time_days)
+    return requested
+
+
+@atomic_with_retry
+def order_confirm(*, order, actor):
+    """Confirm a draft order: number, status and reservations in one transaction; returns what was
+    reserved and what is short per line and the promised date. Confirming an order that is already
+    confirmed returns its result unchanged (a double click or a retried request confirms once)."""
+    order = lock_order(order)
+    check_can_serve(actor, order.customer)
+    lines = list(order.lines.select_related("item", "item__base_unit", "unit").order_by("line_no", "pk"))
+    if order.status != st.OrderStatus.DRAFT:
+        if order.status in (st.OrderStatus.CANCELLED,):
+            raise IllegalTransition(_("%(order)s is cancelled.") % {"order": order.reference})
+        return confirmation_of(order, lines, already=True)
+    if not lines:
+        raise DomainError(_("Add at least one line."), field="lines")
+    check_header(company=order.company, customer=order.customer, actor=actor)
+    for line in lines:
+        if not line.item.is_active:
+            raise DomainError(_("Line %(n)s: %(item)s is inactive and cannot be sold.")
+                              % {"n": line.line_no, "item": line.item.code}, field="lines")
+    check = credit_check(order)
+    if check.exceeds and not check.approved:
+        raise CreditLimitExceeded(
+            _("%(customer)s: exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s. "
+              "A sales manager must approve the order.") % {
+                "customer": order.customer, "exposure": check.exposure, "total": check.order_total,
+                "limit": check.limit},
+        )
+    stocked = [line for line in lines if line.item.is_stocked]
+    reserved = stock.reserve_many(
+        company=order.company, document=order, partial=True, actor=actor,
+        requests=[stock.ReserveRequest(item=line.item, warehouse=order.warehouse, quantity=line.quantity_base,
+                                       line_key=str(line.pk)) for line in stocked],
+    )
+    today = timezone.localdate()
+    results = []
+    for line in lines:
+        got = reserved.get(str(line.pk), ZERO) if line.item.is_stocked else line.quantity_base
+        short = line.quantity_base - got
+        line.shortage_quantity = short
+        line.promised_date = promised_for(line, short, order, today)
+        results.append(LineResult(line, got, short, line.promised_date))
+    SalesOrderLine.objects.bulk_update(lines, ["shortage_quantity", "promised_date"])
+    promised = max(r.promised_date for r in results)
+    transition(order, st.OrderStatus.CONFIRMED, actor=actor,
+               extra_fields={"promised_date": promised, "confirmed_at": timezone.now()})
+    announce_confirmation(order, results)
+    return ConfirmResult(order=order, lines=results)
+
+
+def confirmation_of(order, lines, *, already):
+    held = {}
+    for key, quantity in (
+        stock.active_reservations(order).values_list("line_key").annotate(total=Sum("quantity"))
+    ):
+        held[key] = quantity
+    results = [
+        LineResult(line, held.get(str(line.pk), ZERO), line.shortage_quantity, line.promised_date) for line in lines
+    ]
+    return ConfirmResult(order=order, lines=results, already_confirmed=already)
+
+
+def shortage_payload(result, order, today):
+    line = result.line
+    return {
+        "line_id": line.pk, "line_no": line.line_no, "item_id": line.item_id, "item_code": line.item.code,
+        "item_name": line.item.name, "quantity": str(result.short), "unit": line.item.base_unit.code,
+        "required_date": (line.requested_date or order.requested_date or today).isoformat(),
+    }
+
+
+def announce_confirmation(order, results):
+    """The events that set the other departments moving (after commit, on the bus)."""
+    today = timezone.localdate()
+    common = {"order_id": order.pk, "order_number": order.number, "customer": str(order.customer)}
+    publish(signals.order_confirmed, company=order.company, source=order, **common,
+            promised_date=order.promised_date.isoformat() if order.promised_date else None,
+            lines=[{"line_id": r.line.pk, "item_id": r.line.item_id, "reserved": str(r.reserved),
+                    "short": str(r.short)} for r in results])
+    make = [shortage_payload(r, order, today) for r in results
+            if r.short > 0 and r.line.item.procurement == inventory_status.Procurement.MAKE]
+    buy = [shortage_payload(r, order, today) for r in results
+           if r.short > 0 and r.line.item.procurement == inventory_status.Procurement.BUY]
+    if make:
+        publish(signals.production_requested, company=order.company, source=order, **common, lines=make)
+    if buy:
+        publish(signals.purchase_requested, company=order.company, source=order, **common, lines=buy)
+
+
+# Cancellation ---------------------------------------------------------------------------------
+
+
+@atomic_with_retry
+def order_cancel(*, order, actor, reason=""):
+    """Cancel a draft or confirmed order; on an order with deliveries, close the undelivered rest.
+
+    Releases the reservations, cancels the delivery-note drafts and closes the tasks the order made.
+    Delivered quantities stay delivered: they come back only through customer returns."""
+    from inventory.services.deliveries import delivery_cancel_drafts_for_order
+    from office.services import tasks_close_for_document
+
+    order = lock_order(order)
+    check_can_serve(actor, order.customer)
+    if order.status == st.OrderStatus.DRAFT:
+        return transition(order, st.OrderStatus.CANCELLED, actor=actor)
+    if order.status == st.OrderStatus.CONFIRMED:
+        target = st.OrderStatus.CANCELLED
+    elif order.status == st.OrderStatus.PARTIAL:
+        target = st.OrderStatus.CLOSED
+    else:
+        raise IllegalTransition(
+            _("%(order)s is %(status)s: nothing is left to cancel; delivered goods come back through a customer "
+              "return.") % {"order": order.reference, "status": order.get_status_display()})
+    stock.release(document=order, actor=actor)
+    delivery_cancel_drafts_for_order(order=order, actor=actor)
+    note = _("%(order)s was cancelled.") % {"order": order.reference}
+    tasks_close_for_document(document=order, actor=actor, note=note)
+    transition(order, target, actor=actor)
+    publish(signals.order_cancelled, company=order.company, source=order, order_id=order.pk,
+            order_number=order.number, reason=reason[:300], status=target)
+    return order
+
+
+@atomic_with_retry
+def order_close(*, order, actor):
+    """Close a delivered order (nothing left to do in sales)."""
+    order = lock_order(order)
+    check_can_serve(actor, order.customer)
+    if order.status == st.OrderStatus.PARTIAL:
+        return order_cancel(order=order, actor=actor)
+    return transition(order, st.OrderStatus.CLOSED, actor=actor)
+
+
+# Called by inventory when a delivery is posted, in the same transaction -----------------------
+
+
+def order_for_delivery(order_id):
+    """Lock an order a delivery note is about to ship from; refuses unless it is open."""
+    order = SalesOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
+    if order.status not in st.OPEN_ORDER_STATUSES:
+        raise IllegalTransition(_("%(order)s is %(status)s: nothing can be shipped on it.")
+                                % {"order": order.reference, "status": order.get_status_display()})
+    return order
+
+
+def order_record_delivery(*, order, delivered, actor):
+    """Add ``delivered`` ({order line id: base quantity}) to the order's lines and move the order to
+    partially delivered or delivered. The caller holds the order's lock (``order_for_delivery``)."""
+    lines = list(order.lines.select_related("item").order_by("pk"))
+    for line in lines:
+        extra = Decimal(delivered.get(line.pk, ZERO))
+        if line.delivered_quantity + extra > line.quantity_base:
+            raise DomainError(_("Line %(n)s: more would be delivered than was ordered.") % {"n": line.line_no},
+                              field="lines")
+        line.delivered_quantity += extra
+    SalesOrderLine.objects.bulk_update(lines, ["delivered_quantity"])
+    stocked = [line for line in lines if line.item.is_stocked]
+    complete = all(line.delivered_quantity >= line.quantity_base for line in stocked)
+    target = st.OrderStatus.DELIVERED if complete else st.OrderStatus.PARTIAL
+    if target != order.status:
+        transition(order, target, actor=actor)
+    return order
+
+
+def order_record_return(*, order, returned, actor):
+    """Add ``returned`` ({order line id: base quantity}) to the order's lines (a posted customer return)."""
+    lines = list(SalesOrderLine.objects.select_for_update().filter(order=order, pk__in=list(returned)).order_by("pk"))
+    for line in lines:
+        line.returned_quantity += Decimal(returned[line.pk])
+        if line.returned_quantity > line.delivered_quantity:
+            raise DomainError(_("Line %(n)s: more would be returned than was delivered.") % {"n": line.line_no},
+                              field="lines")
+    SalesOrderLine.objects.bulk_update(lines, ["returned_quantity"])

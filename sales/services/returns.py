@@ -1,0 +1,148 @@
+"""Customer returns: goods sent back against a posted delivery note come back into stock (at the
+location the keeper chooses, at the cost they left with); finance is told a credit note is due."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.db import atomic_with_retry
+from erp.documents import check_transition, transition
+from erp.errors import DomainError, ImmutableDocument
+from erp.events import publish
+from inventory import status as inventory_status
+from inventory.models import DeliveryNote, DeliveryNoteLine
+from inventory.services.stock import MoveSpec, post_moves
+from inventory.units import to_base
+from sales import signals
+from sales import status as st
+from sales.errors import InvalidSalesLine
+from sales.models import CustomerReturn, CustomerReturnLine
+from sales.services.masterdata import check_can_serve
+
+ZERO = Decimal("0")
+
+
+def refuse(n, message):
+    raise InvalidSalesLine(_("Line %(n)s: ") % {"n": n} + message, field="lines")
+
+
+def returned_so_far(delivery_line_ids, exclude=None):
+    rows = CustomerReturnLine.objects.filter(delivery_line_id__in=delivery_line_ids,
+                                             customer_return__status=st.ReturnStatus.POSTED)
+    if exclude is not None:
+        rows = rows.exclude(customer_return=exclude)
+    return dict(rows.values_list("delivery_line_id").annotate(total=Sum("quantity_base")))
+
+
+def checked_lines(delivery, lines, company, exclude=None):
+    delivery_lines = {line.pk: line for line in DeliveryNoteLine.objects.filter(document=delivery)
+                      .select_related("item", "item__base_unit", "unit", "lot")}
+    already = returned_so_far(list(delivery_lines), exclude=exclude)
+    wanted = defaultdict(lambda: ZERO)
+    checked = []
+    for n, fields in enumerate(lines, start=1):
+        delivery_line = fields.get("delivery_line")
+        if delivery_line is None or delivery_line.pk not in delivery_lines:
+            refuse(n, _("choose a line of delivery note %(dn)s.") % {"dn": delivery.reference})
+        delivery_line = delivery_lines[delivery_line.pk]
+        quantity = fields.get("quantity")
+        if quantity is None or Decimal(quantity) <= 0:
+            refuse(n, _("the quantity must be greater than zero."))
+        unit = fields.get("unit") or delivery_line.unit
+        base = to_base(delivery_line.item, quantity, unit)
+        if base is None:
+            refuse(n, _("%(item)s has no unit %(unit)s.") % {"item": delivery_line.item.code, "unit": unit.code})
+        location = fields.get("location")
+        if location is None:
+            refuse(n, _("choose the location the goods go back to."))
+        if location.company_id != company.pk or location.kind != inventory_status.LocationKind.INTERNAL \
+                or not location.is_active:
+            refuse(n, _("location %(loc)s cannot take stock.") % {"loc": location})
+        shipped = to_base(delivery_line.item, delivery_line.picked, delivery_line.unit)
+        wanted[delivery_line.pk] += base
+        if wanted[delivery_line.pk] + already.get(delivery_line.pk, ZERO) > shipped:
+            refuse(n, _("only %(left)s %(unit)s of %(item)s can still be returned from this delivery.") % {
+                "left": f"{(shipped - already.get(delivery_line.pk, ZERO)).normalize():f}",
+                "unit": delivery_line.item.base_unit.code, "item": delivery_line.item.code})
+        checked.append({"delivery_line": delivery_line, "item": delivery_line.item, "quantity": Decimal(quantity),
+                        "unit": unit, "quantity_base": base, "location": location, "lot": delivery_line.lot})
+    if not checked:
+        raise InvalidSalesLine(_("Add at least one line."), field="lines")
+    return checked
+
+
+@atomic_with_retry
+def return_save(*, company, actor, delivery, lines, reason="", customer_return=None, document_date=None):
+    if delivery is None or delivery.company_id != company.pk:
+        raise DomainError(_("Choose a delivery note of this company."), field="delivery")
+    if delivery.status != inventory_status.DocStatus.POSTED:
+        raise DomainError(_("Only a posted delivery can be returned."), field="delivery")
+    order = delivery.sales_order
+    check_can_serve(actor, order.customer)
+    if customer_return is None:
+        customer_return = CustomerReturn(company=company, created_by=actor)
+    else:
+        customer_return = CustomerReturn.objects.select_for_update().get(pk=customer_return.pk)
+        if not customer_return.is_editable:
+            raise ImmutableDocument()
+    checked = checked_lines(delivery, lines, company, exclude=customer_return if customer_return.pk else None)
+    customer_return.delivery = delivery
+    customer_return.order = order
+    customer_return.customer = order.customer
+    customer_return.reason = reason
+    if document_date:
+        customer_return.document_date = document_date
+    customer_return.updated_by = actor
+    customer_return.save()
+    CustomerReturnLine.objects.filter(customer_return=customer_return).delete()
+    CustomerReturnLine.objects.bulk_create([CustomerReturnLine(customer_return=customer_return, **line)
+                                            for line in checked])
+    return customer_return
+
+
+@atomic_with_retry
+def return_post(*, customer_return, actor):
+    """Put the goods back into stock at the cost they left with, count them as returned on the
+    order, and tell finance a credit note is due."""
+    from sales.services.orders import order_record_return
+
+    customer_return = CustomerReturn.objects.select_for_update().select_related("order", "delivery").get(
+        pk=customer_return.pk)
+    check_transition(customer_return, st.ReturnStatus.POSTED)
+    check_can_serve(actor, customer_return.customer)
+    lines = list(customer_return.lines.select_related("delivery_line", "item", "unit", "location", "lot"))
+    # Re-checked under the lock: two returns against the same delivery cannot both take the last units.
+    DeliveryNote.objects.select_for_update().filter(pk=customer_return.delivery_id).first()
+    checked_lines(customer_return.delivery, [
+        {"delivery_line": line.delivery_line, "quantity": line.quantity, "unit": line.unit, "location": line.location}
+        for line in lines], customer_return.company, exclude=customer_return)
+    specs = [
+        MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=line.quantity_base,
+                 move_type=inventory_status.MoveType.CUSTOMER_RETURN,
+                 unit_cost=line.delivery_line.unit_cost if line.delivery_line.unit_cost is not None else None,
+                 field="lines", line=n)
+        for n, line in enumerate(lines, start=1)
+    ]
+    post_moves(company=customer_return.company, specs=specs, actor=actor, document=customer_return)
+    returned = defaultdict(lambda: ZERO)
+    for line in lines:
+        returned[line.delivery_line.order_line_id] += line.quantity_base
+    order_record_return(order=customer_return.order, returned=dict(returned), actor=actor)
+    transition(customer_return, st.ReturnStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
+    publish(signals.return_posted, company=customer_return.company, source=customer_return,
+            return_id=customer_return.pk, return_number=customer_return.number,
+            order_id=customer_return.order_id, order_number=customer_return.order.number,
+            delivery_id=customer_return.delivery_id, delivery_number=customer_return.delivery.number,
+            customer=str(customer_return.customer),
+            lines=[{"order_line_id": line.delivery_line.order_line_id, "item_id": line.item_id,
+                    "quantity": str(line.quantity_base)} for line in lines])
+    return customer_return
+
+
+@atomic_with_retry
+def return_cancel(*, customer_return, actor):
+    check_can_serve(actor, customer_return.customer)
+    return transition(customer_return, st.ReturnStatus.CANCELLED, actor=actor)
