@@ -23,6 +23,7 @@ urlpatterns = [
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("office/", include("office.urls")),
     path("inventory/", include("inventory.urls")),
+    path("sales/", include("sales.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", _mark(obtain_auth_token, "public"), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,208 @@
+"""Reads of the sales app, scoped to what the user may see.
+
+Customer scope: ``sales.serve_customer`` held globally (sales manager, managers, the departments that
+serve every customer) sees every customer of the company; a sales rep holds it per customer
+(django-guardian, granted to the customer's owner) and sees only those customers and their
+quotations, orders and returns. Screens, the API, exports and dashboards all read through here.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from erp.permissions import user_company
+from sales import status as st
+from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
+
+SERVE = "sales.serve_customer"
+ZERO = Decimal("0")
+
+
+def sees_all_customers(user):
+    return user.is_superuser or user.has_perm(SERVE)
+
+
+def customers_for_user(user):
+    customers = Customer.objects.filter(company=user_company(user))
+    if sees_all_customers(user):
+        return customers
+    return get_objects_for_user(user, SERVE, klass=customers, accept_global_perms=False)
+
+
+def customer_scope(user, queryset, field="customer"):
+    """``queryset`` (of a model with a customer FK) narrowed to the user's company and customers."""
+    queryset = queryset.filter(company=user_company(user))
+    if sees_all_customers(user):
+        return queryset
+    return queryset.filter(**{f"{field}__in": customers_for_user(user).values("pk")})
+
+
+def customer_list(user, *, search="", owner=None, active=None):
+    customers = customers_for_user(user).select_related("owner", "price_list", "tax_code", "payment_term")
+    if search:
+        customers = customers.filter(Q(code__icontains=search) | Q(name__icontains=search)
+                                     | Q(short_name__icontains=search) | Q(tax_id=search.strip()))
+    if owner:
+        customers = customers.filter(owner=owner)
+    if active is not None:
+        customers = customers.filter(is_active=active)
+    return customers.order_by("code")
+
+
+def quotations_for_user(user, *, customer=None, rep=None, status=None, date_from=None, date_to=None, search=""):
+    rows = customer_scope(user, Quotation.objects.all()).select_related("customer", "sales_rep")
+    return _document_filters(rows, customer=customer, rep=rep, status=status, date_from=date_from,
+                             date_to=date_to, search=search)
+
+
+def orders_for_user(user, *, customer=None, rep=None, status=None, date_from=None, date_to=None, search="",
+                    late=None):
+    rows = customer_scope(user, SalesOrder.objects.all()).select_related("customer", "sales_rep", "warehouse")
+    rows = _document_filters(rows, customer=customer, rep=rep, status=status, date_from=date_from,
+                             date_to=date_to, search=search)
+    if late:
+        rows = rows.filter(status__in=st.OPEN_ORDER_STATUSES, promised_date__lt=timezone.localdate())
+    return rows
+
+
+def returns_for_user(user, *, customer=None, status=None, date_from=None, date_to=None, search=""):
+    rows = customer_scope(user, CustomerReturn.objects.all()).select_related("customer", "order", "delivery")
+    return _document_filters(rows, customer=customer, status=status, date_from=date_from, date_to=date_to,
+                             search=search)
+
+
+def _document_filters(rows, *, customer=None, rep=None, status=None, date_from=None, date_to=None, search=""):
+    if customer:
+        rows = rows.filter(customer=customer)
+    if rep:
+        rows = rows.filter(sales_rep=rep)
+    if status:
+        rows = rows.filter(status=status)
+    if date_from:
+        rows = rows.filter(document_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(document_date__lte=date_to)
+    if search:
+        search = search.strip()
+        condition = Q(number__icontains=search) | Q(customer__name__icontains=search) | Q(customer__code__iexact=search)
+        if any(f.name == "customer_reference" for f in rows.model._meta.fields):
+            condition |= Q(customer_reference__icontains=search)
+        rows = rows.filter(condition)
+    return rows.order_by("-created_at", "-pk")
+
+
+def order_get_for_user(user, pk):
+    return orders_for_user(user).select_related("quotation", "payment_term", "price_list", "created_by").get(pk=pk)
+
+
+def tax_codes_for_user(user):
+    return TaxCode.objects.filter(company=user_company(user)).order_by("code")
+
+
+def payment_terms_for_user(user):
+    return PaymentTerm.objects.filter(company=user_company(user)).order_by("code")
+
+
+def price_lists_for_user(user):
+    return PriceList.objects.filter(company=user_company(user)).annotate(price_count=Count("prices")).order_by("code")
+
+
+def sales_reps(user):
+    """Users who own customers or belong to a sales role (for the rep filter)."""
+    from erp.models import User
+    from erp.roles import SALES, SALES_MANAGER
+
+    return User.objects.filter(company=user_company(user), is_active=True).filter(
+        Q(groups__name__in=[SALES, SALES_MANAGER])).distinct().order_by("username")
+
+
+# The order's cross-department page ------------------------------------------------------------
+
+
+def order_tracking(order):
+    """Everything other departments did or have to do about ``order``: per-line reservations,
+    delivery notes, the shortages announced to production and purchasing with their delivery on
+    the bus, the tasks with their assignees and states, credit approvals and returns. A fixed
+    number of queries whatever the size of the order."""
+    from erp.models import EventDelivery, OutboxEvent
+    from inventory.models import DeliveryNote, DeliveryNoteLine, Reservation
+    from office.models import Task
+
+    order_type = ContentType.objects.get_for_model(SalesOrder)
+    lines = list(order.lines.select_related("item", "unit", "item__base_unit").order_by("line_no", "pk"))
+    reservations = list(
+        Reservation.objects.filter(document_type=order_type, document_id=str(order.pk))
+        .select_related("location", "lot").order_by("line_key", "pk")
+    )
+    by_line = {}
+    for r in reservations:
+        by_line.setdefault(r.line_key, []).append(r)
+    for line in lines:
+        line.reservations = by_line.get(str(line.pk), [])
+        line.reserved_now = sum((r.quantity for r in line.reservations if r.status == "active"), ZERO)
+        line.open_now = line.quantity_base - line.delivered_quantity
+        line.unreserved_now = max(line.open_now - line.reserved_now, ZERO) if line.item.is_stocked else ZERO
+    deliveries = list(DeliveryNote.objects.filter(sales_order=order).select_related("warehouse", "backorder_of")
+                      .order_by("pk"))
+    delivery_lines = {}
+    for dl in DeliveryNoteLine.objects.filter(document__sales_order=order).select_related(
+            "item", "unit", "location", "lot").order_by("pk"):
+        delivery_lines.setdefault(dl.document_id, []).append(dl)
+    for delivery in deliveries:
+        delivery.line_rows = delivery_lines.get(delivery.pk, [])
+    returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))
+    event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=str(order.pk)).order_by("pk"))
+    deliveries_by_event = {}
+    for d in EventDelivery.objects.filter(event__in=[e.pk for e in event_rows]).order_by("pk"):
+        deliveries_by_event.setdefault(d.event_id, []).append(d)
+    for event in event_rows:
+        event.subscriber_rows = deliveries_by_event.get(event.pk, [])
+    requests = [e for e in event_rows if e.name in ("sales.production_requested", "sales.purchase_requested")]
+    delivery_type = ContentType.objects.get_for_model(DeliveryNote)
+    return_type = ContentType.objects.get_for_model(CustomerReturn)
+    task_filter = Q(document_type=order_type, document_id=str(order.pk))
+    if deliveries:
+        task_filter |= Q(document_type=delivery_type, document_id__in=[str(d.pk) for d in deliveries])
+    if returns:
+        task_filter |= Q(document_type=return_type, document_id__in=[str(r.pk) for r in returns])
+    tasks = list(Task.objects.filter(task_filter).select_related(
+        "assignee_user", "assignee_role", "assignee_department", "closed_by").order_by("pk"))
+    return {
+        "lines": lines,
+        "deliveries": deliveries,
+        "returns": returns,
+        "events": event_rows,
+        "requests": requests,
+        "tasks": tasks,
+        "approvals": list(order.credit_approvals.select_related("approved_by")),
+        "open_tasks": sum(1 for t in tasks if t.status == "open"),
+    }
+
+
+# Dashboard -------------------------------------------------------------------------------------
+
+
+def sales_dashboard(user):
+    """The sales tiles: value of open orders (undelivered part, net), orders to ship today, late orders."""
+    today = timezone.localdate()
+    orders = customer_scope(user, SalesOrder.objects.all())
+    open_orders = orders.filter(status__in=st.OPEN_ORDER_STATUSES)
+    from sales.models import SalesOrderLine
+
+    undelivered = ExpressionWrapper(
+        F("net_amount") * (F("quantity_base") - F("delivered_quantity")) / F("quantity_base"),
+        output_field=DecimalField(max_digits=30, decimal_places=6),
+    )
+    value = SalesOrderLine.objects.filter(order__in=open_orders.values("pk")).aggregate(v=Sum(undelivered))["v"]
+    return {
+        "open_orders": open_orders.count(),
+        "open_value": (value or ZERO).quantize(Decimal("0.01")),
+        "ship_today": open_orders.filter(promised_date__lte=today, promised_date__gte=today).count(),
+        "late": open_orders.filter(promised_date__lt=today).count(),
+        "today": today,
+        "week_end": today + datetime.timedelta(days=7),
+    }
