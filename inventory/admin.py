@@ -110,3 +110,5 @@ for document_model, line_model in [
 ]:
     admin.site.register(document_model, DocumentAdmin)
     admin.site.register(line_model, LineAdmin)
+admin.site.register(m.DeliveryNote, DocumentAdmin)
+admin.site.register(m.DeliveryNoteLine, LineAdmin)

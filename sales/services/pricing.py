@@ -9,7 +9,7 @@ the total is net + tax. So the document's net is exactly the sum of its lines.
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from sales.models import PriceList, PriceListItem
 
@@ -55,7 +55,7 @@ def prices_for(price_list, item_ids, on_date):
         return {}
     rows = PriceListItem.objects.filter(price_list=price_list, item_id__in=set(item_ids)).filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=on_date), Q(valid_to__isnull=True) | Q(valid_to__gte=on_date)
-    ).order_by("-min_quantity", "-valid_from")
+    ).order_by("-min_quantity", F("valid_from").desc(nulls_last=True))  # a period price beats an open-ended one
     found = defaultdict(list)
     for row in rows:
         found[row.item_id].append(row)
