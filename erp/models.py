@@ -245,6 +245,7 @@ class OutboxEvent(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="event_by_source")]  # a document's events
 
     def __str__(self):
         return f"#{self.pk} {self.name}"
