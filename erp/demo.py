@@ -36,6 +36,7 @@ DEMO_USERS = {
     "admin": (roles.SYSTEM_ADMIN, "IT", "林", "系統管理員"),
     "manager": (roles.MANAGER, "MGMT", "陳", "總經理"),
     "sales": (roles.SALES, "SALES", "王", "業務"),
+    "salesmgr": (roles.SALES_MANAGER, "SALES", "周", "業務經理"),
     "purchasing": (roles.PURCHASING, "PUR", "李", "採購"),
     "warehouse": (roles.WAREHOUSE, "WH", "張", "倉管"),
     "production": (roles.PRODUCTION, "PROD", "黃", "生管"),
@@ -60,6 +61,7 @@ def load_demo(*, password):
     from inventory.demo import load_inventory_demo
     from office.models import Task
     from office.services import task_assign
+    from sales.demo import load_sales_demo
 
     created = 0
     company, was_created = Company.objects.get_or_create(code=DEMO_COMPANY["code"], defaults=DEMO_COMPANY)
@@ -100,4 +102,5 @@ def load_demo(*, password):
         task_assign(company=company, title=title, description=description, role=assignee, actor=users["manager"])
         created += 1
     created += load_inventory_demo(company, users)
+    created += load_sales_demo(company, users)
     return created

@@ -235,12 +235,14 @@ def ledger_totals_match_balances(company=None):
 
 
 def workbench_for_user(user):
-    """What waits for a warehouse keeper: drafts to post, shipments to receive, counts in progress."""
-    from inventory.models import GoodsReceipt, StockAdjustment, StockCount, StockIssue, StockTransfer
+    """What waits for a warehouse keeper: drafts to post, deliveries to pick, shipments to receive, counts."""
+    from inventory.models import DeliveryNote, GoodsReceipt, StockAdjustment, StockCount, StockIssue, StockTransfer
 
     warehouses = warehouses_for_user(user)
     return {
         "receipts": GoodsReceipt.objects.filter(warehouse__in=warehouses, status="draft").select_related("warehouse"),
+        "deliveries_to_pick": DeliveryNote.objects.filter(warehouse__in=warehouses, status="draft")
+        .select_related("warehouse"),
         "issues": StockIssue.objects.filter(warehouse__in=warehouses, status="draft").select_related("warehouse"),
         "transfers_to_ship": StockTransfer.objects.filter(warehouse__in=warehouses, status="draft")
         .select_related("warehouse", "to_warehouse"),
@@ -254,6 +256,16 @@ def workbench_for_user(user):
 
 
 # Document screens ---------------------------------------------------------------------------
+
+
+def deliveries_for_user(user):
+    """Delivery notes of the user's warehouses (a keeper: those granted) and of the customers the
+    user serves (a sales rep: their own customers' orders). Screens, exports and the API read here."""
+    from inventory.models import DeliveryNote
+    from sales.selectors import customer_scope
+
+    notes = DeliveryNote.objects.filter(company=user_company(user), warehouse_id__in=warehouse_ids_for_user(user))
+    return customer_scope(user, notes, field="sales_order__customer")
 
 
 def documents_for_user(user, model, related=()):

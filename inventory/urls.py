@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("inventory.urls_masterdata")),
     path("", include("inventory.urls_documents")),
     path("", include("inventory.urls_imports")),
+    path("", include("inventory.urls_deliveries")),
 ]

@@ -132,7 +132,7 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
     order line already on the note. Lines of the note not listed are kept as they are."""
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     check_editable(delivery)
-    existing = {line.pk: line for line in delivery.lines.select_related("item", "order_line")}
+    existing = {line.pk: line for line in delivery.lines.select_related("item", "unit", "order_line")}
     order_lines = {line.order_line_id: line.order_line for line in existing.values()}
     changed, new = [], []
     for n, fields in enumerate(lines, start=1):
@@ -158,6 +158,7 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
             check_location(n, delivery.warehouse, line.location)
             check_lot(n, line.item, line.lot)
         (changed if line.pk else new).append(line)
+    check_picked_within_open([*existing.values(), *new], order_lines)
     if changed:
         DeliveryNoteLine.objects.bulk_update(changed, ["picked", "location", "lot"])
     if new:
@@ -167,6 +168,23 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
     delivery.updated_by = actor
     delivery.save()
     return delivery
+
+
+def check_picked_within_open(lines, order_lines):
+    """Refuse picking more of an order line than it still has to deliver (posting would refuse it too)."""
+    factors = unit_factors({line.item_id for line in lines})
+    picked_base = defaultdict(lambda: ZERO)
+    for line in lines:
+        line_factors = {unit: f for (item, unit), f in factors.items() if item == line.item_id}
+        picked_base[line.order_line_id] += to_base(line.item, line.picked, line.unit, line_factors)
+    for order_line_id, picked in picked_base.items():
+        order_line = order_lines[order_line_id]
+        open_quantity = order_line.quantity_base - order_line.delivered_quantity
+        if picked > open_quantity:
+            raise InvalidStockLine(
+                _("Order line %(n)s: %(picked)s picked but only %(open)s still to deliver.") % {
+                    "n": order_line.line_no, "picked": f"{picked.normalize():f}",
+                    "open": f"{open_quantity.normalize():f}"}, field="lines")
 
 
 @atomic_with_retry

@@ -60,7 +60,7 @@ class ImportUploadForm(forms.Form):
             )
         data = uploaded.read()
         try:
-            imports.read_table(data, uploaded.name, self.kind.key)
+            imports.read_table(data, uploaded.name, self.kind)
         except ImportFileError as error:
             raise forms.ValidationError(str(error.message)) from None
         self.data_bytes = data

@@ -27,6 +27,7 @@ DOCUMENT_ROUTES = {
     "stocktransfer": ("transfer", "transfers"),
     "stockadjustment": ("adjustment", "adjustments"),
     "stockcount": ("count", "counts"),
+    "deliverynote": ("delivery", "deliveries"),
 }
 SEGMENTS = dict(DOCUMENT_ROUTES.values())
 ZERO = Decimal("0")
@@ -100,6 +101,7 @@ WORKBENCH_LIMIT = 25
 WORKBENCH_GROUPS = [
     # key in selectors.workbench_for_user, document kind, heading
     ("receipts", "receipt", _("Goods receipts to post")),
+    ("deliveries_to_pick", "delivery", _("Delivery notes to pick")),
     ("issues", "issue", _("Stock issues to post")),
     ("transfers_to_ship", "transfer", _("Transfers to ship or post")),
     ("transfers_to_receive", "transfer", _("Transfers to receive")),

@@ -1,0 +1,189 @@
+"""The sales part of the demo company: idempotent, made through the services, and work in every inbox."""
+
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
+
+from erp.demo import load_demo
+from erp.models import Company, EventDelivery, NumberSequence, OutboxEvent
+from inventory.models import DeliveryNote, Reservation
+from office.models import Task
+from sales.demo import CUSTOMERS, ORDERS, load_sales_demo
+from sales.models import CreditApproval, Customer, CustomerReturn, PriceList, Quotation, SalesOrder, TaxCode
+from sales.selectors import customers_for_user, orders_for_user
+from sales.services.orders import credit_check
+
+D = Decimal
+
+
+def row_counts():
+    counts = {}
+    for app in ("sales", "inventory", "office"):
+        for model in apps.get_app_config(app).get_models():
+            counts[model._meta.label] = model.objects.count()
+    for model in (NumberSequence, OutboxEvent, EventDelivery):
+        counts[model._meta.label] = model.objects.count()
+    return counts
+
+
+@pytest.fixture
+def demo(roles):
+    with translation.override("en"):
+        load_demo(password="demo-pass")
+    return Company.objects.get(code="DEMO")
+
+
+def demo_users():
+    return {user.username: user for user in get_user_model().objects.filter(company__code="DEMO")}
+
+
+def sales_tasks(company):
+    """Open tasks about the demo's orders, delivery notes and returns, per role."""
+    types = [ContentType.objects.get_for_model(m) for m in (SalesOrder, DeliveryNote, CustomerReturn)]
+    rows = Task.objects.filter(company=company, status="open", document_type__in=types)
+    result = {}
+    for role, title in rows.values_list("assignee_role__name", "title").order_by("pk"):
+        result.setdefault(role, []).append(title)
+    return result
+
+
+def test_loading_the_sales_demo_a_second_time_creates_nothing(demo):
+    first = row_counts()
+
+    created = load_sales_demo(demo, demo_users())
+    load_demo(password="demo-pass")
+
+    assert created == 0
+    assert row_counts() == first
+    assert first["sales.Customer"] == len(CUSTOMERS) == 21
+    assert first["sales.SalesOrder"] == len(ORDERS) + 1  # one more made from a quotation
+    assert first["sales.Quotation"] == 5
+
+
+def test_master_data_tax_terms_price_lists_and_customers(demo):
+    vat = TaxCode.objects.get(company=demo, is_default=True)
+    assert (vat.code, vat.name, vat.rate) == ("VAT5", "營業稅 5%", D("5"))
+    standard = PriceList.objects.get(company=demo, is_default=True)
+    assert standard.code == "STD"
+    breaks = standard.prices.filter(min_quantity__gt=0).values_list("item__code", "min_quantity", "price")
+    assert (("FG-PA-100", D("50"), D("1500")) in set(breaks)) and len(breaks) == 6
+
+    customers = Customer.objects.filter(company=demo)
+    users = demo_users()
+    assert customers.filter(owner=users["sales"]).count() == 17
+    assert customers.filter(owner=users["salesmgr"]).count() == 4
+    assert all(c.contacts.filter(is_primary=True).count() == 1 for c in customers)
+    assert customers.get(code="C019").credit_limit == D("30000")
+    assert customers.get(code="C021").tax_code.rate == D("0")
+    # the rep sees their own customers and orders, the sales manager all of them
+    assert customers_for_user(users["sales"]).count() == 17
+    assert customers_for_user(users["salesmgr"]).count() == 21
+    assert orders_for_user(users["sales"]).count() == 9
+    assert orders_for_user(users["salesmgr"]).count() == 12
+
+
+def test_orders_and_quotations_in_every_state(demo):
+    orders = SalesOrder.objects.filter(company=demo)
+    statuses = {}
+    for status in orders.values_list("status", flat=True):
+        statuses[status] = statuses.get(status, 0) + 1
+    assert statuses == {"draft": 3, "confirmed": 4, "partial": 1, "delivered": 2, "closed": 1, "cancelled": 1}
+    assert set(Quotation.objects.filter(company=demo).values_list("status", flat=True)) == {
+        "draft", "sent", "converted", "cancelled"}
+    converted = Quotation.objects.get(company=demo, status="converted")
+    order = converted.orders.get()
+    assert order.status == "confirmed"
+    assert [(line.item.code, line.shortage_quantity) for line in order.lines.order_by("line_no")] == [
+        ("FG-PA-100", D("0")), ("FG-CP-12", D("50")), ("STD-BRG-6201ZZ", D("48"))]
+    assert Reservation.objects.filter(document_id=str(order.pk), status="active").get().quantity == D("24")
+
+    partial = orders.get(status="partial")
+    posted, backorder = DeliveryNote.objects.filter(sales_order=partial).order_by("pk")
+    assert (posted.status, backorder.status, backorder.backorder_of_id) == ("posted", "draft", posted.pk)
+    assert [(line.item.code, line.quantity) for line in backorder.lines.all()] == [("FG-PA-200", D("4"))]
+
+    customer_return = CustomerReturn.objects.get(company=demo)
+    assert customer_return.status == "posted"
+    assert customer_return.order.lines.get(item__code="FG-PA-100").returned_quantity == D("2")
+    cancelled = orders.get(status="cancelled")
+    assert DeliveryNote.objects.get(sales_order=cancelled).status == "cancelled"
+    assert not Reservation.objects.filter(document_id=str(cancelled.pk), status="active").exists()
+
+
+def test_the_order_above_the_credit_limit_waits_for_the_sales_manager(demo):
+    order = SalesOrder.objects.get(company=demo, customer__code="C019")
+
+    check = credit_check(order)
+
+    assert order.status == "draft"
+    assert check.exceeds and not check.approved
+    assert order.total_amount == D("36540.00") and check.limit == D("30000")
+    assert not CreditApproval.objects.exists()
+    task = Task.objects.get(company=demo, assignee_role__name="Sales manager", status="open")
+    assert task.document_id == str(order.pk)
+    assert task.title.startswith("Approve credit for ")
+
+
+def test_every_department_has_work_from_the_orders(demo):
+    tasks = sales_tasks(demo)
+
+    assert {role: len(titles) for role, titles in tasks.items()} == {
+        "Warehouse": 5, "Production": 1, "Purchasing": 1, "Finance": 5, "Sales manager": 1}
+    assert sum(title.startswith("Invoice DN-") for title in tasks["Finance"]) == 4
+    assert sum(title.startswith("Issue a credit note for SR-") for title in tasks["Finance"]) == 1
+    assert sum(title.startswith("Pick and ship the backorder") for title in tasks["Warehouse"]) == 1
+    assert not EventDelivery.objects.exclude(status="done").exists()
+
+
+# The bench generator (manage.py generate_sales_data) ---------------------------------------------
+
+
+def test_the_bench_generator_leaves_orders_the_services_and_selectors_take_up(roles):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from erp.models import NumberSequence
+    from sales.selectors import order_tracking
+    from sales.services.orders import order_confirm
+    from sales.services.pricing import document_totals
+
+    call_command("generate_sales_data", company="TBENCH", customers=30, items=60, locations=4, moves=600,
+                 orders=400, reps=3, days=60, seed=3, stdout=StringIO())
+
+    company = Company.objects.get(code="TBENCH")
+    orders = SalesOrder.objects.filter(company=company).prefetch_related("lines")
+    assert orders.count() == 400
+    assert set(orders.values_list("status", flat=True)) == {
+        "draft", "confirmed", "partial", "delivered", "closed", "cancelled"}
+    for order in orders:
+        lines = list(order.lines.all())
+        assert (order.net_amount, order.tax_amount, order.total_amount) == document_totals(
+            (line.net_amount, line.tax_rate) for line in lines)
+        shipped = DeliveryNote.objects.filter(sales_order=order, status="posted")
+        if order.status in ("partial", "delivered", "closed"):
+            on_notes = {dl.order_line_id: dl.picked for note in shipped for dl in note.lines.all()}
+            assert on_notes == {line.pk: line.delivered_quantity for line in lines if line.delivered_quantity}
+        else:
+            assert not shipped.exists() and all(line.delivered_quantity == 0 for line in lines)
+    users = {u.username: u for u in get_user_model().objects.filter(company=company)}
+    assert customers_for_user(users["tbench-rep01"]).count() == 10
+    assert customers_for_user(users["tbench-mgr"]).count() == 30
+    delivered = orders.filter(status="delivered").first()
+    tracking = order_tracking(delivered)
+    assert len(tracking["deliveries"]) == 1
+    assert [(e.name, [d.status for d in e.subscriber_rows]) for e in tracking["events"]] == [
+        ("sales.order_confirmed", ["done"])]
+    assert {t.assignee_role.name for t in tracking["tasks"]} == {"Warehouse", "Finance"}
+
+    # a generated draft confirms through the service and takes the next number of the series
+    draft = orders.filter(status="draft").first()
+    year = draft.document_date.year
+    last = NumberSequence.objects.get(company=company, doc_type="SO", year=year).last_value
+    order_confirm(order=draft, actor=users["tbench"])
+    draft.refresh_from_db()
+    assert draft.status == "confirmed" and draft.number == f"SO-{year}-{last + 1:06d}"
