@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from erp.permissions import user_company
 from sales import status as st
@@ -26,11 +25,30 @@ def sees_all_customers(user):
     return user.is_superuser or user.has_perm(SERVE)
 
 
+def served_customer_ids(user):
+    """A subquery of the ids of the customers granted to ``user`` (guardian user object permissions).
+    Written against guardian's table directly: PostgreSQL plans ``customer_id IN (SELECT object_pk::bigint …)``
+    as a small index scan, where get_objects_for_user's join scans every customer and order of the company."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import BigIntegerField
+    from django.db.models.functions import Cast
+    from guardian.models import UserObjectPermission
+
+    permission = Permission.objects.filter(codename="serve_customer", content_type__app_label="sales")
+    return (
+        UserObjectPermission.objects.filter(
+            user=user, permission__in=permission, content_type=ContentType.objects.get_for_model(Customer)
+        )
+        .annotate(customer_id=Cast("object_pk", BigIntegerField()))
+        .values("customer_id")
+    )
+
+
 def customers_for_user(user):
     customers = Customer.objects.filter(company=user_company(user))
     if sees_all_customers(user):
         return customers
-    return get_objects_for_user(user, SERVE, klass=customers, accept_global_perms=False)
+    return customers.filter(pk__in=served_customer_ids(user))
 
 
 def customer_scope(user, queryset, field="customer"):
@@ -38,7 +56,7 @@ def customer_scope(user, queryset, field="customer"):
     queryset = queryset.filter(company=user_company(user))
     if sees_all_customers(user):
         return queryset
-    return queryset.filter(**{f"{field}__in": customers_for_user(user).values("pk")})
+    return queryset.filter(**{f"{field}__in": served_customer_ids(user)})
 
 
 def customer_list(user, *, search="", owner=None, active=None):
