@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -209,6 +209,13 @@ def return_detail(request, pk):
 @require_POST
 def return_post(request, pk):
     customer_return = get_return(request.user, pk)
+    # Goods come into stock: like every inventory posting, only a keeper of those warehouses may post.
+    from inventory.models import Warehouse
+    from inventory.selectors import can_operate
+
+    for warehouse in Warehouse.objects.filter(pk__in=customer_return.lines.values("location__warehouse")):
+        if not can_operate(request.user, warehouse):
+            raise PermissionDenied
     try:
         posted = services.return_post(customer_return=customer_return, actor=request.user)
     except DomainError as exc:
