@@ -92,7 +92,8 @@ def subscribe(event, key):
 
 def publish(event, *, company=None, source=None, **payload):
     """Announce ``event`` as part of the current transaction; returns the OutboxEvent."""
-    with transaction.atomic():
+    # No savepoint of its own: the event and its delivery rows stand or fall with the caller's changes.
+    with transaction.atomic(savepoint=False):
         outbox_event = OutboxEvent.objects.create(
             name=event.name,
             payload=payload,

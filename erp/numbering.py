@@ -5,7 +5,6 @@ back and a committed number is never skipped; the row lock serialises concurrent
 """
 
 from django.db import transaction
-from django.db.models import F
 
 from erp.models import NumberingRule, NumberSequence
 
@@ -24,10 +23,16 @@ def take_number(*, company, doc_type, on_date):
     fmt = rule.format if rule else DEFAULT_FORMAT
     prefix = rule.prefix if rule else doc_type
     year = on_date.year if (rule is None or rule.yearly_reset) else 0
-    # INSERT … ON CONFLICT DO NOTHING: the first taker creates the row without racing the others.
-    NumberSequence.objects.bulk_create(
-        [NumberSequence(company=company, doc_type=doc_type, year=year)], ignore_conflicts=True
-    )
-    sequence = NumberSequence.objects.select_for_update().get(company=company, doc_type=doc_type, year=year)
-    NumberSequence.objects.filter(pk=sequence.pk).update(last_value=F("last_value") + 1)
-    return format_number(fmt=fmt, prefix=prefix, year=on_date.year, seq=sequence.last_value + 1)
+    # One statement takes the next value: the first taker creates the row, later ones increment it;
+    # the row stays locked until the document's transaction ends, which serialises concurrent takers
+    # and gives the number back on rollback.
+    table = NumberSequence._meta.db_table
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (company_id, doc_type, year, last_value) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (company_id, doc_type, year) DO UPDATE SET last_value = {table}.last_value + 1 "
+            "RETURNING last_value",
+            [company.pk, doc_type, year],
+        )
+        (value,) = cursor.fetchone()
+    return format_number(fmt=fmt, prefix=prefix, year=on_date.year, seq=value)

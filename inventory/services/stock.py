@@ -83,11 +83,15 @@ def validate_spec(spec, company):
 
 def lock_valuations(company, items):
     ids = sorted({item.pk for item in items})
-    ItemValuation.objects.bulk_create(
-        [ItemValuation(company=company, item_id=pk) for pk in ids], ignore_conflicts=True
-    )
-    rows = ItemValuation.objects.select_for_update().filter(item_id__in=ids).order_by("item_id")
-    return {row.item_id: row for row in rows}
+    rows = {row.item_id: row for row in
+            ItemValuation.objects.select_for_update().filter(item_id__in=ids).order_by("item_id")}
+    if len(rows) < len(ids):  # an item's first movement: create its row (racing takers do nothing), lock again
+        ItemValuation.objects.bulk_create(
+            [ItemValuation(company=company, item_id=pk) for pk in ids if pk not in rows], ignore_conflicts=True
+        )
+        rows = {row.item_id: row for row in
+                ItemValuation.objects.select_for_update().filter(item_id__in=ids).order_by("item_id")}
+    return rows
 
 
 def balance_filter(keys):

@@ -40,7 +40,11 @@ def can_serve(user, customer):
         return True
     if customer.company_id != getattr(user, "company_id", None) and not user.is_superuser:
         return False
-    return user.has_perm(SERVE) or user.has_perm(SERVE, customer)
+    if user.has_perm(SERVE):  # the user's global permissions are cached for the request
+        return True
+    from sales.selectors import served_customer_ids
+
+    return user.is_active and served_customer_ids(user).filter(object_pk=str(customer.pk)).exists()
 
 
 def check_can_serve(user, customer, field="customer"):

@@ -41,7 +41,8 @@ def default_warehouse(company):
 
 
 def lock_order(order):
-    return SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "company").get(pk=order.pk)
+    return (SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "company", "warehouse")
+            .get(pk=order.pk))
 
 
 @atomic_with_retry
@@ -126,8 +127,11 @@ class CreditCheck:
 
 def credit_check(order):
     customer = order.customer
+    if customer.credit_limit is None:
+        return CreditCheck(None, ZERO, order.total_amount, False)  # no limit: nothing to add up
     exposure = customer_exposure(customer, exclude_order=order)
-    approved = order.credit_approvals.filter(order_total__gte=order.total_amount).exists()
+    approved = (exposure + order.total_amount > customer.credit_limit
+                and order.credit_approvals.filter(order_total__gte=order.total_amount).exists())
     return CreditCheck(customer.credit_limit, exposure, order.total_amount, approved)
 
 
@@ -214,9 +218,9 @@ def order_confirm(*, order, actor):
     reserved and what is short per line and the promised date. Confirming an order that is already
     confirmed returns its result unchanged (a double click or a retried request confirms once)."""
     order = lock_order(order)
-    check_can_serve(actor, order.customer)
     lines = list(order.lines.select_related("item", "item__base_unit", "unit").order_by("line_no", "pk"))
     if order.status != st.OrderStatus.DRAFT:
+        check_can_serve(actor, order.customer)
         if order.status in (st.OrderStatus.CANCELLED,):
             raise IllegalTransition(_("%(order)s is cancelled.") % {"order": order.reference})
         return confirmation_of(order, lines, already=True)
