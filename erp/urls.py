@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/office/", include("office.api_urls")),
     path("api/inventory/", include("inventory.api_urls")),
+    path("api/sales/", include("sales.api_urls")),
 ]
 
 handler403 = "erp.views.permission_denied"

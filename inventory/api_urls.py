@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from inventory import api
+from inventory import api, api_deliveries
 
 router = DefaultRouter()
 router.APIRootView = api.InventoryAPIRootView  # the root needs an inventory permission too
@@ -16,6 +16,7 @@ router.register("issues", api.IssueViewSet, basename="issue")
 router.register("transfers", api.TransferViewSet, basename="transfer")
 router.register("adjustments", api.AdjustmentViewSet, basename="adjustment")
 router.register("counts", api.CountViewSet, basename="count")
+router.register("deliveries", api_deliveries.DeliveryViewSet, basename="delivery")
 router.register("balances", api.BalanceViewSet, basename="balance")
 router.register("moves", api.MoveViewSet, basename="move")
 urlpatterns = router.urls
