@@ -53,7 +53,7 @@ def main():
         print("\n" + "=" * 70)
         print(f"  ERP + MES is running on http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
         if demo:
-            print(f"  Demo logins (password {password!r}): admin, manager, sales, purchasing,")
+            print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")
         print("=" * 70 + "\n", flush=True)
         while all(child.poll() is None for child in children):
