@@ -19,6 +19,11 @@ def home(request):
     from office.selectors import inbox_for_user  # the home page shows the inbox
 
     roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
+    sales_tiles = None
+    if request.user.has_perm("sales.view_salesorder"):
+        from sales.views.dashboard import tiles_for  # the Sales tiles: open value, to ship today, late
+
+        sales_tiles = tiles_for(request.user)
     return render(
         request,
         "erp/home.html",
@@ -26,6 +31,7 @@ def home(request):
             "roles": roles,
             "modules": menu_for_user(request.user),
             "tasks": inbox_for_user(request.user).select_related("created_by")[:10],
+            "sales_tiles": sales_tiles,
         },
     )
 

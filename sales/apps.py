@@ -7,4 +7,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
+        from erp.navigation import MenuEntry, register_menu
         from sales import signals  # noqa: F401  (declares the events)
+
+        register_menu(MenuEntry("sales", _("Sales"), "sales:order_list", "sales.view_salesorder", order=20))
