@@ -59,6 +59,7 @@ class CustomerAdmin(GuardedModelAdmin):
 @admin.register(m.CustomerContact)
 class CustomerContactAdmin(admin.ModelAdmin):
     list_display = ["name", "customer", "title", "phone", "email", "is_primary"]
+    list_filter = ["is_primary", "customer__company"]
     search_fields = ["name", "customer__code", "customer__name"]
 
 
@@ -73,6 +74,7 @@ class DocumentAdmin(ReadOnlyAdmin):
 
 class LineAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "item"]
+    list_filter = ["item__item_type"]
     search_fields = ["item__code"]
 
 
@@ -93,4 +95,5 @@ class CustomerReturnAdmin(ReadOnlyAdmin):
 @admin.register(m.CreditApproval)
 class CreditApprovalAdmin(ReadOnlyAdmin):
     list_display = ["order", "order_total", "exposure", "credit_limit", "approved_by", "approved_at"]
+    list_filter = ["company", "approved_by"]
     search_fields = ["order__number"]
