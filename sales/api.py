@@ -668,6 +668,9 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
     def get_queryset(self):
         if self.fake():
             return SalesOrder.objects.none()
+        if self.action == "confirm":
+            # Only the scope check: the service locks and reads the order and its lines itself.
+            return selectors.customer_scope(self.request.user, SalesOrder.objects.all())
         rows = order_queryset(self.request.user)
         if self.action != "list":
             rows = rows.prefetch_related(order_lines_prefetch())

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry
+from erp.db import atomic_with_retry, bulk_set
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
@@ -310,8 +310,8 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
         key = str(request.line_key)
         reserved[key] = reserved.get(key, ZERO) + taken
     if touched:
-        StockBalance.objects.bulk_update(list(touched.values()), ["reserved"])
-        ItemValuation.objects.bulk_update(list(valuations.values()), ["reserved"])
+        bulk_set(StockBalance, ["reserved"], {b.pk: (b.reserved,) for b in touched.values()})
+        bulk_set(ItemValuation, ["reserved"], {v.pk: (v.reserved,) for v in valuations.values()})
         Reservation.objects.bulk_create(reservations)
     return reserved
 

@@ -15,7 +15,7 @@ from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Valu
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry
+from erp.db import atomic_with_retry, bulk_set
 from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
@@ -253,7 +253,8 @@ def order_confirm(*, order, actor):
         line.shortage_quantity = short
         line.promised_date = promised_for(line, short, order, today)
         results.append(LineResult(line, got, short, line.promised_date))
-    SalesOrderLine.objects.bulk_update(lines, ["shortage_quantity", "promised_date"])
+    bulk_set(SalesOrderLine, ["shortage_quantity", "promised_date"],
+             {line.pk: (line.shortage_quantity, line.promised_date) for line in lines})
     promised = max(r.promised_date for r in results)
     transition(order, st.OrderStatus.CONFIRMED, actor=actor,
                extra_fields={"promised_date": promised, "confirmed_at": timezone.now()})

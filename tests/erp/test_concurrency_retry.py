@@ -94,3 +94,15 @@ def test_the_middleware_re_runs_a_view_whose_transaction_deadlocked(rf):
     assert response.status_code == 200
     assert len(calls) == 2
     assert Company.objects.get(pk=second.pk).phone == "view"
+
+
+@pytest.mark.django_db
+def test_bulk_set_updates_several_columns_of_the_given_rows_only():
+    from erp.db import bulk_set
+    from erp.models import Company
+
+    a, b, c = (Company.objects.create(code=f"BS{n}", name=f"bulk {n}") for n in range(3))
+    assert bulk_set(Company, ["name", "fiscal_year_start_month"], {a.pk: ("甲", 4), b.pk: ("乙", 7)}) == 2
+    assert list(Company.objects.filter(pk__in=[a.pk, b.pk, c.pk]).order_by("pk")
+                .values_list("name", "fiscal_year_start_month")) == [("甲", 4), ("乙", 7), ("bulk 2", 1)]
+    assert bulk_set(Company, ["name"], {}) == 0
