@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from erp.errors import DomainError
@@ -119,7 +120,8 @@ def confirmation_message(result):
     else:
         head = _("%(order)s confirmed, promised for %(date)s.") % {
             "order": order.reference, "date": shown_date(order.promised_date) or "—"}
-    return " ".join([head, "; ".join(line_result_text(r) for r in result.lines) + "."])
+    lines = pgettext("list separator", "; ").join(line_result_text(r) for r in result.lines)
+    return " ".join([head, _("%(sentence)s.") % {"sentence": lines}])
 
 
 @permission_required("sales.change_salesorder")
