@@ -99,7 +99,13 @@ def order_detail(request, pk):
 def order_tracking(request, pk):
     """The live part of the order's page, polled by htmx every 3 seconds."""
     order = get_order(request.user, pk)
-    return render(request, "sales/partials/order_tracking.html", tracking_context(order))
+    context = tracking_context(order)
+    # The actions the order's status allows now travel along (htmx out-of-band swap): once the
+    # keeper has shipped, "Cancel" becomes "Close" without the rep reloading the page.
+    credit = credit_state(order, context["tracking"])
+    context.update({"oob_actions": True, "actions": order_actions(order, request.user, credit),
+                    "print_url": reverse("sales:order_print", args=[order.pk])})
+    return render(request, "sales/partials/order_tracking.html", context)
 
 
 # Actions -------------------------------------------------------------------------------------
