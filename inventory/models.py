@@ -539,7 +539,7 @@ class DeliveryNote(StockDocument):
     ship_to = models.TextField(_("ship to"), blank=True)
     backorder_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="backorders", verbose_name=_("backorder of"))
-    source_event = models.BigIntegerField(null=True, blank=True, unique=True, editable=False,
+    source_event = models.BigIntegerField(_("source event"), null=True, blank=True, unique=True, editable=False,
                                           help_text="The order-confirmed event this draft was generated from.")
 
     class Meta(StockDocument.Meta):
