@@ -1,49 +1,19 @@
 """In a real browser (Debian's chromium driven by Playwright): log in, see a task arrive in the
 inbox without reloading, switch to English and back."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from erp.roles import sync_roles
 from office.services import task_assign
+from tests.browser.conftest import CHROMIUM, screenshot
 from tests.factories import CompanyFactory, UserFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"),
 ]
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"],
-        )
-        context = browser.new_context(locale="zh-TW", viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        yield page
-        page.goto("about:blank")  # stop the htmx polling before the live server goes away
-        page.wait_for_timeout(500)
-        browser.close()
-        # ORM calls made while Playwright's loop runs get their own connection (asgiref's
-        # context-local): close it here, or the test database cannot be dropped afterwards.
-        connections.close_all()
-
-
-def screenshot(page, name):
-    folder = os.environ.get("SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)
