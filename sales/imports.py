@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from erp.errors import DomainError
 from inventory.imports import (
+    MAX_BYTES,
     CellError,
     Column,
     ImportFileError,
@@ -44,7 +45,8 @@ from sales.forms.masterdata import normalise_tax_id, tax_id_error
 from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, TaxCode
 from sales.services import masterdata as services
 
-__all__ = ["KINDS", "ImportFileError", "ImportRejected", "commit", "read_table", "template_workbook", "validate"]
+__all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportRejected", "commit", "read_table", "template_workbook",
+           "validate"]
 
 SERVE = "sales.serve_customer"
 MONEY_PLACES = 2

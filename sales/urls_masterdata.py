@@ -28,17 +28,7 @@ urlpatterns = [
     path("price-lists/<int:pk>/", masterdata.price_list_detail, name="price_list_detail"),
     path("price-lists/<int:pk>/edit/", masterdata.price_list_edit, name="price_list_edit"),
     path("price-lists/<int:pk>/prices/", masterdata.price_list_prices, name="price_list_prices"),
-    # Imports of customers and prices
-    path("imports/", imports.import_index, name="imports"),
 ]
 
-for _kind, _segment in imports.SEGMENTS.items():
-    urlpatterns += [
-        path(f"imports/{_segment}/", imports.guarded(imports.upload, _kind), name=f"import_{_kind}"),
-        path(f"imports/{_segment}/template/", imports.guarded(imports.template_download, _kind),
-             name=f"import_{_kind}_template"),
-        path(f"imports/{_segment}/<str:token>/", imports.guarded(imports.preview, _kind),
-             name=f"import_{_kind}_preview"),
-        path(f"imports/{_segment}/<str:token>/commit/", imports.guarded(imports.commit, _kind),
-             name=f"import_{_kind}_commit"),
-    ]
+# Imports of customers and prices
+urlpatterns += imports.screens.urls()
