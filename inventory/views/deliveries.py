@@ -12,7 +12,7 @@ refusal (DomainError) is shown on the page, never a 500.
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -29,6 +29,7 @@ from inventory import status as st
 from inventory.forms.deliveries import DeliveryFilterForm, PickSheet
 from inventory.models import DeliveryNote, Location, Lot
 from inventory.services import deliveries as services
+from inventory.views.documents import require_operate
 from inventory.views.reports import export_format, list_context, paginate, render_list
 
 HEADER_RELATED = ("warehouse", "sales_order", "sales_order__customer", "backorder_of", "created_by")
@@ -49,11 +50,6 @@ def get_delivery(user, pk):
 
 def delivery_lines(delivery):
     return delivery.lines.select_related(*LINE_RELATED).order_by("pk")
-
-
-def require_operate(user, warehouse):
-    if not selectors.can_operate(user, warehouse):
-        raise PermissionDenied
 
 
 # List ----------------------------------------------------------------------------------------

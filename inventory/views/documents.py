@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from erp.errors import DomainError, ImmutableDocument
 from erp.exports import export_response
+from erp.forms import show_error
 from erp.history import history_for
 from erp.permissions import permission_required, user_company
 from inventory import selectors
@@ -212,23 +213,6 @@ def document_lines(kind, document):
 def require_operate(user, warehouse):
     if not can_operate(user, warehouse):
         raise PermissionDenied
-
-
-def show_error(exc, form, errors):
-    """A service's refusal beside its field, or above the form (line errors, unknown fields)."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for name, messages_ in exc.message_dict.items():
-                if name in form.fields:
-                    form.add_error(name, messages_)
-                else:
-                    errors.extend(messages_)
-        else:
-            errors.extend(exc.messages)
-    elif exc.field and exc.field in form.fields:
-        form.add_error(exc.field, str(exc.message))
-    else:
-        errors.append(exc.message)
 
 
 @permission_required("inventory.view_item")

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from erp.errors import DomainError, ImmutableDocument
 from erp.exports import export_response
+from erp.forms import show_error
 from erp.history import history_for
 from erp.permissions import permission_required, user_company
 from inventory.models import Item
@@ -97,23 +98,6 @@ def shown_date(value):
 
 def quantity_text(value, unit_code):
     return f"{plain(value)} {unit_code}"
-
-
-def show_error(exc, form, errors):
-    """A service's refusal beside its field, or above the form (line errors, unknown fields)."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for name, texts in exc.message_dict.items():
-                if name in form.fields:
-                    form.add_error(name, texts)
-                else:
-                    errors.extend(texts)
-        else:
-            errors.extend(exc.messages)
-    elif exc.field and exc.field in form.fields:
-        form.add_error(exc.field, str(exc.message))
-    else:
-        errors.append(str(exc.message))
 
 
 def get_or_404(rows, pk):

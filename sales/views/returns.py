@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,9 @@ from erp.history import history_for
 from erp.permissions import permission_required, user_company
 from inventory import selectors as inventory_selectors
 from inventory import status as inventory_status
+from inventory.models import Warehouse
 from inventory.services.deliveries import unit_factors
+from inventory.views.documents import require_operate
 from inventory.views.reports import export_format, list_context, paginate, render_list
 from sales import selectors
 from sales import status as st
@@ -210,12 +212,8 @@ def return_detail(request, pk):
 def return_post(request, pk):
     customer_return = get_return(request.user, pk)
     # Goods come into stock: like every inventory posting, only a keeper of those warehouses may post.
-    from inventory.models import Warehouse
-    from inventory.selectors import can_operate
-
     for warehouse in Warehouse.objects.filter(pk__in=customer_return.lines.values("location__warehouse")):
-        if not can_operate(request.user, warehouse):
-            raise PermissionDenied
+        require_operate(request.user, warehouse)
     try:
         posted = services.return_post(customer_return=customer_return, actor=request.user)
     except DomainError as exc:
