@@ -302,3 +302,33 @@ def document_form_choices(user):
         "all_locations": internal.filter(company=company).order_by("warehouse__code", "code"),
         "lots": Lot.objects.filter(company=company).select_related("item").order_by("item__code", "number"),
     }
+
+
+# Picking -------------------------------------------------------------------------------------
+
+
+def expiry_order(lot):
+    """Sort key of first-expiry-first-out: a lot's expiry date; stock without lot or expiry last."""
+    import datetime
+
+    return lot.expires_on if lot is not None and lot.expires_on else datetime.date.max
+
+
+def unit_factors(item_ids):
+    """{item id: {unit id: base units per unit}} of the items' alternative units, in one query: the
+    ``factors`` that ``inventory.units.to_base`` takes for a line."""
+    from inventory.models import ItemUnit
+
+    factors = {}
+    for row in ItemUnit.objects.filter(item_id__in=set(item_ids)).values("item_id", "unit_id", "factor"):
+        factors.setdefault(row["item_id"], {})[row["unit_id"]] = row["factor"]
+    return factors
+
+
+def locations_for_pick(warehouse, item):
+    """Where ``item`` can be picked in ``warehouse``: first-expiring lots first (FEFO), then by location."""
+    rows = list(StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=0,
+                                            location__kind=st.LocationKind.INTERNAL)
+                .select_related("location", "lot"))
+    rows.sort(key=lambda b: (expiry_order(b.lot), b.location.code))
+    return rows

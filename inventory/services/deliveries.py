@@ -15,7 +15,8 @@ from erp.errors import DomainError
 from erp.events import publish
 from inventory import status as st
 from inventory.errors import InvalidStockLine
-from inventory.models import DeliveryNote, DeliveryNoteLine, ItemUnit
+from inventory.models import DeliveryNote, DeliveryNoteLine
+from inventory.selectors import expiry_order, unit_factors
 from inventory.services import stock
 from inventory.services.documents import check_editable, check_location, check_lot, refuse
 from inventory.signals import delivery_posted
@@ -29,16 +30,12 @@ def in_line_unit(line, quantity_base, factors):
     item = line.item
     if line.unit_id == item.base_unit_id:
         return quantity_base, line.unit
-    factor = factors.get((item.pk, line.unit_id))
+    factor = factors.get(item.pk, {}).get(line.unit_id)
     if factor:
         quantity = (quantity_base / factor).quantize(Decimal("0.0001"))
         if (quantity * factor).quantize(QUANTUM) == quantity_base.quantize(QUANTUM):
             return quantity, line.unit
     return quantity_base, item.base_unit
-
-
-def unit_factors(item_ids):
-    return {(row.item_id, row.unit_id): row.factor for row in ItemUnit.objects.filter(item_id__in=item_ids)}
 
 
 def assign_pick_task(delivery, actor, *, backorder=False):
@@ -62,8 +59,7 @@ def suggested_lines(order, order_lines, wanted):
     for r in stock.active_reservations(order).select_related("lot").order_by("pk"):
         reservations[r.line_key].append(r)
     for rows in reservations.values():
-        rows.sort(key=lambda r: (r.lot.expires_on if r.lot_id and r.lot.expires_on else timezone.datetime.max.date(),
-                                 r.pk))
+        rows.sort(key=lambda r: (expiry_order(r.lot), r.pk))
     factors = unit_factors([line.item_id for line in order_lines])
     result = []
     for line in order_lines:
@@ -170,13 +166,13 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
     return delivery
 
 
-def check_picked_within_open(lines, order_lines):
-    """Refuse picking more of an order line than it still has to deliver (posting would refuse it too)."""
-    factors = unit_factors({line.item_id for line in lines})
+def check_picked_within_open(lines, order_lines, factors=None):
+    """{order line id: picked base quantity} of ``lines``; refuses picking more of an order line than
+    it still has to deliver (saving the picks and posting them check the same)."""
+    factors = unit_factors({line.item_id for line in lines}) if factors is None else factors
     picked_base = defaultdict(lambda: ZERO)
     for line in lines:
-        line_factors = {unit: f for (item, unit), f in factors.items() if item == line.item_id}
-        picked_base[line.order_line_id] += to_base(line.item, line.picked, line.unit, line_factors)
+        picked_base[line.order_line_id] += to_base(line.item, line.picked, line.unit, factors.get(line.item_id, {}))
     for order_line_id, picked in picked_base.items():
         order_line = order_lines[order_line_id]
         open_quantity = order_line.quantity_base - order_line.delivered_quantity
@@ -185,6 +181,7 @@ def check_picked_within_open(lines, order_lines):
                 _("Order line %(n)s: %(picked)s picked but only %(open)s still to deliver.") % {
                     "n": order_line.line_no, "picked": f"{picked.normalize():f}",
                     "open": f"{open_quantity.normalize():f}"}, field="lines")
+    return picked_base
 
 
 @atomic_with_retry
@@ -202,16 +199,16 @@ def delivery_post(*, delivery, actor=None):
                  .order_by("pk"))
     factors = unit_factors({line.item_id for line in lines})
     order_lines = {line.order_line_id: line.order_line for line in lines}
-    picks, picked_lines, picked_base, demand_base = [], [], defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    picked_base = check_picked_within_open(lines, order_lines, factors)
+    picks, picked_lines, demand_base = [], [], defaultdict(lambda: ZERO)
     for n, line in enumerate(lines, start=1):
-        line_factors = {unit: f for (item, unit), f in factors.items() if item == line.item_id}
+        line_factors = factors.get(line.item_id, {})
         demand_base[line.order_line_id] += to_base(line.item, line.quantity, line.unit, line_factors)
         if line.picked <= 0:
             continue
         check_location(n, delivery.warehouse, line.location)
         check_lot(n, line.item, line.lot)
         base = to_base(line.item, line.picked, line.unit, line_factors)
-        picked_base[line.order_line_id] += base
         picks.append(stock.Pick(line_key=str(line.order_line_id), item=line.item, location=line.location,
                                 lot=line.lot, quantity=base, field="lines", line=n))
         picked_lines.append(line)
@@ -220,11 +217,6 @@ def delivery_post(*, delivery, actor=None):
     still_needed = {}
     for order_line_id, order_line in order_lines.items():
         open_quantity = order_line.quantity_base - order_line.delivered_quantity
-        if picked_base[order_line_id] > open_quantity:
-            raise InvalidStockLine(
-                _("Order line %(n)s: %(picked)s picked but only %(open)s still to deliver.") % {
-                    "n": order_line.line_no, "picked": f"{picked_base[order_line_id].normalize():f}",
-                    "open": f"{open_quantity.normalize():f}"}, field="lines")
         still_needed[str(order_line_id)] = open_quantity - picked_base[order_line_id]
     moves = stock.issue_picks(company=delivery.company, document=order, picks=picks, still_needed=still_needed,
                               issuing_document=delivery, actor=actor)
@@ -238,9 +230,8 @@ def delivery_post(*, delivery, actor=None):
             delivery_number=delivery.number, order_id=order.pk, order_number=order.number,
             customer=delivery.customer_name, backorder_id=backorder.pk if backorder else None,
             lines=[{"order_line_id": line.order_line_id, "item_id": line.item_id, "item_code": line.item.code,
-                    "quantity": str(to_base(line.item, line.picked, line.unit, {u: f for (i, u), f in factors.items()
-                                                                               if i == line.item_id})),
-                    "unit_cost": str(line.unit_cost)} for line in picked_lines])
+                    "quantity": str(pick.quantity), "unit_cost": str(line.unit_cost)}
+                   for line, pick in zip(picked_lines, picks, strict=True)])
     return delivery
 
 
@@ -293,16 +284,3 @@ def delivery_cancel_drafts_for_order(*, order, actor=None):
     tasks_close_for_document(documents=drafts, actor=actor,
                              note=_("%(order)s was cancelled.") % {"order": order.reference})
     return drafts
-
-
-def locations_for_pick(delivery, item):
-    """Where ``item`` can be picked in the note's warehouse, first-expiring lots first (FEFO)."""
-    from inventory.models import StockBalance
-
-    rows = list(StockBalance.objects.filter(item=item, warehouse=delivery.warehouse, on_hand__gt=0,
-                                            location__kind=st.LocationKind.INTERNAL)
-                .select_related("location", "lot"))
-    rows.sort(key=lambda b: (b.lot.expires_on if b.lot_id and b.lot.expires_on else timezone.datetime.max.date(),
-                             b.location.code))
-    return rows
-

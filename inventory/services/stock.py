@@ -20,6 +20,7 @@ from erp.db import atomic_with_retry, bulk_set
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
+from inventory.selectors import expiry_order
 
 CENT = Decimal("0.01")
 COST_QUANTUM = Decimal("0.000001")
@@ -234,8 +235,7 @@ class ReserveRequest:
 
 
 def _fefo_key(balance):
-    return (balance.lot.expires_on if balance.lot_id and balance.lot.expires_on else _far_future(),
-            balance.location.code, balance.lot_id or 0)
+    return expiry_order(balance.lot), balance.location.code, balance.lot_id or 0
 
 
 @atomic_with_retry
@@ -324,12 +324,6 @@ def reserve(*, company, item, warehouse, quantity, document, line_key="", locati
                        lot=lot),
     ])
     return list(active_reservations(document, line_key).order_by("pk"))
-
-
-def _far_future():
-    import datetime
-
-    return datetime.date.max
 
 
 def active_reservations(document, line_key=None):

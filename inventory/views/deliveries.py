@@ -187,7 +187,7 @@ def pick_choices(delivery, lines):
 def stock_by_item(delivery, lines):
     """[(item, balances)] per item of the note: where it is, in FEFO order (the first row is the suggestion)."""
     items = list({line.item_id: line.item for line in lines}.values())
-    return [(item, services.locations_for_pick(delivery, item)) for item in items]
+    return [(item, selectors.locations_for_pick(delivery.warehouse, item)) for item in items]
 
 
 def with_add_row(data):

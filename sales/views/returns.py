@@ -25,7 +25,7 @@ from erp.permissions import permission_required, user_company
 from inventory import selectors as inventory_selectors
 from inventory import status as inventory_status
 from inventory.models import Warehouse
-from inventory.services.deliveries import unit_factors
+from inventory.selectors import unit_factors
 from inventory.views.documents import require_operate
 from inventory.views.reports import export_format, list_context, paginate, render_list
 from sales import selectors
@@ -108,7 +108,8 @@ def sheet_lines(delivery, exclude=None):
     factors = unit_factors({line.item_id for line in lines})
     returnable = {}
     for line in lines:
-        factor = Decimal("1") if line.unit_id == line.item.base_unit_id else factors.get((line.item_id, line.unit_id))
+        factor = (Decimal("1") if line.unit_id == line.item.base_unit_id
+                  else factors.get(line.item_id, {}).get(line.unit_id))
         taken = already.get(line.pk, ZERO) / factor if factor else ZERO
         line.returned_before = taken
         returnable[line.pk] = max(line.picked - taken, ZERO)
