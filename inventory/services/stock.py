@@ -334,6 +334,25 @@ def active_reservations(document, line_key=None):
     return rows
 
 
+def unhold(valuations, amounts):
+    """Take ``amounts`` ([(reservation, quantity)]) off the reserved quantities of the reservations'
+    balances and of their items' ``valuations`` (already locked: the lock order is valuations, then
+    balances). The reservation rows themselves are the caller's to update."""
+    if not amounts:
+        return
+    keys = sorted({(r.item_id, r.location_id, r.lot_id) for r, _q in amounts}, key=lambda k: (k[0], k[1], k[2] or 0))
+    balances = {
+        (b.item_id, b.location_id, b.lot_id): b
+        for b in StockBalance.objects.select_for_update().filter(balance_filter(keys))
+        .order_by("item_id", "location_id", "lot_id")
+    }
+    for reservation, quantity in amounts:
+        balances[(reservation.item_id, reservation.location_id, reservation.lot_id)].reserved -= quantity
+        valuations[reservation.item_id].reserved -= quantity
+    bulk_set(StockBalance, ["reserved"], {b.pk: (b.reserved,) for b in balances.values()})
+    bulk_set(ItemValuation, ["reserved"], {v.pk: (v.reserved,) for v in valuations.values()})
+
+
 @atomic_with_retry
 def release(*, document, line_key=None, actor=None):
     """Release a document's (or one line's) active reservations; returns the quantity released."""
@@ -342,20 +361,11 @@ def release(*, document, line_key=None, actor=None):
         return ZERO
     company = reservations[0].company
     valuations = lock_valuations(company, [r.item for r in reservations])
-    keys = sorted({(r.item_id, r.location_id, r.lot_id) for r in reservations}, key=lambda k: (k[0], k[1], k[2] or 0))
-    balances = {
-        (b.item_id, b.location_id, b.lot_id): b
-        for b in StockBalance.objects.select_for_update().filter(balance_filter(keys))
-        .order_by("item_id", "location_id", "lot_id")
-    }
+    unhold(valuations, [(r, r.quantity) for r in reservations])
     total = ZERO
     for reservation in reservations:
-        balances[(reservation.item_id, reservation.location_id, reservation.lot_id)].reserved -= reservation.quantity
-        valuations[reservation.item_id].reserved -= reservation.quantity
         reservation.status = st.ReservationStatus.RELEASED
         total += reservation.quantity
-    StockBalance.objects.bulk_update(balances.values(), ["reserved"])
-    ItemValuation.objects.bulk_update(valuations.values(), ["reserved"])
     Reservation.objects.bulk_update(reservations, ["status"])
     return total
 
@@ -454,19 +464,7 @@ def issue_picks(*, company, document, picks, still_needed, issuing_document, mov
             reservation.quantity -= take
             released.append((reservation, take))
             surplus -= take
-    if released:
-        balance_keys = sorted({(r.item_id, r.location_id, r.lot_id) for r, _q in released},
-                              key=lambda k: (k[0], k[1], k[2] or 0))
-        balances = {
-            (b.item_id, b.location_id, b.lot_id): b
-            for b in StockBalance.objects.select_for_update().filter(balance_filter(balance_keys))
-            .order_by("item_id", "location_id", "lot_id")
-        }
-        for reservation, quantity in released:
-            balances[(reservation.item_id, reservation.location_id, reservation.lot_id)].reserved -= quantity
-            valuations[reservation.item_id].reserved -= quantity
-        StockBalance.objects.bulk_update(balances.values(), ["reserved"])
-        ItemValuation.objects.bulk_update(valuations.values(), ["reserved"])
+    unhold(valuations, released)
     moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document)
     for reservation in reservations:
         if reservation.quantity == 0:
