@@ -10,17 +10,11 @@ from sales import signals as sales_signals
 
 def finance_task(event, *, model, pk, title, description):
     from erp.roles import FINANCE
-    from office.models import Task
-    from office.services import task_assign
+    from office.services import task_assign_for_event
 
     document = model.objects.filter(pk=pk).first()
-    if document is None:
-        return None
-    marker = f"[event {event.pk}]"
-    if Task.objects.filter(company_id=event.company_id, description__endswith=marker).exists():
-        return None
-    return task_assign(company=document.company, role=FINANCE, document=document, title=title,
-                       description=f"{description}\n{marker}")
+    if document is not None:
+        task_assign_for_event(event=event, document=document, role=FINANCE, title=title, description=description)
 
 
 @subscribe(inventory_signals.delivery_posted, "finance.invoice_delivery")

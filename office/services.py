@@ -122,3 +122,19 @@ def tasks_close_for_document(*, documents=None, document=None, actor=None, note=
         task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
         closed += 1
     return closed
+
+
+def task_assign_for_event(*, event, document, **fields):
+    """``task_assign`` for a department's handler of a bus event: the task is made once per event and
+    document even if the handler runs again. The event id ends the description (tasks have no
+    column for it), which is also where a reader sees what announced the work."""
+    marker = f"[event {event.pk}]"
+    existing = Task.objects.filter(
+        company_id=event.company_id, document_type=ContentType.objects.get_for_model(document),
+        document_id=str(document.pk), description__endswith=marker,
+    ).first()
+    if existing is not None:
+        return existing
+    description = fields.pop("description", "")
+    return task_assign(company=document.company, document=document, description=f"{description}\n{marker}".strip(),
+                       **fields)

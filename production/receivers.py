@@ -1,6 +1,6 @@
 """What production does when another department announces something."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from erp.events import subscribe
 from sales import signals as sales_signals
@@ -11,6 +11,11 @@ def plan_shortage(event):
     """A confirmed order is short of items we make: the production planners get the shortage
     (item, quantity, required date) to plan; work orders will be planned from it once they exist."""
     from erp.roles import PRODUCTION
-    from erp.shortage_tasks import shortage_task
+    from office.services import task_assign_for_event
+    from sales.models import SalesOrder
 
-    shortage_task(event, role=PRODUCTION, title=str(_("Plan production for %(order)s")))
+    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
+    if order is not None:
+        description, due = sales_signals.shortage_description(event.payload)
+        task_assign_for_event(event=event, document=order, role=PRODUCTION, description=description, due_date=due,
+                              title=_("Plan production for %(order)s") % {"order": event.payload["order_number"]})

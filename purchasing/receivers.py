@@ -1,6 +1,6 @@
 """What purchasing does when another department announces something."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from erp.events import subscribe
 from sales import signals as sales_signals
@@ -11,6 +11,11 @@ def buy_shortage(event):
     """A confirmed order is short of items we buy: the buyers get the shortage (item, quantity,
     required date); purchase orders will be raised from it once they exist."""
     from erp.roles import PURCHASING
-    from erp.shortage_tasks import shortage_task
+    from office.services import task_assign_for_event
+    from sales.models import SalesOrder
 
-    shortage_task(event, role=PURCHASING, title=str(_("Buy for %(order)s")))
+    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
+    if order is not None:
+        description, due = sales_signals.shortage_description(event.payload)
+        task_assign_for_event(event=event, document=order, role=PURCHASING, description=description, due_date=due,
+                              title=_("Buy for %(order)s") % {"order": event.payload["order_number"]})

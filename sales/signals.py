@@ -24,3 +24,21 @@ return_posted = EventSignal(
     "sales.return_posted",
     _("A customer return was posted: the goods are back in stock and a credit note is due."),
 )
+
+
+def shortage_description(payload):
+    """The lines of a production_requested / purchase_requested payload as text for a task, and the
+    earliest required date: (text, date)."""
+    import datetime
+
+    from django.utils.translation import gettext as _
+
+    rows = [
+        _("Line %(n)s: %(code)s %(name)s — %(quantity)s %(unit)s by %(date)s") % {
+            "n": line["line_no"], "code": line["item_code"], "name": line["item_name"],
+            "quantity": line["quantity"].rstrip("0").rstrip(".") if "." in line["quantity"] else line["quantity"],
+            "unit": line["unit"], "date": line["required_date"]}
+        for line in payload["lines"]
+    ]
+    earliest = min(line["required_date"] for line in payload["lines"])
+    return "\n".join(rows), datetime.date.fromisoformat(earliest)
