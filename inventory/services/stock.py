@@ -8,6 +8,7 @@ balances and the moving-average valuation in the same transaction. The CHECK con
 StockBalance are the backstop should a bug ever bypass the checks.
 """
 
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -20,7 +21,6 @@ from erp.db import atomic_with_retry, bulk_set
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
-from inventory.selectors import expiry_order
 
 CENT = Decimal("0.01")
 COST_QUANTUM = Decimal("0.000001")
@@ -234,10 +234,6 @@ class ReserveRequest:
     lot: object = None
 
 
-def _fefo_key(balance):
-    return expiry_order(balance.lot), balance.location.code, balance.lot_id or 0
-
-
 @atomic_with_retry
 def reserve_many(*, company, document, requests, partial=False, actor=None):
     """Reserve stock for several lines of ``document`` at once, taking the lots that expire first,
@@ -245,8 +241,9 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
 
     With ``partial`` a line gets what is available (possibly nothing) and the caller reports the
     rest as short; without it every line must be covered in full or nothing is reserved. The
-    number of queries does not depend on the number of lines: one lock of the valuations, one of
-    the balances, three writes."""
+    locking, the choice of balances and the writes run in the database function
+    ``inventory_reserve`` (migration 0007, where its rules are listed): one round trip whatever
+    the number of lines."""
     for request in requests:
         request.quantity = Decimal(request.quantity)
         if request.quantity <= 0:
@@ -256,64 +253,31 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
                                    field="lot")
     if not requests:
         return {}
-    valuations = lock_valuations(company, [r.item for r in requests])  # the lock order: valuations, then balances
-    item_ids = sorted({r.item.pk for r in requests})
-    warehouse_ids = sorted({r.warehouse.pk for r in requests})
-    locked = (
-        StockBalance.objects.filter(item_id__in=item_ids, warehouse_id__in=warehouse_ids,
-                                    location__kind=st.LocationKind.INTERNAL, on_hand__gt=0)
-        .select_related("lot", "location")
-        .select_for_update(of=("self",))
-        .order_by("item_id", "location_id", "lot_id")
-    )
-    by_item = {}
-    for balance in locked:
-        by_item.setdefault((balance.item_id, balance.warehouse_id), []).append(balance)
-    for rows in by_item.values():
-        rows.sort(key=_fefo_key)
     doc_type, doc_id = document_key(document)
     reference = str(getattr(document, "reference", document))[:60]
-    reserved, reservations, touched = {}, [], {}
-    for request in requests:
-        rows = [
-            b for b in by_item.get((request.item.pk, request.warehouse.pk), [])
-            if (request.location is None or b.location_id == request.location.pk)
-            and (request.lot is None or b.lot_id == request.lot.pk)
-        ]
-        available = sum((b.on_hand - b.reserved for b in rows), ZERO)
-        if available < request.quantity and not partial:
-            raise InsufficientStock(
-                _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
-                    "available": f"{max(available, ZERO).normalize():f}", "unit": request.item.base_unit.code,
-                    "item": request.item.code, "warehouse": request.warehouse.code,
-                    "wanted": f"{request.quantity.normalize():f}",
-                },
-                field="quantity",
-            )
-        remaining = min(request.quantity, max(available, ZERO))
-        taken = remaining
-        for balance in rows:
-            if remaining == 0:
-                break
-            take = min(balance.on_hand - balance.reserved, remaining)
-            if take <= 0:
-                continue
-            balance.reserved += take
-            touched[balance.pk] = balance
-            reservations.append(Reservation(
-                company=company, item=request.item, warehouse=request.warehouse, location_id=balance.location_id,
-                lot_id=balance.lot_id, quantity=take, document_type=doc_type, document_id=doc_id,
-                document_reference=reference, line_key=str(request.line_key), created_by=actor,
-            ))
-            remaining -= take
-        valuations[request.item.pk].reserved += taken
-        key = str(request.line_key)
-        reserved[key] = reserved.get(key, ZERO) + taken
-    if touched:
-        bulk_set(StockBalance, ["reserved"], {b.pk: (b.reserved,) for b in touched.values()})
-        bulk_set(ItemValuation, ["reserved"], {v.pk: (v.reserved,) for v in valuations.values()})
-        Reservation.objects.bulk_create(reservations)
-    return reserved
+    payload = [
+        {"key": str(r.line_key), "item": r.item.pk, "warehouse": r.warehouse.pk, "quantity": str(r.quantity),
+         "location": r.location.pk if r.location is not None else None,
+         "lot": r.lot.pk if r.lot is not None else None}
+        for r in requests
+    ]
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute("SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, %s::jsonb)",
+                       [company.pk, doc_type.pk, doc_id, reference, actor.pk if actor is not None else None,
+                        partial, json.dumps(payload)])
+        (result,) = cursor.fetchone()
+    result = json.loads(result) if isinstance(result, str) else result  # Django hands jsonb over as text
+    if "short" in result:
+        request = requests[result["short"]]
+        raise InsufficientStock(
+            _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
+                "available": f"{Decimal(str(result['available'])).normalize():f}",
+                "unit": request.item.base_unit.code, "item": request.item.code,
+                "warehouse": request.warehouse.code, "wanted": f"{request.quantity.normalize():f}",
+            },
+            field="quantity",
+        )
+    return {key: Decimal(quantity) for key, quantity in result["reserved"].items()}
 
 
 @atomic_with_retry
