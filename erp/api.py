@@ -3,6 +3,7 @@
 from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
@@ -18,6 +19,17 @@ class AuditedTokenAuthentication(TokenAuthentication):
     AuditlogMiddleware reads ``request.user`` before DRF has authenticated a token, so a token
     request would otherwise be audited without its actor.
     """
+
+    def authenticate_credentials(self, key):
+        # The user's company comes in the same query: every API view scopes by it.
+        model = self.get_model()
+        try:
+            token = model.objects.select_related("user", "user__company").get(key=key)
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -13,14 +13,15 @@ Another department subscribes in ``<app>/receivers.py``::
     @subscribe(sales_signals.order_confirmed, "production.plan_confirmed_order")
     def plan_confirmed_order(event): ...   # event.payload, event.source
 
-``publish`` writes an OutboxEvent row; each subscriber's Django receiver records an EventDelivery
-row in the same transaction (nothing if it rolls back). After commit a Celery task runs the
+``publish`` writes an OutboxEvent row and an EventDelivery row per subscriber, in one statement of
+the caller's transaction (nothing if it rolls back). After commit a Celery task runs the
 handler; the handler's effects and the "done" mark commit together, under a row lock, so an event
 is handled at most once per subscriber. Failures are retried with backoff; a beat task re-sends
 whatever is still pending (Redis was down at commit time, a worker died). Failed deliveries are
 listed, with their error, in Django admin, where they can be retried.
 """
 
+import json
 import logging
 import random
 import traceback
@@ -29,8 +30,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
 from erp.models import EventDelivery, OutboxEvent
@@ -41,11 +42,10 @@ EVENTS = {}  # name -> EventSignal
 SUBSCRIBERS = {}  # subscriber key -> Subscriber
 
 
-class EventSignal(Signal):
+class EventSignal:
     """A business event a department announces; declared in that department's signals.py."""
 
     def __init__(self, name, description=""):
-        super().__init__()
         if name in EVENTS:
             raise ValueError(f"event {name!r} is declared twice")
         self.name = name
@@ -79,29 +79,41 @@ def subscribe(event, key):
         if key in SUBSCRIBERS and SUBSCRIBERS[key].handler is not handler:
             raise ValueError(f"subscriber {key!r} is registered twice")
         SUBSCRIBERS[key] = Subscriber(key=key, event=event, handler=handler)
-
-        def record_delivery(sender, outbox_event, **kwargs):
-            delivery = EventDelivery.objects.create(event=outbox_event, subscriber=key)
-            transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
-
-        event.connect(record_delivery, weak=False, dispatch_uid=f"event-bus:{key}")
         return handler
 
     return register
 
 
 def publish(event, *, company=None, source=None, **payload):
-    """Announce ``event`` as part of the current transaction; returns the OutboxEvent."""
+    """Announce ``event`` as part of the current transaction; returns the OutboxEvent.
+
+    One statement writes the event and a pending delivery row per subscriber (nothing if the
+    caller's transaction rolls back); after commit each delivery is handed to Celery."""
+    outbox_event = OutboxEvent(
+        name=event.name, payload=payload, company=company,
+        source_type=ContentType.objects.get_for_model(source) if source is not None else None,
+        source_id=str(source.pk) if source is not None else "", created_at=timezone.now(),
+    )
+    keys = [subscriber.key for subscriber in SUBSCRIBERS.values() if subscriber.event is event]
+    connection = transaction.get_connection()
     # No savepoint of its own: the event and its delivery rows stand or fall with the caller's changes.
-    with transaction.atomic(savepoint=False):
-        outbox_event = OutboxEvent.objects.create(
-            name=event.name,
-            payload=payload,
-            company=company,
-            source_type=ContentType.objects.get_for_model(source) if source is not None else None,
-            source_id=str(source.pk) if source is not None else "",
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS (INSERT INTO {OutboxEvent._meta.db_table} (name, payload, company_id, source_type_id, "
+            "source_id, created_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
+            f"d AS (INSERT INTO {EventDelivery._meta.db_table} (event_id, subscriber, status, attempts, last_error, "
+            "next_attempt_at) SELECT e.id, k.key, %s, 0, '', %s FROM e, unnest(%s::text[]) WITH ORDINALITY "
+            "AS k(key, n) ORDER BY k.n RETURNING id) "
+            "SELECT (SELECT id FROM e), array(SELECT id FROM d ORDER BY id)",
+            [outbox_event.name, json.dumps(payload, cls=DjangoJSONEncoder), company.pk if company else None,
+             outbox_event.source_type.pk if outbox_event.source_type else None, outbox_event.source_id,
+             outbox_event.created_at, EventDelivery.Status.PENDING, outbox_event.created_at, keys],
         )
-        event.send(sender=event, outbox_event=outbox_event)
+        outbox_event.pk, delivery_ids = cursor.fetchone()
+    outbox_event._state.adding = False
+    outbox_event._state.db = connection.alias
+    if delivery_ids:
+        transaction.on_commit(lambda: [enqueue_delivery(pk) for pk in delivery_ids])
     return outbox_event
 
 

@@ -19,20 +19,20 @@ def take_number(*, company, doc_type, on_date):
     """Return the next number for ``doc_type``; must run inside the document's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take_number() must run inside the transaction that saves the document")
-    rule = NumberingRule.objects.filter(company=company, doc_type=doc_type).first()
-    fmt = rule.format if rule else DEFAULT_FORMAT
-    prefix = rule.prefix if rule else doc_type
-    year = on_date.year if (rule is None or rule.yearly_reset) else 0
-    # One statement takes the next value: the first taker creates the row, later ones increment it;
-    # the row stays locked until the document's transaction ends, which serialises concurrent takers
-    # and gives the number back on rollback.
-    table = NumberSequence._meta.db_table
+    # One statement reads the company's rule (if any) and takes the next value: the first taker
+    # creates the counter row, later ones increment it; the row stays locked until the document's
+    # transaction ends, which serialises concurrent takers and gives the number back on rollback.
+    table, rules = NumberSequence._meta.db_table, NumberingRule._meta.db_table
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (company_id, doc_type, year, last_value) VALUES (%s, %s, %s, 1) "
+            f"WITH rule AS (SELECT format, prefix, yearly_reset FROM {rules} WHERE company_id = %(company)s "
+            "AND doc_type = %(doc_type)s LIMIT 1) "
+            f"INSERT INTO {table} (company_id, doc_type, year, last_value) VALUES (%(company)s, %(doc_type)s, "
+            "coalesce((SELECT CASE WHEN yearly_reset THEN %(year)s ELSE 0 END FROM rule), %(year)s), 1) "
             f"ON CONFLICT (company_id, doc_type, year) DO UPDATE SET last_value = {table}.last_value + 1 "
-            "RETURNING last_value",
-            [company.pk, doc_type, year],
+            "RETURNING last_value, (SELECT format FROM rule), (SELECT prefix FROM rule)",
+            {"company": company.pk, "doc_type": doc_type, "year": on_date.year},
         )
-        (value,) = cursor.fetchone()
-    return format_number(fmt=fmt, prefix=prefix, year=on_date.year, seq=value)
+        value, fmt, prefix = cursor.fetchone()
+    return format_number(fmt=fmt or DEFAULT_FORMAT, prefix=prefix if fmt is not None else doc_type,
+                         year=on_date.year, seq=value)

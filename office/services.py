@@ -3,6 +3,7 @@
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,12 +81,21 @@ def task_close(*, task, actor, note="", status=TaskStatus.DONE):
 def tasks_follow_document(*, document, status, actor=None):
     """A document changed status (same transaction): its tasks show its new reference (a draft
     gets its number), and the open tasks that waited for ``status`` close."""
-    of_document = Task.objects.filter(
-        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk)
-    )
     reference = str(document.reference)[:60]
-    of_document.exclude(document_reference=reference).update(document_reference=reference)
-    tasks = of_document.select_for_update().filter(status=TaskStatus.OPEN, close_on_status=status).order_by("pk")
+    # One statement for the usual case: the tasks take the new reference, and those that waited for
+    # ``status`` come back (locked by the UPDATE) to be closed one by one, each change audited.
+    table = Task._meta.db_table
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET document_reference = %(reference)s WHERE document_type_id = %(type)s "
+            "AND document_id = %(id)s AND (document_reference <> %(reference)s "
+            "OR (status = %(open)s AND close_on_status = %(status)s)) "
+            "RETURNING id, status = %(open)s AND close_on_status = %(status)s",
+            {"reference": reference, "type": ContentType.objects.get_for_model(document).pk,
+             "id": str(document.pk), "open": TaskStatus.OPEN, "status": status},
+        )
+        awaiting = sorted(pk for pk, waits in cursor.fetchall() if waits)
+    tasks = Task.objects.filter(pk__in=awaiting).order_by("pk") if awaiting else []
     closed = 0
     now = timezone.now()
     for task in tasks:

@@ -669,7 +669,7 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
         if self.fake():
             return SalesOrder.objects.none()
         if self.action == "confirm":
-            # Only the scope check: the service locks and reads the order and its lines itself.
+            # Only the scope: the service locks the order within it and reads its lines itself.
             return selectors.customer_scope(self.request.user, SalesOrder.objects.all())
         rows = order_queryset(self.request.user)
         if self.action != "list":
@@ -689,7 +689,13 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Confirm the draft: number, status and stock reservations in one transaction."""
-        result = order_services.order_confirm(order=self.get_object(), actor=request.user)
+        if not str(pk).isdigit():
+            raise exceptions.NotFound()
+        try:  # the scope check and the lock in one query
+            result = order_services.order_confirm(order=SalesOrder(pk=int(pk)), scope=self.get_queryset(),
+                                                  actor=request.user)
+        except SalesOrder.DoesNotExist:
+            raise exceptions.NotFound() from None
         return Response(ConfirmationSerializer(result, context=self.get_serializer_context()).data)
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer)

@@ -40,9 +40,11 @@ def default_warehouse(company):
     return Warehouse.objects.filter(company=company, is_active=True).order_by("code").first()
 
 
-def lock_order(order):
-    return (SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "company", "warehouse")
-            .get(pk=order.pk))
+def lock_order(order, scope=None):
+    """``order`` read again under a row lock; with ``scope`` (a queryset of the orders the caller may
+    see) an order outside it raises SalesOrder.DoesNotExist."""
+    rows = SalesOrder.objects.all() if scope is None else scope
+    return rows.select_for_update(of=("self",)).select_related("customer", "company", "warehouse").get(pk=order.pk)
 
 
 @atomic_with_retry
@@ -213,11 +215,12 @@ def promised_for(line, short, order, today):
 
 
 @atomic_with_retry
-def order_confirm(*, order, actor):
+def order_confirm(*, order, actor, scope=None):
     """Confirm a draft order: number, status and reservations in one transaction; returns what was
     reserved and what is short per line and the promised date. Confirming an order that is already
-    confirmed returns its result unchanged (a double click or a retried request confirms once)."""
-    order = lock_order(order)
+    confirmed returns its result unchanged (a double click or a retried request confirms once).
+    ``scope``: see lock_order (the API checks the caller's view of orders while locking)."""
+    order = lock_order(order, scope)
     lines = list(order.lines.select_related("item", "item__base_unit", "unit").order_by("line_no", "pk"))
     if order.status != st.OrderStatus.DRAFT:
         check_can_serve(actor, order.customer)
