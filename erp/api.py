@@ -3,6 +3,7 @@
 from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import TokenAuthentication
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from erp.access_log import record_access
 from erp.errors import DomainError
 from erp.models import AccessLog
+from erp.permissions import permission_version_sql
 
 
 class AuditedTokenAuthentication(TokenAuthentication):
@@ -21,15 +23,19 @@ class AuditedTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):
-        # The user's company comes in the same query: every API view scopes by it.
+        # One query: the token, its user, the user's company (every API view scopes by it) and the
+        # permission version, which spares reading the user's permissions again (erp.permissions).
         model = self.get_model()
         try:
-            token = model.objects.select_related("user", "user__company").get(key=key)
+            token = (model.objects.select_related("user", "user__company")
+                     .annotate(permission_version=RawSQL(permission_version_sql(), ())).get(key=key))
         except model.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        if not token.user.is_active:
+        user = token.user
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return token.user, token
+        user._perm_version = token.permission_version
+        return user, token
 
     def authenticate(self, request):
         result = super().authenticate(request)
@@ -50,6 +56,12 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": [],
     }
+
+    def _queryset(self, view):
+        # Only the model matters here: take it from the view's declared queryset rather than build
+        # the scoped one (get_queryset) a second time.
+        declared = getattr(view, "queryset", None)
+        return declared if declared is not None else super()._queryset(view)
 
 
 def exception_handler(exc, context):

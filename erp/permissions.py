@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import backends as auth_backends
-from django.contrib.auth import mixins
+from django.contrib.auth import get_user_model, mixins
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from guardian.shortcuts import get_objects_for_user
@@ -79,25 +79,70 @@ def user_company(user):
     return None
 
 
+def permission_names(user):
+    """The "app_label.codename" names of the permissions ``user`` (a user or a user id) holds
+    directly or through a group, as a one-column queryset ``full_name``. Superusers hold
+    every permission whatever this says."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q, Value
+    from django.db.models.functions import Concat
+
+    User = get_user_model()
+    own = User.user_permissions.through.objects.filter(**{
+        User.user_permissions.field.m2m_field_name(): user}).values("permission_id")
+    grouped = Group.permissions.through.objects.filter(group__user=user).values("permission_id")
+    return (Permission.objects.filter(Q(pk__in=own) | Q(pk__in=grouped))
+            .annotate(full_name=Concat("content_type__app_label", Value("."), "codename")).values("full_name"))
+
+
+def permission_version_sql():
+    """SQL of the current permission version (migration erp 0005): an annotation for a query that
+    reads a user anyway."""
+    return "SELECT version FROM erp_permission_version WHERE id = 1"
+
+
+def permission_version():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(permission_version_sql())
+        return cursor.fetchone()[0]
+
+
+# user id -> (permission version, frozenset of "app_label.codename"); per process.
+_PERMISSION_SETS = {}
+_PERMISSION_SETS_MAX = 10_000
+
+
 class ModelBackend(auth_backends.ModelBackend):
-    """Django's model backend, reading a user's own and group permissions in one query instead of two
-    (every API request checks a model permission first)."""
+    """Django's model backend, reading a user's own and group permissions in one query instead of
+    two, and only when they may have changed: a process keeps each user's set with the permission
+    version it was read at (see migration erp 0005) and reads it again once the version has moved.
+    Token authentication reads the version with the token (erp.api)."""
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            from django.contrib.auth.models import Group, Permission
-            from django.db.models import Q
-
-            perms = Permission.objects.all()
-            if not user_obj.is_superuser:
-                own = type(user_obj).user_permissions.through.objects.filter(**{
-                    type(user_obj).user_permissions.field.m2m_field_name(): user_obj}).values("permission_id")
-                grouped = Group.permissions.through.objects.filter(group__user=user_obj).values("permission_id")
-                perms = perms.filter(Q(pk__in=own) | Q(pk__in=grouped))
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}"
-                for app_label, codename in perms.values_list("content_type__app_label", "codename").order_by()
-            }
+            version = getattr(user_obj, "_perm_version", None)
+            if version is None:
+                version = permission_version()  # read before the set: a set is never newer than its version
+            known = _PERMISSION_SETS.get(user_obj.pk)
+            if known is None or known[0] != version or known[1] != user_obj.is_superuser:
+                known = (version, user_obj.is_superuser, frozenset(self._read_permissions(user_obj)))
+                if len(_PERMISSION_SETS) >= _PERMISSION_SETS_MAX:
+                    _PERMISSION_SETS.clear()
+                _PERMISSION_SETS[user_obj.pk] = known
+            user_obj._perm_cache = set(known[2])
         return user_obj._perm_cache
+
+    def _read_permissions(self, user_obj):
+        from django.contrib.auth.models import Permission
+        from django.db.models import Value
+        from django.db.models.functions import Concat
+
+        if user_obj.is_superuser:
+            names = Permission.objects.annotate(full_name=Concat("content_type__app_label", Value("."), "codename"))
+        else:
+            names = permission_names(user_obj.pk)
+        return names.values_list("full_name", flat=True)

@@ -496,14 +496,16 @@ class ConfirmLineSerializer(serializers.Serializer):
     promised_date = serializers.DateField(allow_null=True)
 
 
-class ConfirmedOrderSerializer(serializers.ModelSerializer):
+class ConfirmedOrderSerializer(serializers.Serializer):
+    # Declared field by field rather than a ModelSerializer: confirmation is the hot path, and a
+    # ModelSerializer introspects the model on every response.
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
     reference = serializers.CharField(read_only=True)
     status = OrderStatusField()
-
-    class Meta:
-        model = SalesOrder
-        fields = ["id", "number", "reference", "status", "promised_date", "confirmed_at", "total_amount"]
-        read_only_fields = fields
+    promised_date = serializers.DateField(read_only=True, allow_null=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    total_amount = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
 
 
 class ConfirmationSerializer(serializers.Serializer):

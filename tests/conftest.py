@@ -42,3 +42,13 @@ def login(client):
         return client
 
     return as_user
+
+
+def warm_permissions(*users):
+    """Read the users' permissions once, as their first request would. Later requests reuse them
+    (erp.permissions keeps them per process until they change), so a query count taken after this
+    compares like with like."""
+    from erp.models import User
+
+    for user in users:
+        User.objects.get(pk=user.pk).get_all_permissions()

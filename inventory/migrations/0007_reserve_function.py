@@ -26,54 +26,35 @@ CREATE OR REPLACE FUNCTION inventory_reserve_apply(
     p_partial boolean, p_requests jsonb
 ) RETURNS jsonb AS $$
 DECLARE
-    req jsonb;
+    req record;
     idx integer := 0;
-    wanted numeric;
-    available numeric;
     remaining numeric;
     take numeric;
     bal record;
     result jsonb := '{}'::jsonb;
-    key text;
     item_ids bigint[];
     warehouse_ids bigint[];
 BEGIN
-    SELECT array_agg(DISTINCT (r->>'item')::bigint), array_agg(DISTINCT (r->>'warehouse')::bigint)
-      INTO item_ids, warehouse_ids FROM jsonb_array_elements(p_requests) r;
+    SELECT array_agg(DISTINCT r.item), array_agg(DISTINCT r.warehouse) INTO item_ids, warehouse_ids
+      FROM jsonb_to_recordset(p_requests) AS r(item bigint, warehouse bigint);
     PERFORM 1 FROM inventory_itemvaluation WHERE item_id = ANY(item_ids) ORDER BY item_id FOR UPDATE;
     PERFORM 1 FROM inventory_stockbalance b JOIN inventory_location loc ON loc.id = b.location_id
       WHERE b.item_id = ANY(item_ids) AND b.warehouse_id = ANY(warehouse_ids)
         AND loc.kind = 'internal' AND b.on_hand > 0
       ORDER BY b.item_id, b.location_id, b.lot_id FOR UPDATE OF b;
-    FOR req IN SELECT value FROM jsonb_array_elements(p_requests) LOOP
-        wanted := (req->>'quantity')::numeric;
-        key := req->>'key';
-        SELECT coalesce(sum(b.on_hand - b.reserved), 0) INTO available
-          FROM inventory_stockbalance b JOIN inventory_location loc ON loc.id = b.location_id
-         WHERE b.item_id = (req->>'item')::bigint AND b.warehouse_id = (req->>'warehouse')::bigint
-           AND loc.kind = 'internal' AND b.on_hand > 0
-           AND (req->>'location' IS NULL OR b.location_id = (req->>'location')::bigint)
-           AND (req->>'lot' IS NULL OR b.lot_id = (req->>'lot')::bigint);
-        IF available < wanted AND NOT p_partial THEN
-            RAISE EXCEPTION USING ERRCODE = 'IR001', MESSAGE = 'inventory_reserve: short',
-                DETAIL = jsonb_build_object('short', idx, 'available', greatest(available, 0))::text;
-        END IF;
-        remaining := least(wanted, greatest(available, 0));
-        IF remaining > 0 THEN
-            UPDATE inventory_itemvaluation SET reserved = reserved + remaining
-             WHERE item_id = (req->>'item')::bigint;
-        END IF;
-        result := jsonb_set(result, ARRAY[key],
-                              to_jsonb((coalesce((result->>key)::numeric, 0) + remaining)::text));
+    FOR req IN SELECT * FROM jsonb_to_recordset(p_requests)
+                 AS r(key text, item bigint, warehouse bigint, quantity numeric, location bigint, lot bigint)
+    LOOP
+        remaining := req.quantity;
         FOR bal IN
             SELECT b.id, b.location_id, b.lot_id, b.on_hand - b.reserved AS free
               FROM inventory_stockbalance b
               JOIN inventory_location loc ON loc.id = b.location_id
               LEFT JOIN inventory_lot lot ON lot.id = b.lot_id
-             WHERE b.item_id = (req->>'item')::bigint AND b.warehouse_id = (req->>'warehouse')::bigint
-               AND loc.kind = 'internal' AND b.on_hand > 0 AND b.on_hand > b.reserved
-               AND (req->>'location' IS NULL OR b.location_id = (req->>'location')::bigint)
-               AND (req->>'lot' IS NULL OR b.lot_id = (req->>'lot')::bigint)
+             WHERE b.item_id = req.item AND b.warehouse_id = req.warehouse
+               AND loc.kind = 'internal' AND b.on_hand > b.reserved
+               AND (req.location IS NULL OR b.location_id = req.location)
+               AND (req.lot IS NULL OR b.lot_id = req.lot)
              ORDER BY coalesce(lot.expires_on, 'infinity'::date), loc.code, coalesce(b.lot_id, 0)
         LOOP
             EXIT WHEN remaining <= 0;
@@ -83,11 +64,21 @@ BEGIN
                 company_id, item_id, warehouse_id, location_id, lot_id, quantity, issued_quantity, status,
                 document_type_id, document_id, document_reference, line_key, created_at, created_by_id
             ) VALUES (
-                p_company, (req->>'item')::bigint, (req->>'warehouse')::bigint, bal.location_id, bal.lot_id,
-                take, 0, 'active', p_doc_type, p_doc_id, p_reference, key, now(), p_actor
+                p_company, req.item, req.warehouse, bal.location_id, bal.lot_id, take, 0, 'active',
+                p_doc_type, p_doc_id, p_reference, req.key, now(), p_actor
             );
             remaining := remaining - take;
         END LOOP;
+        IF remaining > 0 AND NOT p_partial THEN  -- the caller's block undoes what this call wrote
+            RAISE EXCEPTION USING ERRCODE = 'IR001', MESSAGE = 'inventory_reserve: short',
+                DETAIL = jsonb_build_object('short', idx, 'available', req.quantity - remaining)::text;
+        END IF;
+        IF remaining < req.quantity THEN
+            UPDATE inventory_itemvaluation SET reserved = reserved + (req.quantity - remaining)
+             WHERE item_id = req.item;
+        END IF;
+        result := jsonb_set(result, ARRAY[req.key],
+                            to_jsonb((coalesce((result->>req.key)::numeric, 0) + req.quantity - remaining)::text));
         idx := idx + 1;
     END LOOP;
     RETURN jsonb_build_object('reserved', result);

@@ -25,6 +25,7 @@ from inventory.models import (
     StockTransfer,
 )
 from inventory.services import documents as services
+from tests.conftest import warm_permissions
 
 OPERATE = "inventory.operate_warehouse"
 
@@ -453,6 +454,7 @@ def test_export_returns_the_filtered_list_as_csv_and_xlsx(inv, keeper, client):
 
 
 def test_the_receipt_list_runs_a_fixed_number_of_queries(inv, keeper, client):
+    warm_permissions(keeper)
     for _ in range(3):
         draft_receipt(inv, inv.wh1, inv.a1)
     with CaptureQueriesContext(connection) as few:

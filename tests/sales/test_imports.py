@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from sales import imports
 from sales.models import Customer, PriceListItem
 from sales.services import masterdata as services
+from tests.conftest import warm_permissions
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -194,7 +195,8 @@ def test_validating_customers_takes_the_same_queries_for_10_or_300_rows(world):
         for row in rows[1:]:
             row[8], row[10], row[11], row[12] = "NET30", "STD", "VAT5", "rep"
         table = imports.read_table(xlsx_bytes(rows), "c.xlsx", imports.KINDS["customers"])
-        manager = type(world.manager).objects.get(pk=world.manager.pk)  # no permission cache yet
+        manager = type(world.manager).objects.get(pk=world.manager.pk)
+        warm_permissions(manager)
         with CaptureQueriesContext(connection) as queries:
             result = imports.validate(imports.KINDS["customers"], table, company=world.company, user=manager)
         assert result.ok is True

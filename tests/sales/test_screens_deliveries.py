@@ -21,6 +21,7 @@ from inventory.services.documents import receipt_post, receipt_save
 from sales import status as st
 from sales.models import SalesOrder
 from sales.services.orders import order_cancel, order_confirm
+from tests.conftest import warm_permissions
 from tests.sales.conftest import deliver_events
 
 D = Decimal
@@ -451,6 +452,7 @@ def test_the_list_runs_a_fixed_number_of_queries(users, client):
     sal = users
     shipped(sal)
     client.force_login(sal.keeper)
+    warm_permissions(sal.keeper)
     with CaptureQueriesContext(connection) as few:
         assert client.get("/inventory/deliveries/").status_code == 200
     for _ in range(4):
@@ -467,6 +469,7 @@ def test_the_detail_and_pick_pages_run_a_fixed_number_of_queries(users, client):
     sal = users
     order, note = confirmed(sal, "2")
     client.force_login(sal.keeper)
+    warm_permissions(sal.keeper)
     with CaptureQueriesContext(connection) as few:
         assert client.get(f"/inventory/deliveries/{note.pk}/").status_code == 200
     with CaptureQueriesContext(connection) as few_pick:

@@ -19,6 +19,7 @@ from sales.models import CreditApproval, Quotation, SalesOrder
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import order_confirm
 from sales.services.quotations import quotation_save
+from tests.conftest import warm_permissions
 from tests.sales.conftest import deliver_events
 
 D = Decimal
@@ -757,6 +758,7 @@ def queries_of(client, url, django_assert_max_num_queries, limit, **extra):
 @pytest.mark.parametrize("who", ["rep", "manager"])
 def test_the_order_list_runs_the_same_queries_for_3_or_25_rows(world, client, django_assert_max_num_queries, who):
     client.force_login(getattr(world, who))
+    warm_permissions(getattr(world, who))
     make_orders(world, 3)
     few = queries_of(client, "/sales/orders/?status=draft", django_assert_max_num_queries, 20)
     make_orders(world, 22)

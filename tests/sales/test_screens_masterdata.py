@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
 from sales.services import masterdata as services
 from sales.services.orders import order_confirm
+from tests.conftest import warm_permissions
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -547,6 +548,7 @@ def make_customers(world, count, start, owner):
 def test_the_customer_list_takes_the_same_queries_for_few_or_many_customers(world, as_user, user_name):
     user = getattr(world, user_name)
     client = as_user(user)
+    warm_permissions(user)
     make_customers(world, 3, 0, world.rep)
     few = queries_for(client, "/sales/customers/")
     make_customers(world, 20, 100, world.rep)
@@ -558,6 +560,7 @@ def test_the_customer_list_takes_the_same_queries_for_few_or_many_customers(worl
 
 def test_the_tax_code_payment_term_and_price_list_lists_take_fixed_queries(world, as_user):
     client = as_user(world.manager)
+    warm_permissions(world.manager)
     urls = ["/sales/tax-codes/", "/sales/payment-terms/", "/sales/price-lists/"]
     few = [queries_for(client, url) for url in urls]
     for n in range(30):
@@ -572,6 +575,7 @@ def test_the_tax_code_payment_term_and_price_list_lists_take_fixed_queries(world
 
 def test_the_price_list_page_takes_fixed_queries(world, as_user):
     client = as_user(world.manager)
+    warm_permissions(world.manager)
     url = f"/sales/price-lists/{world.prices.pk}/"
     few = queries_for(client, url)
     services.price_list_save(company=world.company, price_list=world.prices, prices=[
@@ -583,6 +587,7 @@ def test_the_price_list_page_takes_fixed_queries(world, as_user):
 
 def test_the_customer_page_takes_fixed_queries(world, as_user):
     client = as_user(world.rep)
+    warm_permissions(world.rep)
     url = f"/sales/customers/{world.customer.pk}/"
     few = queries_for(client, url)
     for n in range(8):
