@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp.db import update_row_if
 from erp.errors import ConcurrentChange, IllegalTransition
 from erp.numbering import take_number
 from erp.signals import document_status_changed
@@ -45,7 +46,7 @@ def transition(document, target, *, actor, extra_fields=None):
             updates["number"] = take_number(
                 company=document.company, doc_type=model.DOC_TYPE, on_date=document.document_date
             )
-        touched = model._default_manager.filter(pk=document.pk, status=old).update(**updates)
+        touched = update_row_if(model, document.pk, where={"status": old}, values=updates)
         if touched != 1:
             raise ConcurrentChange()
         for field, value in updates.items():

@@ -234,7 +234,6 @@ class ReserveRequest:
     lot: object = None
 
 
-@atomic_with_retry
 def reserve_many(*, company, document, requests, partial=False, actor=None):
     """Reserve stock for several lines of ``document`` at once, taking the lots that expire first,
     then locations in code order. Returns {line_key: quantity reserved}.
@@ -253,6 +252,24 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
                                    field="lot")
     if not requests:
         return {}
+    result = _reserve_in_database(company, document, requests, partial, actor)
+    if "short" in result:
+        request = requests[result["short"]]
+        raise InsufficientStock(
+            _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
+                "available": f"{Decimal(str(result['available'])).normalize():f}",
+                "unit": request.item.base_unit.code, "item": request.item.code,
+                "warehouse": request.warehouse.code, "wanted": f"{request.quantity.normalize():f}",
+            },
+            field="quantity",
+        )
+    return {key: Decimal(quantity) for key, quantity in result["reserved"].items()}
+
+
+# One statement, atomic by itself, that answers a shortage rather than raising it: inside a
+# transaction it needs no savepoint (the refusal is raised by reserve_many, outside this block).
+@atomic_with_retry(savepoint=False)
+def _reserve_in_database(company, document, requests, partial, actor):
     doc_type, doc_id = document_key(document)
     reference = str(getattr(document, "reference", document))[:60]
     payload = [
@@ -266,18 +283,7 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
                        [company.pk, doc_type.pk, doc_id, reference, actor.pk if actor is not None else None,
                         partial, json.dumps(payload)])
         (result,) = cursor.fetchone()
-    result = json.loads(result) if isinstance(result, str) else result  # Django hands jsonb over as text
-    if "short" in result:
-        request = requests[result["short"]]
-        raise InsufficientStock(
-            _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
-                "available": f"{Decimal(str(result['available'])).normalize():f}",
-                "unit": request.item.base_unit.code, "item": request.item.code,
-                "warehouse": request.warehouse.code, "wanted": f"{request.quantity.normalize():f}",
-            },
-            field="quantity",
-        )
-    return {key: Decimal(quantity) for key, quantity in result["reserved"].items()}
+    return json.loads(result) if isinstance(result, str) else result  # Django hands jsonb over as text
 
 
 @atomic_with_retry
