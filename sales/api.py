@@ -670,9 +670,6 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
     def get_queryset(self):
         if self.fake():
             return SalesOrder.objects.none()
-        if self.action == "confirm":
-            # Only the scope: the service locks the order within it and reads its lines itself.
-            return selectors.customer_scope(self.request.user, SalesOrder.objects.all())
         rows = order_queryset(self.request.user)
         if self.action != "list":
             rows = rows.prefetch_related(order_lines_prefetch())
@@ -694,8 +691,7 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
         if not str(pk).isdigit():
             raise exceptions.NotFound()
         try:  # the scope check and the lock in one query
-            result = order_services.order_confirm(order=SalesOrder(pk=int(pk)), scope=self.get_queryset(),
-                                                  actor=request.user)
+            result = order_services.order_confirm(order=SalesOrder(pk=int(pk)), actor=request.user, scoped=True)
         except SalesOrder.DoesNotExist:
             raise exceptions.NotFound() from None
         return Response(ConfirmationSerializer(result, context=self.get_serializer_context()).data)
