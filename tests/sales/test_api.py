@@ -278,6 +278,25 @@ def test_an_order_is_created_read_and_confirmed_with_reservations_shortages_and_
     ]
 
 
+def test_the_hand_built_confirmation_answer_equals_what_its_declared_fields_give(api, sal):
+    """ConfirmationSerializer builds its answer directly (the hot path); the fields that describe it
+    in the schema must give the same."""
+    from rest_framework import serializers
+
+    from sales.api import ConfirmationSerializer
+
+    sal.receive(sal.widget, 3)
+    as_user(api, sal.rep)
+    order_id = api.post(URL + "orders/", order_body({"item": "WID-1", "quantity": "5"},
+                                                     {"item": "PMP-1", "quantity": "2"}), format="json").json()["id"]
+    order = SalesOrder.objects.get(pk=order_id)
+    result = order_confirm(order=order, actor=sal.rep)
+    serializer = ConfirmationSerializer(result)
+
+    assert serializer.data == serializers.Serializer.to_representation(serializer, result)
+    assert [line["short"] for line in serializer.data["lines"]] == ["2.000000", "2.000000"]
+
+
 def test_a_confirmed_order_cannot_be_edited_and_a_draft_can(api, sal):
     as_user(api, sal.rep)
     order_id = api.post(URL + "orders/", order_body(), format="json").json()["id"]
