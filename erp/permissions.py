@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import backends as auth_backends
-from django.contrib.auth import get_user_model, mixins
+from django.contrib.auth import mixins
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from guardian.shortcuts import get_objects_for_user
@@ -80,19 +80,21 @@ def user_company(user):
 
 
 def permission_names(user):
-    """The "app_label.codename" names of the permissions ``user`` (a user or a user id) holds
-    directly or through a group, as a one-column queryset ``full_name``. Superusers hold
-    every permission whatever this says."""
+    """The "app_label.codename" names of the permissions ``user`` holds directly or through a group
+    (every permission for a superuser), read in one query."""
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q, Value
     from django.db.models.functions import Concat
 
-    User = get_user_model()
-    own = User.user_permissions.through.objects.filter(**{
-        User.user_permissions.field.m2m_field_name(): user}).values("permission_id")
-    grouped = Group.permissions.through.objects.filter(group__user=user).values("permission_id")
-    return (Permission.objects.filter(Q(pk__in=own) | Q(pk__in=grouped))
-            .annotate(full_name=Concat("content_type__app_label", Value("."), "codename")).values("full_name"))
+    permissions = Permission.objects.all()
+    if not user.is_superuser:
+        User = type(user)
+        own = User.user_permissions.through.objects.filter(**{
+            User.user_permissions.field.m2m_field_name(): user.pk}).values("permission_id")
+        grouped = Group.permissions.through.objects.filter(group__user=user.pk).values("permission_id")
+        permissions = permissions.filter(Q(pk__in=own) | Q(pk__in=grouped))
+    return permissions.annotate(full_name=Concat("content_type__app_label", Value("."), "codename")).values_list(
+        "full_name", flat=True)
 
 
 def permission_version_sql():
@@ -109,7 +111,7 @@ def permission_version():
         return cursor.fetchone()[0]
 
 
-# user id -> (permission version, frozenset of "app_label.codename"); per process.
+# user id -> (permission version, is_superuser, frozenset of "app_label.codename"); per process.
 _PERMISSION_SETS = {}
 _PERMISSION_SETS_MAX = 10_000
 
@@ -129,20 +131,9 @@ class ModelBackend(auth_backends.ModelBackend):
                 version = permission_version()  # read before the set: a set is never newer than its version
             known = _PERMISSION_SETS.get(user_obj.pk)
             if known is None or known[0] != version or known[1] != user_obj.is_superuser:
-                known = (version, user_obj.is_superuser, frozenset(self._read_permissions(user_obj)))
+                known = (version, user_obj.is_superuser, frozenset(permission_names(user_obj)))
                 if len(_PERMISSION_SETS) >= _PERMISSION_SETS_MAX:
                     _PERMISSION_SETS.clear()
                 _PERMISSION_SETS[user_obj.pk] = known
             user_obj._perm_cache = set(known[2])
         return user_obj._perm_cache
-
-    def _read_permissions(self, user_obj):
-        from django.contrib.auth.models import Permission
-        from django.db.models import Value
-        from django.db.models.functions import Concat
-
-        if user_obj.is_superuser:
-            names = Permission.objects.annotate(full_name=Concat("content_type__app_label", Value("."), "codename"))
-        else:
-            names = permission_names(user_obj.pk)
-        return names.values_list("full_name", flat=True)

@@ -527,7 +527,7 @@ class ConfirmationSerializer(serializers.Serializer):
     # declared fields (a serializer copies them on every response). The fields above still describe
     # it in the schema; a test holds the two outputs equal.
     def to_representation(self, result):
-        qty, money, date = _FORMAT["qty"].to_representation, _FORMAT["money"], _FORMAT["date"].to_representation
+        qty, money, date, moment = (_FORMAT[kind].to_representation for kind in ("qty", "money", "date", "datetime"))
         order = result.order
 
         def maybe(format_value, value):
@@ -537,8 +537,8 @@ class ConfirmationSerializer(serializers.Serializer):
             "order": {
                 "id": order.pk, "number": order.number, "reference": str(order.reference), "status": order.status,
                 "promised_date": maybe(date, order.promised_date),
-                "confirmed_at": maybe(_FORMAT["datetime"].to_representation, order.confirmed_at),
-                "total_amount": money.to_representation(order.total_amount),
+                "confirmed_at": maybe(moment, order.confirmed_at),
+                "total_amount": money(order.total_amount),
             },
             "already_confirmed": result.already_confirmed,
             "promised_date": maybe(date, result.promised_date),

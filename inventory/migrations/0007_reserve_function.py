@@ -24,7 +24,7 @@ line order. Returns {"reserved": {key: "quantity", …}} or, without ``partial``
 from django.db import migrations
 
 SQL = r"""
-CREATE OR REPLACE FUNCTION inventory_reserve_apply(
+CREATE OR REPLACE FUNCTION inventory_reserve(
     p_company bigint, p_doc_type integer, p_doc_id text, p_reference text, p_actor bigint,
     p_partial boolean, p_requests jsonb
 ) RETURNS jsonb AS $$
@@ -82,9 +82,8 @@ BEGIN
             r_lot := r_lot || c_lot[i]; r_qty := r_qty || take; r_key := r_key || req.key;
             remaining := remaining - take;
         END LOOP;
-        IF remaining > 0 AND NOT p_partial THEN  -- the caller's block undoes nothing: nothing is written yet
-            RAISE EXCEPTION USING ERRCODE = 'IR001', MESSAGE = 'inventory_reserve: short',
-                DETAIL = jsonb_build_object('short', idx, 'available', req.quantity - remaining)::text;
+        IF remaining > 0 AND NOT p_partial THEN  -- nothing is written before the loop ends: just answer
+            RETURN jsonb_build_object('short', idx, 'available', req.quantity - remaining);
         END IF;
         IF remaining < req.quantity THEN
             v_item := v_item || req.item; v_qty := v_qty || (req.quantity - remaining);
@@ -114,30 +113,10 @@ $$ LANGUAGE plpgsql
 -- make (about 0.1 ms a statement) than they could save.
 SET plan_cache_mode = force_generic_plan;
 
-CREATE OR REPLACE FUNCTION inventory_reserve(
-    p_company bigint, p_doc_type integer, p_doc_id text, p_reference text, p_actor bigint,
-    p_partial boolean, p_requests jsonb
-) RETURNS jsonb AS $$
-BEGIN
-    IF p_partial THEN  -- nothing to undo: no subtransaction needed
-        RETURN inventory_reserve_apply(p_company, p_doc_type, p_doc_id, p_reference, p_actor, true, p_requests);
-    END IF;
-    BEGIN  -- all or nothing: a shortage rolls this block back and is answered, not raised
-        RETURN inventory_reserve_apply(p_company, p_doc_type, p_doc_id, p_reference, p_actor, false, p_requests);
-    EXCEPTION WHEN SQLSTATE 'IR001' THEN
-        DECLARE detail text;
-        BEGIN
-            GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-            RETURN detail::jsonb;
-        END;
-    END;
-END;
-$$ LANGUAGE plpgsql;
 """
 
 REVERSE = """
 DROP FUNCTION IF EXISTS inventory_reserve(bigint, integer, text, text, bigint, boolean, jsonb);
-DROP FUNCTION IF EXISTS inventory_reserve_apply(bigint, integer, text, text, bigint, boolean, jsonb);
 """
 
 

@@ -221,20 +221,16 @@ def lock_for_confirmation(order, scope_user=None):
 
     from erp.db import instances_of, select_list
     from erp.models import Company
-    from erp.permissions import user_company
     from inventory.models import Item, UnitOfMeasure, Warehouse
     from sales.models import Customer
-    from sales.selectors import sees_all_customers, served_customer_ids
+    from sales.selectors import customer_scope
 
     where, params = "o.id = %s", [order.pk]
-    if scope_user is not None:
-        where += " AND o.company_id = %s"
-        company = user_company(scope_user)
-        params.append(company.pk if company is not None else None)
-        if not sees_all_customers(scope_user):
-            served, served_params = served_customer_ids(scope_user).query.sql_with_params()
-            where += f" AND o.customer_id IN ({served})"
-            params.extend(served_params)
+    if scope_user is not None:  # the user's orders, as the selectors define them
+        scope, scope_params = (customer_scope(scope_user, SalesOrder.objects.filter(pk=order.pk)).values("pk")
+                               .query.sql_with_params())
+        where += f" AND o.id IN ({scope})"
+        params.extend(scope_params)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {select_list((SalesOrder, 'o'), (Customer, 'c'), (Company, 'co'), (Warehouse, 'w'))} "
