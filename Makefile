@@ -25,6 +25,7 @@ run: $(VENV)/.installed compilemessages
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: $(VENV)/.installed-dev compilemessages lint browser
 	$(PY) scripts/services.py --for-tests -- sh -c '\

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from erp.navigation import menu_for_user
 from erp.permissions import user_company
+from erp.registry import header_items
 
 
 def navigation(request):
@@ -10,6 +11,7 @@ def navigation(request):
         return {"menu": [], "LANGUAGES_CHOICES": settings.LANGUAGES}
     return {
         "menu": menu_for_user(user),
+        "header_items": header_items(user),
         "current_company": user_company(user),
         "LANGUAGES_CHOICES": settings.LANGUAGES,
     }

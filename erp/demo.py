@@ -1,5 +1,6 @@
-"""The demo company: departments, one user per role, a few tasks. Idempotent: keyed by codes,
-usernames and titles, so running it twice adds nothing twice."""
+"""The demo company: departments and one user per role; then every department's demo loader
+(``erp.registry.register_demo_loader``) adds its part. Idempotent: keyed by codes and usernames, so
+running it twice adds nothing twice."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -7,6 +8,7 @@ from django.db import transaction
 
 from erp import roles
 from erp.models import Company, Department
+from erp.registry import DEMO_LOADERS
 
 DEMO_COMPANY = {
     "code": "DEMO",
@@ -46,23 +48,9 @@ DEMO_USERS = {
     "office": (roles.OFFICE, "ADM", "楊", "行政"),
 }
 
-DEMO_TASKS = [
-    # (title, assigned role or username, description)
-    ("歡迎使用：請變更您的密碼", None, "第一次登入後，請從右上角的使用者選單變更密碼。"),
-    ("確認本週出貨排程", roles.WAREHOUSE, "與業務部確認本週客戶訂單的出貨日期。"),
-    ("審閱月結應收帳款", roles.FINANCE, "核對本月應收帳款並提醒逾期客戶。"),
-    ("安排新進人員教育訓練", roles.HR, "下週一新進作業員三名，請安排安全衛生訓練。"),
-]
-
-
 @transaction.atomic
-def load_demo(*, password):
+def load_demo(*, password: str) -> int:
     """Create (or complete) the demo company; returns the number of rows created."""
-    from inventory.demo import load_inventory_demo
-    from office.models import Task
-    from office.services import task_assign
-    from sales.demo import load_sales_demo
-
     created = 0
     company, was_created = Company.objects.get_or_create(code=DEMO_COMPANY["code"], defaults=DEMO_COMPANY)
     created += was_created
@@ -89,18 +77,6 @@ def load_demo(*, password):
         user.groups.add(Group.objects.get(name=role))
         users[username] = user
 
-    for title, assignee, description in DEMO_TASKS:
-        if Task.objects.filter(company=company, title=title).exists():
-            continue
-        if assignee is None:
-            for username in DEMO_USERS:
-                if not Task.objects.filter(company=company, title=title, assignee_user=users[username]).exists():
-                    task_assign(company=company, title=title, description=description, user=users[username],
-                                actor=users["admin"])
-                    created += 1
-            continue
-        task_assign(company=company, title=title, description=description, role=assignee, actor=users["manager"])
-        created += 1
-    created += load_inventory_demo(company, users)
-    created += load_sales_demo(company, users)
+    for loader in DEMO_LOADERS:  # each department adds its part, in the registered order
+        created += loader.load(company, users)
     return created

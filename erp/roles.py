@@ -7,6 +7,7 @@ re-syncs). Group names are stable English keys; ``ROLE_LABELS`` translates them 
 
 from fnmatch import fnmatch
 
+from django.conf import settings
 from django.utils.translation import pgettext_lazy
 
 SALES = "Sales"
@@ -35,31 +36,35 @@ ROLE_LABELS = {
     SYSTEM_ADMIN: pgettext_lazy("role", "System admin"),
 }
 
-# Everybody works with the task inbox.
-EVERYONE = ["office.view_task", "office.add_task", "office.change_task"]
+ROLES = (SALES, SALES_MANAGER, PURCHASING, WAREHOUSE, PRODUCTION, QUALITY, FINANCE, HR, OFFICE, MANAGER, SYSTEM_ADMIN)
+EVERY_ROLE = "*"  # a grant to every role
 
-ROLE_PERMISSIONS = {
-    # A sales rep works only on the customers granted to them (object permission serve_customer,
-    # given to the customer's owner); approving credit and overriding list prices is the manager's.
-    SALES: ["sales.*", "!sales.serve_customer", "!sales.approve_credit", "!sales.override_price",
-            "inventory.view_*"],
-    SALES_MANAGER: ["sales.*", "inventory.view_*"],
-    PURCHASING: ["purchasing.*", "inventory.view_*", "sales.view_*", "sales.serve_customer"],
-    # Keepers post only in the warehouses granted to them (object permission operate_warehouse).
-    WAREHOUSE: ["inventory.*", "!inventory.operate_warehouse", "sales.view_*", "sales.serve_customer",
-                "sales.add_customerreturn", "sales.change_customerreturn", "purchasing.view_*",
-                "production.view_*"],
-    PRODUCTION: ["production.*", "inventory.view_*", "sales.view_*", "sales.serve_customer"],
-    QUALITY: ["production.view_*", "inventory.view_*", "purchasing.view_*"],
-    FINANCE: ["finance.*", "sales.view_*", "sales.serve_customer", "purchasing.view_*", "inventory.view_*"],
-    HR: ["hr.*"],
-    OFFICE: ["office.*"],
-    MANAGER: ["*.view_*", "sales.serve_customer"],
-    SYSTEM_ADMIN: ["*"],
-}
+# The core's own grants: a manager reads everything, a system admin holds every permission. The
+# departments add theirs (register_role_grants, from their AppConfig.ready): which roles hold which of
+# that department's permissions, so a new department never edits this file.
+ROLE_GRANTS: dict[str, list[str]] = {MANAGER: ["*.view_*"], SYSTEM_ADMIN: ["*"]}
 
-# Apps whose permissions roles may hold: the departments and the shared core (System admin).
-ROLE_APPS = ("erp", "sales", "purchasing", "inventory", "production", "finance", "hr", "office")
+
+def register_role_grants(app: str, grants: dict[str, list[str]]) -> None:
+    """Give roles permissions of ``app``: {role or EVERY_ROLE: ["app.codename pattern", "!excluded", …]}.
+    An app grants only its own permissions."""
+    for role, patterns in grants.items():
+        if role != EVERY_ROLE and role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        for pattern in patterns:
+            if not pattern.lstrip("!").startswith(f"{app}."):
+                raise ValueError(f"{app} may grant only its own permissions, not {pattern!r}")
+        known = ROLE_GRANTS.setdefault(role, [])
+        known.extend(p for p in patterns if p not in known)
+
+
+def role_patterns(role: str) -> list[str]:
+    return ROLE_GRANTS.get(role, []) + ROLE_GRANTS.get(EVERY_ROLE, [])
+
+
+def role_apps() -> tuple[str, ...]:
+    """Apps whose permissions roles may hold: the shared core (System admin) and the departments."""
+    return ("erp", *settings.DEPARTMENT_APPS)
 
 
 def role_label(name):
@@ -68,14 +73,14 @@ def role_label(name):
 
 def permissions_for_role(role, permissions):
     """The subset of ``permissions`` (Permission objects with content_type loaded) a role holds."""
-    patterns = ROLE_PERMISSIONS[role] + EVERYONE
+    patterns = role_patterns(role)
     include = [p for p in patterns if not p.startswith("!")]
     exclude = [p[1:] for p in patterns if p.startswith("!")]
     chosen = []
     for perm in permissions:
         key = f"{perm.content_type.app_label}.{perm.codename}"
         if (
-            perm.content_type.app_label in ROLE_APPS
+            perm.content_type.app_label in role_apps()
             and any(fnmatch(key, p) for p in include)
             and not any(fnmatch(key, p) for p in exclude)
         ):
@@ -89,6 +94,6 @@ def sync_roles(group_model=None, permission_model=None):
         from django.contrib.auth.models import Group as group_model
         from django.contrib.auth.models import Permission as permission_model
     permissions = list(permission_model.objects.select_related("content_type"))
-    for role in ROLE_PERMISSIONS:
+    for role in ROLES:
         group, _created = group_model.objects.get_or_create(name=role)
         group.permissions.set(permissions_for_role(role, permissions))

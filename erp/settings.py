@@ -31,6 +31,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
+# The department apps in their declared order, bottom to top: an app may import only from the apps before
+# it (and the core, erp). import-linter checks it (the [tool.importlinter] contract in pyproject.toml);
+# docs/architecture.md draws it. Each app's urls.py / api_urls.py are mounted at <app>/ and api/<app>/.
+DEPARTMENT_APPS = ["office", "inventory", "sales", "purchasing", "production", "finance", "hr"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -51,16 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "erp.apps.ErpConfig",
-    "office.apps.OfficeConfig",
-    "sales.apps.SalesConfig",
-    "purchasing.apps.PurchasingConfig",
-    "inventory.apps.InventoryConfig",
-    "production.apps.ProductionConfig",
-    "finance.apps.FinanceConfig",
-    "hr.apps.HrConfig",
+    *DEPARTMENT_APPS,
 ]
-# The department apps, in navigation order; erp.permissions and the audit test read this.
-DEPARTMENT_APPS = ["sales", "purchasing", "inventory", "production", "finance", "hr", "office"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

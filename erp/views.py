@@ -10,30 +10,19 @@ from erp.forms import LanguageForm
 from erp.models import AccessLog
 from erp.navigation import menu_for_user
 from erp.permissions import login_only
+from erp.registry import home_panels
 from erp.roles import role_label
 from erp.services import user_set_language
 
 
 @login_only
 def home(request):
-    from office.selectors import inbox_for_user  # the home page shows the inbox
-
+    """The home page: the user's roles and modules, and the boxes the departments registered
+    (erp.registry.register_home_panel: the inbox, a department's tiles…)."""
     roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
-    sales_tiles = None
-    if request.user.has_perm("sales.view_salesorder"):
-        from sales.views.dashboard import tiles_for  # the Sales tiles: open value, to ship today, late
-
-        sales_tiles = tiles_for(request.user)
-    return render(
-        request,
-        "erp/home.html",
-        {
-            "roles": roles,
-            "modules": menu_for_user(request.user),
-            "tasks": inbox_for_user(request.user).select_related("created_by")[:10],
-            "sales_tiles": sales_tiles,
-        },
-    )
+    return render(request, "erp/home.html", {
+        "roles": roles, "modules": menu_for_user(request.user), "panels": home_panels(request),
+    })
 
 
 def set_language(request):

@@ -4,14 +4,15 @@ exist, the accountants get a task per delivery to invoice and per return to cred
 from django.utils.translation import gettext as _
 
 from erp.events import subscribe
+from erp.roles import FINANCE
 from inventory import signals as inventory_signals
+from inventory.models import DeliveryNote
+from office.services import task_assign_for_event
 from sales import signals as sales_signals
+from sales.models import CustomerReturn
 
 
 def finance_task(event, *, model, pk, title, description):
-    from erp.roles import FINANCE
-    from office.services import task_assign_for_event
-
     document = model.objects.filter(pk=pk).first()
     if document is not None:
         task_assign_for_event(event=event, document=document, role=FINANCE, title=title, description=description)
@@ -19,19 +20,15 @@ def finance_task(event, *, model, pk, title, description):
 
 @subscribe(inventory_signals.delivery_posted, "finance.invoice_delivery")
 def invoice_delivery(event):
-    from inventory.models import DeliveryNote
-
     p = event.payload
     finance_task(event, model=DeliveryNote, pk=p["delivery_id"],
                  title=_("Invoice %(dn)s (%(customer)s)") % {"dn": p["delivery_number"], "customer": p["customer"]},
-                 description=_("Sales order %(order)s: %(count)s line(s) delivered.") % {
-                     "order": p["order_number"], "count": len(p["lines"])})
+                 description=_("%(source)s: %(count)s line(s) delivered.") % {
+                     "source": p["source_reference"], "count": len(p["lines"])})
 
 
 @subscribe(sales_signals.return_posted, "finance.credit_returned_goods")
 def credit_returned_goods(event):
-    from sales.models import CustomerReturn
-
     p = event.payload
     finance_task(event, model=CustomerReturn, pk=p["return_id"],
                  title=_("Issue a credit note for %(sr)s (%(customer)s)") % {

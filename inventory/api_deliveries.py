@@ -7,6 +7,7 @@ posts the note (…/post/: the stock leaves, the order learns what was delivered
 the rest) or cancels a draft (…/cancel/); all three need to operate the note's warehouse (else 403).
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +36,9 @@ from inventory.services import deliveries as services
 
 
 class DeliveryLineSerializer(serializers.ModelSerializer):
-    order_line_no = serializers.IntegerField(source="order_line.line_no", read_only=True)
+    order_line = serializers.IntegerField(source="source_line_id", read_only=True,
+                                          help_text=gettext_lazy("The line (id) of the source order it ships"))
+    order_line_no = serializers.IntegerField(source="source_line_no", read_only=True)
     item = serializers.CharField(source="item.code", read_only=True)
     item_name = serializers.CharField(source="item.name", read_only=True)
     unit = serializers.CharField(source="unit.code", read_only=True)
@@ -44,15 +47,16 @@ class DeliveryLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeliveryNoteLine
-        fields = ["id", "order_line", "order_line_no", "item", "item_name", "unit", "quantity", "picked", "location",
-                  "lot", "lot_id", "unit_cost"]
+        fields = ["id", "order_line", "order_line_no", "description", "item", "item_name", "unit", "quantity",
+                  "picked", "location", "lot", "lot_id", "unit_cost"]
         read_only_fields = fields
 
 
 class DeliverySerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
-    order_reference = serializers.CharField(source="sales_order.reference", read_only=True)
+    source_type = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "What the note ships against, as app_label.model (sales.salesorder)"))
     backorders = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
                                                     help_text=gettext_lazy("Notes made for what this one did not ship"))
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
@@ -60,10 +64,14 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeliveryNote
-        fields = ["id", "number", "reference", "status", "document_date", "warehouse", "sales_order",
-                  "order_reference", "customer_name", "ship_to", "notes", "backorder_of", "backorders", "posted_at",
-                  "created_by", "created_at", "lines"]
+        fields = ["id", "number", "reference", "status", "document_date", "warehouse", "source_type", "source_id",
+                  "source_reference", "customer_code", "customer_name", "customer_tax_id", "customer_reference",
+                  "ship_to", "due_date", "notes", "backorder_of", "backorders", "posted_at", "created_by",
+                  "created_at", "lines"]
         read_only_fields = fields
+
+    def get_source_type(self, delivery) -> str:
+        return ContentType.objects.get_for_id(delivery.source_type_id).model_class()._meta.label_lower
 
 
 class PickLineSerializer(serializers.Serializer):
@@ -86,7 +94,7 @@ class PickSerializer(serializers.Serializer):
 def resolve_picks(delivery, lines):
     """The pick lines with records for ids and codes; errors per line as {"lines": {n: {field: […]}}}."""
     existing = {line.pk: line for line in delivery.lines.all()}
-    items_by_order_line = {line.order_line_id: line.item for line in existing.values()}
+    items_by_order_line = {line.source_line_id: line.item for line in existing.values()}
     resolver, resolved = LineResolver(), []
     for line in lines:
         errors = resolver.start_line()
@@ -103,7 +111,7 @@ def resolve_picks(delivery, lines):
             if order_line_id not in items_by_order_line:
                 errors["order_line"] = [_("Choose an order line that is on this delivery note.")]
             else:
-                row["order_line"] = next(x.order_line for x in existing.values() if x.order_line_id == order_line_id)
+                row["source_line"] = order_line_id
                 item = items_by_order_line[order_line_id]
         if line.get("location"):
             row["location"] = resolver.location(delivery.warehouse, line["location"], errors, "location")
@@ -115,12 +123,14 @@ def resolve_picks(delivery, lines):
 
 
 @extend_schema_view(list=extend_schema(parameters=[
-    *DOCUMENT_FILTERS, OpenApiParameter("sales_order", int, description=gettext_lazy("Sales order id")),
+    *DOCUMENT_FILTERS,
+    OpenApiParameter("source_id", int, description=gettext_lazy("Id of the document the notes ship against")),
+    OpenApiParameter("source_type", str, description=gettext_lazy("Its type, as app_label.model (sales.salesorder)")),
 ]))
 class DeliveryViewSet(InventoryViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Delivery notes of the user's warehouses. POST …/pick/ records the picking: ``{"lines": [{"id"
-    (or "order_line" for a split pick), "location": code, "lot": number, "picked"}]}``; …/post/ ships
-    what was picked (a backorder note takes the rest); …/cancel/ cancels a draft."""
+    (or "order_line" for a split pick of a line of the source order), "location": code, "lot": number,
+    "picked"}]}``; …/post/ ships what was picked (a backorder note takes the rest); …/cancel/ cancels a draft."""
 
     queryset = DeliveryNote.objects.none()
     serializer_class = DeliverySerializer
@@ -132,21 +142,29 @@ class DeliveryViewSet(InventoryViewMixin, mixins.ListModelMixin, mixins.Retrieve
         if not hasattr(self, "_notes"):  # the permission check asks too: find the warehouses once
             self._notes = selectors.deliveries_for_user(self.request.user)
         notes = self._notes
-        lines = DeliveryNoteLine.objects.select_related("item", "unit", "order_line", "location", "lot")
+        lines = DeliveryNoteLine.objects.select_related("item", "unit", "location", "lot")
         return (
-            notes.select_related("warehouse", "sales_order", "created_by")
+            notes.select_related("warehouse", "created_by")
             .prefetch_related(Prefetch("lines", queryset=lines), "backorders")
             .order_by("-created_at", "-id")
         )
 
     def filter_queryset(self, queryset):
         queryset = self.filter_queryset_common(queryset)
-        raw = self.request.query_params.get("sales_order")
-        if self.action == "list" and raw:
+        if self.action != "list":
+            return queryset
+        params = self.request.query_params
+        if raw := params.get("source_id"):
             try:
-                queryset = queryset.filter(sales_order_id=int(raw))
+                queryset = queryset.filter(source_id=int(raw))
             except ValueError:
-                raise param_error("sales_order", _("Enter a whole number."))
+                raise param_error("source_id", _("Enter a whole number.")) from None
+        if raw := params.get("source_type"):
+            app_label, _dot, model = raw.lower().partition(".")
+            source_type = ContentType.objects.filter(app_label=app_label, model=model).first()
+            if source_type is None:
+                raise param_error("source_type", _("Unknown document type."))
+            queryset = queryset.filter(source_type=source_type)
         return queryset
 
     def reload(self, delivery):

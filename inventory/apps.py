@@ -2,13 +2,27 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def seed_company(company) -> int:
+    """Units and adjustment reasons for an existing company (``manage.py bootstrap``)."""
+    from inventory.services.masterdata import units_seed
+
+    return units_seed(company=company)
+
+
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
 
-    def ready(self):
+    def ready(self) -> None:
         from erp.navigation import MenuEntry, register_menu
+        from erp.registry import register_company_seed, register_demo_loader
+        from erp.roles import register_role_grants
         from inventory import receivers, signals  # noqa: F401  (declares the events, connects receivers)
+        from inventory.demo import load_inventory_demo
+        from inventory.roles import ROLE_GRANTS
 
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
                                 order=30))
+        register_demo_loader("inventory", load_inventory_demo, order=20)
+        register_company_seed("inventory", seed_company, order=20)
+        register_role_grants("inventory", ROLE_GRANTS)

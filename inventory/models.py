@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from erp.codes import CodeField
+from erp.codes import CODE_MAX_LENGTH, CodeField
 from erp.models import CompanyOwned, Document, MasterData
 from inventory import status as st
 
@@ -523,20 +523,30 @@ class StockCountLine(models.Model):
 
 
 class DeliveryNote(StockDocument):
-    """Goods leaving for a customer against a sales order (出貨單).
+    """Goods leaving for a customer against a source document (出貨單), such as a sales order.
 
-    Inventory generates the draft when the order is confirmed (one line per reservation: the
-    location and lot the reservation took, first-expiring lots first). The keeper enters what was
-    picked; posting issues the picked quantities, tells the order what was delivered, and puts what
-    was not picked on a backorder delivery note. A posted delivery is undone only by a customer return.
+    The app that owns the source asks for the draft (``delivery_create_for_source``): one line per
+    reservation of the source, with the location and lot it took, first-expiring lots first. The
+    keeper enters what was picked; posting issues the picked quantities, lets the source's app record
+    them (``inventory.signals.delivery_posting`` / ``delivery_shipped``), and puts what was not
+    picked on a backorder note. The source is a generic reference (inventory stands below the apps
+    whose documents it ships); what the note prints about the customer is copied onto it when it is
+    made. A posted delivery is undone only by a customer return.
     """
 
     DOC_TYPE = "DN"
     TRANSITIONS = {st.DocStatus.DRAFT: {st.DocStatus.POSTED, st.DocStatus.CANCELLED}}
-    sales_order = models.ForeignKey("sales.SalesOrder", on_delete=models.PROTECT, related_name="delivery_notes",
-                                    verbose_name=_("sales order"))
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("source document type"))
+    source_id = models.PositiveBigIntegerField(_("source document id"))
+    source = GenericForeignKey("source_type", "source_id")
+    source_reference = models.CharField(_("source document"), max_length=60)
+    customer_code = models.CharField(_("customer code"), max_length=CODE_MAX_LENGTH, blank=True)
     customer_name = models.CharField(_("customer"), max_length=200)
+    customer_tax_id = models.CharField(_("tax id"), max_length=20, blank=True)
+    customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
     ship_to = models.TextField(_("ship to"), blank=True)
+    due_date = models.DateField(_("promised date"), null=True, blank=True)
     backorder_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="backorders", verbose_name=_("backorder of"))
     source_event = models.BigIntegerField(_("source event"), null=True, blank=True, unique=True, editable=False,
@@ -545,16 +555,26 @@ class DeliveryNote(StockDocument):
     class Meta(StockDocument.Meta):
         verbose_name = _("delivery note")
         verbose_name_plural = _("delivery notes")
-        indexes = [models.Index(fields=["company", "status", "-created_at"], name="delivery_by_status")]
+        indexes = [
+            models.Index(fields=["company", "status", "-created_at"], name="delivery_by_status"),
+            models.Index(fields=["source_type", "source_id"], name="delivery_by_source"),
+        ]
+
+    @property
+    def customer_display(self):
+        """The customer as the note shows it: code and name."""
+        return f"{self.customer_code} {self.customer_name}".strip()
 
 
 class DeliveryNoteLine(models.Model):
-    """``quantity`` is what the order asks to ship on this note, ``picked`` what the keeper picked
-    (both in ``unit``); a line the keeper adds to split a pick has quantity 0."""
+    """``quantity`` is what the source asks to ship on this note, ``picked`` what the keeper picked
+    (both in ``unit``); a line the keeper adds to split a pick has quantity 0. ``source_line_id`` is
+    the source document's line (a sales order line), also the key of its reservations."""
 
     document = models.ForeignKey(DeliveryNote, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey("sales.SalesOrderLine", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("order line"))
+    source_line_id = models.PositiveBigIntegerField(_("source line id"))
+    source_line_no = models.PositiveIntegerField(_("line"), default=0)
+    description = models.CharField(_("description"), max_length=300, blank=True)
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     quantity = models.DecimalField(_("to ship"), default=0, validators=[MinValueValidator(0)], **LINE_QTY)

@@ -14,9 +14,12 @@ from guardian.shortcuts import get_objects_for_user
 
 from erp.permissions import user_company
 from erp.roles import WAREHOUSE
+from erp.scoping import restrict
 from inventory import status as st
 from inventory.models import (
     AdjustmentReason,
+    DeliveryNote,
+    DeliveryNoteLine,
     Item,
     ItemValuation,
     Location,
@@ -259,13 +262,23 @@ def workbench_for_user(user):
 
 
 def deliveries_for_user(user):
-    """Delivery notes of the user's warehouses (a keeper: those granted) and of the customers the
-    user serves (a sales rep: their own customers' orders). Screens, exports and the API read here."""
-    from inventory.models import DeliveryNote
-    from sales.selectors import customer_scope
+    """Delivery notes of the user's warehouses (a keeper: those granted), narrowed by the scope rules
+    of the apps whose documents they ship (a sales rep: their own customers' orders). Screens,
+    exports and the API read here."""
+    notes = DeliveryNote.objects.filter(warehouse_id__in=warehouse_ids_for_user(user))
+    return restrict(notes, user)
 
-    notes = DeliveryNote.objects.filter(company=user_company(user), warehouse_id__in=warehouse_ids_for_user(user))
-    return customer_scope(user, notes, field="sales_order__customer")
+
+def deliveries_for_source(source):
+    """The delivery notes made for ``source`` (a sales order…), oldest first."""
+    return (DeliveryNote.objects.filter(source_type=ContentType.objects.get_for_model(source), source_id=source.pk)
+            .order_by("pk"))
+
+
+def delivery_lines_for_source(source):
+    """The lines of every delivery note made for ``source``."""
+    return DeliveryNoteLine.objects.filter(document__source_type=ContentType.objects.get_for_model(source),
+                                           document__source_id=source.pk)
 
 
 def documents_for_user(user, model, related=()):

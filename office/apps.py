@@ -6,8 +6,22 @@ class OfficeConfig(AppConfig):
     name = "office"
     verbose_name = _("Office")
 
-    def ready(self):
+    def ready(self) -> None:
         from erp.navigation import MenuEntry, register_menu
-        from office import receivers  # noqa: F401
+        from erp.registry import (
+            register_demo_loader,
+            register_header_item,
+            register_home_panel,
+        )
+        from erp.roles import register_role_grants
+        from office import receivers  # noqa: F401  (connects the receivers)
+        from office.demo import load_office_demo
+        from office.panels import home_inbox
+        from office.roles import ROLE_GRANTS
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
+        register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
+        register_home_panel("office", "office/partials/home_inbox.html", home_inbox, permission="office.view_task",
+                            order=90)
+        register_demo_loader("office", load_office_demo, order=10)
+        register_role_grants("office", ROLE_GRANTS)

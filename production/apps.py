@@ -6,5 +6,9 @@ class ProductionConfig(AppConfig):
     name = "production"
     verbose_name = _("Production")
 
-    def ready(self):
-        from . import receivers  # noqa: F401  (connects this department's event subscriptions)
+    def ready(self) -> None:
+        from erp.roles import register_role_grants
+        from production import receivers  # noqa: F401  (connects this department's event subscriptions)
+        from production.roles import ROLE_GRANTS
+
+        register_role_grants("production", ROLE_GRANTS)

@@ -3,17 +3,16 @@
 from django.utils.translation import gettext as _
 
 from erp.events import subscribe
+from erp.roles import PRODUCTION
+from office.services import task_assign_for_event
 from sales import signals as sales_signals
+from sales.models import SalesOrder
 
 
 @subscribe(sales_signals.production_requested, "production.plan_shortage")
 def plan_shortage(event):
     """A confirmed order is short of items we make: the production planners get the shortage
     (item, quantity, required date) to plan; work orders will be planned from it once they exist."""
-    from erp.roles import PRODUCTION
-    from office.services import task_assign_for_event
-    from sales.models import SalesOrder
-
     order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
     if order is not None:
         description, due = sales_signals.shortage_description(event.payload)

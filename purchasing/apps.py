@@ -6,5 +6,9 @@ class PurchasingConfig(AppConfig):
     name = "purchasing"
     verbose_name = _("Purchasing")
 
-    def ready(self):
-        from . import receivers  # noqa: F401  (connects this department's event subscriptions)
+    def ready(self) -> None:
+        from erp.roles import register_role_grants
+        from purchasing import receivers  # noqa: F401  (connects this department's event subscriptions)
+        from purchasing.roles import ROLE_GRANTS
+
+        register_role_grants("purchasing", ROLE_GRANTS)

@@ -6,8 +6,30 @@ class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
 
-    def ready(self):
+    def ready(self) -> None:
         from erp.navigation import MenuEntry, register_menu
-        from sales import signals  # noqa: F401  (declares the events)
+        from erp.registry import (
+            register_demo_loader,
+            register_document_action,
+            register_document_panel,
+            register_home_panel,
+        )
+        from erp.roles import register_role_grants
+        from erp.scoping import register_scope
+        from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
+        from sales.demo import load_sales_demo
+        from sales.panels import delivery_return_action, delivery_returns
+        from sales.roles import ROLE_GRANTS
+        from sales.scoping import delivery_notes_of_served_customers
+        from sales.views.dashboard import home_tiles
 
         register_menu(MenuEntry("sales", _("Sales"), "sales:order_list", "sales.view_salesorder", order=20))
+        register_home_panel("sales", "sales/partials/home_tiles.html", home_tiles,
+                            permission="sales.view_salesorder", order=20, wide=True)
+        register_demo_loader("sales", load_sales_demo, order=30)
+        register_role_grants("sales", ROLE_GRANTS)
+        register_scope("inventory.deliverynote", delivery_notes_of_served_customers)
+        register_document_action("sales", delivery_return_action, permission="sales.add_customerreturn",
+                                 models=["inventory.deliverynote"])
+        register_document_panel("sales", "sales/partials/delivery_returns.html", delivery_returns,
+                                permission="sales.view_customerreturn", models=["inventory.deliverynote"])

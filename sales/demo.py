@@ -20,7 +20,8 @@ from django.utils import timezone
 from erp import events
 from erp.models import EventDelivery
 from inventory import status as inventory_status
-from inventory.models import DeliveryNote, Item, Location, UnitOfMeasure, Warehouse
+from inventory.models import Item, Location, UnitOfMeasure, Warehouse
+from inventory.selectors import deliveries_for_source
 from inventory.services import deliveries
 from sales.errors import CreditLimitExceeded
 from sales.models import Customer, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
@@ -389,7 +390,7 @@ def order_story(ctx, spec):
             return
         raise RuntimeError(f"demo order {spec.reference} was meant to exceed the credit limit")
     orders.order_confirm(order=order, actor=actor)
-    run_events(ctx.company)  # inventory prepares the delivery note
+    run_events(ctx.company)  # the delivery note draft is made
     if spec.story == "cancelled":
         orders.order_cancel(order=order, actor=actor, reason=spec.notes)
     elif spec.story in ("partial", "delivered", "returned", "closed"):
@@ -403,8 +404,7 @@ def order_story(ctx, spec):
 
 def ship(ctx, order, picks):
     """The keeper picks the delivery note draft (everything, or ``picks``: {item code: quantity}) and posts it."""
-    delivery = DeliveryNote.objects.get(sales_order=order, status=inventory_status.DocStatus.DRAFT,
-                                       backorder_of__isnull=True)
+    delivery = deliveries_for_source(order).get(status=inventory_status.DocStatus.DRAFT, backorder_of__isnull=True)
     if picks:
         lines = [{"id": line.pk, "picked": D(picks.get(line.item.code, "0")), "location": line.location,
                   "lot": line.lot} for line in delivery.lines.select_related("item", "location", "lot")]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from erp.models import CompanyOwned, Document, MasterData
@@ -218,6 +219,9 @@ class Quotation(SalesDocument):
         verbose_name_plural = _("quotations")
         indexes = [models.Index(fields=["company", "customer", "-document_date"], name="quotation_by_customer")]
 
+    def get_absolute_url(self):
+        return reverse("sales:quotation_detail", args=[self.pk])
+
 
 class QuotationLine(SalesLine):
     quotation = models.ForeignKey(Quotation, on_delete=models.CASCADE, related_name="lines",
@@ -251,6 +255,9 @@ class SalesOrder(SalesDocument):
             models.Index(fields=["customer", "status"], name="order_by_customer"),
             models.Index(fields=["sales_rep", "-created_at"], name="order_by_rep"),
         ]
+
+    def get_absolute_url(self):
+        return reverse("sales:order_detail", args=[self.pk])
 
 
 class SalesOrderLine(SalesLine):
@@ -322,6 +329,9 @@ class CustomerReturn(Document):
     class Meta(Document.Meta):
         verbose_name = _("customer return")
         verbose_name_plural = _("customer returns")
+
+    def get_absolute_url(self):
+        return reverse("sales:return_detail", args=[self.pk])
 
 
 class CustomerReturnLine(models.Model):

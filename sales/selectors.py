@@ -12,8 +12,14 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from erp.errors import DomainError
+from erp.models import EventDelivery, OutboxEvent
 from erp.permissions import user_company
+from inventory.models import DeliveryNote, Reservation
+from inventory.selectors import deliveries_for_source, delivery_lines_for_source
+from office.models import Task
 from sales import status as st
 from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
 
@@ -113,6 +119,14 @@ def _document_filters(rows, *, customer=None, rep=None, status=None, date_from=N
     return rows.order_by("-created_at", "-pk")
 
 
+def order_of_delivery(delivery):
+    """The sales order a delivery note was made for; refuses a note made for something else."""
+    if delivery.source_type_id != ContentType.objects.get_for_model(SalesOrder).pk:
+        raise DomainError(_("%(dn)s was not shipped against a sales order.") % {"dn": delivery.reference},
+                          field="delivery")
+    return SalesOrder.objects.select_related("customer").get(pk=delivery.source_id)
+
+
 def order_get_for_user(user, pk):
     return orders_for_user(user).select_related("quotation", "payment_term", "price_list", "created_by").get(pk=pk)
 
@@ -146,10 +160,6 @@ def order_tracking(order):
     delivery notes, the shortages announced to production and purchasing with their delivery on
     the bus, the tasks with their assignees and states, credit approvals and returns. A fixed
     number of queries whatever the size of the order."""
-    from erp.models import EventDelivery, OutboxEvent
-    from inventory.models import DeliveryNote, DeliveryNoteLine, Reservation
-    from office.models import Task
-
     order_type = ContentType.objects.get_for_model(SalesOrder)
     lines = list(order.lines.select_related("item", "unit", "item__base_unit").order_by("line_no", "pk"))
     reservations = list(
@@ -164,11 +174,9 @@ def order_tracking(order):
         line.reserved_now = sum((r.quantity for r in line.reservations if r.status == "active"), ZERO)
         line.open_now = line.quantity_base - line.delivered_quantity
         line.unreserved_now = max(line.open_now - line.reserved_now, ZERO) if line.item.is_stocked else ZERO
-    deliveries = list(DeliveryNote.objects.filter(sales_order=order).select_related("warehouse", "backorder_of")
-                      .order_by("pk"))
+    deliveries = list(deliveries_for_source(order).select_related("warehouse", "backorder_of"))
     delivery_lines = {}
-    for dl in DeliveryNoteLine.objects.filter(document__sales_order=order).select_related(
-            "item", "unit", "location", "lot").order_by("pk"):
+    for dl in delivery_lines_for_source(order).select_related("item", "unit", "location", "lot").order_by("pk"):
         delivery_lines.setdefault(dl.document_id, []).append(dl)
     for delivery in deliveries:
         delivery.line_rows = delivery_lines.get(delivery.pk, [])

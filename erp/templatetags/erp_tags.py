@@ -1,4 +1,5 @@
 from django import template
+from django.utils.text import capfirst
 
 from erp.roles import role_label as _role_label
 
@@ -17,3 +18,17 @@ def query_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context, panel):
+    """Render a registered panel (erp.registry: home-page boxes, sections of a document's page) with
+    the page's context plus the panel's own."""
+    with context.push(**panel.context):
+        return context.template.engine.get_template(panel.template).render(context)
+
+
+@register.filter
+def verbose_name_of(model):
+    """A model's (translated) name, capitalised: the label of a generic reference to it."""
+    return capfirst(model._meta.verbose_name) if model is not None else ""

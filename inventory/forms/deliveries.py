@@ -8,6 +8,8 @@ note's warehouse, lot of the item, not more than the order still has to deliver)
 inventory.services.deliveries, whose refusals the view shows above the sheet.
 """
 
+from dataclasses import dataclass
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -50,8 +52,25 @@ def lot_label(lot):
     return lot.number
 
 
+@dataclass(frozen=True)
+class OrderLineChoice:
+    """A line of the note's source order, as the split rows offer it (``pk`` is the source line's id)."""
+
+    pk: int
+    line_no: int
+    item: object
+
+
 def order_line_label(order_line):
     return f"{order_line.line_no}: {order_line.item.code} {order_line.item.name}"
+
+
+def order_line_choices(lines):
+    """One choice per source line on the note, in the note's order."""
+    choices = {}
+    for line in lines:
+        choices.setdefault(line.source_line_id, OrderLineChoice(line.source_line_id, line.source_line_no, line.item))
+    return list(choices.values())
 
 
 def picked_field():
@@ -114,7 +133,7 @@ class SplitPickForm(forms.Form):
 
     def service_line(self):
         data = self.cleaned_data
-        return {"order_line": data["order_line"], "location": data["location"], "lot": data["lot"],
+        return {"source_line": data["order_line"].pk, "location": data["location"], "lot": data["lot"],
                 "picked": data["picked"] or 0}
 
 
@@ -128,7 +147,7 @@ class PickSheet:
         self.lines = lines
         self.line_forms = [PickLineForm(data, line=line, locations=locations, lots=lots_for(lots, line.item_id))
                            for line in lines]
-        order_lines = list({line.order_line_id: line.order_line for line in lines}.values())
+        order_lines = order_line_choices(lines)
         self.splits = SplitPickFormSet(data, prefix="splits", form_kwargs={
             "order_lines": order_lines, "locations": locations, "lots": lots})
         if data is None:

@@ -1,11 +1,25 @@
-"""Delivery notes (出貨單): generated from a confirmed sales order's reservations, picked by the
-keeper, posted (stock issued at average cost, the order told what was delivered, a backorder for
-the rest, finance told to invoice), or cancelled while still a draft."""
+"""Delivery notes (出貨單): made for a source document's reservations (a confirmed sales order), picked
+by the keeper, posted (stock issued at average cost, the source told what was shipped, a backorder for
+the rest, finance told to invoice), or cancelled while still a draft.
+
+Inventory stands below the apps whose documents it ships, so it knows a note's source only as a
+generic reference. The source's app takes part through in-transaction Django signals
+(``inventory.signals``): ``delivery_posting`` (lock the source, refuse if it can no longer ship),
+``delivery_picking`` (refuse picks beyond what the source still has to deliver) and
+``delivery_shipped`` (record what left). Finance hears of a posted note on the event bus.
+"""
+
+from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Sum
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,106 +27,141 @@ from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError
 from erp.events import publish
+from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.errors import InvalidStockLine
-from inventory.models import DeliveryNote, DeliveryNoteLine
+from inventory.models import DeliveryNote, DeliveryNoteLine, Item, UnitOfMeasure, Warehouse
 from inventory.selectors import expiry_order, unit_factors
 from inventory.services import stock
 from inventory.services.documents import check_editable, check_location, check_lot, refuse
-from inventory.signals import delivery_posted
+from inventory.signals import delivery_picking, delivery_posted, delivery_posting, delivery_shipped
 from inventory.units import QUANTUM, to_base
+from office.services import task_assign, tasks_close_for_document
 
 ZERO = Decimal("0")
 
 
-def in_line_unit(line, quantity_base, factors):
-    """(quantity, unit) to show ``quantity_base`` in: the order line's unit when exact, else the base unit."""
-    item = line.item
-    if line.unit_id == item.base_unit_id:
-        return quantity_base, line.unit
-    factor = factors.get(item.pk, {}).get(line.unit_id)
+@dataclass(frozen=True)
+class DeliveryParty:
+    """What a note shows of the customer, copied from the source when the note is made."""
+
+    customer_name: str
+    customer_code: str = ""
+    customer_tax_id: str = ""
+    customer_reference: str = ""
+    ship_to: str = ""
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryDemand:
+    """A line of the source document that is to be shipped, with what it still has to deliver."""
+
+    source_line_id: int
+    line_no: int
+    item: Item
+    unit: UnitOfMeasure  # the source line's unit: the note shows its quantities in it when exact
+    open_quantity: Decimal  # base unit
+    description: str = ""
+
+
+def source_model(delivery: DeliveryNote) -> type[Model]:
+    """The model of the note's source document (the sender of the delivery signals); no query."""
+    model = ContentType.objects.get_for_id(delivery.source_type_id).model_class()
+    assert model is not None, "a delivery note's source model is installed"
+    return model
+
+
+def in_demand_unit(demand: DeliveryDemand | DeliveryNoteLine, quantity_base: Decimal,
+                   factors: dict[int, dict[int, Decimal]]) -> tuple[Decimal, UnitOfMeasure]:
+    """(quantity, unit) to show ``quantity_base`` in: the line's unit when exact, else the base unit."""
+    item = demand.item
+    if demand.unit.pk == item.base_unit_id:
+        return quantity_base, demand.unit
+    factor = factors.get(item.pk, {}).get(demand.unit.pk)
     if factor:
         quantity = (quantity_base / factor).quantize(Decimal("0.0001"))
         if (quantity * factor).quantize(QUANTUM) == quantity_base.quantize(QUANTUM):
-            return quantity, line.unit
+            return quantity, demand.unit
     return quantity_base, item.base_unit
 
 
-def assign_pick_task(delivery, actor, *, backorder=False):
-    from erp.roles import WAREHOUSE
-    from office.services import task_assign
-
+def assign_pick_task(delivery: DeliveryNote, actor: Any, *, backorder: bool = False) -> None:
     title = (_("Pick and ship the backorder of %(order)s") if backorder else _("Pick and ship %(order)s")) % {
-        "order": delivery.sales_order.reference}
+        "order": delivery.source_reference}
     task_assign(
         company=delivery.company, role=WAREHOUSE, document=delivery, close_on_status=st.DocStatus.POSTED,
-        title=f"{title} ({delivery.customer_name})"[:200], actor=actor, due_date=delivery.sales_order.promised_date,
+        title=f"{title} ({delivery.customer_display})"[:200], actor=actor, due_date=delivery.due_date,
         description=_("Delivery note %(dn)s is ready to pick in %(wh)s.") % {
             "dn": delivery.reference, "wh": delivery.warehouse.code},
     )
 
 
-def suggested_lines(order, order_lines, wanted):
-    """Delivery lines for ``wanted`` ({order line id: base quantity}): taken from the order's active
+def suggested_lines(source: Model, demands: Sequence[DeliveryDemand],
+                    wanted: dict[int, Decimal]) -> list[DeliveryNoteLine]:
+    """Note lines for ``wanted`` ({source line id: base quantity}): taken from the source's active
     reservations (their location and lot: first-expiring lots first), the rest with no location."""
-    reservations = defaultdict(list)
-    for r in stock.active_reservations(order).select_related("lot").order_by("pk"):
+    reservations: dict[str, list[Any]] = defaultdict(list)
+    for r in stock.active_reservations(source).select_related("lot").order_by("pk"):
         reservations[r.line_key].append(r)
     for rows in reservations.values():
         rows.sort(key=lambda r: (expiry_order(r.lot), r.pk))
-    factors = unit_factors([line.item_id for line in order_lines])
+    factors = unit_factors([demand.item.pk for demand in demands])
     result = []
-    for line in order_lines:
-        remaining = wanted.get(line.pk, ZERO)
+    for demand in demands:
+        remaining = wanted.get(demand.source_line_id, ZERO)
         if remaining <= 0:
             continue
-        for reservation in reservations.get(str(line.pk), []):
+        common = {"source_line_id": demand.source_line_id, "source_line_no": demand.line_no,
+                  "description": demand.description, "item": demand.item}
+        for reservation in reservations.get(str(demand.source_line_id), []):
             take = min(reservation.quantity, remaining)
             if take <= 0:
                 continue
-            quantity, unit = in_line_unit(line, take, factors)
-            result.append(DeliveryNoteLine(order_line=line, item=line.item, unit=unit, quantity=quantity,
-                                           picked=quantity, location_id=reservation.location_id,
-                                           lot_id=reservation.lot_id))
+            quantity, unit = in_demand_unit(demand, take, factors)
+            result.append(DeliveryNoteLine(**common, unit=unit, quantity=quantity, picked=quantity,
+                                           location_id=reservation.location_id, lot_id=reservation.lot_id))
             remaining -= take
             if remaining <= 0:
                 break
         if remaining > 0:
-            quantity, unit = in_line_unit(line, remaining, factors)
-            result.append(DeliveryNoteLine(order_line=line, item=line.item, unit=unit, quantity=quantity, picked=0))
+            quantity, unit = in_demand_unit(demand, remaining, factors)
+            result.append(DeliveryNoteLine(**common, unit=unit, quantity=quantity, picked=0))
     return result
 
 
-@atomic_with_retry
-def delivery_create_for_order(*, order, actor=None, source_event=None):
-    """The delivery note draft for what a confirmed order holds reserved (idempotent per event).
-    Returns None when the order is no longer open or nothing is reserved yet."""
-    from sales import status as sales_status
+def source_filter(source: Model) -> dict[str, Any]:
+    return {"source_type": ContentType.objects.get_for_model(source), "source_id": source.pk}
 
+
+@atomic_with_retry
+def delivery_create_for_source(*, source: Model, company: Any, warehouse: Warehouse, party: DeliveryParty,
+                               demands: Sequence[DeliveryDemand], actor: Any = None,
+                               source_event: int | None = None) -> DeliveryNote | None:
+    """The draft note for what ``source`` holds reserved on the lines that have no draft yet, at most
+    what each still has to deliver (idempotent per event). The caller holds the source's lock and
+    has checked it may ship. Returns None when nothing is reserved for those lines."""
     if source_event is not None:
         existing = DeliveryNote.objects.filter(source_event=source_event).first()
         if existing is not None:
             return existing
-    order = type(order).objects.select_for_update(of=("self",)).select_related("customer", "warehouse").get(pk=order.pk)
-    if order.status not in sales_status.OPEN_ORDER_STATUSES:
-        return None
-    on_drafts = dict(
-        DeliveryNoteLine.objects.filter(document__sales_order=order, document__status=st.DocStatus.DRAFT)
-        .values_list("order_line_id").annotate(total=Sum("quantity"))
+    on_drafts = set(
+        DeliveryNoteLine.objects.filter(document__status=st.DocStatus.DRAFT,
+                                        **{f"document__{k}": v for k, v in source_filter(source).items()})
+        .values_list("source_line_id", flat=True)
     )
-    order_lines = list(order.lines.select_related("item", "unit").order_by("line_no", "pk"))
-    held = dict(stock.active_reservations(order).values_list("line_key").annotate(total=Sum("quantity")))
-    wanted = {}
-    for line in order_lines:
-        if line.item.is_stocked and not on_drafts.get(line.pk):
-            wanted[line.pk] = min(held.get(str(line.pk), ZERO), line.open_quantity)
-    lines = [line for line in suggested_lines(order, order_lines, wanted) if line.location_id]
+    held = dict(stock.active_reservations(source).values_list("line_key").annotate(total=Sum("quantity")))
+    wanted = {
+        demand.source_line_id: min(held.get(str(demand.source_line_id), ZERO), demand.open_quantity)
+        for demand in demands if demand.item.is_stocked and demand.source_line_id not in on_drafts
+    }
+    lines = [line for line in suggested_lines(source, demands, wanted) if line.location_id]
     if not lines:
         return None
     delivery = DeliveryNote.objects.create(
-        company=order.company, warehouse=order.warehouse, sales_order=order, customer_name=str(order.customer),
-        ship_to=order.ship_to, source_event=source_event, created_by=actor, updated_by=actor,
-        document_date=timezone.localdate(),
+        company=company, warehouse=warehouse, **source_filter(source),
+        source_reference=str(getattr(source, "reference", source))[:60], **party.__dict__,
+        source_event=source_event, created_by=actor, updated_by=actor, document_date=timezone.localdate(),
     )
     for line in lines:
         line.document = delivery
@@ -121,15 +170,38 @@ def delivery_create_for_order(*, order, actor=None, source_event=None):
     return delivery
 
 
+def picked_by_source_line(lines: Iterable[DeliveryNoteLine],
+                          factors: dict[int, dict[int, Decimal]] | None = None) -> dict[int, Decimal]:
+    """{source line id: picked base quantity} of ``lines``."""
+    lines = list(lines)
+    factors = unit_factors({line.item_id for line in lines}) if factors is None else factors
+    picked: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        picked[line.source_line_id] += to_base(line.item, line.picked, line.unit, factors.get(line.item_id, {}))
+    return dict(picked)
+
+
+def check_picks(delivery: DeliveryNote, lines: Iterable[DeliveryNoteLine],
+                factors: dict[int, dict[int, Decimal]] | None = None) -> dict[int, Decimal]:
+    """The picked base quantities per source line, after the source's app had its say: it refuses
+    picking more of a line than it still has to deliver (``delivery_picking``)."""
+    picked = picked_by_source_line(lines, factors)
+    delivery_picking.send(sender=source_model(delivery), delivery=delivery, picked=picked)
+    return picked
+
+
 @atomic_with_retry
-def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
-    """The keeper's picking on a draft: ``lines`` is [{id?, order_line, location, lot, picked}]. Lines
-    with an id update that line (its quantity to ship stays); lines without add a split pick of an
-    order line already on the note. Lines of the note not listed are kept as they are."""
+def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[dict[str, Any]], actor: Any = None,
+                        notes: str | None = None) -> DeliveryNote:
+    """The keeper's picking on a draft: ``lines`` is [{id?, source_line, location, lot, picked}]. Lines
+    with an id update that line (its quantity to ship stays); lines without add a split pick of a
+    source line already on the note. Lines of the note not listed are kept as they are."""
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     check_editable(delivery)
-    existing = {line.pk: line for line in delivery.lines.select_related("item", "unit", "order_line")}
-    order_lines = {line.order_line_id: line.order_line for line in existing.values()}
+    existing = {line.pk: line for line in delivery.lines.select_related("item", "unit")}
+    templates = {}
+    for line in existing.values():
+        templates.setdefault(line.source_line_id, line)
     changed, new = [], []
     for n, fields in enumerate(lines, start=1):
         line_id = fields.get("id")
@@ -138,12 +210,12 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
             if line is None:
                 refuse(n, _("this line is not on the delivery note."))
         else:
-            order_line = fields.get("order_line")
-            if order_line is None or order_line.pk not in order_lines:
+            template = templates.get(fields.get("source_line"))
+            if template is None:
                 refuse(n, _("choose an order line that is on this delivery note."))
-            template = next(x for x in existing.values() if x.order_line_id == order_line.pk)
-            line = DeliveryNoteLine(document=delivery, order_line=order_line, item=template.item,
-                                    unit=template.unit, quantity=0)
+            line = DeliveryNoteLine(document=delivery, source_line_id=template.source_line_id,
+                                    source_line_no=template.source_line_no, description=template.description,
+                                    item=template.item, unit=template.unit, quantity=0)
         picked = fields.get("picked")
         if picked is None or Decimal(picked) < 0:
             refuse(n, _("the picked quantity must not be negative."))
@@ -154,7 +226,7 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
             check_location(n, delivery.warehouse, line.location)
             check_lot(n, line.item, line.lot)
         (changed if line.pk else new).append(line)
-    check_picked_within_open([*existing.values(), *new], order_lines)
+    check_picks(delivery, [*existing.values(), *new])
     if changed:
         DeliveryNoteLine.objects.bulk_update(changed, ["picked", "location", "lot"])
     if new:
@@ -166,104 +238,86 @@ def delivery_save_picks(*, delivery, lines, actor=None, notes=None):
     return delivery
 
 
-def check_picked_within_open(lines, order_lines, factors=None):
-    """{order line id: picked base quantity} of ``lines``; refuses picking more of an order line than
-    it still has to deliver (saving the picks and posting them check the same)."""
-    factors = unit_factors({line.item_id for line in lines}) if factors is None else factors
-    picked_base = defaultdict(lambda: ZERO)
-    for line in lines:
-        picked_base[line.order_line_id] += to_base(line.item, line.picked, line.unit, factors.get(line.item_id, {}))
-    for order_line_id, picked in picked_base.items():
-        order_line = order_lines[order_line_id]
-        open_quantity = order_line.quantity_base - order_line.delivered_quantity
-        if picked > open_quantity:
-            raise InvalidStockLine(
-                _("Order line %(n)s: %(picked)s picked but only %(open)s still to deliver.") % {
-                    "n": order_line.line_no, "picked": f"{picked.normalize():f}",
-                    "open": f"{open_quantity.normalize():f}"}, field="lines")
-    return picked_base
-
-
 @atomic_with_retry
-def delivery_post(*, delivery, actor=None):
-    """Ship what was picked: stock leaves at average cost (consuming the order's reservations), the
-    order's lines get their delivered quantities, a backorder note takes what was not picked, and
-    finance is told to invoice. The order is locked first (the same lock order as a cancellation)."""
-    from sales.services.orders import order_for_delivery, order_record_delivery
-
+def delivery_post(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
+    """Ship what was picked: stock leaves at average cost (consuming the source's reservations), the
+    source's app records what was shipped, a backorder note takes what was not picked, and finance
+    is told to invoice. The source is locked first (``delivery_posting``), as its cancellation does."""
     check_transition(delivery, st.DocStatus.POSTED)
-    order = order_for_delivery(delivery.sales_order_id)
+    sender = source_model(delivery)
+    delivery_posting.send(sender=sender, delivery=delivery, actor=actor)
     delivery = DeliveryNote.objects.select_for_update().select_related("warehouse").get(pk=delivery.pk)
     check_transition(delivery, st.DocStatus.POSTED)
-    lines = list(delivery.lines.select_related("item", "item__base_unit", "unit", "order_line", "location", "lot")
-                 .order_by("pk"))
+    lines = list(delivery.lines.select_related("item", "item__base_unit", "unit", "location", "lot").order_by("pk"))
     factors = unit_factors({line.item_id for line in lines})
-    order_lines = {line.order_line_id: line.order_line for line in lines}
-    picked_base = check_picked_within_open(lines, order_lines, factors)
+    picked_base = check_picks(delivery, lines, factors)
     picks, picked_lines, demand_base = [], [], defaultdict(lambda: ZERO)
     for n, line in enumerate(lines, start=1):
         line_factors = factors.get(line.item_id, {})
-        demand_base[line.order_line_id] += to_base(line.item, line.quantity, line.unit, line_factors)
+        demand_base[line.source_line_id] += to_base(line.item, line.quantity, line.unit, line_factors)
         if line.picked <= 0:
             continue
         check_location(n, delivery.warehouse, line.location)
         check_lot(n, line.item, line.lot)
         base = to_base(line.item, line.picked, line.unit, line_factors)
-        picks.append(stock.Pick(line_key=str(line.order_line_id), item=line.item, location=line.location,
+        picks.append(stock.Pick(line_key=str(line.source_line_id), item=line.item, location=line.location,
                                 lot=line.lot, quantity=base, field="lines", line=n))
         picked_lines.append(line)
     if not picks:
         raise InvalidStockLine(_("Nothing is picked: enter the picked quantities first."), field="lines")
-    still_needed = {}
-    for order_line_id, order_line in order_lines.items():
-        open_quantity = order_line.quantity_base - order_line.delivered_quantity
-        still_needed[str(order_line_id)] = open_quantity - picked_base[order_line_id]
-    moves = stock.issue_picks(company=delivery.company, document=order, picks=picks, still_needed=still_needed,
-                              issuing_document=delivery, actor=actor)
+    source = delivery.source
+    moves = stock.issue_picks(company=delivery.company, document=source, picks=picks, issuing_document=delivery,
+                              actor=actor)
     for line, move in zip(picked_lines, moves, strict=True):
         line.unit_cost = move.unit_cost
     DeliveryNoteLine.objects.bulk_update(picked_lines, ["unit_cost"])
     transition(delivery, st.DocStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
-    order_record_delivery(order=order, delivered=dict(picked_base), actor=actor)
-    backorder = create_backorder(delivery, order, order_lines, demand_base, picked_base, actor)
+    delivery_shipped.send(sender=sender, delivery=delivery, shipped=picked_base, actor=actor)
+    backorder = create_backorder(delivery, source, lines, demand_base, picked_base, actor)
     publish(delivery_posted, company=delivery.company, source=delivery, delivery_id=delivery.pk,
-            delivery_number=delivery.number, order_id=order.pk, order_number=order.number,
-            customer=delivery.customer_name, backorder_id=backorder.pk if backorder else None,
-            lines=[{"order_line_id": line.order_line_id, "item_id": line.item_id, "item_code": line.item.code,
+            delivery_number=delivery.number, source_type=sender._meta.label_lower, source_id=delivery.source_id,
+            source_reference=delivery.source_reference,
+            customer=delivery.customer_display, backorder_id=backorder.pk if backorder else None,
+            lines=[{"source_line_id": line.source_line_id, "item_id": line.item_id, "item_code": line.item.code,
                     "quantity": str(pick.quantity), "unit_cost": str(line.unit_cost)}
                    for line, pick in zip(picked_lines, picks, strict=True)])
     return delivery
 
 
-def create_backorder(delivery, order, order_lines, demand_base, picked_base, actor):
+def create_backorder(delivery: DeliveryNote, source: Model, lines: Sequence[DeliveryNoteLine],
+                     demand_base: dict[int, Decimal], picked_base: dict[int, Decimal],
+                     actor: Any) -> DeliveryNote | None:
     """A draft note for what this note was to ship and did not (still reserved where it was)."""
-    wanted = {}
-    for order_line_id, order_line in order_lines.items():
-        rest = demand_base[order_line_id] - picked_base[order_line_id]
-        open_after = order_line.quantity_base - order_line.delivered_quantity - picked_base[order_line_id]
-        rest = min(rest, open_after)
-        if rest > 0:
-            wanted[order_line_id] = rest
+    wanted = {key: demand_base[key] - picked_base.get(key, ZERO) for key in demand_base
+              if demand_base[key] - picked_base.get(key, ZERO) > 0}
     if not wanted:
         return None
-    lines = suggested_lines(order, [order_lines[k] for k in sorted(wanted)], wanted)
+    demands = []
+    for line in lines:  # the first line of each source line carries its unit and description
+        if line.source_line_id in wanted and all(d.source_line_id != line.source_line_id for d in demands):
+            demands.append(DeliveryDemand(source_line_id=line.source_line_id, line_no=line.source_line_no,
+                                          item=line.item, unit=line.unit, open_quantity=wanted[line.source_line_id],
+                                          description=line.description))
+    demands.sort(key=lambda d: d.source_line_id)
     backorder = DeliveryNote.objects.create(
-        company=delivery.company, warehouse=delivery.warehouse, sales_order=order, customer_name=delivery.customer_name,
-        ship_to=delivery.ship_to, backorder_of=delivery, created_by=actor, updated_by=actor,
-        document_date=timezone.localdate(),
+        company=delivery.company, warehouse=delivery.warehouse, source_type=delivery.source_type,
+        source_id=delivery.source_id, source_reference=delivery.source_reference,
+        customer_code=delivery.customer_code, customer_name=delivery.customer_name,
+        customer_tax_id=delivery.customer_tax_id, customer_reference=delivery.customer_reference,
+        ship_to=delivery.ship_to, due_date=delivery.due_date, backorder_of=delivery, created_by=actor,
+        updated_by=actor, document_date=timezone.localdate(),
     )
-    for line in lines:
+    new_lines = suggested_lines(source, demands, wanted)
+    for line in new_lines:
         line.document = backorder
-    DeliveryNoteLine.objects.bulk_create(lines)
+    DeliveryNoteLine.objects.bulk_create(new_lines)
     assign_pick_task(backorder, actor, backorder=True)
     return backorder
 
 
 @atomic_with_retry
-def delivery_cancel(*, delivery, actor=None):
-    """Cancel a draft delivery note (the order keeps its reservations; a posted note is returned, not cancelled)."""
-    from office.services import tasks_close_for_document
-
+def delivery_cancel(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
+    """Cancel a draft note (the source keeps its reservations; a posted note is returned, not cancelled)."""
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status == st.DocStatus.POSTED:
         raise DomainError(_("A posted delivery cannot be cancelled: the customer returns the goods instead."))
@@ -273,14 +327,13 @@ def delivery_cancel(*, delivery, actor=None):
     return delivery
 
 
-def delivery_cancel_drafts_for_order(*, order, actor=None):
-    """Cancel the order's delivery-note drafts and close their tasks (the order is being cancelled)."""
-    from office.services import tasks_close_for_document
-
-    drafts = list(DeliveryNote.objects.select_for_update().filter(sales_order=order, status=st.DocStatus.DRAFT)
+def delivery_cancel_drafts_for_source(*, source: Model, actor: Any = None) -> list[DeliveryNote]:
+    """Cancel the source's draft notes and close their tasks (the source is being cancelled; the
+    caller holds its lock)."""
+    drafts = list(DeliveryNote.objects.select_for_update().filter(status=st.DocStatus.DRAFT, **source_filter(source))
                   .order_by("pk"))
     for delivery in drafts:
         transition(delivery, st.DocStatus.CANCELLED, actor=actor)
     tasks_close_for_document(documents=drafts, actor=actor,
-                             note=_("%(order)s was cancelled.") % {"order": order.reference})
+                             note=_("%(order)s was cancelled.") % {"order": getattr(source, "reference", source)})
     return drafts

@@ -385,24 +385,21 @@ class Pick:
 
 
 @atomic_with_retry
-def issue_picks(*, company, document, picks, still_needed, issuing_document, move_type=st.MoveType.DELIVERY,
-                actor=None):
+def issue_picks(*, company, document, picks, issuing_document, move_type=st.MoveType.DELIVERY, actor=None):
     """Issue what the keeper picked for ``document``'s lines, wherever it was picked from.
 
     A pick from a location and lot the line had reserved consumes that reservation; a pick from
-    elsewhere takes free stock. Afterwards each line holds at most ``still_needed[line_key]``
-    (what remains to ship), the surplus being released. Returns the moves in the order of ``picks``.
-    Queries do not grow with the number of lines."""
-    still_needed = {str(k): Decimal(v) for k, v in still_needed.items()}
-    keys = sorted({str(p.line_key) for p in picks} | set(still_needed))
+    elsewhere takes free stock (the line's other reservations stay: ``hold_at_most`` trims them to
+    what the document still needs). Returns the moves in the order of ``picks``. Queries do not
+    grow with the number of lines."""
+    keys = sorted({str(p.line_key) for p in picks})
     reservations = list(
         active_reservations(document).filter(line_key__in=keys).select_for_update().order_by("pk")
     )
     items = [p.item for p in picks] + [r.item for r in reservations]
-    valuations = lock_valuations(company, items)
+    lock_valuations(company, items)  # the engine's lock order: valuations, then balances (post_moves)
     by_line = {}
     for reservation in reservations:
-        reservation.consumed = ZERO
         by_line.setdefault(reservation.line_key, []).append(reservation)
     specs = []
     for pick in picks:
@@ -416,25 +413,9 @@ def issue_picks(*, company, document, picks, still_needed, issuing_document, mov
                 continue
             reservation.quantity -= take
             reservation.issued_quantity += take
-            reservation.consumed += take
             from_reserved += take
         specs.append(MoveSpec(item=pick.item, location=pick.location, lot=pick.lot, quantity=-quantity,
                               move_type=move_type, from_reserved=from_reserved, field=pick.field, line=pick.line))
-    # Release what a line holds beyond what it still needs (picked elsewhere, or short-shipped).
-    released = []
-    for key in keys:
-        held = sum((r.quantity for r in by_line.get(key, [])), ZERO)
-        surplus = held - still_needed.get(key, ZERO)
-        for reservation in reversed(by_line.get(key, [])):
-            if surplus <= 0:
-                break
-            take = min(reservation.quantity, surplus)
-            if take <= 0:
-                continue
-            reservation.quantity -= take
-            released.append((reservation, take))
-            surplus -= take
-    unhold(valuations, released)
     moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document)
     for reservation in reservations:
         if reservation.quantity == 0:
@@ -442,3 +423,39 @@ def issue_picks(*, company, document, picks, still_needed, issuing_document, mov
                                   else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
     return moves
+
+
+@atomic_with_retry
+def hold_at_most(*, company, document, needed, actor=None):
+    """Trim the reservations of ``document``'s lines to what each still needs (``needed``: {line key:
+    base quantity}), releasing the newest first: after a shipment, what a line held beyond its rest
+    (picked elsewhere, or the line is complete) goes back to the available stock. Returns the
+    quantity released."""
+    needed = {str(key): Decimal(quantity) for key, quantity in needed.items()}
+    reservations = list(
+        active_reservations(document).filter(line_key__in=list(needed)).select_related("item")
+        .select_for_update(of=("self",)).order_by("pk")
+    )
+    by_line = {}
+    for reservation in reservations:
+        by_line.setdefault(reservation.line_key, []).append(reservation)
+    released = []
+    for key, rows in by_line.items():
+        surplus = sum((r.quantity for r in rows), ZERO) - max(needed[key], ZERO)
+        for reservation in reversed(rows):
+            if surplus <= 0:
+                break
+            take = min(reservation.quantity, surplus)
+            reservation.quantity -= take
+            released.append((reservation, take))
+            surplus -= take
+    if not released:
+        return ZERO
+    valuations = lock_valuations(company, [r.item for r in reservations])
+    unhold(valuations, released)
+    for reservation, _quantity in released:
+        if reservation.quantity == 0:
+            reservation.status = (st.ReservationStatus.CONSUMED if reservation.issued_quantity > 0
+                                  else st.ReservationStatus.RELEASED)
+    Reservation.objects.bulk_update([r for r, _q in released], ["quantity", "status"])
+    return sum((quantity for _r, quantity in released), ZERO)

@@ -11,21 +11,28 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry, bulk_set
+from erp.db import atomic_with_retry, bulk_set, instances_of, select_list
 from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
+from erp.models import Company
+from erp.roles import SALES_MANAGER
 from inventory import status as inventory_status
-from inventory.models import Warehouse
-from inventory.services import stock
+from inventory.errors import InvalidStockLine
+from inventory.models import Item, UnitOfMeasure, Warehouse
+from inventory.services import deliveries, stock
+from office.services import task_assign, tasks_close_for_document
+from office.status import TaskStatus
 from sales import signals
 from sales import status as st
 from sales.errors import CreditLimitExceeded
-from sales.models import CreditApproval, SalesOrder, SalesOrderLine
+from sales.models import CreditApproval, Customer, SalesOrder, SalesOrderLine
+from sales.selectors import customer_scope
 from sales.services.lines import apply_totals, check_header, priced_lines
 from sales.services.masterdata import check_can_serve
 from sales.services.pricing import money
@@ -138,9 +145,6 @@ def credit_check(order):
 @atomic_with_retry
 def credit_request_approval(*, order, actor):
     """Ask the sales managers (a task in their inbox) to approve an order above the credit limit."""
-    from erp.roles import SALES_MANAGER
-    from office.services import task_assign
-
     check_can_serve(actor, order.customer)
     check = credit_check(order)
     if not check.exceeds or check.approved:
@@ -156,8 +160,6 @@ def credit_request_approval(*, order, actor):
 @atomic_with_retry
 def credit_approve(*, order, actor, note=""):
     """A sales manager lets this order (at its current total) through above the credit limit."""
-    from office.services import tasks_close_for_document
-
     if actor is None or not actor.has_perm("sales.approve_credit"):
         raise DomainError(_("Only a sales manager may approve orders above the credit limit."))
     order = lock_order(order)
@@ -170,8 +172,6 @@ def credit_approve(*, order, actor, note=""):
         company=order.company, order=order, order_total=order.total_amount, exposure=check.exposure,
         credit_limit=order.customer.credit_limit, note=note, approved_by=actor,
     )
-    from office.status import TaskStatus
-
     tasks_close_for_document(document=order, actor=actor, note=_("Credit approved."), status=TaskStatus.DONE)
     return approval
 
@@ -217,14 +217,6 @@ def lock_for_confirmation(order, scope_user=None):
     their items and base units: confirmation's hot path, in two hand-written statements where the
     ORM would compile two wide select_related queries on every call. The lines are read after the
     lock, so a concurrent save of the draft is either wholly before or wholly after."""
-    from django.db import connection
-
-    from erp.db import instances_of, select_list
-    from erp.models import Company
-    from inventory.models import Item, UnitOfMeasure, Warehouse
-    from sales.models import Customer
-    from sales.selectors import customer_scope
-
     where, params = "o.id = %s", [order.pk]
     if scope_user is not None:  # the user's orders, as the selectors define them
         scope, scope_params = (customer_scope(scope_user, SalesOrder.objects.filter(pk=order.pk)).values("pk")
@@ -359,9 +351,6 @@ def order_cancel(*, order, actor, reason=""):
 
     Releases the reservations, cancels the delivery-note drafts and closes the tasks the order made.
     Delivered quantities stay delivered: they come back only through customer returns."""
-    from inventory.services.deliveries import delivery_cancel_drafts_for_order
-    from office.services import tasks_close_for_document
-
     order = lock_order(order)
     check_can_serve(actor, order.customer)
     if order.status == st.OrderStatus.DRAFT:
@@ -375,7 +364,7 @@ def order_cancel(*, order, actor, reason=""):
             _("%(order)s is %(status)s: nothing is left to cancel; delivered goods come back through a customer "
               "return.") % {"order": order.reference, "status": order.get_status_display()})
     stock.release(document=order, actor=actor)
-    delivery_cancel_drafts_for_order(order=order, actor=actor)
+    deliveries.delivery_cancel_drafts_for_source(source=order, actor=actor)
     note = _("%(order)s was cancelled.") % {"order": order.reference}
     tasks_close_for_document(document=order, actor=actor, note=note)
     transition(order, target, actor=actor)
@@ -394,7 +383,33 @@ def order_close(*, order, actor):
     return transition(order, st.OrderStatus.CLOSED, actor=actor)
 
 
-# Called by inventory when a delivery is posted, in the same transaction -----------------------
+# Deliveries: the delivery note draft after confirmation, and inventory's delivery hooks ---------
+
+
+def delivery_party(order):
+    return deliveries.DeliveryParty(
+        customer_code=order.customer.code, customer_name=order.customer.name, customer_tax_id=order.customer.tax_id,
+        customer_reference=order.customer_reference, ship_to=order.ship_to, due_date=order.promised_date,
+    )
+
+
+@atomic_with_retry
+def order_prepare_delivery(*, order_id, source_event=None, actor=None):
+    """The delivery note draft for what the confirmed order holds reserved (inventory makes it, with
+    a pick task for the warehouse); idempotent per event. None when the order is no longer open or
+    nothing is reserved yet."""
+    order = SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "warehouse", "company") \
+        .filter(pk=order_id).first()
+    if order is None or order.status not in st.OPEN_ORDER_STATUSES:
+        return None
+    demands = [
+        deliveries.DeliveryDemand(source_line_id=line.pk, line_no=line.line_no, item=line.item, unit=line.unit,
+                                  open_quantity=line.open_quantity, description=line.description)
+        for line in order.lines.select_related("item", "item__base_unit", "unit").order_by("line_no", "pk")
+    ]
+    return deliveries.delivery_create_for_source(
+        source=order, company=order.company, warehouse=order.warehouse, party=delivery_party(order),
+        demands=demands, actor=actor, source_event=source_event)
 
 
 def order_for_delivery(order_id):
@@ -406,9 +421,23 @@ def order_for_delivery(order_id):
     return order
 
 
+def order_check_picks(*, order_id, picked):
+    """Refuse picking more of an order line (``picked``: {line id: base quantity}) than it still
+    has to deliver; saving the picks and posting them check the same."""
+    lines = SalesOrderLine.objects.filter(order_id=order_id, pk__in=list(picked)).order_by("line_no", "pk")
+    for line in lines:
+        open_quantity = line.quantity_base - line.delivered_quantity
+        if picked[line.pk] > open_quantity:
+            raise InvalidStockLine(
+                _("Order line %(n)s: %(picked)s picked but only %(open)s still to deliver.") % {
+                    "n": line.line_no, "picked": f"{picked[line.pk].normalize():f}",
+                    "open": f"{open_quantity.normalize():f}"}, field="lines")
+
+
 def order_record_delivery(*, order, delivered, actor):
-    """Add ``delivered`` ({order line id: base quantity}) to the order's lines and move the order to
-    partially delivered or delivered. The caller holds the order's lock (``order_for_delivery``)."""
+    """Add ``delivered`` ({order line id: base quantity}) to the order's lines, trim the reservations
+    to what is still to deliver, and move the order to partially delivered or delivered. The caller
+    holds the order's lock (``order_for_delivery``)."""
     lines = list(order.lines.select_related("item").order_by("pk"))
     for line in lines:
         extra = Decimal(delivered.get(line.pk, ZERO))
@@ -417,6 +446,9 @@ def order_record_delivery(*, order, delivered, actor):
                               field="lines")
         line.delivered_quantity += extra
     SalesOrderLine.objects.bulk_update(lines, ["delivered_quantity"])
+    stock.hold_at_most(company=order.company, document=order, actor=actor,
+                       needed={line.pk: line.quantity_base - line.delivered_quantity
+                               for line in lines if line.pk in delivered})
     stocked = [line for line in lines if line.item.is_stocked]
     complete = all(line.delivered_quantity >= line.quantity_base for line in stocked)
     target = st.OrderStatus.DELIVERED if complete else st.OrderStatus.PARTIAL

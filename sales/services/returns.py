@@ -20,7 +20,9 @@ from sales import signals
 from sales import status as st
 from sales.errors import InvalidSalesLine
 from sales.models import CustomerReturn, CustomerReturnLine
+from sales.selectors import order_of_delivery
 from sales.services.masterdata import check_can_serve
+from sales.services.orders import order_record_return
 
 ZERO = Decimal("0")
 
@@ -80,7 +82,7 @@ def return_save(*, company, actor, delivery, lines, reason="", customer_return=N
         raise DomainError(_("Choose a delivery note of this company."), field="delivery")
     if delivery.status != inventory_status.DocStatus.POSTED:
         raise DomainError(_("Only a posted delivery can be returned."), field="delivery")
-    order = delivery.sales_order
+    order = order_of_delivery(delivery)
     check_can_serve(actor, order.customer)
     if customer_return is None:
         customer_return = CustomerReturn(company=company, created_by=actor)
@@ -107,8 +109,6 @@ def return_save(*, company, actor, delivery, lines, reason="", customer_return=N
 def return_post(*, customer_return, actor):
     """Put the goods back into stock at the cost they left with, count them as returned on the
     order, and tell finance a credit note is due."""
-    from sales.services.orders import order_record_return
-
     customer_return = CustomerReturn.objects.select_for_update().select_related("order", "delivery").get(
         pk=customer_return.pk)
     check_transition(customer_return, st.ReturnStatus.POSTED)
@@ -129,7 +129,7 @@ def return_post(*, customer_return, actor):
     post_moves(company=customer_return.company, specs=specs, actor=actor, document=customer_return)
     returned = defaultdict(lambda: ZERO)
     for line in lines:
-        returned[line.delivery_line.order_line_id] += line.quantity_base
+        returned[line.delivery_line.source_line_id] += line.quantity_base
     order_record_return(order=customer_return.order, returned=dict(returned), actor=actor)
     transition(customer_return, st.ReturnStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     publish(signals.return_posted, company=customer_return.company, source=customer_return,
@@ -137,7 +137,7 @@ def return_post(*, customer_return, actor):
             order_id=customer_return.order_id, order_number=customer_return.order.number,
             delivery_id=customer_return.delivery_id, delivery_number=customer_return.delivery.number,
             customer=str(customer_return.customer),
-            lines=[{"order_line_id": line.delivery_line.order_line_id, "item_id": line.item_id,
+            lines=[{"order_line_id": line.delivery_line.source_line_id, "item_id": line.item_id,
                     "quantity": str(line.quantity_base)} for line in lines])
     return customer_return
 

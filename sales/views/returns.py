@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +32,7 @@ from inventory.views.reports import export_format, list_context, paginate, rende
 from sales import selectors
 from sales import status as st
 from sales.forms.returns import ReturnFilterForm, ReturnSheet
+from sales.models import SalesOrder
 from sales.services import returns as services
 
 ZERO = Decimal("0")
@@ -87,15 +89,17 @@ def return_list(request):
 
 
 def returnable_deliveries(user):
-    return inventory_selectors.deliveries_for_user(user).filter(status=inventory_status.DocStatus.POSTED)
+    """Posted delivery notes of sales orders the user may see."""
+    return inventory_selectors.deliveries_for_user(user).filter(
+        status=inventory_status.DocStatus.POSTED, source_type=ContentType.objects.get_for_model(SalesOrder))
 
 
 def choose_delivery(request):
     """The posted delivery notes the user may return goods from (no ?delivery= given)."""
-    notes = returnable_deliveries(request.user).select_related("warehouse", "sales_order", "sales_order__customer")
+    notes = returnable_deliveries(request.user).select_related("warehouse")
     if search := request.GET.get("q", "").strip():
         notes = notes.filter(Q(number__icontains=search) | Q(customer_name__icontains=search)
-                             | Q(sales_order__number__icontains=search))
+                             | Q(source_reference__icontains=search))
     page = paginate(request, notes.order_by("-posted_at", "-pk"))
     return render(request, "sales/returns/choose_delivery.html", {"page": page, "q": search})
 
@@ -152,7 +156,7 @@ def return_create(request):
     if not delivery_id.isdigit():
         return choose_delivery(request)
     delivery = get_object_or_404(
-        returnable_deliveries(request.user).select_related("warehouse", "sales_order", "sales_order__customer"),
+        returnable_deliveries(request.user).select_related("warehouse"),
         pk=int(delivery_id))
     return return_form(request, delivery)
 
@@ -164,7 +168,6 @@ def return_edit(request, pk):
         messages.error(request, ImmutableDocument.default_message)
         return redirect("sales:return_detail", pk=pk)
     delivery = customer_return.delivery
-    delivery.sales_order = customer_return.order
     return return_form(request, delivery, customer_return)
 
 

@@ -49,7 +49,7 @@ def test_without_demo_only_the_roles_are_created(db, settings):
     settings.DEMO = False
     call_command("bootstrap", verbosity=0)
 
-    assert set(Group.objects.values_list("name", flat=True)) == set(roles.ROLE_PERMISSIONS)
+    assert set(Group.objects.values_list("name", flat=True)) == set(roles.ROLES)
     assert get_user_model().objects.count() == 0
 
 

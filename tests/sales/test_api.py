@@ -507,7 +507,7 @@ def test_the_keeper_picks_and_posts_a_delivery_which_makes_a_backorder_and_updat
     order_id = confirmed_order(sal, api, {"item": "WID-1", "quantity": "20"}, {"item": "PMP-1", "quantity": "1"})
     deliver_events()
     as_user(api, sal.keeper)
-    listed = api.get(DN_URL, {"sales_order": order_id}).json()["results"]
+    listed = api.get(DN_URL, {"source_id": order_id, "source_type": "sales.salesorder"}).json()["results"]
     note = listed[0]
     line = note["lines"][0]
 
@@ -521,7 +521,7 @@ def test_the_keeper_picks_and_posts_a_delivery_which_makes_a_backorder_and_updat
     backorder = DeliveryNote.objects.get(backorder_of_id=note["id"])
     closed = api.post(URL + f"orders/{order_id}/close/")
 
-    assert [(n["status"], n["warehouse"], n["order_reference"]) for n in listed] == [
+    assert [(n["status"], n["warehouse"], n["source_reference"]) for n in listed] == [
         ("draft", "FG", order["number"])]
     assert (line["item"], line["quantity"], line["picked"], line["location"]) == ("WID-1", "20.0000", "20.0000", "A-01")
     assert (picked.status_code, picked.json()["lines"][0]["picked"]) == (200, "8.0000")
@@ -642,13 +642,13 @@ def test_a_return_against_a_delivery_is_created_and_posted(api, sal):
     return_id = created.json()["id"]
     posted = api.post(URL + f"returns/{return_id}/post/")
     twice = api.post(URL + f"returns/{return_id}/post/")
-    order = as_user(api, sal.rep).get(URL + f"orders/{note.sales_order_id}/").json()
+    order = as_user(api, sal.rep).get(URL + f"orders/{note.source_id}/").json()
     listed = api.get(URL + "returns/").json()["results"]
     read = api.get(URL + f"returns/{return_id}/")
 
     assert created.status_code == 201
     assert (created.json()["status"], created.json()["customer"], created.json()["order"]) == (
-        "draft", "C001", note.sales_order_id)
+        "draft", "C001", note.source_id)
     assert [(x["item"], x["quantity"], x["unit"], x["location"], x["warehouse"]) for x in created.json()["lines"]] == [
         ("WID-1", "3.0000", "PCS", "A-02", "FG")]
     assert (posted.status_code, posted.json()["status"]) == (200, "posted")

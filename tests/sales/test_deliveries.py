@@ -28,7 +28,7 @@ def confirmed(sal, lines):
     order = sal.order(lines)
     order_confirm(order=order, actor=sal.rep)
     deliver_events()
-    return order, DeliveryNote.objects.get(sales_order=order, status="draft")
+    return order, DeliveryNote.objects.get(source_id=order.pk, status="draft")
 
 
 def test_the_draft_suggests_the_lots_that_expire_first(sal):
@@ -46,7 +46,7 @@ def test_the_draft_suggests_the_lots_that_expire_first(sal):
     order = sal.order([{"item": glue, "quantity": D("6"), "unit_price": D("10")}], actor=sal.manager)
     order_confirm(order=order, actor=sal.manager)
     deliver_events()
-    note = DeliveryNote.objects.get(sales_order=order)
+    note = DeliveryNote.objects.get(source_id=order.pk)
     assert [(line.lot.number, line.quantity) for line in note.lines.order_by("pk")] == [
         ("L-SOON", D("4")), ("L-LATE", D("2"))]
 
@@ -167,11 +167,11 @@ def test_a_delivery_note_handler_run_twice_makes_one_note(sal):
     sal.receive(sal.widget, 20)
     order = sal.order([{"item": sal.widget, "quantity": D("5")}])
     order_confirm(order=order, actor=sal.rep)
-    delivery = EventDelivery.objects.get(subscriber="inventory.prepare_delivery")
+    delivery = EventDelivery.objects.get(subscriber="sales.prepare_delivery")
     events.deliver(delivery.pk)
     EventDelivery.objects.filter(pk=delivery.pk).update(status="pending")
     events.deliver(delivery.pk)
-    assert DeliveryNote.objects.filter(sales_order=order).count() == 1
+    assert DeliveryNote.objects.filter(source_id=order.pk).count() == 1
     assert Task.objects.filter(assignee_role__name="Warehouse").count() == 1
 
 

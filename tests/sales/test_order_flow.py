@@ -39,7 +39,7 @@ def test_confirm_reserves_announces_and_prepares_the_delivery(sal):
     assert ItemValuation.objects.get(item=sal.widget).reserved == D("20")
 
     deliver_events()
-    note = DeliveryNote.objects.get(sales_order=order)
+    note = DeliveryNote.objects.get(source_id=order.pk)
     assert note.status == ist.DocStatus.DRAFT
     assert [(line.item_id, line.quantity, line.location_id) for line in note.lines.all()] == [
         (sal.widget.pk, D("20"), sal.a1.pk)]
@@ -52,7 +52,7 @@ def test_partial_shipment_backorder_return_and_cancel(sal):
     order = sal.order([{"item": sal.widget, "quantity": D("20")}, {"item": sal.pump, "quantity": D("1")}])
     order_confirm(order=order, actor=sal.rep)
     deliver_events()
-    note = DeliveryNote.objects.get(sales_order=order)
+    note = DeliveryNote.objects.get(source_id=order.pk)
     line = note.lines.get()
     delivery_save_picks(delivery=note, actor=sal.keeper,
                         lines=[{"id": line.pk, "picked": D("8"), "location": sal.a1, "lot": None}])

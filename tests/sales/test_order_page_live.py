@@ -24,7 +24,7 @@ def test_after_a_partial_shipment_the_refresh_offers_close_instead_of_cancel(sal
     url = reverse("sales:order_tracking", args=[order.pk])
     with translation.override("en"):
         before = client.get(url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    note = DeliveryNote.objects.get(sales_order=order)
+    note = DeliveryNote.objects.get(source_id=order.pk)
     line = note.lines.get()
     delivery_save_picks(delivery=note, actor=sal.keeper,
                         lines=[{"id": line.pk, "picked": D("1"), "location": sal.a1, "lot": None}])

@@ -21,7 +21,7 @@ def a_draft_return(sal):
     order = sal.order([{"item": sal.widget, "quantity": D("4")}])
     order_confirm(order=order, actor=sal.rep)
     deliver_events()
-    note = delivery_post(delivery=DeliveryNote.objects.get(sales_order=order), actor=sal.keeper)
+    note = delivery_post(delivery=DeliveryNote.objects.get(source_id=order.pk), actor=sal.keeper)
     return return_save(company=sal.company, actor=sal.keeper, delivery=note,
                        lines=[{"delivery_line": note.lines.get(), "quantity": D("1"), "location": sal.a2}])
 

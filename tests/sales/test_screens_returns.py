@@ -43,7 +43,7 @@ def shipped(sal, picked="8", customer=None, actor=None):
     order_confirm(order=order, actor=actor or sal.rep)
     deliver_events()
     order.refresh_from_db()
-    note = DeliveryNote.objects.get(sales_order=order)
+    note = DeliveryNote.objects.get(source_id=order.pk)
     line = note.lines.get()
     delivery_save_picks(delivery=note, actor=sal.keeper,
                         lines=[{"id": line.pk, "picked": D(picked), "location": sal.a1, "lot": None}])
@@ -229,7 +229,7 @@ def test_a_draft_delivery_cannot_be_returned(users, client):
     order = sal.order([{"item": sal.widget, "quantity": D("2")}])
     order_confirm(order=order, actor=sal.rep)
     deliver_events()
-    draft = DeliveryNote.objects.get(sales_order=order)
+    draft = DeliveryNote.objects.get(source_id=order.pk)
     client.force_login(sal.keeper)
 
     assert client.get(f"/sales/returns/new/?delivery={draft.pk}").status_code == 404

@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from erp.demo import load_demo
+from erp.models import Company
+from erp.registry import COMPANY_SEEDS
 from erp.roles import sync_roles
 
 
 class Command(BaseCommand):
-    help = "Create or update the roles and, with --demo, the demo company and its users (idempotent)."
+    help = ("Create or update the roles and every company's master-data seeds (units, reasons… as the departments "
+            "register them) and, with --demo, the demo company and its users (idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument("--demo", action="store_true", help="load the demo company and one user per role")
@@ -13,13 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, demo=False, **options):
         sync_roles()
         self.stdout.write("roles: in place")
-        from erp.models import Company
-        from inventory.services.masterdata import units_seed
-
-        seeded = sum(units_seed(company=company) for company in Company.objects.all())
-        self.stdout.write(f"units and adjustment reasons: {seeded} added")
+        companies = list(Company.objects.order_by("pk"))
+        for seed in COMPANY_SEEDS:
+            seeded = sum(seed.seed(company) for company in companies)
+            self.stdout.write(f"{seed.app} master data: {seeded} added")
         if demo or settings.DEMO:
-            from erp.demo import load_demo
-
             created = load_demo(password=settings.DEMO_PASSWORD)
             self.stdout.write(f"demo company: {created} rows created")

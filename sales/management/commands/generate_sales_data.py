@@ -257,7 +257,7 @@ class Command(BaseCommand):
         contacts = Buffer(CustomerContact, ["customer_id", "name", "title", "phone", "email", "is_primary"])
         grants = Buffer(UserObjectPermission, ["user_id", "permission_id", "content_type_id", "object_pk"])
         serve = Permission.objects.get(content_type__app_label="sales", codename="serve_customer").pk
-        self.customers = []  # (pk, display name, owner pk, ship to)
+        self.customers = []  # (pk, display name, owner pk, ship to, code, tax id, name)
         with connection.cursor() as cursor:
             for n, pk in enumerate(ids, start=1):
                 short = rng.choice(PREFIXES) + rng.choice(PREFIXES) + rng.choice(TRADES)
@@ -268,14 +268,15 @@ class Command(BaseCommand):
                 code = f"K{n:06d}"
                 # One in ten has a credit limit; those are left out of the confirm benchmark's drafts.
                 limit = Decimal(rng.choice((300000, 500000, 1000000, 3000000))) if n % 10 == 0 else None
-                customers.add(pk, self.company.pk, code, name, True, short, tax_id(rng), address, address,
+                customer_tax_id = tax_id(rng)
+                customers.add(pk, self.company.pk, code, name, True, short, customer_tax_id, address, address,
                               f"0{rng.randint(2, 8)}-{rng.randint(2000, 2999)}-{rng.randint(1000, 9999)}",
                               f"purchase{n}@example.com.tw", self.terms[n % len(self.terms)].pk, "TWD", limit, None,
                               None, owner.pk, "")
                 contacts.add(pk, rng.choice(SURNAMES) + rng.choice(GIVEN), "採購", "", f"buyer{n}@example.com.tw",
                              True)
                 grants.add(owner.pk, serve, self.types[Customer], str(pk))
-                self.customers.append((pk, f"{code} {name}", owner.pk, address))
+                self.customers.append((pk, f"{code} {name}", owner.pk, address, code, customer_tax_id, name))
                 if n % 20000 == 0 or n == count:
                     for buffer in (customers, contacts, grants):
                         buffer.flush(cursor)
@@ -316,11 +317,12 @@ class Command(BaseCommand):
                 "requested_date", "shortage_quantity", "delivered_quantity", "returned_quantity", "promised_date"]),
             "deliveries": Buffer(DeliveryNote, [
                 "id", "company_id", "number", "status", "document_date", "created_by_id", "created_at",
-                "updated_by_id", "updated_at", "warehouse_id", "notes", "posted_at", "sales_order_id",
-                "customer_name", "ship_to", "backorder_of_id", "source_event"]),
+                "updated_by_id", "updated_at", "warehouse_id", "notes", "posted_at", "source_type_id", "source_id",
+                "source_reference", "customer_code", "customer_name", "customer_tax_id", "customer_reference",
+                "ship_to", "due_date", "backorder_of_id", "source_event"]),
             "delivery_lines": Buffer(DeliveryNoteLine, [
-                "document_id", "order_line_id", "item_id", "unit_id", "quantity", "picked", "location_id", "lot_id",
-                "unit_cost"]),
+                "document_id", "source_line_id", "source_line_no", "description", "item_id", "unit_id", "quantity",
+                "picked", "location_id", "lot_id", "unit_cost"]),
             "events": Buffer(OutboxEvent, ["id", "name", "payload", "company_id", "source_type_id", "source_id",
                                                "created_at"]),
             "event_deliveries": Buffer(EventDelivery, ["event_id", "subscriber", "status", "attempts",
@@ -387,7 +389,7 @@ class Command(BaseCommand):
     def write_order(self, plan, order_id, line_ids, delivery_ids, event_ids):
         b, rng = self.buffers, self.rng
         status, created, lines = plan["status"], plan["created"], plan["lines"]
-        customer_id, customer_name, rep_id, ship_to = plan["customer"]
+        customer_id, customer_name, rep_id, ship_to, customer_code, customer_tax_id, plain_name = plan["customer"]
         date = timezone.localdate(created)
         requested = date + datetime.timedelta(days=rng.randint(3, 21))
         # created ≤ confirmed ≤ posted ≤ closed, none later than now
@@ -424,6 +426,7 @@ class Command(BaseCommand):
                         None, plan["warehouse"], requested, promised, confirmed_at if numbered else None)
         for n, line in enumerate(lines, start=1):
             item = line["item"]
+            line["line_no"] = n
             b["lines"].add(line["id"], order_id, n, item[0], "", line["quantity"], item[3], line["quantity"],
                            line["price"], line["price"], 0, self.vat.pk, VAT, line["net"], None, line["short"],
                            line["delivered"], 0, line["promised"] if numbered else None)
@@ -438,7 +441,7 @@ class Command(BaseCommand):
             "promised_date": promised.isoformat(),
             "lines": [{"line_id": line["id"], "item_id": line["item"][0],
                        "reserved": str(line["quantity"] - line["short"]), "short": str(line["short"])}
-                      for line in lines]}, next(event_ids), ["inventory.prepare_delivery"])
+                      for line in lines]}, next(event_ids), ["sales.prepare_delivery"])
         if open_short:
             payload_lines = [{"line_id": line["id"], "line_no": n, "item_id": line["item"][0],
                               "item_code": line["item"][1], "item_name": line["item"][2],
@@ -461,26 +464,27 @@ class Command(BaseCommand):
         delivery_id, dn_date = next(delivery_ids), timezone.localdate(posted_at)
         dn_number = self.numbers.take("DN", dn_date)
         b["deliveries"].add(delivery_id, self.company.pk, dn_number, ist.DocStatus.POSTED, dn_date, rep_id,
-                            confirmed_at, None, posted_at, plan["warehouse"], "", posted_at, order_id, customer_name,
-                            ship_to, None, confirmed)
+                            confirmed_at, None, posted_at, plan["warehouse"], "", posted_at, self.types[SalesOrder],
+                            order_id, number, customer_code, plain_name, customer_tax_id, f"PO-{order_id}",
+                            ship_to, promised, None, confirmed)
         locations = self.locations[plan["warehouse"]]
         delivered = [line for line in lines if line["delivered"] > 0]
         for line in delivered:
             item = line["item"]
-            b["delivery_lines"].add(delivery_id, line["id"], item[0], item[3], line["delivered"], line["delivered"],
-                                    locations[rng.randrange(len(locations))], None, item[5])
+            b["delivery_lines"].add(delivery_id, line["id"], line["line_no"], "", item[0], item[3], line["delivered"],
+                                    line["delivered"], locations[rng.randrange(len(locations))], None, item[5])
         self.task(WAREHOUSE, f"Pick and ship {number} ({customer_name})"[:200], DeliveryNote, delivery_id, dn_number,
                   confirmed_at, due=promised, closed_at=posted_at, close_on_status=ist.DocStatus.POSTED)
         self.event("inventory.delivery_posted", delivery_id, posted_at, {
-            "delivery_id": delivery_id, "delivery_number": dn_number, "order_id": order_id, "order_number": number,
-            "customer": customer_name, "backorder_id": None,
-            "lines": [{"order_line_id": line["id"], "item_id": line["item"][0], "item_code": line["item"][1],
+            "delivery_id": delivery_id, "delivery_number": dn_number, "source_type": "sales.salesorder",
+            "source_id": order_id, "source_reference": number, "customer": customer_name, "backorder_id": None,
+            "lines": [{"source_line_id": line["id"], "item_id": line["item"][0], "item_code": line["item"][1],
                        "quantity": str(line["delivered"]), "unit_cost": str(line["item"][5])} for line in delivered]},
             next(event_ids), ["finance.invoice_delivery"], source=DeliveryNote)
         invoiced = posted_at + datetime.timedelta(days=rng.randint(1, 10))
         self.task(FINANCE, f"Invoice {dn_number} ({customer_name})"[:200], DeliveryNote, delivery_id, dn_number,
                   posted_at, closed_at=invoiced if invoiced < self.now - datetime.timedelta(days=2) else None,
-                  description=f"Sales order {number}: {len(delivered)} line(s) delivered.")
+                  description=f"{number}: {len(delivered)} line(s) delivered.")
         new = "partial" if status == st.OrderStatus.PARTIAL else "delivered"
         self.audit(order_id, number, posted_at, rep_id, {"status": ["confirmed", new]})
         if status == st.OrderStatus.CLOSED:

@@ -1,0 +1,34 @@
+"""What sales does when something happens: after its own confirmation (the delivery note draft, on the
+event bus) and while inventory posts a delivery note whose source is a sales order (inventory's
+in-transaction hooks: sales locks the order, checks the picks and records what was shipped)."""
+
+from erp.events import subscribe
+from inventory import signals as inventory_signals
+from sales import signals
+from sales.models import SalesOrder
+from sales.services import orders
+
+
+@subscribe(signals.order_confirmed, "sales.prepare_delivery")
+def prepare_delivery(event):
+    """A confirmed order's reserved stock gets a delivery note draft and the keepers a pick task."""
+    orders.order_prepare_delivery(order_id=event.payload["order_id"], source_event=event.pk)
+
+
+def lock_order_for_delivery(sender, delivery, **kwargs):
+    orders.order_for_delivery(delivery.source_id)
+
+
+def check_order_picks(sender, delivery, picked, **kwargs):
+    orders.order_check_picks(order_id=delivery.source_id, picked=picked)
+
+
+def record_order_delivery(sender, delivery, shipped, actor, **kwargs):
+    orders.order_record_delivery(order=orders.order_for_delivery(delivery.source_id), delivered=shipped, actor=actor)
+
+
+inventory_signals.delivery_posting.connect(lock_order_for_delivery, sender=SalesOrder,
+                                           dispatch_uid="sales-lock-order-for-delivery")
+inventory_signals.delivery_picking.connect(check_order_picks, sender=SalesOrder, dispatch_uid="sales-check-picks")
+inventory_signals.delivery_shipped.connect(record_order_delivery, sender=SalesOrder,
+                                           dispatch_uid="sales-record-delivery")
