@@ -29,8 +29,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from erp.models import Company, NumberingRule, NumberSequence
-from erp.numbering import DEFAULT_FORMAT, format_number
+from erp.fiscal import fiscal_year_of
+from erp.models import Company, Document, NumberingRule, NumberSequence
+from erp.number_formats import DEFAULT_FORMAT, format_number
 from erp.roles import SYSTEM_ADMIN
 from inventory import status as st
 from inventory.models import (
@@ -431,18 +432,19 @@ class BulkWriter:
                 pool.extend(row[0] for row in reversed(cursor.fetchall()))
         return pool.pop()
 
-    def number(self, model, date):
+    def number(self, model: type[Document], date: datetime.date) -> str:
         """The next number of the gapless series, as ``erp.numbering.take_number`` would give it."""
         if model not in self.rules:
             self.rules[model] = NumberingRule.objects.filter(company=self.company, doc_type=model.DOC_TYPE).first()
         rule = self.rules[model]
         fmt, prefix = (rule.format, rule.prefix) if rule else (DEFAULT_FORMAT, model.DOC_TYPE)
-        key = (model.DOC_TYPE, date.year if (rule is None or rule.yearly_reset) else 0)
+        year = fiscal_year_of(self.company, date)
+        key = (model.DOC_TYPE, year if (rule is None or rule.yearly_reset) else 0)
         if key not in self.sequences:
             row = NumberSequence.objects.filter(company=self.company, doc_type=key[0], year=key[1]).first()
             self.sequences[key] = row.last_value if row else 0
         self.sequences[key] += 1
-        return format_number(fmt=fmt, prefix=prefix, year=date.year, seq=self.sequences[key])
+        return format_number(fmt=fmt, prefix=prefix, year=year, seq=self.sequences[key])
 
     def lot_number(self, lot_id):
         if lot_id not in self.lot_numbers:

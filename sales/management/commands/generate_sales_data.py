@@ -35,8 +35,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from erp.fiscal import fiscal_year_of
 from erp.models import Company, EventDelivery, NumberingRule, NumberSequence, OutboxEvent
-from erp.numbering import DEFAULT_FORMAT, format_number
+from erp.number_formats import DEFAULT_FORMAT, format_number
 from erp.roles import FINANCE, PURCHASING, SALES, SALES_MANAGER, WAREHOUSE
 from inventory import status as ist
 from inventory.management.commands.generate_inventory_data import CopyBuffer
@@ -89,15 +90,16 @@ class Numbers:
         self.rules = {r.doc_type: r for r in NumberingRule.objects.filter(company=company)}
         self.last = {}
 
-    def take(self, doc_type, date):
+    def take(self, doc_type: str, date: datetime.date) -> str:
         rule = self.rules.get(doc_type)
         fmt, prefix = (rule.format, rule.prefix) if rule else (DEFAULT_FORMAT, doc_type)
-        key = (doc_type, date.year if (rule is None or rule.yearly_reset) else 0)
+        year = fiscal_year_of(self.company, date)
+        key = (doc_type, year if (rule is None or rule.yearly_reset) else 0)
         if key not in self.last:
             row = NumberSequence.objects.filter(company=self.company, doc_type=key[0], year=key[1]).first()
             self.last[key] = row.last_value if row else 0
         self.last[key] += 1
-        return format_number(fmt=fmt, prefix=prefix, year=date.year, seq=self.last[key])
+        return format_number(fmt=fmt, prefix=prefix, year=year, seq=self.last[key])
 
     def save(self):
         for (doc_type, year), last in self.last.items():
