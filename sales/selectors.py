@@ -8,11 +8,14 @@ quotations, orders and returns. Screens, the API, exports and dashboards all rea
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from erp.models import User
+from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
 from sales import status as st
 from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
@@ -204,7 +207,7 @@ def order_tracking(order):
 # Dashboard -------------------------------------------------------------------------------------
 
 
-def sales_dashboard(user):
+def sales_dashboard(user: User) -> dict[str, Any]:
     """The sales tiles: value of open orders (undelivered part, net), orders to ship today, late orders."""
     today = timezone.localdate()
     orders = customer_scope(user, SalesOrder.objects.all())
@@ -213,12 +216,12 @@ def sales_dashboard(user):
 
     undelivered = ExpressionWrapper(
         F("net_amount") * (F("quantity_base") - F("delivered_quantity")) / F("quantity_base"),
-        output_field=DecimalField(max_digits=30, decimal_places=6),
+        output_field=DecimalField(**UNROUNDED_AMOUNT),
     )
     value = SalesOrderLine.objects.filter(order__in=open_orders.values("pk")).aggregate(v=Sum(undelivered))["v"]
     return {
         "open_orders": open_orders.count(),
-        "open_value": (value or ZERO).quantize(Decimal("0.01")),
+        "open_value": round_money(value or ZERO),
         "ship_today": open_orders.filter(promised_date__lte=today, promised_date__gte=today).count(),
         "late": open_orders.filter(promised_date__lt=today).count(),
         "today": today,

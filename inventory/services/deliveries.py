@@ -3,7 +3,9 @@ keeper, posted (stock issued at average cost, the order told what was delivered,
 the rest, finance told to invoice), or cancelled while still a draft."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -13,27 +15,32 @@ from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError
 from erp.events import publish
+from erp.money import round_line_quantity, round_quantity
 from inventory import status as st
 from inventory.errors import InvalidStockLine
-from inventory.models import DeliveryNote, DeliveryNoteLine
+from inventory.models import DeliveryNote, DeliveryNoteLine, UnitOfMeasure
 from inventory.selectors import expiry_order, unit_factors
 from inventory.services import stock
 from inventory.services.documents import check_editable, check_location, check_lot, refuse
 from inventory.signals import delivery_posted
-from inventory.units import QUANTUM, to_base
+from inventory.units import to_base
 
 ZERO = Decimal("0")
 
 
-def in_line_unit(line, quantity_base, factors):
-    """(quantity, unit) to show ``quantity_base`` in: the order line's unit when exact, else the base unit."""
+def in_line_unit(
+    line: Any, quantity_base: Decimal, factors: Mapping[int, Mapping[int, Decimal]]
+) -> tuple[Decimal, UnitOfMeasure]:
+    """(quantity, unit) to show ``quantity_base`` in: the order line's unit when exact, else the base unit.
+
+    ``line`` is a sales order line (inventory does not import sales' models)."""
     item = line.item
     if line.unit_id == item.base_unit_id:
         return quantity_base, line.unit
     factor = factors.get(item.pk, {}).get(line.unit_id)
     if factor:
-        quantity = (quantity_base / factor).quantize(Decimal("0.0001"))
-        if (quantity * factor).quantize(QUANTUM) == quantity_base.quantize(QUANTUM):
+        quantity = round_line_quantity(quantity_base / factor)
+        if round_quantity(quantity * factor) == round_quantity(quantity_base):
             return quantity, line.unit
     return quantity_base, item.base_unit
 
