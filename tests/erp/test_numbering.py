@@ -104,6 +104,18 @@ def test_a_company_whose_fiscal_year_starts_in_july_restarts_its_series_on_the_f
         (2024, 1), (2025, 3), (2026, 2)]
 
 
+def test_taking_a_number_is_one_statement_whatever_the_fiscal_year(db, django_assert_num_queries):
+    company = CompanyFactory(fiscal_year_start_month=7)
+    NumberingRule.objects.create(company=company, doc_type="SO", prefix="SO")
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            first = take_number(company=company, doc_type="SO", on_date=datetime.date(2026, 6, 30))
+        with django_assert_num_queries(1):
+            second = take_number(company=company, doc_type="SO", on_date=datetime.date(2026, 7, 1))
+
+    assert (first, second) == ("SO-2025-000001", "SO-2026-000001")
+
+
 def test_a_series_that_never_restarts_shows_the_fiscal_year_of_each_document(db):
     company = CompanyFactory(fiscal_year_start_month=7)
     NumberingRule.objects.create(company=company, doc_type="SO", prefix="S", format="{prefix}{year}-{seq}",
