@@ -47,7 +47,9 @@ class InvalidNumberingRule(DomainError):
     """A numbering rule that bypassed validation (raw SQL, a bulk update) cannot write a number."""
 
     http_status = 409
-    default_message = _(
-        "This document type's numbering rule cannot write a number: an administrator must correct its format "
-        "under Numbering rules."
-    )
+
+    def __init__(self, doc_type: str) -> None:
+        super().__init__(
+            _("The numbering rule for %(type)s cannot write a number: an administrator must correct its format "
+              "under Numbering rules.") % {"type": doc_type}
+        )

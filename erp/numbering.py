@@ -45,7 +45,7 @@ def take_number(*, company: Company, doc_type: str, on_date: datetime.date) -> s
                                year=year, seq=value)
     except (LookupError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         # Only a rule written past NumberingRule's validation gets here (raw SQL, a bulk update).
-        raise InvalidNumberingRule() from exc
+        raise InvalidNumberingRule(doc_type) from exc
     if len(number) > NUMBER_MAX_LENGTH:
-        raise InvalidNumberingRule()
+        raise InvalidNumberingRule(doc_type)
     return number

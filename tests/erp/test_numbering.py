@@ -146,8 +146,11 @@ def test_a_rule_broken_behind_the_models_back_refuses_to_number_and_takes_nothin
     rule = NumberingRule.objects.create(company=company, doc_type="SO", prefix="SO")
     NumberingRule.objects.filter(pk=rule.pk).update(format="{prefx}-{seq}")  # bypasses the validation
 
-    with pytest.raises(InvalidNumberingRule), transaction.atomic():
+    with translation.override("en"), pytest.raises(InvalidNumberingRule) as refused, transaction.atomic():
         take_number(company=company, doc_type="SO", on_date=datetime.date(2026, 5, 1))
+
+    assert refused.value.message == ("The numbering rule for SO cannot write a number: an administrator must "
+                                     "correct its format under Numbering rules.")
 
     assert NumberSequence.objects.filter(company=company).count() == 0
 
