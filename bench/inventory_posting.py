@@ -31,12 +31,11 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from erp.models import Company  # noqa: E402
+from erp.money import LINE_QTY_QUANTUM  # noqa: E402
 from inventory import status as st  # noqa: E402
 from inventory.errors import InsufficientStock  # noqa: E402
 from inventory.models import Item, Location, Lot, StockBalance  # noqa: E402
 from inventory.services import documents  # noqa: E402
-
-LINE_QUANTUM = Decimal("0.0001")
 
 
 class World:
@@ -110,7 +109,7 @@ def issue(world, rng, lines):
     rows = []
     for balance in balances:
         quantity = min(balance.on_hand - balance.reserved, Decimal(rng.randint(1, 5)))
-        quantity = quantity.quantize(LINE_QUANTUM, rounding=ROUND_DOWN)
+        quantity = quantity.quantize(LINE_QTY_QUANTUM, rounding=ROUND_DOWN)  # never more than is free
         if quantity > 0:
             rows.append({"item": balance.item, "quantity": quantity, "unit": balance.item.base_unit,
                          "location": balance.location, "lot": balance.lot})

@@ -1,6 +1,13 @@
 """Domain errors: raised by services, shown by the UI as a message and by the API as 4xx."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 
 class DomainError(Exception):
@@ -9,7 +16,7 @@ class DomainError(Exception):
     http_status = 400
     default_message = _("The action was refused.")
 
-    def __init__(self, message=None, *, field=None):
+    def __init__(self, message: str | StrPromise | None = None, *, field: str | None = None) -> None:
         self.message = message or self.default_message
         self.field = field
         super().__init__(str(self.message))
@@ -34,3 +41,15 @@ class ImmutableDocument(DomainError):
 
     http_status = 409
     default_message = _("This document is no longer a draft: cancel or reverse it instead of editing it.")
+
+
+class InvalidNumberingRule(DomainError):
+    """A numbering rule that bypassed validation (raw SQL, a bulk update) cannot write a number."""
+
+    http_status = 409
+
+    def __init__(self, doc_type: str) -> None:
+        super().__init__(
+            _("The numbering rule for %(type)s cannot write a number: an administrator must correct its format "
+              "under Numbering rules.") % {"type": doc_type}
+        )

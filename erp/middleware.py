@@ -1,17 +1,21 @@
-"""Request-wide behaviour: each user's language, domain errors as messages, conflict retries."""
+"""Request-wide behaviour: each user's language, domain errors as messages, conflicts as a busy page."""
+
+from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.db import OperationalError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from erp.db import backoff_sleep, is_retryable
+from erp.db import is_retryable
 from erp.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -20,10 +24,10 @@ logger = logging.getLogger(__name__)
 class UserLanguageMiddleware:
     """A signed-in user's stored language wins over cookie and browser (LocaleMiddleware)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
@@ -31,7 +35,7 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
-def safe_back_url(request):
+def safe_back_url(request: HttpRequest) -> str:
     referer = request.headers.get("referer")
     if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
         return referer
@@ -43,13 +47,13 @@ def safe_back_url(request):
 class DomainErrorMiddleware:
     """A DomainError escaping a view becomes a message on the page it came from, never a 500."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
         messages.error(request, exception.message)
@@ -62,39 +66,31 @@ class DomainErrorMiddleware:
         return HttpResponseRedirect(target)
 
 
-class ConflictRetryMiddleware:
-    """Re-run a view whose transaction PostgreSQL aborted for a deadlock or serialization failure.
+class BusyOnConflictMiddleware:
+    """A deadlock or serialization failure that escapes a view becomes a translated "please try
+    again" answer (503, with Retry-After), never a 500; the API gets it as ``{"detail": …}``.
 
-    Views call services that are atomic on their own, so re-running the view re-runs the whole
-    transaction. After the last attempt the user gets a translated "try again" page (503).
+    It does not re-run the view. Retrying is ``erp.db.atomic_with_retry``'s job alone: each service
+    re-runs its own transaction, which also covers Celery tasks and the API, whereas re-running a
+    view would repeat any service that had already committed. A conflict gets here only when a
+    service ran out of attempts (or a view wrote outside a service, which the house rules forbid).
     """
 
-    attempts = 3
-
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        request._erp_view = (view_func, view_args, view_kwargs)
-
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not (isinstance(exception, OperationalError) and is_retryable(exception)):
             return None
-        view_func, args, kwargs = request._erp_view
-        for attempt in range(self.attempts):
-            backoff_sleep(attempt)
-            try:
-                return view_func(request, *args, **kwargs)
-            except OperationalError as exc:
-                if not is_retryable(exc):
-                    raise
-                logger.info("request %s still conflicting (attempt %d)", request.path, attempt + 1)
-        return render(
-            request,
-            "busy.html",
-            {"message": _("The system is busy with the same records right now. Please try again.")},
-            status=503,
-        )
+        logger.warning("request %s %s gave up after a database conflict", request.method, request.path)
+        message = _("The system is busy with the same records right now. Please try again.")
+        response: HttpResponseBase
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = render(request, "busy.html", {"message": message}, status=503)
+        response["Retry-After"] = "1"
+        return response

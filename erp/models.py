@@ -3,6 +3,8 @@
 Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Document`` classes.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CodeField
 from erp.errors import ImmutableDocument
+from erp.number_formats import DEFAULT_FORMAT, NUMBER_MAX_LENGTH, check_number_format
 
 
 class Company(models.Model):
@@ -31,6 +34,7 @@ class Company(models.Model):
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         _("fiscal year starts in month"),
         default=1,
+        help_text=_("Document numbers follow the fiscal year, named after the calendar year in which it starts."),
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     address = models.TextField(_("address"), blank=True)
@@ -126,26 +130,43 @@ class NumberingRule(CompanyOwned):
     format = models.CharField(
         _("format"),
         max_length=60,
-        default="{prefix}-{year}-{seq:06d}",
-        help_text=_("Placeholders: {prefix}, {year}, {seq}; e.g. {prefix}{year}{seq:05d}."),
+        default=DEFAULT_FORMAT,
+        help_text=_(
+            "Placeholders: {prefix}, {year} (the fiscal year, named after the calendar year in which it starts) "
+            "and {seq} (the running number, required), each with an optional format such as {seq:05d}; "
+            "e.g. {prefix}{year}{seq:05d}."
+        ),
     )
     prefix = models.CharField(_("prefix"), max_length=10)
-    yearly_reset = models.BooleanField(_("restart each year"), default=True)
+    yearly_reset = models.BooleanField(_("restart each fiscal year"), default=True)
 
     class Meta:
         verbose_name = _("numbering rule")
         verbose_name_plural = _("numbering rules")
         constraints = [models.UniqueConstraint(fields=["company", "doc_type"], name="numbering_rule_unique_type")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.doc_type}: {self.format}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The guard for rules written by code (forms and admin call clean() first): a format that
+        # cannot number a document is refused now, not at the first confirmation.
+        check_number_format(self.format, prefix=self.prefix, yearly_reset=self.yearly_reset)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        check_number_format(self.format, prefix=self.prefix, yearly_reset=self.yearly_reset)
 
 
 class NumberSequence(CompanyOwned):
-    """The last number taken for a document type and year. Locked while a number is taken."""
+    """The last number taken for a document type and fiscal year. Locked while a number is taken."""
 
     doc_type = models.CharField(max_length=10)
-    year = models.PositiveIntegerField(help_text="0 when the series never restarts")
+    year = models.PositiveIntegerField(
+        _("fiscal year"),
+        help_text=_("The calendar year in which the fiscal year starts; 0 when the series never restarts."),
+    )
     last_value = models.PositiveBigIntegerField(default=0)
 
     class Meta:
@@ -155,7 +176,7 @@ class NumberSequence(CompanyOwned):
             models.UniqueConstraint(fields=["company", "doc_type", "year"], name="number_sequence_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.doc_type} {self.year}: {self.last_value}"
 
 
@@ -172,7 +193,7 @@ class Document(CompanyOwned):
     EDITABLE = frozenset({"draft"})
     DRAFT = "draft"
 
-    number = models.CharField(_("number"), max_length=40, blank=True, default="", db_index=True)
+    number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH, blank=True, default="", db_index=True)
     status = models.CharField(_("status"), max_length=20, default="draft")
     document_date = models.DateField(_("date"), default=timezone.localdate)
     created_by = models.ForeignKey(

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "erp.middleware.DomainErrorMiddleware",
-    "erp.middleware.ConflictRetryMiddleware",
+    "erp.middleware.BusyOnConflictMiddleware",
 ]
 
 ROOT_URLCONF = "erp.urls"

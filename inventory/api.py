@@ -7,6 +7,8 @@ to blame (``erp.api.exception_handler``). Creating or posting in a warehouse the
 operate is a 403.
 """
 
+from typing import Any
+
 from django.db import DataError, transaction
 from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_date
@@ -22,6 +24,7 @@ from rest_framework.settings import api_settings
 from erp.codes import CODE_MAX_LENGTH, code_validator, normalise_code
 from erp.documents import check_transition
 from erp.errors import ImmutableDocument
+from erp.money import COST, LINE_QTY, QTY
 from erp.permissions import user_company
 from inventory import selectors
 from inventory import status as st
@@ -199,12 +202,12 @@ class LotNumberField(serializers.CharField):
         return value.number
 
 
-def qty_field(**kwargs):
-    return serializers.DecimalField(max_digits=20, decimal_places=4, **kwargs)
+def qty_field(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(**LINE_QTY, **kwargs)
 
 
-def base_qty_field(**kwargs):
-    return serializers.DecimalField(max_digits=20, decimal_places=6, **kwargs)
+def base_qty_field(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(**QTY, **kwargs)
 
 
 # Master data ---------------------------------------------------------------------------------
@@ -625,8 +628,7 @@ class ReceiptLineSerializer(LineSerializer):
                                       help_text=gettext_lazy("Instead of lot_number: an existing lot's id"))
     manufactured_on = serializers.DateField(required=False, allow_null=True)
     expires_on = serializers.DateField(required=False, allow_null=True)
-    unit_cost = serializers.DecimalField(max_digits=20, decimal_places=6, required=False, default=0,
-                                         help_text=gettext_lazy("Per line unit"))
+    unit_cost = serializers.DecimalField(required=False, default=0, help_text=gettext_lazy("Per line unit"), **COST)
 
 
 class IssueLineSerializer(LineSerializer):
@@ -649,8 +651,8 @@ class AdjustmentLineSerializer(LineSerializer):
     location = ObjectCodeField(help_text=gettext_lazy("Location code in the adjustment's warehouse"))
     lot = LotNumberField()
     lot_id = serializers.IntegerField(required=False, allow_null=True)
-    unit_cost = serializers.DecimalField(max_digits=20, decimal_places=6, required=False, allow_null=True,
-                                         help_text=gettext_lazy("For additions; empty = current average cost"))
+    unit_cost = serializers.DecimalField(required=False, allow_null=True,
+                                         help_text=gettext_lazy("For additions; empty = current average cost"), **COST)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -789,7 +791,7 @@ class CountLineSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="item.base_unit.code")
     location = serializers.CharField(source="location.code")
     lot = serializers.CharField(source="lot.number", allow_null=True)
-    variance = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True)
+    variance = base_qty_field(allow_null=True)
 
     class Meta:
         model = StockCountLine

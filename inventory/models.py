@@ -4,7 +4,6 @@ Quantities on moves, balances and reservations are in the item's base unit (Deci
 unit conversions stay exact); document lines keep the unit the user entered.
 """
 
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -16,13 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, CodeField
 from erp.models import CompanyOwned, Document, MasterData
+from erp.money import COST, LINE_QTY, MONEY, QTY, QTY_QUANTUM
 from inventory import status as st
 
-QTY = {"max_digits": 20, "decimal_places": 6}
-LINE_QTY = {"max_digits": 20, "decimal_places": 4}
-COST = {"max_digits": 20, "decimal_places": 6}
-MONEY = {"max_digits": 20, "decimal_places": 2}
-POSITIVE = [MinValueValidator(Decimal("0.000001"))]
+POSITIVE = [MinValueValidator(QTY_QUANTUM)]  # the smallest base-unit quantity
 
 
 class ImmutableRow(Exception):

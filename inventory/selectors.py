@@ -12,6 +12,7 @@ from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
+from erp.money import QTY
 from erp.permissions import user_company
 from erp.roles import WAREHOUSE
 from erp.scoping import restrict
@@ -33,7 +34,7 @@ from inventory.models import (
 )
 
 OPERATE = "inventory.operate_warehouse"
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=6))
+ZERO = Value(Decimal("0"), output_field=DecimalField(**QTY))
 
 
 def is_scoped_keeper(user):

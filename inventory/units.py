@@ -1,9 +1,18 @@
 """The seeded units of measure (translated labels) and exact unit conversion."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from erp.money import Number, round_quantity
+
+if TYPE_CHECKING:
+    from inventory.models import Item, UnitOfMeasure
 
 SEEDED_UNITS = {
     # code: (English name, decimals)
@@ -27,38 +36,37 @@ SEEDED_UNITS = {
 }
 
 
-def seeded_unit_label(code, stored_name):
+def seeded_unit_label(code: str, stored_name: str) -> str:
     """A seeded unit shows its name in the user's language unless someone renamed it."""
     if code in SEEDED_UNITS and stored_name == seeded_english(code):
         return str(SEEDED_UNITS[code][0])
     return stored_name
 
 
-def seeded_english(code):
+def seeded_english(code: str) -> str:
     from django.utils import translation
 
     with translation.override("en"):
         return str(SEEDED_UNITS[code][0])
 
 
-QUANTUM = Decimal("0.000001")
-
-
-def to_base(item, quantity, unit, factors=None):
+def to_base(
+    item: Item, quantity: Number, unit: UnitOfMeasure, factors: Mapping[int, Decimal] | None = None
+) -> Decimal | None:
     """``quantity`` of ``unit`` in the item's base unit, exact to 6 places; None if ``unit`` is not
     one of the item's units. ``factors`` ({unit_id: factor}) avoids a query per line."""
     quantity = Decimal(quantity)
     if unit.pk == item.base_unit_id:
-        return quantity.quantize(QUANTUM)
+        return round_quantity(quantity)
     if factors is None:
         factors = dict(item.units.values_list("unit_id", "factor"))
     factor = factors.get(unit.pk)
     if factor is None:
         return None
-    return (quantity * factor).quantize(QUANTUM)
+    return round_quantity(quantity * factor)
 
 
-def unit_error(item, unit):
+def unit_error(item: Item, unit: UnitOfMeasure) -> str:
     return _("%(item)s has no conversion from %(unit)s to its base unit %(base)s.") % {
         "item": item.code, "unit": unit.code, "base": item.base_unit.code,
     }

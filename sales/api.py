@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from erp.codes import normalise_code
 from erp.errors import ImmutableDocument
+from erp.money import MONEY, PRICE, RATE
 from erp.permissions import user_company
 from inventory.api import (
     CodeField,
@@ -259,7 +260,7 @@ class PriceSerializer(serializers.Serializer):
     unit = CodeRelatedField(queryset=UnitOfMeasure.objects.all(), required=False, allow_null=True,
                             help_text=gettext_lazy("Unit code; empty = the item's base unit"))
     min_quantity = qty_field(required=False, default=0, help_text=gettext_lazy("Quantity break, in this unit"))
-    price = serializers.DecimalField(max_digits=20, decimal_places=4)
+    price = serializers.DecimalField(**PRICE)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_to = serializers.DateField(required=False, allow_null=True)
 
@@ -358,14 +359,14 @@ class SalesLineSerializer(serializers.Serializer):
     unit = CodeRelatedField(queryset=UnitOfMeasure.objects.all(), required=False, allow_null=True,
                             help_text=gettext_lazy("Unit code; empty = the item's base unit"))
     quantity_base = base_qty_field(read_only=True)
-    list_price = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True, allow_null=True)
-    unit_price = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, allow_null=True,
-                                          help_text=gettext_lazy("Empty = the price list's price"))
-    discount_percent = serializers.DecimalField(max_digits=7, decimal_places=4, required=False, default=0)
+    list_price = serializers.DecimalField(read_only=True, allow_null=True, **PRICE)
+    unit_price = serializers.DecimalField(required=False, allow_null=True,
+                                          help_text=gettext_lazy("Empty = the price list's price"), **PRICE)
+    discount_percent = serializers.DecimalField(required=False, default=0, **RATE)
     tax_code = CodeRelatedField(queryset=TaxCode.objects.all(), required=False, allow_null=True,
                                 help_text=gettext_lazy("Empty = the customer's or the default tax code"))
-    tax_rate = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)
-    net_amount = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    tax_rate = serializers.DecimalField(read_only=True, **RATE)
+    net_amount = serializers.DecimalField(read_only=True, **MONEY)
     requested_date = serializers.DateField(required=False, allow_null=True)
 
 
@@ -505,11 +506,11 @@ class ConfirmedOrderSerializer(serializers.Serializer):
     status = OrderStatusField()
     promised_date = serializers.DateField(read_only=True, allow_null=True)
     confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    total_amount = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    total_amount = serializers.DecimalField(read_only=True, **MONEY)
 
 
 _FORMAT = {  # the formats of ConfirmationSerializer's fields, shared by its hand-built answer
-    "qty": base_qty_field(), "money": serializers.DecimalField(max_digits=20, decimal_places=2),
+    "qty": base_qty_field(), "money": serializers.DecimalField(**MONEY),
     "date": serializers.DateField(), "datetime": serializers.DateTimeField(),
 }
 

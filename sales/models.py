@@ -1,8 +1,9 @@
 """Sales: customers, price lists, tax codes, quotations, sales orders, credit approvals and customer returns.
 
 Money is Decimal with 2 places, unit prices 4 places, quantities as entered (4 places) plus the item's
-base unit (6 places, the unit of reservations and stock moves). A line's net amount is rounded to the
-cent on the line; the document's tax is rounded per tax code on the document (see services/pricing.py).
+base unit (6 places, the unit of reservations and stock moves): the settings of ``erp.money``. A line's
+net amount is rounded to the cent on the line; the document's tax is rounded per tax code on the
+document (see services/pricing.py).
 """
 
 from decimal import Decimal
@@ -15,13 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from erp.models import CompanyOwned, Document, MasterData
+from erp.money import LINE_QTY, MONEY, PRICE, QTY, RATE
 from sales import status as st
 
-MONEY = {"max_digits": 20, "decimal_places": 2}
-PRICE = {"max_digits": 20, "decimal_places": 4}
-LINE_QTY = {"max_digits": 20, "decimal_places": 4}
-QTY = {"max_digits": 20, "decimal_places": 6}
-RATE = {"max_digits": 7, "decimal_places": 4}
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 

@@ -8,6 +8,7 @@ quotations, orders and returns. Screens, the API, exports and dashboards all rea
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.errors import DomainError
-from erp.models import EventDelivery, OutboxEvent
+from erp.models import EventDelivery, OutboxEvent, User
+from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
 from inventory.models import DeliveryNote, Reservation
 from inventory.selectors import deliveries_for_source, delivery_lines_for_source
@@ -212,7 +214,7 @@ def order_tracking(order):
 # Dashboard -------------------------------------------------------------------------------------
 
 
-def sales_dashboard(user):
+def sales_dashboard(user: User) -> dict[str, Any]:
     """The sales tiles: value of open orders (undelivered part, net), orders to ship today, late orders."""
     today = timezone.localdate()
     orders = customer_scope(user, SalesOrder.objects.all())
@@ -221,12 +223,12 @@ def sales_dashboard(user):
 
     undelivered = ExpressionWrapper(
         F("net_amount") * (F("quantity_base") - F("delivered_quantity")) / F("quantity_base"),
-        output_field=DecimalField(max_digits=30, decimal_places=6),
+        output_field=DecimalField(**UNROUNDED_AMOUNT),
     )
     value = SalesOrderLine.objects.filter(order__in=open_orders.values("pk")).aggregate(v=Sum(undelivered))["v"]
     return {
         "open_orders": open_orders.count(),
-        "open_value": (value or ZERO).quantize(Decimal("0.01")),
+        "open_value": round_money(value or ZERO),
         "ship_today": open_orders.filter(promised_date__lte=today, promised_date__gte=today).count(),
         "late": open_orders.filter(promised_date__lt=today).count(),
         "today": today,

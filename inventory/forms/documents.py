@@ -5,12 +5,15 @@ warehouse) are checked by inventory.services.documents, whose errors the views s
 Querysets are given by the views (scoped to the user's company and warehouses).
 """
 
+from typing import Any
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import LINE_QTY, QTY
+from erp.money import COST, LINE_QTY, QTY
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
@@ -30,9 +33,8 @@ class UnitChoiceField(forms.ModelChoiceField):
         return obj.code
 
 
-def quantity_field(label, **kwargs):
-    return forms.DecimalField(label=label, max_digits=LINE_QTY["max_digits"],
-                              decimal_places=LINE_QTY["decimal_places"], **kwargs)
+def quantity_field(label: str | Promise, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, **LINE_QTY, **kwargs)
 
 
 # List filters --------------------------------------------------------------------------------
@@ -155,8 +157,7 @@ class ReceiptLineForm(LineForm):
     lot_number = forms.CharField(label=_("Lot number"), max_length=60, required=False)
     manufactured_on = forms.DateField(label=_("Manufactured on"), required=False, **DATE)
     expires_on = forms.DateField(label=_("Expires on"), required=False, **DATE)
-    unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=QTY["max_digits"],
-                                   decimal_places=QTY["decimal_places"], required=False, min_value=0)
+    unit_cost = forms.DecimalField(label=_("Unit cost"), required=False, min_value=0, **COST)
 
 
 class IssueLineForm(LineForm):
@@ -186,9 +187,8 @@ class AdjustmentLineForm(LineForm):
     unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
     location = forms.ModelChoiceField(label=_("Location"), queryset=None)
     lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
-    unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=QTY["max_digits"],
-                                   decimal_places=QTY["decimal_places"], required=False, min_value=0,
-                                   help_text=_("For additions; empty = current average cost"))
+    unit_cost = forms.DecimalField(label=_("Unit cost"), required=False, min_value=0,
+                                   help_text=_("For additions; empty = current average cost"), **COST)
 
 
 class LineFormSet(forms.BaseFormSet):
@@ -255,8 +255,7 @@ class CountAddLineForm(forms.Form):
     item = ItemChoiceField(label=_("Item"), queryset=None)
     location = forms.ModelChoiceField(label=_("Location"), queryset=None)
     lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
-    counted_quantity = forms.DecimalField(label=_("Counted quantity (base unit)"), min_value=0,
-                                          max_digits=QTY["max_digits"], decimal_places=QTY["decimal_places"])
+    counted_quantity = forms.DecimalField(label=_("Counted quantity (base unit)"), min_value=0, **QTY)
 
     def __init__(self, *args, querysets, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
 from erp.errors import DomainError
+from erp.money import QTY
 from erp.permissions import user_company
 from inventory import selectors
 from inventory import status as st
@@ -168,8 +169,8 @@ class ItemUnitForm(forms.Form):
     """One alternative unit: 1 ``unit`` = ``factor`` base units. A row left empty is ignored."""
 
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=UnitOfMeasure.objects.none(), required=False)
-    factor = forms.DecimalField(label=_("Base units per unit"), max_digits=20, decimal_places=6, required=False,
-                                widget=forms.NumberInput(attrs={"step": "any", "class": "num"}))
+    factor = forms.DecimalField(label=_("Base units per unit"), required=False,
+                                widget=forms.NumberInput(attrs={"step": "any", "class": "num"}), **QTY)
 
     def __init__(self, *args, company, in_use=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,6 +27,7 @@ from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError
 from erp.events import publish
+from erp.money import round_line_quantity, round_quantity
 from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.errors import InvalidStockLine
@@ -35,7 +36,7 @@ from inventory.selectors import expiry_order, unit_factors
 from inventory.services import stock
 from inventory.services.documents import check_editable, check_location, check_lot, refuse
 from inventory.signals import delivery_picking, delivery_posted, delivery_posting, delivery_shipped
-from inventory.units import QUANTUM, to_base
+from inventory.units import to_base
 from office.services import task_assign, tasks_close_for_document
 
 ZERO = Decimal("0")
@@ -80,8 +81,8 @@ def in_demand_unit(demand: DeliveryDemand | DeliveryNoteLine, quantity_base: Dec
         return quantity_base, demand.unit
     factor = factors.get(item.pk, {}).get(demand.unit.pk)
     if factor:
-        quantity = (quantity_base / factor).quantize(Decimal("0.0001"))
-        if (quantity * factor).quantize(QUANTUM) == quantity_base.quantize(QUANTUM):
+        quantity = round_line_quantity(quantity_base / factor)
+        if round_quantity(quantity * factor) == round_quantity(quantity_base):
             return quantity, demand.unit
     return quantity_base, item.base_unit
 

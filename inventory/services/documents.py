@@ -15,6 +15,8 @@ from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import ImmutableDocument
 from erp.events import publish
+from erp.models import User
+from erp.money import round_cost
 from inventory import status as st
 from inventory.errors import InvalidStockLine
 from inventory.models import (
@@ -38,7 +40,7 @@ from inventory.services import stock
 from inventory.services.masterdata import lot_for_receipt, transit_location
 from inventory.services.stock import MoveSpec, post_moves, reversal_specs
 from inventory.signals import goods_received
-from inventory.units import QUANTUM, to_base, unit_error
+from inventory.units import to_base, unit_error
 
 ZERO = Decimal("0")
 
@@ -167,7 +169,7 @@ def receipt_save(*, company, actor, receipt=None, lines, **header):
 
 
 @atomic_with_retry
-def receipt_post(*, receipt, actor):
+def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
     specs = []
     for n, line in enumerate(receipt.lines.select_related("item", "unit", "location"), start=1):
         receipt_line(n, receipt, vars_of(line))
@@ -177,7 +179,7 @@ def receipt_post(*, receipt, actor):
             lot = lot_for_receipt(item=line.item, number=line.lot_number, manufactured_on=line.manufactured_on,
                                   expires_on=line.expires_on)
         # The line's cost is per line unit; the ledger's per base unit.
-        unit_cost = (line.unit_cost * line.quantity / base).quantize(QUANTUM) if base else ZERO
+        unit_cost = round_cost(line.unit_cost * line.quantity / base) if base else ZERO
         specs.append(MoveSpec(item=line.item, location=line.location, lot=lot, quantity=base,
                               move_type=st.MoveType.RECEIPT, unit_cost=unit_cost, line=n))
     mark_posted(receipt, st.DocStatus.POSTED, actor)  # first: the moves carry the document's number
@@ -375,14 +377,14 @@ def adjustment_save(*, company, actor, adjustment=None, lines, **header):
 
 
 @atomic_with_retry
-def adjustment_post(*, adjustment, actor):
+def adjustment_post(*, adjustment: StockAdjustment, actor: User) -> StockAdjustment:
     specs = []
     for n, line in enumerate(adjustment.lines.select_related("item", "unit", "location", "lot"), start=1):
         adjustment_line(n, adjustment, vars_of(line))
         base = to_base(line.item, line.quantity_change, line.unit)
         cost = None
         if base > 0 and line.unit_cost is not None:
-            cost = (line.unit_cost * line.quantity_change / base).quantize(QUANTUM)
+            cost = round_cost(line.unit_cost * line.quantity_change / base)
         specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=base,
                               move_type=st.MoveType.ADJUSTMENT, unit_cost=cost, line=n))
     mark_posted(adjustment, st.DocStatus.POSTED, actor)

@@ -10,7 +10,7 @@ StockBalance are the backstop should a bug ever bypass the checks.
 
 import json
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -18,12 +18,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry, bulk_set
+from erp.money import round_cost, round_money
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
 
-CENT = Decimal("0.01")
-COST_QUANTUM = Decimal("0.000001")
 ZERO = Decimal("0")
 
 
@@ -50,10 +49,6 @@ class MoveSpec:
     @property
     def balance_key(self):
         return (self.item.pk, self.location.pk, self.lot.pk if self.lot else None)
-
-
-def money(value):
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def line_prefix(spec):
@@ -179,25 +174,25 @@ def post_moves(*, company, specs, actor=None, document=None):
         return StockMove.objects.bulk_create(moves)
 
 
-def cost_of(spec, valuation):
+def cost_of(spec: MoveSpec, valuation: ItemValuation) -> tuple[Decimal, Decimal]:
     """(unit cost, value) of a move: its own cost if it has one, else the moving average."""
     quantity = spec.quantity
     if spec.unit_cost is not None:
-        unit_cost = Decimal(spec.unit_cost).quantize(COST_QUANTUM)
-        return unit_cost, money(quantity * unit_cost)
+        unit_cost = round_cost(spec.unit_cost)
+        return unit_cost, round_money(quantity * unit_cost)
     unit_cost = valuation.average_cost
     if quantity < 0 and valuation.quantity + quantity == 0:
         return unit_cost, -valuation.value  # the last units carry the remaining value: no rounding residue
-    return unit_cost, money(quantity * unit_cost)
+    return unit_cost, round_money(quantity * unit_cost)
 
 
-def apply_to_valuation(valuation, quantity, value, *, own_cost):
+def apply_to_valuation(valuation: ItemValuation, quantity: Decimal, value: Decimal, *, own_cost: bool) -> None:
     """Moving average: moves at a cost of their own (receipts, and reversals carrying the original
     cost) re-average; moves at the average leave it as it is."""
     valuation.quantity += quantity
     valuation.value += value
     if valuation.quantity > 0 and own_cost:
-        valuation.average_cost = (valuation.value / valuation.quantity).quantize(COST_QUANTUM)
+        valuation.average_cost = round_cost(valuation.value / valuation.quantity)
 
 
 def reversal_specs(moves, *, field=""):

@@ -2,7 +2,9 @@
 so a keeper sees only the warehouses granted to them; every list pages (25) and exports (XLSX/CSV)
 with the filters applied."""
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
@@ -12,6 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from erp.exports import export_response
+from erp.models import Company
+from erp.money import round_cost
 from erp.permissions import permission_required, user_company
 from inventory import selectors
 from inventory.forms.masterdata import LedgerFilterForm, LowStockFilterForm, StockFilterForm, ValuationFilterForm
@@ -31,7 +35,6 @@ DOCUMENT_ROUTES = {
 }
 SEGMENTS = dict(DOCUMENT_ROUTES.values())
 ZERO = Decimal("0")
-COST_QUANTUM = Decimal("0.000001")
 
 
 # Shared by the master-data and report views --------------------------------------------------
@@ -290,8 +293,10 @@ def totals_of(rows):
     return {"quantity": totals["total_quantity"] or ZERO, "value": totals["total_value"] or ZERO}
 
 
-def regroup_by_item(company, per_warehouse):
-    rows = {}
+def regroup_by_item(
+    company: Company, per_warehouse: Iterable[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
+    rows: dict[str, dict[str, Any]] = {}
     for row in per_warehouse:
         entry = rows.setdefault(row["item__code"], {
             "item_code": row["item__code"], "item_name": row["item__name"], "quantity": ZERO, "value": ZERO,
@@ -302,7 +307,7 @@ def regroup_by_item(company, per_warehouse):
     item_rows = sorted((r for r in rows.values() if r["quantity"] or r["value"]), key=lambda r: r["item_code"])
     for r in item_rows:
         r["unit"] = units.get(r["item_code"], "")
-        r["average_cost"] = (r["value"] / r["quantity"]).quantize(COST_QUANTUM) if r["quantity"] else None
+        r["average_cost"] = round_cost(r["value"] / r["quantity"]) if r["quantity"] else None
     totals = {"quantity": sum((r["quantity"] for r in item_rows), ZERO),
               "value": sum((r["value"] for r in item_rows), ZERO)}
     return item_rows, totals

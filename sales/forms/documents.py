@@ -11,16 +11,19 @@ not once per row: a 20-line order validates with a fixed number of queries.
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from erp.money import LINE_QTY, PRICE, RATE, DecimalSpec
 from inventory.models import Item, ItemUnit, UnitOfMeasure, Warehouse
-from sales.models import LINE_QTY, PRICE, RATE, Customer
+from sales.models import Customer
 from sales.selectors import (
     customers_for_user,
     payment_terms_for_user,
@@ -259,17 +262,14 @@ class ItemField(ObjectChoiceField):
                               "required": _("Choose an item from the list.")}
 
 
-def decimal(label, spec, **kwargs):
-    return forms.DecimalField(label=label, max_digits=spec["max_digits"], decimal_places=spec["decimal_places"],
-                              required=False, **kwargs)
+def decimal(label: str | Promise, spec: DecimalSpec, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, **spec, **kwargs)
 
 
 class LineForm(forms.Form):
     item = ItemField(label=_("Item"))
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), max_digits=LINE_QTY["max_digits"],
-                                  decimal_places=LINE_QTY["decimal_places"],
-                                  widget=forms.NumberInput(attrs={"step": "any"}))
+    quantity = forms.DecimalField(label=_("Quantity"), widget=forms.NumberInput(attrs={"step": "any"}), **LINE_QTY)
     unit = ObjectChoiceField(label=_("Unit"), required=False)
     list_price = decimal(_("List price"), PRICE, widget=forms.HiddenInput)
     unit_price = decimal(_("Unit price"), PRICE, widget=forms.NumberInput(attrs={"step": "any"}))

@@ -11,11 +11,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
+from erp.money import LINE_QTY, PRICE
 from inventory.forms.masterdata import ACTIVE_CHOICES, CodeUniqueMixin, FilterForm, no_form_tag, yes_no
 from inventory.imports import fmt_decimal
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from sales import selectors
-from sales.models import LINE_QTY, PRICE, Customer, CustomerContact, PaymentTerm, PriceList, TaxCode
+from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, TaxCode
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 SERVE = "sales.serve_customer"
@@ -294,10 +295,8 @@ class PriceForm(forms.Form):
 
     item = forms.CharField(label=_("Item code"), max_length=CODE_MAX_LENGTH)
     unit = forms.ChoiceField(label=_("Unit"))
-    min_quantity = forms.DecimalField(label=_("From quantity"), required=False, min_value=0,
-                                      max_digits=LINE_QTY["max_digits"], decimal_places=LINE_QTY["decimal_places"])
-    price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=PRICE["max_digits"],
-                               decimal_places=PRICE["decimal_places"])
+    min_quantity = forms.DecimalField(label=_("From quantity"), required=False, min_value=0, **LINE_QTY)
+    price = forms.DecimalField(label=_("Unit price"), min_value=0, **PRICE)
     valid_from = forms.DateField(label=_("Valid from"), required=False, **DATE)
     valid_to = forms.DateField(label=_("Valid to"), required=False, **DATE)
 

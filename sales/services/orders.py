@@ -21,6 +21,7 @@ from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
 from erp.models import Company
+from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.roles import SALES_MANAGER
 from inventory import status as inventory_status
 from inventory.errors import InvalidStockLine
@@ -35,7 +36,6 @@ from sales.models import CreditApproval, Customer, SalesOrder, SalesOrderLine
 from sales.selectors import customer_scope
 from sales.services.lines import apply_totals, check_header, priced_lines
 from sales.services.masterdata import check_can_serve
-from sales.services.pricing import money
 from sales.services.quotations import fill_from_customer
 
 ZERO = Decimal("0")
@@ -101,7 +101,7 @@ def order_delete_draft(*, order, actor):
 # Credit ---------------------------------------------------------------------------------------
 
 
-def customer_exposure(customer, *, exclude_order=None):
+def customer_exposure(customer: Customer, *, exclude_order: SalesOrder | None = None) -> Decimal:
     """What the customer owes or has committed to: the open orders' undelivered value plus what was
     delivered and not returned (every delivery counts as unpaid until finance records payments),
     with tax. One query."""
@@ -115,9 +115,9 @@ def customer_exposure(customer, *, exclude_order=None):
     gross = ExpressionWrapper(
         F("net_amount") * (Value(Decimal("100")) + F("tax_rate")) / Value(Decimal("100"))
         * counted / F("quantity_base"),
-        output_field=DecimalField(max_digits=30, decimal_places=6),
+        output_field=DecimalField(**UNROUNDED_AMOUNT),
     )
-    return money(lines.aggregate(total=Sum(gross))["total"] or ZERO)
+    return round_money(lines.aggregate(total=Sum(gross))["total"] or ZERO)
 
 
 @dataclass

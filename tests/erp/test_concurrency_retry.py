@@ -1,15 +1,19 @@
-"""A deadlock or serialization failure re-runs the whole transaction instead of failing."""
+"""A deadlock or serialization failure re-runs the service's whole transaction instead of failing;
+a conflict that outlasts the attempts becomes a "please try again" page, never a 500 or a second run."""
 
 import threading
 import time
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError, connection, transaction
 from django.http import HttpResponse
+from django.utils import translation
 
 from erp.db import atomic_with_retry, is_retryable
-from erp.middleware import ConflictRetryMiddleware
+from erp.middleware import BusyOnConflictMiddleware
 from erp.models import Company
+from tests.erp import conflict_urls
 from tests.factories import CompanyFactory
 
 
@@ -52,17 +56,16 @@ def test_two_transactions_locking_in_opposite_orders_both_succeed_after_the_dead
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_middleware_re_runs_a_view_whose_transaction_deadlocked(rf):
+def test_a_conflict_that_outlasts_the_services_retries_becomes_the_busy_page_without_re_running_the_view(rf):
     first, second = CompanyFactory(code="V1"), CompanyFactory(code="V2")
     barrier = threading.Barrier(2)
     calls = []
 
-    @atomic_with_retry(attempts=1)  # no retry of its own: the middleware must re-run the view
+    @atomic_with_retry(attempts=1)  # a service that ran out of attempts
     def view(request):
         calls.append(1)
         Company.objects.select_for_update().get(pk=first.pk)
-        if len(calls) == 1:
-            barrier.wait(timeout=10)
+        barrier.wait(timeout=10)
         Company.objects.select_for_update().get(pk=second.pk)
         Company.objects.filter(pk=second.pk).update(phone="view")
         return HttpResponse("ok")
@@ -79,21 +82,48 @@ def test_the_middleware_re_runs_a_view_whose_transaction_deadlocked(rf):
         finally:
             connection.close()
 
-    middleware = ConflictRetryMiddleware(lambda request: HttpResponse())
+    middleware = BusyOnConflictMiddleware(lambda request: HttpResponse())
     request = rf.post("/anything/")
-    middleware.process_view(request, view, (), {})
+    request.user = AnonymousUser()
     thread = threading.Thread(target=rival)
     thread.start()
-    try:
-        response = view(request)
-    except OperationalError as exc:
-        assert is_retryable(exc)
-        response = middleware.process_exception(request, exc)
+    with pytest.raises(OperationalError) as conflict:
+        view(request)
     thread.join(timeout=30)
+    with translation.override("en"):
+        response = middleware.process_exception(request, conflict.value)
 
-    assert response.status_code == 200
-    assert len(calls) == 2
-    assert Company.objects.get(pk=second.pk).phone == "view"
+    assert is_retryable(conflict.value)
+    assert response.status_code == 503
+    assert "The system is busy with the same records right now. Please try again." in response.content.decode()
+    assert calls == [1]  # the view ran once: retrying is atomic_with_retry's job alone
+    assert Company.objects.get(pk=second.pk).phone == ""
+
+
+def test_other_errors_pass_the_busy_page_middleware_by(rf):
+    middleware = BusyOnConflictMiddleware(lambda request: HttpResponse())
+    request = rf.get("/anything/")
+
+    assert middleware.process_exception(request, OperationalError("server closed the connection")) is None
+    assert middleware.process_exception(request, ValueError("not a database error")) is None
+
+
+def test_the_installed_middleware_answers_a_conflict_with_the_translated_busy_page(client, settings, db):
+    settings.ROOT_URLCONF = "tests.erp.conflict_urls"
+    conflict_urls.CALLS.clear()
+
+    page = client.get("/conflict/")
+    english = client.get("/conflict/", HTTP_ACCEPT_LANGUAGE="en")
+    api = client.post("/api/conflict/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "erp.middleware.BusyOnConflictMiddleware" in settings.MIDDLEWARE
+    assert (page.status_code, page["Retry-After"], page["Content-Language"]) == (503, "1", "zh-hant")
+    assert "系統正在處理相同的資料，請稍後再試。" in page.content.decode()
+    assert english.status_code == 503
+    assert "The system is busy with the same records right now. Please try again." in english.content.decode()
+    assert (api.status_code, api["Retry-After"]) == (503, "1")
+    assert api.json() == {"detail": "The system is busy with the same records right now. Please try again."}
+    assert conflict_urls.CALLS == ["/conflict/", "/conflict/", "/api/conflict/"]  # each view ran once
 
 
 @pytest.mark.django_db

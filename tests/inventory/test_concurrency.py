@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 
 from erp.db import atomic_with_retry
+from erp.money import round_quantity
 from inventory import status as st
 from inventory.errors import InsufficientStock
 from inventory.models import Reservation, StockBalance, StockMove
 from inventory.services import masterdata
 from inventory.services.stock import MoveSpec, post_moves, reserve
-from inventory.units import QUANTUM
 from tests.factories import CompanyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -144,5 +144,5 @@ def test_issues_and_reservations_racing_keep_available_non_negative():
     balance = StockBalance.objects.get(item=item)
     assert errors == []
     assert (outcomes.count("reserved") + outcomes.count("issued")) == 10
-    assert balance.on_hand - balance.reserved == Decimal("0").quantize(QUANTUM)
+    assert balance.on_hand - balance.reserved == round_quantity(0)
     assert balance.on_hand == Decimal("20") - 2 * outcomes.count("issued")

@@ -19,7 +19,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -29,8 +29,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from erp.models import Company, NumberingRule, NumberSequence
-from erp.numbering import DEFAULT_FORMAT, format_number
+from erp.fiscal import fiscal_year_of
+from erp.models import Company, Document, NumberingRule, NumberSequence
+from erp.money import round_cost, round_money
+from erp.number_formats import DEFAULT_FORMAT, format_number
 from erp.roles import SYSTEM_ADMIN
 from inventory import status as st
 from inventory.models import (
@@ -51,8 +53,6 @@ from inventory.models import (
 from inventory.services import documents, masterdata
 
 MICRO = 10**6  # quantities are kept as integers of 0.000001 base unit while planning
-QUANTUM = Decimal("0.000001")
-CENT = Decimal("0.01")
 ITEM_BATCH = 5000
 
 # Base unit → (alternative unit and factor or None, quantity step in micro-units, receipt range in steps)
@@ -320,7 +320,7 @@ class ServicesWriter:
         self.units = {u.code: u for u in UnitOfMeasure.objects.filter(company=company)}
         self.locations = Location.objects.filter(company=company).select_related("warehouse").in_bulk()
 
-    def write(self, doc):
+    def write(self, doc: PlannedDocument) -> None:
         items = Item.objects.select_related("base_unit").in_bulk({line.item.pk for line in doc.lines})
         lots = Lot.objects.in_bulk({line.lot_id for line in doc.lines if line.lot_id})
         warehouse = self.locations[doc.lines[0].location_id].warehouse
@@ -387,10 +387,6 @@ class CopyBuffer:
         self.rows = 0
 
 
-def money(value):
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 class BulkWriter:
     """Compute the moves of planned documents like the ledger engine and write everything with COPY.
 
@@ -431,18 +427,19 @@ class BulkWriter:
                 pool.extend(row[0] for row in reversed(cursor.fetchall()))
         return pool.pop()
 
-    def number(self, model, date):
+    def number(self, model: type[Document], date: datetime.date) -> str:
         """The next number of the gapless series, as ``erp.numbering.take_number`` would give it."""
         if model not in self.rules:
             self.rules[model] = NumberingRule.objects.filter(company=self.company, doc_type=model.DOC_TYPE).first()
         rule = self.rules[model]
         fmt, prefix = (rule.format, rule.prefix) if rule else (DEFAULT_FORMAT, model.DOC_TYPE)
-        key = (model.DOC_TYPE, date.year if (rule is None or rule.yearly_reset) else 0)
+        year = fiscal_year_of(self.company, date)
+        key = (model.DOC_TYPE, year if (rule is None or rule.yearly_reset) else 0)
         if key not in self.sequences:
             row = NumberSequence.objects.filter(company=self.company, doc_type=key[0], year=key[1]).first()
             self.sequences[key] = row.last_value if row else 0
         self.sequences[key] += 1
-        return format_number(fmt=fmt, prefix=prefix, year=date.year, seq=self.sequences[key])
+        return format_number(fmt=fmt, prefix=prefix, year=year, seq=self.sequences[key])
 
     def lot_number(self, lot_id):
         if lot_id not in self.lot_numbers:
@@ -462,18 +459,18 @@ class BulkWriter:
             base = Decimal(line.base_micro) / MICRO
             valuation = self.valuations.setdefault(item.pk, [Decimal(0), Decimal(0), Decimal(0)])
             if model is GoodsReceipt:
-                unit_cost = (line.unit_cost * line.quantity / base).quantize(QUANTUM)
-                value = money(base * unit_cost)
+                unit_cost = round_cost(line.unit_cost * line.quantity / base)
+                value = round_money(base * unit_cost)
                 valuation[0] += base
                 valuation[1] += value
                 if valuation[0] > 0:
-                    valuation[2] = (valuation[1] / valuation[0]).quantize(QUANTUM)
+                    valuation[2] = round_cost(valuation[1] / valuation[0])
                 lot = self.lot_number(line.lot_id) if line.lot_id else ""
                 self.receipt_lines.add(pk, item.pk, line.quantity, self.units[line.unit_code], line.location_id, lot,
                                        None, None, line.unit_cost)
             else:
                 unit_cost = valuation[2]
-                value = -valuation[1] if valuation[0] + base == 0 else money(base * unit_cost)
+                value = -valuation[1] if valuation[0] + base == 0 else round_money(base * unit_cost)
                 valuation[0] += base
                 valuation[1] += value
                 self.issue_lines.add(pk, item.pk, line.quantity, self.units[line.unit_code], line.location_id,

@@ -23,7 +23,9 @@ import json
 import random
 import re
 import time
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
@@ -35,8 +37,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from erp.fiscal import fiscal_year_of
 from erp.models import Company, EventDelivery, NumberingRule, NumberSequence, OutboxEvent
-from erp.numbering import DEFAULT_FORMAT, format_number
+from erp.money import CENT, round_money
+from erp.number_formats import DEFAULT_FORMAT, format_number
 from erp.roles import FINANCE, PURCHASING, SALES, SALES_MANAGER, WAREHOUSE
 from inventory import status as ist
 from inventory.management.commands.generate_inventory_data import CopyBuffer
@@ -46,7 +50,6 @@ from sales import status as st
 from sales.models import Customer, CustomerContact, PriceListItem, SalesOrder, SalesOrderLine
 from sales.services import masterdata
 
-CENT = Decimal("0.01")
 VAT = Decimal("5")
 CHUNK = 5000  # orders per COPY round
 
@@ -64,10 +67,6 @@ PLACES = [
 ROADS = ["工業一路", "工業二路", "中山路", "民生路", "環河路", "科技路", "精科路", "自強路", "和平路", "光復路"]
 SURNAMES = list("陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周")
 GIVEN = ["志明", "雅婷", "建宏", "家豪", "佩珊", "冠廷", "明哲", "書豪", "宇翔", "淑芬", "詠晴", "俊傑", "欣怡"]
-
-
-def money(value):
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def tax_id(rng):
@@ -89,15 +88,16 @@ class Numbers:
         self.rules = {r.doc_type: r for r in NumberingRule.objects.filter(company=company)}
         self.last = {}
 
-    def take(self, doc_type, date):
+    def take(self, doc_type: str, date: datetime.date) -> str:
         rule = self.rules.get(doc_type)
         fmt, prefix = (rule.format, rule.prefix) if rule else (DEFAULT_FORMAT, doc_type)
-        key = (doc_type, date.year if (rule is None or rule.yearly_reset) else 0)
+        year = fiscal_year_of(self.company, date)
+        key = (doc_type, year if (rule is None or rule.yearly_reset) else 0)
         if key not in self.last:
             row = NumberSequence.objects.filter(company=self.company, doc_type=key[0], year=key[1]).first()
             self.last[key] = row.last_value if row else 0
         self.last[key] += 1
-        return format_number(fmt=fmt, prefix=prefix, year=date.year, seq=self.last[key])
+        return format_number(fmt=fmt, prefix=prefix, year=year, seq=self.last[key])
 
     def save(self):
         for (doc_type, year), last in self.last.items():
@@ -353,7 +353,7 @@ class Command(BaseCommand):
         self.stdout.write(f"rows written: {rows:,} (" + ", ".join(
             f"{name} {b.written:,}" for name, b in self.buffers.items() if b.written) + ")")
 
-    def plan_order(self, created, lines_avg):
+    def plan_order(self, created: datetime.datetime, lines_avg: int) -> dict[str, Any]:
         rng = self.rng
         customer = self.customers[rng.randrange(len(self.customers))]
         age = (self.now - created).days
@@ -363,9 +363,9 @@ class Command(BaseCommand):
         for item in rng.sample(self.items, min(count, len(self.items))):
             quantity = Decimal(rng.randint(1, 20))
             price = self.prices[item[0]]
-            lines.append({"item": item, "quantity": quantity, "price": price, "net": money(quantity * price)})
+            lines.append({"item": item, "quantity": quantity, "price": price, "net": round_money(quantity * price)})
         if status == st.OrderStatus.PARTIAL and len(lines) == 1 and lines[0]["quantity"] < 2:
-            lines[0].update(quantity=Decimal(2), net=money(2 * lines[0]["price"]))  # something left to deliver
+            lines[0].update(quantity=Decimal(2), net=round_money(2 * lines[0]["price"]))  # something left to deliver
         return {"created": created, "customer": customer, "status": status, "lines": lines,
                 "warehouse": self.warehouses[rng.randrange(len(self.warehouses))].pk}
 
@@ -386,7 +386,8 @@ class Command(BaseCommand):
             for buffer in b.values():
                 buffer.flush(cursor)
 
-    def write_order(self, plan, order_id, line_ids, delivery_ids, event_ids):
+    def write_order(self, plan: dict[str, Any], order_id: int, line_ids: Iterator[int], delivery_ids: Iterator[int],
+                    event_ids: Iterator[int]) -> None:
         b, rng = self.buffers, self.rng
         status, created, lines = plan["status"], plan["created"], plan["lines"]
         customer_id, customer_name, rep_id, ship_to, customer_code, customer_tax_id, plain_name = plan["customer"]
@@ -420,7 +421,7 @@ class Command(BaseCommand):
             if numbered:
                 promised = max(promised or line["promised"], line["promised"])
         net = sum((line["net"] for line in lines), Decimal(0))
-        tax = money(net * VAT / 100)
+        tax = round_money(net * VAT / 100)
         b["orders"].add(order_id, self.company.pk, number, status, date, rep_id, created, rep_id, updated, customer_id,
                         rep_id, "TWD", self.price_list.pk, None, f"PO-{order_id}", ship_to, "", net, tax, net + tax,
                         None, plan["warehouse"], requested, promised, confirmed_at if numbered else None)
