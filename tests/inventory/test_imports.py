@@ -14,8 +14,9 @@ from django.utils import translation
 from guardian.shortcuts import assign_perm
 from openpyxl import Workbook, load_workbook
 
-from inventory import imports
+from erp import imports
 from inventory import status as st
+from inventory.imports import ITEMS, OPENING
 from inventory.models import Item, ItemCategory, ItemUnit, ItemValuation, StockBalance, StockMove, UnitOfMeasure
 from inventory.selectors import valuation_by_item, valuation_by_warehouse
 
@@ -126,9 +127,9 @@ def test_the_corrected_file_imports_all_1000_items_with_their_alternative_units(
 def test_validating_items_takes_the_same_number_of_queries_for_10_or_1000_rows(inv, clerk):
     counts = []
     for size in (10, 1000):
-        table = imports.read_table(xlsx_bytes(item_rows(size)), "items.xlsx", "items")
+        table = imports.read_table(xlsx_bytes(item_rows(size)), "items.xlsx", ITEMS)
         with CaptureQueriesContext(connection) as queries:
-            result = imports.validate("items", table, company=inv.company, user=clerk)
+            result = imports.validate(ITEMS, table, company=inv.company, user=clerk)
         assert result.ok is True
         counts.append(len(queries))
 
@@ -336,7 +337,7 @@ def test_the_same_opening_balance_cannot_be_imported_twice(inv, as_clerk, clerk)
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_commits_of_the_same_opening_balances_post_them_once(inv, clerk):
     assign_perm("inventory.operate_warehouse", clerk, inv.wh1)
-    table = imports.read_table(csv_bytes(opening_rows()), "opening.csv", "opening")
+    table = imports.read_table(csv_bytes(opening_rows()), "opening.csv", OPENING)
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -344,7 +345,7 @@ def test_two_simultaneous_commits_of_the_same_opening_balances_post_them_once(in
         try:
             barrier.wait()
             with translation.override("en"):  # a new thread starts in the default language
-                outcomes.append(imports.commit("opening", table, company=inv.company, user=clerk))
+                outcomes.append(imports.commit(OPENING, table, company=inv.company, user=clerk))
         except imports.ImportRejected as rejection:
             outcomes.append(str(rejection.message))
         finally:
@@ -432,7 +433,7 @@ def test_the_template_has_the_headers_in_the_users_language(inv, make_user, clie
     assert [c.value for c in next(sheet.iter_rows(max_row=1))] == headers
     # The template reads back without errors about missing columns.
     assert imports.read_table(xlsx_bytes([headers, ["SCR-M3", "WH1", "A-01", "", "1", "1", "", ""]]),
-                              "t.xlsx", "opening").headers["item"] == headers[0]
+                              "t.xlsx", OPENING).headers["item"] == headers[0]
 
 
 # Permissions -----------------------------------------------------------------------------------
