@@ -1,6 +1,13 @@
 """Domain errors: raised by services, shown by the UI as a message and by the API as 4xx."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
@@ -9,7 +16,7 @@ class DomainError(Exception):
     http_status = 400
     default_message = _("The action was refused.")
 
-    def __init__(self, message=None, *, field=None):
+    def __init__(self, message: StrOrPromise | None = None, *, field: str | None = None) -> None:
         self.message = message or self.default_message
         self.field = field
         super().__init__(str(self.message))

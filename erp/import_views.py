@@ -200,7 +200,8 @@ def preview_rows(request: HttpRequest, kind: ImportKind, result: ImportResult) -
     if search:
         needle = search.casefold()
         rows = [row for row in rows if any(needle in str(cell).casefold() for cell in row.cells(kind.columns))]
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator: Paginator[Any] = Paginator(rows, PAGE_SIZE)  # the page's RowResults become the template's rows
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = [
         {"number": row.number, "cells": row.cells(kind.columns), "errors": [str(e) for e in row.errors],
          "notes": row.notes}

@@ -146,7 +146,8 @@ def validate_customers(table: Table, *, company: Company, user: User) -> ImportR
     users = {u.username: u for u in User.objects.filter(company=company, username__in=usernames)} if usernames else {}
     serves_all = user.has_perm(SERVE)
     nouns = {"payment_term": _("payment term"), "price_list": _("price list"), "tax_code": _("tax code")}
-    records = {"payment_term": terms, "price_list": price_lists, "tax_code": tax_codes}
+    records: dict[str, Mapping[str, PaymentTerm | PriceList | TaxCode]] = {
+        "payment_term": terms, "price_list": price_lists, "tax_code": tax_codes}
 
     seen: dict[str, int] = {}
     rows: list[RowResult] = []
@@ -277,23 +278,23 @@ def validate_prices(table: Table, *, company: Company, user: User) -> ImportResu
             check.show("price", fmt_decimal(price))
         valid_from = check.take("valid_from", parse_date)
         valid_to = check.take("valid_to", parse_date)
-        for key, value in (("valid_from", valid_from), ("valid_to", valid_to)):
-            if value is not None:
-                check.show(key, value.isoformat())
+        for date_key, date in (("valid_from", valid_from), ("valid_to", valid_to)):
+            if date is not None:
+                check.show(date_key, date.isoformat())
         if valid_from and valid_to and valid_to < valid_from:
             check.error("valid_to", _("the end date is before the start date."))
         check.row.values.update(price_list_obj=price_list, item_obj=item, unit_obj=unit)
 
         if price_list is not None and item is not None and unit is not None and min_quantity is not None \
                 and not check.failed("valid_from"):
-            key = (price_list.pk, *price_key(item.pk, unit.pk, min_quantity, valid_from))
-            if key in seen:
+            row_key = (price_list.pk, *price_key(item.pk, unit.pk, min_quantity, valid_from))
+            if row_key in seen:
                 check.error("", _("the same price list, item, unit, quantity break and start date already appear "
-                                  "in row %(row)s.") % {"row": seen[key]})
-            elif key in current:
+                                  "in row %(row)s.") % {"row": seen[row_key]})
+            elif row_key in current:
                 check.row.notes.append(_("Replaces the current price %(price)s.") % {
-                    "price": fmt_decimal(current[key])})
-            seen.setdefault(key, number)
+                    "price": fmt_decimal(current[row_key])})
+            seen.setdefault(row_key, number)
         rows.append(check.row)
     return ImportResult(table=table, rows=rows)
 

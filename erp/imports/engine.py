@@ -121,7 +121,7 @@ def xlsx_rows(data: bytes) -> Iterator[tuple[int, RawRow]]:
             sheet = workbook.worksheets[0]
             # The size a sheet declares may be false (A1:XFD1048576 would pad every row to 16,384
             # cells): read the cells that are there, up to MAX_COLUMNS.
-            sheet.reset_dimensions()  # type: ignore[union-attr]  # read-only sheets have it
+            sheet.reset_dimensions()
             yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
         except ImportFileError:
             raise

@@ -138,10 +138,10 @@ def validate_opening(table: Table, *, company: Company, user: User) -> ImportRes
             check.row.values["unit_cost"] = unit_cost
         if unit_cost is not None:
             check.show("unit_cost", fmt_decimal(unit_cost))
-        for key in ("manufactured_on", "expires_on"):
-            value = check.take(key, parse_date)
-            if value is not None:
-                check.show(key, value.isoformat())
+        for date_key in ("manufactured_on", "expires_on"):
+            date = check.take(date_key, parse_date)
+            if date is not None:
+                check.show(date_key, date.isoformat())
         check.row.values.update(item_obj=item, location_obj=location)
 
         if item is not None and location is not None and lot_number is not None:
