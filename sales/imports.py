@@ -110,7 +110,6 @@ PRICE_COLUMNS = (
 
 
 class ActiveRecord(Protocol):
-    code: str
     is_active: bool
 
 
