@@ -1,6 +1,7 @@
 """Master-data codes: trimmed, upper-case, a safe alphabet, unique per company."""
 
 import re
+from typing import overload
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -14,7 +15,11 @@ code_validator = RegexValidator(
 )
 
 
-def normalise_code(value):
+@overload
+def normalise_code(value: None) -> None: ...
+@overload
+def normalise_code(value: str) -> str: ...
+def normalise_code(value: object) -> str | None:
     """' ab-01 ' -> 'AB-01'; inner whitespace collapses to nothing so codes never hide spaces."""
     if value is None:
         return value

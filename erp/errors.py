@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from django.utils.functional import _StrPromise as StrPromise
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
@@ -16,7 +16,7 @@ class DomainError(Exception):
     http_status = 400
     default_message = _("The action was refused.")
 
-    def __init__(self, message: str | StrPromise | None = None, *, field: str | None = None) -> None:
+    def __init__(self, message: StrOrPromise | None = None, *, field: str | None = None) -> None:
         self.message = message or self.default_message
         self.field = field
         super().__init__(str(self.message))

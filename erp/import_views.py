@@ -1,44 +1,60 @@
-"""Imports screens shared by the apps: upload a CSV/XLSX file, preview every row with its errors, then commit.
+"""Imports screens shared by the departments: upload a CSV/XLSX file, preview every row with its errors,
+then commit.
 
-An app describes its screens with one ``ImportScreens``: its imports module (the ``engine``, e.g.
-``inventory.imports`` or ``sales.imports``: ``KINDS``, ``read_table``, ``validate``, ``commit``,
-``template_workbook``, ``MAX_BYTES``, ``ImportFileError``, ``ImportRejected``), its URL namespace, the URL
-segment of each kind, the index's name and permission, its title and introduction and the app's nav
-include. ``ImportScreens.urls()`` gives the URL patterns; each kind's pages (the upload form, the
-downloadable XLSX template, the preview and the commit) are guarded by that kind's permission
-(``Kind.permission``), the index by the app's.
+A department describes its screens with one ``ImportScreens``: its app label (the screens offer the
+``ImportKind``s it registered, see ``erp.imports``, in the order it registered them), its URL namespace,
+the index's name and permission, its title and introduction and the department's nav include.
+``ImportScreens.urls()`` gives the URL patterns; each kind's pages (the upload form, the downloadable
+XLSX template, the preview and the commit) are guarded by that kind's permission (``ImportKind.permission``),
+the index by the department's.
 
 The uploaded file waits between preview and commit in ``MEDIA_ROOT/imports/<user id>-<random token>.<ext>``;
 the token is remembered in the uploader's session, so only they can preview or commit it. The commit
-re-reads and re-validates the file and imports it in one transaction (``engine.commit``).
+re-reads and re-validates the file and imports it in one transaction (``erp.imports.commit``).
 """
+
+from __future__ import annotations
 
 import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from erp import imports
 from erp.errors import DomainError
+from erp.imports import ImportKind, ImportResult, Table
+from erp.models import Company, User
 from erp.permissions import permission_required, user_company
 
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django_stubs_ext import StrOrPromise
+
 PAGE_SIZE = 25
-# The name dates from when only inventory had imports; kept so that pending uploads survive an upgrade.
-SESSION_KEY = "inventory_imports"
+SESSION_KEY = "pending_imports"
+# Where the pending uploads were kept when the engine lived in inventory, with the kind's key alone
+# ("items"); ``pending_uploads`` carries them over, so an upgrade loses no one's upload.
+LEGACY_SESSION_KEY = "inventory_imports"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 STALE_SECONDS = 24 * 3600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+View = Callable[..., HttpResponse]
+PendingUpload = dict[str, Any]  # kind (its id), filename, ext, user (pk), created (a timestamp)
 
 
 class ImportUploadForm(forms.Form):
@@ -49,44 +65,66 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
-    def __init__(self, *args, kind, engine, **kwargs):
+    def __init__(self, *args: Any, kind: ImportKind, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.engine = engine
         self.data_bytes = b""
 
-    def clean_file(self):
-        uploaded = self.cleaned_data["file"]
-        if uploaded.size > self.engine.MAX_BYTES:
+    def clean_file(self) -> UploadedFile:
+        uploaded: UploadedFile = self.cleaned_data["file"]
+        if (uploaded.size or 0) > imports.MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB: split it into smaller files.")
-                % {"limit": self.engine.MAX_BYTES // (1024 * 1024)}
+                % {"limit": imports.MAX_BYTES // (1024 * 1024)}
             )
         data = uploaded.read()
         try:
-            self.engine.read_table(data, uploaded.name, self.kind)
-        except self.engine.ImportFileError as error:
+            imports.read_table(data, uploaded.name or "", self.kind)
+        except imports.ImportFileError as error:
             raise forms.ValidationError(str(error.message)) from None
         self.data_bytes = data
         return uploaded
 
 
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user; the screens are behind ``permission_required``, so one is signed in."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 # The pending uploads --------------------------------------------------------------------------
 
 
-def upload_dir():
+def upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
 
 
-def pending_uploads(request):
-    return request.session.get(SESSION_KEY, {})
+def pending_uploads(request: HttpRequest) -> dict[str, PendingUpload]:
+    """{token: entry} of the user's uploads waiting for preview or commit."""
+    legacy = request.session.get(LEGACY_SESSION_KEY)
+    if legacy is not None:
+        pending = dict(request.session.get(SESSION_KEY, {}))
+        for token, entry in legacy.items():
+            kind_id = legacy_kind_id(entry.get("kind"))
+            if kind_id is not None:
+                pending.setdefault(token, {**entry, "kind": kind_id})
+        request.session[SESSION_KEY] = pending
+        del request.session[LEGACY_SESSION_KEY]
+    return cast(dict[str, PendingUpload], request.session.get(SESSION_KEY, {}))
 
 
-def file_path(request, token, extension):
-    return upload_dir() / f"{request.user.pk}-{token}.{extension}"
+def legacy_kind_id(key: object) -> str | None:
+    """The id of the one registered kind with this key ("items" -> "inventory.items"), if one."""
+    matches = [kind.id for kind in imports.import_kinds() if kind.key == key]
+    return matches[0] if len(matches) == 1 else None
 
 
-def store_upload(request, kind, data, filename):
+def file_path(request: HttpRequest, token: str, extension: str) -> Path:
+    return upload_dir() / f"{signed_in_user(request).pk}-{token}.{extension}"
+
+
+def store_upload(request: HttpRequest, kind: ImportKind, data: bytes, filename: str) -> str:
     """Save the file under a random token remembered in the session; drops the user's previous
     upload of the same kind and files older than a day."""
     directory = upload_dir()
@@ -94,7 +132,7 @@ def store_upload(request, kind, data, filename):
     remove_stale_files(directory)
     pending = dict(pending_uploads(request))
     for old_token, entry in list(pending.items()):
-        if entry.get("kind") == kind.key or time.time() - entry.get("created", 0) > STALE_SECONDS:
+        if entry.get("kind") == kind.id or time.time() - entry.get("created", 0) > STALE_SECONDS:
             discard_file(request, old_token, entry)
             pending.pop(old_token)
     token = secrets.token_urlsafe(24)
@@ -102,13 +140,13 @@ def store_upload(request, kind, data, filename):
     descriptor = os.open(file_path(request, token, extension), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
-    pending[token] = {"kind": kind.key, "filename": os.path.basename(filename)[:200], "ext": extension,
-                      "user": request.user.pk, "created": time.time()}
+    pending[token] = {"kind": kind.id, "filename": os.path.basename(filename)[:200], "ext": extension,
+                      "user": signed_in_user(request).pk, "created": time.time()}
     request.session[SESSION_KEY] = pending
     return token
 
 
-def remove_stale_files(directory):
+def remove_stale_files(directory: Path) -> None:
     cutoff = time.time() - STALE_SECONDS
     with os.scandir(directory) as entries:
         for entry in entries:
@@ -119,19 +157,19 @@ def remove_stale_files(directory):
                 pass
 
 
-def discard_file(request, token, entry):
+def discard_file(request: HttpRequest, token: str, entry: PendingUpload) -> None:
     try:
         os.unlink(file_path(request, token, entry.get("ext", "csv")))
     except OSError:
         pass
 
 
-def load_upload(request, kind, token):
+def load_upload(request: HttpRequest, kind: ImportKind, token: str) -> tuple[bytes, str] | None:
     """(bytes, filename) of the user's pending upload, or None when it is unknown or gone."""
     if not TOKEN_RE.match(token or ""):
         return None
     entry = pending_uploads(request).get(token)
-    if not entry or entry.get("kind") != kind.key or entry.get("user") != request.user.pk:
+    if not entry or entry.get("kind") != kind.id or entry.get("user") != signed_in_user(request).pk:
         return None
     try:
         return file_path(request, token, entry["ext"]).read_bytes(), entry["filename"]
@@ -139,7 +177,7 @@ def load_upload(request, kind, token):
         return None
 
 
-def forget_upload(request, token):
+def forget_upload(request: HttpRequest, token: str) -> None:
     pending = dict(pending_uploads(request))
     entry = pending.pop(token, None)
     if entry:
@@ -147,12 +185,12 @@ def forget_upload(request, token):
     request.session[SESSION_KEY] = pending
 
 
-def no_company(request):
+def no_company(request: HttpRequest) -> HttpResponse:
     messages.error(request, _("Your user account is not attached to a company."))
     return redirect("home")
 
 
-def preview_rows(request, kind, result):
+def preview_rows(request: HttpRequest, kind: ImportKind, result: ImportResult) -> dict[str, Any]:
     """The preview's filters (``show``: all rows or those with errors; ``q``: a search) and its page."""
     show = request.GET.get("show")
     if show not in ("all", "errors"):
@@ -162,7 +200,8 @@ def preview_rows(request, kind, result):
     if search:
         needle = search.casefold()
         rows = [row for row in rows if any(needle in str(cell).casefold() for cell in row.cells(kind.columns))]
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator: Paginator[Any] = Paginator(rows, PAGE_SIZE)  # the page's RowResults become the template's rows
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = [
         {"number": row.number, "cells": row.cells(kind.columns), "errors": [str(e) for e in row.errors],
          "notes": row.notes}
@@ -175,15 +214,14 @@ def preview_rows(request, kind, result):
 
 
 class ImportScreens:
-    """One app's imports screens. ``segments`` maps each kind's key to its URL segment, in the order
-    the kinds are offered; URL names are ``<namespace>:<index_name>`` and
-    ``<namespace>:import_<kind>[_template|_preview|_commit]``."""
+    """One department's imports screens, for the kinds it registered. URL names are
+    ``<namespace>:<index_name>`` and ``<namespace>:import_<kind key>[_template|_preview|_commit]``;
+    the paths ``imports/`` and ``imports/<kind's URL segment>/…``."""
 
-    def __init__(self, *, engine, namespace, segments, index_permission, title, intro,
-                 index_name="import_index", nav_template=None):
-        self.engine = engine
+    def __init__(self, *, app_label: str, namespace: str, index_permission: str, title: StrOrPromise,
+                 intro: StrOrPromise, index_name: str = "import_index", nav_template: str | None = None) -> None:
+        self.app_label = app_label
         self.namespace = namespace
-        self.segments = segments
         self.index_permission = index_permission
         self.index_name = index_name
         self.title = title
@@ -191,27 +229,28 @@ class ImportScreens:
         self.nav_template = nav_template
 
     @property
-    def kinds(self):
-        return {key: self.engine.KINDS[key] for key in self.segments}
+    def kinds(self) -> list[ImportKind]:
+        return imports.import_kinds(self.app_label)
 
-    def url(self, kind, step="", token=None):
+    def url(self, kind: ImportKind, step: str = "", token: str | None = None) -> str:
         name = f"{self.namespace}:import_{kind.key}" + (f"_{step}" if step else "")
         return reverse(name, args=[token] if token else [])
 
-    def kind_links(self, user):
+    def kind_links(self, user: User) -> list[dict[str, Any]]:
         return [{"kind": kind, "url": self.url(kind), "template_url": self.url(kind, "template")}
-                for kind in self.kinds.values() if user.has_perm(kind.permission)]
+                for kind in self.kinds if user.has_perm(kind.permission)]
 
-    def render(self, request, page, context):
+    def render(self, request: HttpRequest, page: str, context: dict[str, Any]) -> HttpResponse:
         return render(request, f"erp/imports/{page}.html", {
             "title": self.title, "intro": self.intro, "nav_template": self.nav_template,
-            "kinds": self.kind_links(request.user), **context,
+            "kinds": self.kind_links(signed_in_user(request)), **context,
         })
 
-    def pending_table(self, request, kind, token):
+    def pending_table(self, request: HttpRequest, kind: ImportKind,
+                      token: str) -> tuple[Company, Table, None] | tuple[None, None, HttpResponse]:
         """(company, table, None): the user's company and their pending upload read again; or
         (None, None, refusal): a redirect with a message when either is missing or the file is unreadable."""
-        company = user_company(request.user)
+        company: Company | None = user_company(signed_in_user(request))
         if company is None:
             return None, None, no_company(request)
         loaded = load_upload(request, kind, token)
@@ -220,20 +259,20 @@ class ImportScreens:
             return None, None, redirect(self.url(kind))
         data, filename = loaded
         try:
-            return company, self.engine.read_table(data, filename, kind), None
-        except self.engine.ImportFileError as error:
+            return company, imports.read_table(data, filename, kind), None
+        except imports.ImportFileError as error:
             forget_upload(request, token)
             messages.error(request, error.message)
             return None, None, redirect(self.url(kind))
 
-    # Views: ``kind`` is the Kind, bound by ``urls()``.
+    # Views: ``kind`` is the ImportKind, bound by ``urls()``.
 
-    def index(self, request):
+    def index(self, request: HttpRequest) -> HttpResponse:
         """The kinds of import the user may run, each with its template."""
         return self.render(request, "index", {})
 
-    def upload(self, request, kind):
-        form = ImportUploadForm(request.POST or None, request.FILES or None, kind=kind, engine=self.engine)
+    def upload(self, request: HttpRequest, kind: ImportKind) -> HttpResponse:
+        form = ImportUploadForm(request.POST or None, request.FILES or None, kind=kind)
         if request.method == "POST" and form.is_valid():
             token = store_upload(request, kind, form.data_bytes, form.cleaned_data["file"].name)
             return redirect(self.url(kind, "preview", token))
@@ -241,16 +280,17 @@ class ImportScreens:
             "kind": kind, "form": form, "template_url": self.url(kind, "template"), "columns": kind.columns,
         })
 
-    def template_download(self, request, kind):
-        response = HttpResponse(self.engine.template_workbook(kind, get_language()), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="import-{self.segments[kind.key]}.xlsx"'
+    def template_download(self, request: HttpRequest, kind: ImportKind) -> HttpResponse:
+        response = HttpResponse(imports.template_workbook(kind, get_language()), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="import-{kind.url_segment}.xlsx"'
         return response
 
-    def preview(self, request, kind, token):
+    def preview(self, request: HttpRequest, kind: ImportKind, token: str) -> HttpResponse:
         company, table, refusal = self.pending_table(request, kind, token)
-        if refusal:
+        if refusal is not None:
             return refusal
-        result = self.engine.validate(kind, table, company=company, user=request.user)
+        assert company is not None and table is not None
+        result = imports.validate(kind, table, company=company, user=signed_in_user(request))
         columns = [{"key": c.key, "label": c.label, "header": table.headers.get(c.key, "")} for c in kind.columns]
         return self.render(request, "preview", {
             "kind": kind, "result": result, "table": table, "columns": columns, "row_count": len(result.rows),
@@ -259,13 +299,14 @@ class ImportScreens:
             **preview_rows(request, kind, result),
         })
 
-    def commit(self, request, kind, token):
+    def commit(self, request: HttpRequest, kind: ImportKind, token: str) -> HttpResponse:
         company, table, refusal = self.pending_table(request, kind, token)
-        if refusal:
+        if refusal is not None:
             return refusal
+        assert company is not None and table is not None
         try:
-            count = self.engine.commit(kind, table, company=company, user=request.user)
-        except self.engine.ImportRejected as rejection:
+            count = imports.commit(kind, table, company=company, user=signed_in_user(request))
+        except imports.ImportRejected as rejection:
             messages.error(request, rejection.message)
             return redirect(self.url(kind, "preview", token) + "?show=errors")
         except DomainError as error:
@@ -277,27 +318,27 @@ class ImportScreens:
 
     # URLs -------------------------------------------------------------------------------------
 
-    def guarded(self, view, kind):
+    def guarded(self, view: View, kind: ImportKind) -> View:
         """``view`` for one kind, behind that kind's permission (the URL walk sees the requirement)."""
 
-        def for_kind(request, *args, **kwargs):
+        def for_kind(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             return view(request, kind, *args, **kwargs)
 
         for_kind.__name__ = for_kind.__qualname__ = f"{self.namespace}_{view.__name__}_{kind.key}"
         for_kind.__doc__ = view.__doc__
-        return permission_required(kind.permission)(for_kind)
+        return cast(View, permission_required(kind.permission)(for_kind))
 
-    def urls(self):
+    def urls(self) -> list[URLPattern]:
         patterns = [path("imports/", permission_required(self.index_permission)(self.index), name=self.index_name)]
-        for key, segment in self.segments.items():
-            kind = self.engine.KINDS[key]
+        for kind in self.kinds:
+            segment = kind.url_segment
             patterns += [
-                path(f"imports/{segment}/", self.guarded(self.upload, kind), name=f"import_{key}"),
+                path(f"imports/{segment}/", self.guarded(self.upload, kind), name=f"import_{kind.key}"),
                 path(f"imports/{segment}/template/", self.guarded(self.template_download, kind),
-                     name=f"import_{key}_template"),
+                     name=f"import_{kind.key}_template"),
                 path(f"imports/{segment}/<str:token>/", self.guarded(self.preview, kind),
-                     name=f"import_{key}_preview"),
+                     name=f"import_{kind.key}_preview"),
                 path(f"imports/{segment}/<str:token>/commit/", self.guarded(require_POST(self.commit), kind),
-                     name=f"import_{key}_commit"),
+                     name=f"import_{kind.key}_commit"),
             ]
         return patterns

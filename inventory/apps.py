@@ -14,11 +14,13 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
+        from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import register_company_seed, register_demo_loader
         from erp.roles import register_role_grants
         from inventory import receivers, signals  # noqa: F401  (declares the events, connects receivers)
         from inventory.demo import load_inventory_demo
+        from inventory.imports import KINDS as IMPORT_KINDS
         from inventory.roles import ROLE_GRANTS
 
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
@@ -26,3 +28,5 @@ class InventoryConfig(AppConfig):
         register_demo_loader("inventory", load_inventory_demo, order=20)
         register_company_seed("inventory", seed_company, order=20)
         register_role_grants("inventory", ROLE_GRANTS)
+        for kind in IMPORT_KINDS:
+            register_import_kind(kind)

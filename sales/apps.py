@@ -7,6 +7,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import (
             register_demo_loader,
@@ -18,6 +19,7 @@ class SalesConfig(AppConfig):
         from erp.scoping import register_scope
         from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
         from sales.demo import load_sales_demo
+        from sales.imports import KINDS as IMPORT_KINDS
         from sales.panels import delivery_return_action, delivery_returns
         from sales.roles import ROLE_GRANTS
         from sales.scoping import delivery_notes_of_served_customers
@@ -33,3 +35,5 @@ class SalesConfig(AppConfig):
                                  models=["inventory.deliverynote"])
         register_document_panel("sales", "sales/partials/delivery_returns.html", delivery_returns,
                                 permission="sales.view_customerreturn", models=["inventory.deliverynote"])
+        for kind in IMPORT_KINDS:
+            register_import_kind(kind)

@@ -1,11 +1,9 @@
-"""Imports of customers and prices from CSV (UTF-8) or XLSX files, on inventory's import machinery.
+"""Sales's kinds of import, on the core's import engine (``erp.imports``): customers and prices.
 
-``inventory.imports`` reads the file (``read_table``), checks it (``validate``), writes it all or nothing
-(``commit``: re-validates in one transaction, ``ImportRejected`` when any row has an error) and builds
-the template workbook; it takes any ``Kind``. This module adds the two sales kinds: their columns (with
-the zh-Hant and zh-Hans headers people type), their row checks and their writes through
-``sales.services.masterdata``. Existing codes, price lists, items, units, users and prices are read once
-into dicts, so the number of queries does not grow with the number of rows.
+Each kind declares its columns (with the zh-Hant and zh-Hans headers people type), its row checks and
+its writes through ``sales.services.masterdata``. Existing codes, price lists, items, units, users and
+prices are read once into dicts, so the number of queries does not grow with the number of rows.
+``SalesConfig.ready()`` registers the kinds; ``sales.views.imports`` gives them their screens.
 
 - Customers: new customers only (a code that exists is an error, as for items). A sales rep's imported
   customers are their own; only a user who serves every customer names another rep in ``owner``.
@@ -13,7 +11,12 @@ into dicts, so the number of queries does not grow with the number of rows.
   start date of a price already there replaces that price; the list's other prices stay.
 """
 
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,32 +24,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from erp.errors import DomainError
-from inventory.imports import (
-    MAX_BYTES,
-    CellError,
+from erp.imports import (
     Column,
-    ImportFileError,
-    ImportRejected,
+    ImportKind,
     ImportResult,
-    Kind,
     RowChecker,
-    commit,
+    RowResult,
+    Table,
+    codes_of,
     fmt_decimal,
+    for_row,
     parse_code,
     parse_date,
     parse_decimal,
     parse_text,
-    read_table,
-    template_workbook,
-    validate,
+    validation_text,
 )
+from erp.models import User
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from sales.forms.masterdata import normalise_tax_id, tax_id_error
 from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, TaxCode
 from sales.services import masterdata as services
 
-__all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportRejected", "commit", "read_table", "template_workbook",
-           "validate"]
+if TYPE_CHECKING:
+    from erp.models import Company
 
 SERVE = "sales.serve_customer"
 MONEY_PLACES = 2
@@ -108,19 +109,14 @@ PRICE_COLUMNS = (
 )
 
 
-def codes_of(table, key):
-    codes = set()
-    for _number, raw in table.rows:
-        try:
-            code = parse_code(raw.get(key), required=False)
-        except CellError:
-            continue
-        if code:
-            codes.add(code)
-    return codes
+class ActiveRecord(Protocol):
+    is_active: bool
 
 
-def lookup_code(check, key, records, noun):
+R = TypeVar("R", bound=ActiveRecord)
+
+
+def lookup_code(check: RowChecker, key: str, records: Mapping[str, R], noun: str) -> R | None:
     """The active record whose code the row names in ``key`` (None when empty or in error)."""
     code = check.take(key, parse_code, required=False)
     if not code:
@@ -139,9 +135,7 @@ def lookup_code(check, key, records, noun):
 # Customers -------------------------------------------------------------------------------------
 
 
-def validate_customers(table, *, company, user):
-    from erp.models import User
-
+def validate_customers(table: Table, *, company: Company, user: User) -> ImportResult:
     codes = codes_of(table, "code")
     existing = set(Customer.objects.filter(company=company, code__in=codes).values_list("code", flat=True))
     terms = {t.code: t for t in PaymentTerm.objects.filter(company=company)}
@@ -151,9 +145,11 @@ def validate_customers(table, *, company, user):
     users = {u.username: u for u in User.objects.filter(company=company, username__in=usernames)} if usernames else {}
     serves_all = user.has_perm(SERVE)
     nouns = {"payment_term": _("payment term"), "price_list": _("price list"), "tax_code": _("tax code")}
-    records = {"payment_term": terms, "price_list": price_lists, "tax_code": tax_codes}
+    records: dict[str, Mapping[str, PaymentTerm | PriceList | TaxCode]] = {
+        "payment_term": terms, "price_list": price_lists, "tax_code": tax_codes}
 
-    seen, rows = {}, []
+    seen: dict[str, int] = {}
+    rows: list[RowResult] = []
     for number, raw in table.rows:
         check = RowChecker(table, number, raw)
         code = check.take("code", parse_code)
@@ -201,31 +197,14 @@ def validate_customers(table, *, company, user):
                 owner = None
         check.row.values["owner"] = owner
         rows.append(check.row)
-    return ImportResult(kind=KINDS["customers"], table=table, rows=rows)
+    return ImportResult(table=table, rows=rows)
 
 
 CUSTOMER_FIELDS = ("code", "name", "short_name", "tax_id", "billing_address", "shipping_address", "phone", "email",
                    "payment_term", "credit_limit", "price_list", "tax_code", "owner")
 
 
-def for_row(row, service, **kwargs):
-    """Call a sales service; its refusal names the file's row."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        raise DomainError(_("Row %(row)s: %(message)s") % {"row": row.number, "message": validation_text(error)})
-    except DomainError as error:
-        raise DomainError(_("Row %(row)s: %(message)s") % {"row": row.number, "message": error.message})
-
-
-def validation_text(error):
-    if hasattr(error, "message_dict"):
-        return "; ".join(f"{key}: {' '.join(messages)}" if key != "__all__" else " ".join(messages)
-                         for key, messages in error.message_dict.items())
-    return " ".join(error.messages)
-
-
-def commit_customers(result, *, company, user):
+def commit_customers(result: ImportResult, *, company: Company, user: User) -> int:
     for row in result.rows:
         fields = {key: row.values[key] for key in CUSTOMER_FIELDS if row.values.get(key) is not None}
         for_row(row, services.customer_create, company=company, actor=user, **fields)
@@ -235,11 +214,14 @@ def commit_customers(result, *, company, user):
 # Prices ----------------------------------------------------------------------------------------
 
 
-def price_key(item_id, unit_id, min_quantity, valid_from):
+PriceKey = tuple[int, int, Decimal, datetime.date | None]
+
+
+def price_key(item_id: int, unit_id: int, min_quantity: Decimal | None, valid_from: datetime.date | None) -> PriceKey:
     return (item_id, unit_id, Decimal(min_quantity or 0).normalize(), valid_from)
 
 
-def validate_prices(table, *, company, user):
+def validate_prices(table: Table, *, company: Company, user: User) -> ImportResult:
     price_lists = {p.code: p for p in PriceList.objects.filter(company=company, code__in=codes_of(table,
                                                                                                   "price_list"))}
     items = {i.code: i for i in Item.objects.filter(company=company, code__in=codes_of(table, "item"))}
@@ -249,14 +231,15 @@ def validate_prices(table, *, company, user):
                                                                                                  "unit_id"):
             units_of[item_id].add(unit_id)
     units = {u.code: u for u in UnitOfMeasure.objects.filter(company=company)}
-    current = {}
+    current: dict[tuple[int, int, int, Decimal, datetime.date | None], Decimal] = {}
     if price_lists:
         for p in PriceListItem.objects.filter(price_list__in=list(price_lists.values())).values(
                 "price_list_id", "item_id", "unit_id", "min_quantity", "valid_from", "price"):
             key = price_key(p["item_id"], p["unit_id"], p["min_quantity"], p["valid_from"])
             current[(p["price_list_id"], *key)] = p["price"]
 
-    seen, rows = {}, []
+    seen: dict[tuple[int, int, int, Decimal, datetime.date | None], int] = {}
+    rows: list[RowResult] = []
     for number, raw in table.rows:
         check = RowChecker(table, number, raw)
         price_list = None
@@ -294,28 +277,28 @@ def validate_prices(table, *, company, user):
             check.show("price", fmt_decimal(price))
         valid_from = check.take("valid_from", parse_date)
         valid_to = check.take("valid_to", parse_date)
-        for key, value in (("valid_from", valid_from), ("valid_to", valid_to)):
-            if value is not None:
-                check.show(key, value.isoformat())
+        for date_key, date in (("valid_from", valid_from), ("valid_to", valid_to)):
+            if date is not None:
+                check.show(date_key, date.isoformat())
         if valid_from and valid_to and valid_to < valid_from:
             check.error("valid_to", _("the end date is before the start date."))
         check.row.values.update(price_list_obj=price_list, item_obj=item, unit_obj=unit)
 
         if price_list is not None and item is not None and unit is not None and min_quantity is not None \
                 and not check.failed("valid_from"):
-            key = (price_list.pk, *price_key(item.pk, unit.pk, min_quantity, valid_from))
-            if key in seen:
+            row_key = (price_list.pk, *price_key(item.pk, unit.pk, min_quantity, valid_from))
+            if row_key in seen:
                 check.error("", _("the same price list, item, unit, quantity break and start date already appear "
-                                  "in row %(row)s.") % {"row": seen[key]})
-            elif key in current:
+                                  "in row %(row)s.") % {"row": seen[row_key]})
+            elif row_key in current:
                 check.row.notes.append(_("Replaces the current price %(price)s.") % {
-                    "price": fmt_decimal(current[key])})
-            seen.setdefault(key, number)
+                    "price": fmt_decimal(current[row_key])})
+            seen.setdefault(row_key, number)
         rows.append(check.row)
-    return ImportResult(kind=KINDS["prices"], table=table, rows=rows)
+    return ImportResult(table=table, rows=rows)
 
 
-def lock_prices(table, *, company):
+def lock_prices(table: Table, *, company: Company) -> None:
     """Lock the file's price lists (in pk order) so two imports into one list do not interleave."""
     codes = codes_of(table, "price_list")
     if codes:
@@ -323,10 +306,10 @@ def lock_prices(table, *, company):
              .values_list("pk", flat=True))
 
 
-def commit_prices(result, *, company, user):
+def commit_prices(result: ImportResult, *, company: Company, user: User) -> int:
     """Per price list: its current prices, with those the file names replaced, saved as a whole through
     ``price_list_save(prices=…)``."""
-    by_list = {}
+    by_list: dict[int, list[RowResult]] = {}
     for row in result.rows:
         by_list.setdefault(row.values["price_list_obj"].pk, []).append(row)
     for rows in (by_list[pk] for pk in sorted(by_list)):
@@ -350,9 +333,15 @@ def commit_prices(result, *, company, user):
     return len(result.rows)
 
 
-KINDS = {
-    "customers": Kind("customers", gettext_lazy("Customers"), "sales.add_customer", CUSTOMER_COLUMNS,
-                      validate_customers, commit_customers, gettext_lazy("%(count)s customers imported.")),
-    "prices": Kind("prices", gettext_lazy("Prices"), "sales.change_pricelist", PRICE_COLUMNS, validate_prices,
-                   commit_prices, gettext_lazy("%(count)s prices imported."), lock=lock_prices),
-}
+CUSTOMERS = ImportKind(
+    app_label="sales", key="customers", label=gettext_lazy("Customers"), permission="sales.add_customer",
+    columns=CUSTOMER_COLUMNS, validator=validate_customers, committer=commit_customers,
+    done_message=gettext_lazy("%(count)s customers imported."),
+)
+PRICES = ImportKind(
+    app_label="sales", key="prices", label=gettext_lazy("Prices"), permission="sales.change_pricelist",
+    columns=PRICE_COLUMNS, validator=validate_prices, committer=commit_prices,
+    done_message=gettext_lazy("%(count)s prices imported."), lock=lock_prices,
+)
+# In the order the screens offer them.
+KINDS = (CUSTOMERS, PRICES)

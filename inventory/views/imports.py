@@ -1,15 +1,14 @@
-"""Inventory's imports screens: units of measure, items and opening balances (``inventory.imports``),
-on the shared screens of ``erp.import_views``. Each kind is guarded by its own permission."""
+"""Inventory's imports screens: units of measure, items and opening balances (the kinds of
+``inventory.imports``), on the shared screens of ``erp.import_views``. Each kind is guarded by its own
+permission."""
 
 from django.utils.translation import gettext_lazy
 
 from erp.import_views import ImportScreens
-from inventory import imports
 
 screens = ImportScreens(
-    engine=imports,
+    app_label="inventory",
     namespace="inventory",
-    segments={"units": "units", "items": "items", "opening": "opening-balances"},
     index_name="import_index",
     index_permission="inventory.view_item",
     title=gettext_lazy("Imports"),

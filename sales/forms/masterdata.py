@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
+from erp.imports import fmt_decimal
 from erp.money import LINE_QTY, PRICE
 from inventory.forms.masterdata import ACTIVE_CHOICES, CodeUniqueMixin, FilterForm, no_form_tag, yes_no
-from inventory.imports import fmt_decimal
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from sales import selectors
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, TaxCode

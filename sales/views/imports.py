@@ -1,16 +1,14 @@
-"""Imports screens of the sales master data: customers and prices (``sales.imports``), on the shared
-screens of ``erp.import_views``, under the sales master data's nav. Each kind is guarded by its own
-permission."""
+"""Imports screens of the sales master data: customers and prices (the kinds of ``sales.imports``), on
+the shared screens of ``erp.import_views``, under the sales master data's nav. Each kind is guarded by
+its own permission."""
 
 from django.utils.translation import gettext_lazy
 
 from erp.import_views import ImportScreens
-from sales import imports
 
 screens = ImportScreens(
-    engine=imports,
+    app_label="sales",
     namespace="sales",
-    segments={"customers": "customers", "prices": "prices"},
     index_name="imports",
     index_permission="sales.view_customer",
     title=gettext_lazy("Sales imports"),

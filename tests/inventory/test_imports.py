@@ -14,8 +14,9 @@ from django.utils import translation
 from guardian.shortcuts import assign_perm
 from openpyxl import Workbook, load_workbook
 
-from inventory import imports
+from erp import imports
 from inventory import status as st
+from inventory.imports import ITEMS, OPENING
 from inventory.models import Item, ItemCategory, ItemUnit, ItemValuation, StockBalance, StockMove, UnitOfMeasure
 from inventory.selectors import valuation_by_item, valuation_by_warehouse
 
@@ -126,9 +127,9 @@ def test_the_corrected_file_imports_all_1000_items_with_their_alternative_units(
 def test_validating_items_takes_the_same_number_of_queries_for_10_or_1000_rows(inv, clerk):
     counts = []
     for size in (10, 1000):
-        table = imports.read_table(xlsx_bytes(item_rows(size)), "items.xlsx", "items")
+        table = imports.read_table(xlsx_bytes(item_rows(size)), "items.xlsx", ITEMS)
         with CaptureQueriesContext(connection) as queries:
-            result = imports.validate("items", table, company=inv.company, user=clerk)
+            result = imports.validate(ITEMS, table, company=inv.company, user=clerk)
         assert result.ok is True
         counts.append(len(queries))
 
@@ -336,7 +337,7 @@ def test_the_same_opening_balance_cannot_be_imported_twice(inv, as_clerk, clerk)
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_commits_of_the_same_opening_balances_post_them_once(inv, clerk):
     assign_perm("inventory.operate_warehouse", clerk, inv.wh1)
-    table = imports.read_table(csv_bytes(opening_rows()), "opening.csv", "opening")
+    table = imports.read_table(csv_bytes(opening_rows()), "opening.csv", OPENING)
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -344,7 +345,7 @@ def test_two_simultaneous_commits_of_the_same_opening_balances_post_them_once(in
         try:
             barrier.wait()
             with translation.override("en"):  # a new thread starts in the default language
-                outcomes.append(imports.commit("opening", table, company=inv.company, user=clerk))
+                outcomes.append(imports.commit(OPENING, table, company=inv.company, user=clerk))
         except imports.ImportRejected as rejection:
             outcomes.append(str(rejection.message))
         finally:
@@ -362,57 +363,7 @@ def test_two_simultaneous_commits_of_the_same_opening_balances_post_them_once(in
     assert ItemValuation.objects.get(item=inv.screw).quantity == Decimal("120")
 
 
-# The file itself -------------------------------------------------------------------------------
-
-
-def form_errors(response):
-    assert response.status_code == 200
-    return response.context["form"].errors["file"]
-
-
-def test_an_oversized_file_is_refused_beside_the_field(inv, as_clerk):
-    data = csv_bytes(item_rows(1)) + b"x" * (5 * 1024 * 1024)
-
-    response = upload(as_clerk, "items", data, "big.csv")
-
-    assert form_errors(response) == ["The file is larger than 5 MB: split it into smaller files."]
-    assert "The file is larger than 5 MB" in response.content.decode()
-
-
-@pytest.mark.parametrize("data,name,message", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "Upload a CSV (UTF-8) or Excel .xlsx file."),
-    (b"%PDF-1.4\n\x00\x01\x02binary", "report.csv",
-     "The file is not a CSV text file: save it as CSV (UTF-8) or .xlsx."),
-    ("料號,品名\n".encode("big5"), "big5.csv", "The file is not UTF-8 text: save it as “CSV UTF-8” or as .xlsx."),
-    (b"PK\x03\x04not really a zip", "fake.xlsx", "The file is not an Excel .xlsx workbook."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "old.xls",
-     "Old Excel .xls files are not supported: save the file as .xlsx or CSV (UTF-8)."),
-    (b"", "empty.csv", "The submitted file is empty."),
-    (b"name,base_unit\nx,PCS\n", "no-code.csv", "Missing column(s): code. The first row must hold the column "
-     "headers; download the template to see them."),
-    (b"code,name,base_unit\n", "headers-only.csv", "The file has column headers but no rows to import."),
-])
-def test_a_file_that_is_not_a_usable_spreadsheet_gives_a_form_error(inv, as_clerk, data, name, message):
-    response = upload(as_clerk, "items", data, name)
-
-    assert form_errors(response) == [message]
-
-
-def test_more_than_20000_rows_are_refused(inv, as_clerk):
-    rows = [["code", "name", "base_unit"]] + [[f"X{n}", "x", "PCS"] for n in range(20_001)]
-
-    response = upload(as_clerk, "items", csv_bytes(rows), "many.csv")
-
-    assert form_errors(response) == ["The file has more than 20,000 rows: split it into smaller files."]
-
-
-def test_unknown_columns_are_ignored_and_shown(inv, as_clerk):
-    rows = [["code", "name", "base_unit", "colour"], ["C-1", "x", "PCS", "red"]]
-    response = upload(as_clerk, "items", csv_bytes(rows, bom=False), "items.csv")
-
-    html = as_clerk.get(response["Location"]).content.decode()
-
-    assert "These columns are not recognised and are ignored: colour." in html
+# Templates -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language,headers", [
@@ -432,7 +383,7 @@ def test_the_template_has_the_headers_in_the_users_language(inv, make_user, clie
     assert [c.value for c in next(sheet.iter_rows(max_row=1))] == headers
     # The template reads back without errors about missing columns.
     assert imports.read_table(xlsx_bytes([headers, ["SCR-M3", "WH1", "A-01", "", "1", "1", "", ""]]),
-                              "t.xlsx", "opening").headers["item"] == headers[0]
+                              "t.xlsx", OPENING).headers["item"] == headers[0]
 
 
 # Permissions -----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import get_perms
 from openpyxl import Workbook, load_workbook
 
-from sales import imports
+from erp import imports
+from sales.imports import CUSTOMERS, PRICES
 from sales.models import Customer, PriceListItem
 from sales.services import masterdata as services
 from tests.conftest import warm_permissions
@@ -143,8 +144,8 @@ def test_customer_rows_that_clash_with_the_database_are_errors(world, as_user):
             ["C001", "已存在", "", "", "", "", "", "", "", "", "", "", ""],
             ["C200", "", "", "", "", "", "", "mail@", "OLD", -1, "NOPE", "", "ghost"]]
 
-    result = imports.validate(imports.KINDS["customers"],
-                              imports.read_table(csv_bytes(rows), "c.csv", imports.KINDS["customers"]),
+    result = imports.validate(CUSTOMERS,
+                              imports.read_table(csv_bytes(rows), "c.csv", CUSTOMERS),
                               company=world.company, user=world.manager)
 
     assert summary(result) == [
@@ -194,11 +195,11 @@ def test_validating_customers_takes_the_same_queries_for_10_or_300_rows(world):
         rows = customer_rows(size)
         for row in rows[1:]:
             row[8], row[10], row[11], row[12] = "NET30", "STD", "VAT5", "rep"
-        table = imports.read_table(xlsx_bytes(rows), "c.xlsx", imports.KINDS["customers"])
+        table = imports.read_table(xlsx_bytes(rows), "c.xlsx", CUSTOMERS)
         manager = type(world.manager).objects.get(pk=world.manager.pk)
         warm_permissions(manager)
         with CaptureQueriesContext(connection) as queries:
-            result = imports.validate(imports.KINDS["customers"], table, company=world.company, user=manager)
+            result = imports.validate(CUSTOMERS, table, company=world.company, user=manager)
         assert result.ok is True
         counts.append(len(queries))
 
@@ -268,9 +269,9 @@ def test_price_rows_twice_or_with_bad_dates_or_inactive_items_are_errors(world):
             ["STD", "MOT-1", "PCS", "", "1", "", ""],
             ["STD", "WID-1", "PCS", "1", "1", "2026-02-01", "2026-01-31"],
             ["STD", "WID-1", "PCS", "2", "1", "soon", ""]]
-    table = imports.read_table(csv_bytes(rows), "p.csv", imports.KINDS["prices"])
+    table = imports.read_table(csv_bytes(rows), "p.csv", PRICES)
 
-    result = imports.validate(imports.KINDS["prices"], table, company=world.company, user=world.manager)
+    result = imports.validate(PRICES, table, company=world.company, user=world.manager)
 
     assert summary(result) == [
         (3, "", "Row 3: the same price list, item, unit, quantity break and start date already appear in row 2."),
@@ -284,9 +285,9 @@ def test_validating_prices_takes_the_same_queries_for_10_or_300_rows(world):
     counts = []
     for size in (10, 300):
         rows = [PRICE_HEADERS] + [["STD", "WID-1", "BOX" if n % 2 else "PCS", n, 10, "", ""] for n in range(size)]
-        table = imports.read_table(xlsx_bytes(rows), "p.xlsx", imports.KINDS["prices"])
+        table = imports.read_table(xlsx_bytes(rows), "p.xlsx", PRICES)
         with CaptureQueriesContext(connection) as queries:
-            result = imports.validate(imports.KINDS["prices"], table, company=world.company, user=world.manager)
+            result = imports.validate(PRICES, table, company=world.company, user=world.manager)
         assert result.ok is True
         counts.append(len(queries))
 

@@ -8,4 +8,8 @@ class SampleAppConfig(AppConfig):
     label = "sampleapp"
 
     def ready(self):
+        from erp.imports import register_import_kind
         from tests.sampleapp import receivers  # noqa: F401
+        from tests.sampleapp.imports import DEPARTMENTS
+
+        register_import_kind(DEPARTMENTS)
