@@ -22,9 +22,10 @@ def actor_and_company(serializer: serializers.BaseSerializer[Any]) -> tuple[Any,
 
 
 class UniqueCodeMixin:
-    """Say "already exists" on the code field, not as a constraint error of the whole record.
+    """Say "already exists" on the code field, not as a constraint error of the whole record."""
 
-    For ModelSerializers of master data (a ``code`` unique per company)."""
+    # For ModelSerializers of master data (a code unique per company). The docstring above is kept
+    # short: drf-spectacular shows it as the description of every serializer without its own.
 
     context: dict[str, Any]
     instance: Any
