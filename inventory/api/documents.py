@@ -103,7 +103,7 @@ class DocumentSerializer(serializers.ModelSerializer[Any]):
 
     common_fields = ["id", "number", "reference", "status", "document_date", "warehouse", "notes", "posted_at",
                      "created_by", "created_at"]
-    read_only = ["number", "status", "posted_at", "created_at"]
+    common_read_only = ["number", "status", "posted_at", "created_at"]
     save_service: ClassVar[Callable[..., Any]]
     document_kwarg = ""
 
@@ -135,7 +135,7 @@ class DocumentSerializer(serializers.ModelSerializer[Any]):
                                                           **validated_data)
         return document
 
-    def update(self, instance: StockDocument, validated_data: dict[str, Any]) -> StockDocument:
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> StockDocument:
         user, company = actor_and_company(self)
         lines = validated_data.pop("lines", None)
         if lines is None:  # a partial update of the header keeps the lines
@@ -153,7 +153,7 @@ class ReceiptSerializer(DocumentSerializer):
     class Meta:
         model = GoodsReceipt
         fields = [*DocumentSerializer.common_fields, "supplier_reference", "lines"]
-        read_only_fields = DocumentSerializer.read_only
+        read_only_fields = DocumentSerializer.common_read_only
 
     def resolve_line(self, resolver: LineResolver, errors: LineErrors, line: dict[str, Any],
                      attrs: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +177,7 @@ class IssueSerializer(DocumentSerializer):
     class Meta:
         model = StockIssue
         fields = [*DocumentSerializer.common_fields, "purpose", "lines"]
-        read_only_fields = DocumentSerializer.read_only
+        read_only_fields = DocumentSerializer.common_read_only
 
     def resolve_line(self, resolver: LineResolver, errors: LineErrors, line: dict[str, Any],
                      attrs: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +199,7 @@ class TransferSerializer(DocumentSerializer):
         model = StockTransfer
         fields = [*DocumentSerializer.common_fields, "to_warehouse", "is_two_step", "shipped_at", "received_at",
                   "lines"]
-        read_only_fields = [*DocumentSerializer.read_only, "shipped_at", "received_at"]
+        read_only_fields = [*DocumentSerializer.common_read_only, "shipped_at", "received_at"]
 
     def resolve_line(self, resolver: LineResolver, errors: LineErrors, line: dict[str, Any],
                      attrs: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +221,7 @@ class AdjustmentSerializer(DocumentSerializer):
     class Meta:
         model = StockAdjustment
         fields = [*DocumentSerializer.common_fields, "reason", "lines"]
-        read_only_fields = DocumentSerializer.read_only
+        read_only_fields = DocumentSerializer.common_read_only
 
     def resolve_line(self, resolver: LineResolver, errors: LineErrors, line: dict[str, Any],
                      attrs: dict[str, Any]) -> dict[str, Any]:
@@ -266,7 +266,8 @@ class CountSerializer(serializers.ModelSerializer[StockCount]):
         return warehouse
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        code, errors = attrs.get("location"), {}
+        errors: LineErrors = {}
+        code = attrs.get("location")
         attrs["location"] = LineResolver().location(attrs["warehouse"], code, errors, "location") if code else None
         if errors:
             raise serializers.ValidationError(errors)
@@ -373,10 +374,10 @@ class DocumentViewSet(mixins.UpdateModelMixin, DocumentBase):
 
     def get_queryset(self) -> QuerySet[Any]:
         if self.fake():
-            return self.model.objects.none()
+            return self.model._default_manager.none()
         lines = self.line_model._default_manager.select_related(*self.line_related)
         return (
-            self.scope(self.model.objects.filter(company=self.company))
+            self.scope(self.model._default_manager.filter(company=self.company))
             .select_related(*self.header_related)
             .prefetch_related(Prefetch("lines", queryset=lines))
             .order_by("-created_at", "-id")
@@ -483,7 +484,7 @@ class TransferViewSet(DocumentViewSet):
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
+    def cancel(self, request: Request, pk: str | None = None) -> Response:  # type: ignore[override]  # stubs' action type
         """Cancel a draft, or reverse a shipped or received transfer."""
         transfer = self.get_object()
         if transfer.status == st.TransferStatus.RECEIVED:
@@ -547,7 +548,8 @@ class CountViewSet(DocumentBase):
         check_operate(request.user, count.warehouse)
         payload = CountAddLineSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        data, errors = payload.validated_data, {}
+        data = payload.validated_data
+        errors: LineErrors = {}
         location = LineResolver().location(count.warehouse, data["location"], errors, "location")
         lot = LineResolver.lot(data["item"], data, errors)
         if errors:

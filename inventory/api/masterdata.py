@@ -124,8 +124,9 @@ class WarehouseSerializer(UniqueCodeMixin, serializers.ModelSerializer[Warehouse
 class LocationSerializer(serializers.ModelSerializer[Location]):
     warehouse = CodeRelatedField(queryset=Warehouse.objects.all())
     code = CodeField()
-    parent = ObjectCodeField(required=False, allow_null=True, allow_blank=True,
-                             help_text=gettext_lazy("Code of the parent location in the same warehouse"))
+    parent = ObjectCodeField(  # type: ignore[assignment]  # a declared field, not Field.parent (its serializer)
+        required=False, allow_null=True, allow_blank=True,
+        help_text=gettext_lazy("Code of the parent location in the same warehouse"))
     kind = serializers.CharField(read_only=True)
     is_active = active_field()
 
@@ -136,7 +137,7 @@ class LocationSerializer(serializers.ModelSerializer[Location]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance = self.instance
-        warehouse = attrs.get("warehouse", instance.warehouse if instance else None)
+        warehouse: Any = attrs.get("warehouse", instance.warehouse if instance else None)
         if instance is not None and warehouse.pk != instance.warehouse_id:
             raise param_error("warehouse", _("A location cannot move to another warehouse."))
         if instance is not None and instance.kind == st.LocationKind.TRANSIT and (
@@ -200,7 +201,7 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance = self.instance
-        item = attrs.get("item", instance.item if instance else None)
+        item: Any = attrs.get("item", instance.item if instance else None)
         if instance is not None and item.pk != instance.item_id:
             raise param_error("item", _("The item of a lot cannot be changed."))
         if instance is None and not item.lot_tracked:
@@ -262,7 +263,7 @@ class ItemViewSet(MasterDataViewSet):
     queryset = Item.objects.none()
     serializer_class = ItemSerializer
 
-    def filter_queryset(self, queryset: QuerySet[Item]) -> QuerySet[Item]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         params, user = self.request.query_params, self.request.user
         item_type = params.get("item_type") or None
         if item_type and item_type not in st.ItemType.values:
@@ -305,7 +306,7 @@ class LocationViewSet(MasterDataViewSet):
         return Location.objects.filter(company=self.company).select_related("warehouse", "parent").order_by(
             "warehouse__code", "code")
 
-    def filter_queryset(self, queryset: QuerySet[Location]) -> QuerySet[Location]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         warehouse = by_code(Warehouse, self.request.user, self.request.query_params, "warehouse")
         if warehouse is not None:
@@ -335,7 +336,7 @@ class LotViewSet(core.DeleteOrDeactivateMixin, viewsets.ModelViewSet[Lot]):
             return Lot.objects.none()
         return Lot.objects.filter(company=self.company).select_related("item")
 
-    def filter_queryset(self, queryset: QuerySet[Lot]) -> QuerySet[Lot]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
             return queryset
         params, user = self.request.query_params, self.request.user

@@ -90,7 +90,7 @@ class BalanceViewSet(StockReadMixin, viewsets.ReadOnlyModelViewSet[StockBalance]
     queryset = StockBalance.objects.none()
     serializer_class = BalanceSerializer
 
-    def filter_queryset(self, queryset: QuerySet[StockBalance]) -> QuerySet[StockBalance]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         include_zero = self.action != "list" or bool(parse_bool(self.request.query_params, "include_zero"))
         return self.narrow(selectors.balances_for_user(self.request.user, include_zero=include_zero,
                                                        **self.common_filters()))
@@ -110,7 +110,7 @@ class MoveViewSet(StockReadMixin, viewsets.ReadOnlyModelViewSet[StockMove]):
     queryset = StockMove.objects.none()
     serializer_class = MoveSerializer
 
-    def filter_queryset(self, queryset: QuerySet[StockMove]) -> QuerySet[StockMove]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         params = self.request.query_params
         move_type = params.get("move_type") or None
         if move_type and move_type not in st.MoveType.values:

@@ -45,7 +45,8 @@ class ConfirmedOrderSerializer(serializers.Serializer[Any]):
     total_amount = money_field(read_only=True)
 
 
-_FORMAT = {  # the formats of ConfirmationSerializer's fields, shared by its hand-built answer
+# The formats of ConfirmationSerializer's fields, shared by its hand-built answer.
+_FORMAT: dict[str, serializers.Field[Any, Any, Any, Any]] = {
     "qty": base_qty_field(), "money": money_field(),
     "date": serializers.DateField(), "datetime": serializers.DateTimeField(),
 }

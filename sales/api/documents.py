@@ -83,7 +83,7 @@ class OrderLineSerializer(SalesLineSerializer):
     promised_date = serializers.DateField(read_only=True)
 
 
-def lines_of(document: SalesDocument) -> list[dict[str, Any]]:
+def lines_of(document: Any) -> list[dict[str, Any]]:
     """A draft's lines as the save service takes them (a header-only PATCH keeps them). A price equal
     to the list price is left to the price list, so that only real overrides need the permission."""
     return [{
@@ -108,7 +108,7 @@ class SalesDocumentSerializer(serializers.ModelSerializer[Any]):
     common_fields = ["id", "number", "reference", "status", "document_date", "customer", "customer_name",
                      "sales_rep", "currency", "price_list", "payment_term", "customer_reference", "ship_to", "notes",
                      "net_amount", "tax_amount", "total_amount", "created_by", "created_at"]
-    read_only = ["number", "currency", "net_amount", "tax_amount", "total_amount", "created_at"]
+    common_read_only = ["number", "currency", "net_amount", "tax_amount", "total_amount", "created_at"]
     document_kwarg = ""
 
     @staticmethod
@@ -133,15 +133,15 @@ class SalesDocumentSerializer(serializers.ModelSerializer[Any]):
 
 class QuotationSerializer(SalesDocumentSerializer):
     status = QuotationStatusField()
-    orders = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
-                                                help_text=gettext_lazy("The order made from this quotation"))
+    orders: serializers.PrimaryKeyRelatedField[SalesOrder] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=gettext_lazy("The order made from this quotation"))
     lines = SalesLineSerializer(many=True)
     document_kwarg = "quotation"
 
     class Meta:
         model = Quotation
         fields = [*SalesDocumentSerializer.common_fields, "valid_until", "orders", "lines"]
-        read_only_fields = SalesDocumentSerializer.read_only
+        read_only_fields = SalesDocumentSerializer.common_read_only
 
     @staticmethod
     def save_service(**kwargs: Any) -> Quotation:
@@ -166,11 +166,11 @@ class OrderSerializer(SalesDocumentSerializer):
         model = SalesOrder
         fields = [*SalesDocumentSerializer.common_fields, "quotation", "warehouse", "requested_date",
                   "promised_date", "confirmed_at", "late", "lines"]
-        read_only_fields = [*SalesDocumentSerializer.read_only, "quotation", "promised_date", "confirmed_at"]
+        read_only_fields = [*SalesDocumentSerializer.common_read_only, "quotation", "promised_date", "confirmed_at"]
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_late(self, order: SalesOrder) -> bool:
-        return order.status in st.OPEN_ORDER_STATUSES and bool(order.promised_date) and (
+        return order.status in st.OPEN_ORDER_STATUSES and order.promised_date is not None and (
             order.promised_date < timezone.localdate())
 
     @staticmethod
@@ -282,7 +282,7 @@ class QuotationViewSet(SalesDocumentViewSet):
             rows = rows.prefetch_related(Prefetch("lines", queryset=lines), "orders")
         return rows
 
-    def filter_queryset(self, queryset: QuerySet[Quotation]) -> QuerySet[Quotation]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
             return queryset
         rows: QuerySet[Quotation] = selectors.quotations_for_user(self.request.user, **self.document_filters())
@@ -323,7 +323,7 @@ def order_queryset(user: Any, **filters: Any) -> QuerySet[SalesOrder]:
     return orders.select_related("price_list", "payment_term", "created_by")
 
 
-def order_lines_prefetch() -> Prefetch:
+def order_lines_prefetch() -> Prefetch[Any]:
     lines = SalesOrderLine.objects.select_related("item", "unit", "tax_code").order_by("line_no", "pk")
     return Prefetch("lines", queryset=lines)
 
@@ -353,7 +353,7 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
             rows = rows.prefetch_related(order_lines_prefetch())
         return rows
 
-    def filter_queryset(self, queryset: QuerySet[SalesOrder]) -> QuerySet[SalesOrder]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
             return queryset
         return order_queryset(self.request.user, late=parse_bool(self.request.query_params, "late"),

@@ -102,7 +102,7 @@ class CustomerViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retrie
         customers: QuerySet[Customer] = selectors.customers_for_user(self.request.user)
         return customers.select_related("owner", "price_list", "tax_code", "payment_term").prefetch_related("contacts")
 
-    def filter_queryset(self, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
             return queryset
         params, user = self.request.query_params, self.request.user
@@ -189,7 +189,7 @@ class PriceListViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retri
             rows = rows.prefetch_related(Prefetch("prices", queryset=prices))
         return rows
 
-    def filter_queryset(self, queryset: QuerySet[PriceList]) -> QuerySet[PriceList]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
             return queryset
         return search_and_active(queryset, self.request.query_params)
