@@ -283,7 +283,7 @@ def test_the_hand_built_confirmation_answer_equals_what_its_declared_fields_give
     in the schema must give the same."""
     from rest_framework import serializers
 
-    from sales.api import ConfirmationSerializer
+    from sales.api.confirmation import ConfirmationSerializer
 
     sal.receive(sal.widget, 3)
     as_user(api, sal.rep)

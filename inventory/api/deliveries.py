@@ -16,21 +16,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from erp.api.fields import ObjectCodeField, qty_field
+from erp.api.params import param_error
+from erp.api.viewsets import CompanyViewMixin as InventoryViewMixin
 from erp.documents import check_transition
 from erp.errors import IllegalTransition, ImmutableDocument
 from inventory import selectors
 from inventory import status as st
-from inventory.api import (
-    DOCUMENT_FILTERS,
-    DocumentBase,
-    InventoryViewMixin,
-    LineResolver,
-    LotNumberField,
-    ObjectCodeField,
-    check_operate,
-    param_error,
-    qty_field,
-)
+from inventory.api.common import LineResolver, LotNumberField, check_operate
+from inventory.api.documents import DOCUMENT_FILTERS, DocumentBase
 from inventory.models import DeliveryNote, DeliveryNoteLine
 from inventory.services import deliveries as services
 
