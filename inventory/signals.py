@@ -1,16 +1,15 @@
 """What the inventory department announces.
 
 Business events on the durable bus (``EventSignal``: handled after commit, see docs/events.md), and
-in-transaction hooks (Django ``Signal``) for the app that owns a delivery note's source document:
-inventory stands below it and cannot call it, so it lets that app take part in the same transaction.
-The sender of a hook is the source's model class; a receiver refuses by raising a ``DomainError``,
-which rolls the whole change back.
+in-transaction hooks (``Hook``, a Django signal) for the app that owns a delivery note's source
+document: inventory stands below it and cannot call it, so it lets that app take part in the same
+transaction. The sender of a hook is the source's model class; a receiver refuses by raising a
+``DomainError``, which rolls the whole change back.
 """
 
-from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
-from erp.events import EventSignal
+from erp.events import EventSignal, Hook
 
 goods_received = EventSignal("inventory.goods_received", _("A goods receipt was posted."))
 reorder_needed = EventSignal("inventory.reorder_needed",
@@ -20,14 +19,13 @@ delivery_posted = EventSignal("inventory.delivery_posted",
 
 # In-transaction hooks of delivery notes ------------------------------------------------------
 
-#: A note is about to be posted (kwargs: ``delivery``, ``actor``), sent before the note is locked:
-#: lock the source document first (its cancellation locks it first too) and refuse if it cannot ship.
-delivery_posting = Signal()
-
-#: Picks are being saved or posted (kwargs: ``delivery``, ``picked`` = {source line id: base quantity
-#: picked on this note}): refuse picking more of a line than the source still has to deliver.
-delivery_picking = Signal()
-
-#: The picked stock has left (kwargs: ``delivery``, ``shipped`` = {source line id: base quantity},
-#: ``actor``): record it on the source document (delivered quantities, status).
-delivery_shipped = Signal()
+# kwargs: ``delivery``, ``actor``; sent before the note is locked (the source's cancellation locks the
+# source first too).
+delivery_posting = Hook("inventory.delivery_posting", _(
+    "A delivery note is about to be posted: lock its source document and refuse if it can no longer ship."))
+# kwargs: ``delivery``, ``picked`` = {source line id: base quantity picked on this note}.
+delivery_picking = Hook("inventory.delivery_picking", _(
+    "Picks are being saved or posted: refuse picking more of a line than the source still has to deliver."))
+# kwargs: ``delivery``, ``shipped`` = {source line id: base quantity}, ``actor``.
+delivery_shipped = Hook("inventory.delivery_shipped", _(
+    "The picked goods left the warehouse: record the delivered quantities on the source document."))
