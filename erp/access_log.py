@@ -1,18 +1,24 @@
 """Recording logins, failed logins, logouts, permission denials and exports (AccessLog)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from erp.models import AccessLog
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record_access(kind, request=None, *, user=None, username="", detail=""):
+def record_access(kind: str, request: HttpRequest | None = None, *, user: Any = None, username: str = "",
+                  detail: object = "") -> AccessLog:
     if user is None and request is not None and getattr(request, "user", None) is not None:
         user = request.user if request.user.is_authenticated else None
     return AccessLog.objects.create(
@@ -25,21 +31,22 @@ def record_access(kind, request=None, *, user=None, username="", detail=""):
     )
 
 
-def record_export(request, what):
+def record_export(request: HttpRequest, what: object) -> AccessLog:
     """Call from every export view: who exported what, when, from where."""
     return record_access(AccessLog.Kind.EXPORT, request, detail=what)
 
 
 @receiver(user_logged_in, dispatch_uid="erp-access-login")
-def _logged_in(sender, request, user, **kwargs):
+def _logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     record_access(AccessLog.Kind.LOGIN, request, user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="erp-access-logout")
-def _logged_out(sender, request, user, **kwargs):
+def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     record_access(AccessLog.Kind.LOGOUT, request, user=user)
 
 
 @receiver(user_login_failed, dispatch_uid="erp-access-login-failed")
-def _login_failed(sender, credentials, request=None, **kwargs):
+def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+                  **kwargs: Any) -> None:
     record_access(AccessLog.Kind.LOGIN_FAILED, request, username=str(credentials.get("username", ""))[:150])

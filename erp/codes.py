@@ -1,7 +1,9 @@
 """Master-data codes: trimmed, upper-case, a safe alphabet, unique per company."""
 
+from __future__ import annotations
+
 import re
-from typing import overload
+from typing import Any, overload
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -26,23 +28,26 @@ def normalise_code(value: object) -> str | None:
     return re.sub(r"\s+", "", str(value)).upper()
 
 
-class CodeField(models.CharField):
+class CodeField(models.CharField):  # type: ignore[type-arg]
     """A CharField that normalises on every assignment path (forms, API, services)."""
 
     default_validators = [code_validator]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", CODE_MAX_LENGTH)
         kwargs.setdefault("verbose_name", _("code"))
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value):
-        return normalise_code(super().to_python(value))
+    def to_python(self, value: Any) -> str | None:
+        text: str | None = super().to_python(value)
+        return normalise_code(text)
 
-    def get_prep_value(self, value):
-        return normalise_code(super().get_prep_value(value))
+    def get_prep_value(self, value: Any) -> str | None:
+        text: str | None = super().get_prep_value(value)
+        return normalise_code(text)
 
-    def pre_save(self, model_instance, add):
-        value = normalise_code(getattr(model_instance, self.attname))
+    def pre_save(self, model_instance: models.Model, add: bool) -> str | None:
+        stored: str | None = getattr(model_instance, self.attname)
+        value = normalise_code(stored)
         setattr(model_instance, self.attname, value)
         return value

@@ -1,10 +1,15 @@
 """A document's history for its page: who, when, field: old → new (from django-auditlog)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 
 
-def history_for(instance, limit=200):
+def history_for(instance: Model, limit: int = 200) -> list[dict[str, Any]]:
     entries = (
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(instance), object_pk=str(instance.pk)
@@ -15,7 +20,7 @@ def history_for(instance, limit=200):
     concrete = {f.name for f in type(instance)._meta.concrete_fields}
     rows = []
     for entry in entries:
-        changes = []
+        changes: list[dict[str, Any]] = []
         # changes_display_dict is built from changes_dict in the same order: keep the rows of real
         # columns (auditlog also lists reverse relations such as a document's "lines" on creation).
         raw_names = list(entry.changes_dict)
@@ -31,5 +36,5 @@ def history_for(instance, limit=200):
     return rows
 
 
-def blank(value):
+def blank(value: Any) -> Any:
     return "" if value in (None, "None", "") else value
