@@ -21,39 +21,45 @@ whatever is still pending (Redis was down at commit time, a worker died). Failed
 listed, with their error, in Django admin, where they can be retried.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import random
 import traceback
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from erp.models import EventDelivery, OutboxEvent
+from erp.models import Company, EventDelivery, OutboxEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
-EVENTS = {}  # name -> EventSignal
-SUBSCRIBERS = {}  # subscriber key -> Subscriber
+EVENTS: dict[str, EventSignal] = {}  # name -> EventSignal
+SUBSCRIBERS: dict[str, Subscriber] = {}  # subscriber key -> Subscriber
 
 
 class EventSignal:
     """A business event a department announces; declared in that department's signals.py."""
 
-    def __init__(self, name, description=""):
+    def __init__(self, name: str, description: StrOrPromise = "") -> None:
         if name in EVENTS:
             raise ValueError(f"event {name!r} is declared twice")
-        self.name = name
+        self.name = name  # what OutboxEvent.name holds: compare with ``signal.name``, not a literal
         self.description = description
         EVENTS[name] = self
 
     @property
-    def publisher(self):
+    def publisher(self) -> str:
         return self.name.split(".", 1)[0]
 
 
@@ -84,7 +90,8 @@ def subscribe(event, key):
     return register
 
 
-def publish(event, *, company=None, source=None, **payload):
+def publish(event: EventSignal, *, company: Company | None = None, source: models.Model | None = None,
+            **payload: Any) -> OutboxEvent:
     """Announce ``event`` as part of the current transaction; returns the OutboxEvent.
 
     One statement writes the event and a pending delivery row per subscriber (nothing if the
@@ -92,7 +99,7 @@ def publish(event, *, company=None, source=None, **payload):
     outbox_event = OutboxEvent(
         name=event.name, payload=payload, company=company,
         source_type=ContentType.objects.get_for_model(source) if source is not None else None,
-        source_id=str(source.pk) if source is not None else "", created_at=timezone.now(),
+        source_id=source.pk if source is not None else None, created_at=timezone.now(),
     )
     keys = [subscriber.key for subscriber in SUBSCRIBERS.values() if subscriber.event is event]
     connection = transaction.get_connection()

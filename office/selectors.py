@@ -1,5 +1,9 @@
 """Reads of the task inbox."""
 
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Q
 
 from erp.permissions import user_company
@@ -60,3 +64,10 @@ def user_can_close(user, task):
     if task.assignee_role_id and user.groups.filter(pk=task.assignee_role_id).exists():
         return True
     return bool(task.assignee_department_id and task.assignee_department_id == user.department_id)
+
+
+def open_task_documents(*, kind: str, model: type[models.Model]) -> set[int]:
+    """The ids of the ``model`` documents with an open task of ``kind`` (no event asked for)."""
+    rows = Task.objects.filter(kind=kind, document_type=ContentType.objects.get_for_model(model),
+                               status=TaskStatus.OPEN, source_event__isnull=True)
+    return {pk for pk in rows.values_list("document_id", flat=True) if pk is not None}

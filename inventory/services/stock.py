@@ -8,13 +8,16 @@ balances and the moving-average valuation in the same transaction. The CHECK con
 StockBalance are the backstop should a bug ever bypass the checks.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry, bulk_set
@@ -164,7 +167,7 @@ def post_moves(*, company, specs, actor=None, document=None):
                     company=company, item=spec.item, warehouse_id=spec.location.warehouse_id,
                     location=spec.location, lot=spec.lot, move_type=spec.move_type, quantity=quantity,
                     unit_cost=unit_cost, value=value, document_type=doc_type,
-                    document_id=str(document.pk) if document is not None else "", document_reference=reference,
+                    document_id=document.pk if document is not None else None, document_reference=reference,
                     reverses=spec.reverses, posted_by=actor,
                 )
             )
@@ -213,25 +216,27 @@ def reversal_specs(moves, *, field=""):
 # Reservations -------------------------------------------------------------------------------
 
 
-def document_key(document):
-    return ContentType.objects.get_for_model(document), str(document.pk)
+def document_key(document: Model) -> tuple[ContentType, int]:
+    return ContentType.objects.get_for_model(document), document.pk
 
 
 @dataclass
 class ReserveRequest:
-    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for one line of a document."""
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for one line of a document
+    (``line_id``: the line's id; None for a document without lines)."""
 
-    item: object
-    warehouse: object
+    item: Any
+    warehouse: Any
     quantity: Decimal
-    line_key: str = ""
-    location: object = None
-    lot: object = None
+    line_id: int | None = None
+    location: Any = None
+    lot: Any = None
 
 
-def reserve_many(*, company, document, requests, partial=False, actor=None):
+def reserve_many(*, company: Any, document: Model, requests: list[ReserveRequest], partial: bool = False,
+                 actor: Any = None) -> dict[int | None, Decimal]:
     """Reserve stock for several lines of ``document`` at once, taking the lots that expire first,
-    then locations in code order. Returns {line_key: quantity reserved}.
+    then locations in code order. Returns {line id: quantity reserved}.
 
     With ``partial`` a line gets what is available (possibly nothing) and the caller reports the
     rest as short; without it every line must be covered in full or nothing is reserved. The
@@ -258,17 +263,19 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
             },
             field="quantity",
         )
-    return {key: Decimal(quantity) for key, quantity in result["reserved"].items()}
+    # The function answers per line in a JSON object, whose keys are text ("" for no line).
+    return {int(key) if key else None: Decimal(quantity) for key, quantity in result["reserved"].items()}
 
 
 # One statement, atomic by itself, that answers a shortage rather than raising it: inside a
 # transaction it needs no savepoint (the refusal is raised by reserve_many, outside this block).
 @atomic_with_retry(savepoint=False)
-def _reserve_in_database(company, document, requests, partial, actor):
+def _reserve_in_database(company: Any, document: Model, requests: list[ReserveRequest], partial: bool,
+                         actor: Any) -> dict[str, Any]:
     doc_type, doc_id = document_key(document)
     reference = str(getattr(document, "reference", document))[:60]
     payload = [
-        {"key": str(r.line_key), "item": r.item.pk, "warehouse": r.warehouse.pk, "quantity": str(r.quantity),
+        {"line": r.line_id, "item": r.item.pk, "warehouse": r.warehouse.pk, "quantity": str(r.quantity),
          "location": r.location.pk if r.location is not None else None,
          "lot": r.lot.pk if r.lot is not None else None}
         for r in requests
@@ -282,20 +289,26 @@ def _reserve_in_database(company, document, requests, partial, actor):
 
 
 @atomic_with_retry
-def reserve(*, company, item, warehouse, quantity, document, line_key="", location=None, lot=None, actor=None):
-    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line. All or nothing."""
+def reserve(*, company: Any, item: Any, warehouse: Any, quantity: Decimal, document: Model,
+            line_id: int | None = None, location: Any = None, lot: Any = None,
+            actor: Any = None) -> list[Reservation]:
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line (``line_id``;
+    None for a document without lines). All or nothing. Returns the line's active reservations."""
     reserve_many(company=company, document=document, actor=actor, requests=[
-        ReserveRequest(item=item, warehouse=warehouse, quantity=quantity, line_key=line_key, location=location,
+        ReserveRequest(item=item, warehouse=warehouse, quantity=quantity, line_id=line_id, location=location,
                        lot=lot),
     ])
-    return list(active_reservations(document, line_key).order_by("pk"))
+    rows = active_reservations(document)
+    rows = rows.filter(line_id=line_id) if line_id is not None else rows.filter(line_id__isnull=True)
+    return list(rows.order_by("pk"))
 
 
-def active_reservations(document, line_key=None):
+def active_reservations(document: Model, line_id: int | None = None) -> QuerySet[Reservation]:
+    """The active reservations ``document`` holds; of one line with ``line_id`` (None: every line)."""
     doc_type, doc_id = document_key(document)
     rows = Reservation.objects.filter(document_type=doc_type, document_id=doc_id, status=st.ReservationStatus.ACTIVE)
-    if line_key is not None:
-        rows = rows.filter(line_key=str(line_key))
+    if line_id is not None:
+        rows = rows.filter(line_id=line_id)
     return rows
 
 
@@ -319,9 +332,9 @@ def unhold(valuations, amounts):
 
 
 @atomic_with_retry
-def release(*, document, line_key=None, actor=None):
+def release(*, document: Model, line_id: int | None = None, actor: Any = None) -> Decimal:
     """Release a document's (or one line's) active reservations; returns the quantity released."""
-    reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
+    reservations = list(active_reservations(document, line_id).select_for_update().order_by("pk"))
     if not reservations:
         return ZERO
     company = reservations[0].company
@@ -336,11 +349,12 @@ def release(*, document, line_key=None, actor=None):
 
 
 @atomic_with_retry
-def issue_reserved(*, company, document, line_key=None, quantity=None, move_type=st.MoveType.DELIVERY, actor=None,
-                   issuing_document=None):
+def issue_reserved(*, company: Any, document: Model, line_id: int | None = None, quantity: Decimal | None = None,
+                   move_type: str = st.MoveType.DELIVERY, actor: Any = None,
+                   issuing_document: Model | None = None) -> list[StockMove]:
     """Turn reservations into an issue: up to ``quantity`` (base unit; all if None) leaves stock,
     the reservations shrink or are consumed. Returns the moves."""
-    reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
+    reservations = list(active_reservations(document, line_id).select_for_update().order_by("pk"))
     wanted = sum((r.quantity for r in reservations), ZERO) if quantity is None else Decimal(quantity)
     held = sum((r.quantity for r in reservations), ZERO)
     if wanted <= 0 or wanted > held:
@@ -368,39 +382,40 @@ def issue_reserved(*, company, document, line_key=None, quantity=None, move_type
 
 @dataclass
 class Pick:
-    """What a keeper picked for one line of a document holding reservations (base unit)."""
+    """What a keeper picked for one line (``line_id``) of a document holding reservations (base unit)."""
 
-    line_key: str
-    item: object
-    location: object
-    lot: object
+    line_id: int
+    item: Any
+    location: Any
+    lot: Any
     quantity: Decimal
     field: str = ""
     line: int | None = None
 
 
 @atomic_with_retry
-def issue_picks(*, company, document, picks, issuing_document, move_type=st.MoveType.DELIVERY, actor=None):
+def issue_picks(*, company: Any, document: Model, picks: list[Pick], issuing_document: Model,
+                move_type: str = st.MoveType.DELIVERY, actor: Any = None) -> list[StockMove]:
     """Issue what the keeper picked for ``document``'s lines, wherever it was picked from.
 
     A pick from a location and lot the line had reserved consumes that reservation; a pick from
     elsewhere takes free stock (the line's other reservations stay: ``hold_at_most`` trims them to
     what the document still needs). Returns the moves in the order of ``picks``. Queries do not
     grow with the number of lines."""
-    keys = sorted({str(p.line_key) for p in picks})
+    lines = sorted({p.line_id for p in picks})
     reservations = list(
-        active_reservations(document).filter(line_key__in=keys).select_for_update().order_by("pk")
+        active_reservations(document).filter(line_id__in=lines).select_for_update().order_by("pk")
     )
     items = [p.item for p in picks] + [r.item for r in reservations]
     lock_valuations(company, items)  # the engine's lock order: valuations, then balances (post_moves)
-    by_line = {}
+    by_line: dict[int | None, list[Reservation]] = {}
     for reservation in reservations:
-        by_line.setdefault(reservation.line_key, []).append(reservation)
+        by_line.setdefault(reservation.line_id, []).append(reservation)
     specs = []
     for pick in picks:
         quantity = Decimal(pick.quantity)
         from_reserved = ZERO
-        for reservation in by_line.get(str(pick.line_key), []):
+        for reservation in by_line.get(pick.line_id, []):
             if reservation.location_id != pick.location.pk or reservation.lot_id != (pick.lot.pk if pick.lot else None):
                 continue
             take = min(reservation.quantity, quantity - from_reserved)
@@ -421,22 +436,23 @@ def issue_picks(*, company, document, picks, issuing_document, move_type=st.Move
 
 
 @atomic_with_retry
-def hold_at_most(*, company, document, needed, actor=None):
-    """Trim the reservations of ``document``'s lines to what each still needs (``needed``: {line key:
+def hold_at_most(*, company: Any, document: Model, needed: dict[int, Decimal], actor: Any = None) -> Decimal:
+    """Trim the reservations of ``document``'s lines to what each still needs (``needed``: {line id:
     base quantity}), releasing the newest first: after a shipment, what a line held beyond its rest
     (picked elsewhere, or the line is complete) goes back to the available stock. Returns the
     quantity released."""
-    needed = {str(key): Decimal(quantity) for key, quantity in needed.items()}
+    needed = {int(line_id): Decimal(quantity) for line_id, quantity in needed.items()}
     reservations = list(
-        active_reservations(document).filter(line_key__in=list(needed)).select_related("item")
+        active_reservations(document).filter(line_id__in=list(needed)).select_related("item")
         .select_for_update(of=("self",)).order_by("pk")
     )
-    by_line = {}
+    by_line: dict[int, list[Reservation]] = {}
     for reservation in reservations:
-        by_line.setdefault(reservation.line_key, []).append(reservation)
+        assert reservation.line_id is not None  # filtered on the line ids
+        by_line.setdefault(reservation.line_id, []).append(reservation)
     released = []
-    for key, rows in by_line.items():
-        surplus = sum((r.quantity for r in rows), ZERO) - max(needed[key], ZERO)
+    for line_id, rows in by_line.items():
+        surplus = sum((r.quantity for r in rows), ZERO) - max(needed[line_id], ZERO)
         for reservation in reversed(rows):
             if surplus <= 0:
                 break
