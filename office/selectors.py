@@ -54,7 +54,7 @@ def task_list_for_user(user, *, status=None, search=""):
 
 def task_get_for_user(user, pk):
     return tasks_visible_to(user).select_related(
-        "assignee_user", "assignee_role", "assignee_department", "created_by", "closed_by"
+        "assignee_user", "assignee_role", "assignee_department", "created_by", "closed_by", "source_event"
     ).get(pk=pk)
 
 
