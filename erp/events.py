@@ -27,6 +27,7 @@ import json
 import logging
 import random
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -63,25 +64,28 @@ class EventSignal:
         return self.name.split(".", 1)[0]
 
 
+Handler = Callable[[OutboxEvent], None]
+
+
 @dataclass(frozen=True)
 class Subscriber:
     key: str
     event: EventSignal
-    handler: object
+    handler: Handler
 
     @property
-    def app(self):
+    def app(self) -> str:
         return self.key.split(".", 1)[0]
 
 
-def subscribe(event, key):
+def subscribe(event: EventSignal, key: str) -> Callable[[Handler], Handler]:
     """Register ``handler(event)`` to run after commit whenever ``event`` is published.
 
     ``key`` ("<subscribing app>.<what it does>") is the idempotency key with the event id: keep it
     stable, renaming it makes pending deliveries unknown.
     """
 
-    def register(handler):
+    def register(handler: Handler) -> Handler:
         if key in SUBSCRIBERS and SUBSCRIBERS[key].handler is not handler:
             raise ValueError(f"subscriber {key!r} is registered twice")
         SUBSCRIBERS[key] = Subscriber(key=key, event=event, handler=handler)

@@ -18,6 +18,12 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
 
+def check_name(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str) -> str:
+    """The name Django's AlterField gives a positive integer column's CHECK constraint."""
+    name: str = schema_editor._create_index_name(table, [column], suffix="_check")  # type: ignore[attr-defined]
+    return name
+
+
 def text_ids_to_integers(table: str, columns: Sequence[str], *,
                          renamed: dict[str, str] | None = None) -> migrations.RunPython:
     """A RunPython turning ``columns`` of ``table`` from text to bigint in one ALTER TABLE.
@@ -32,7 +38,7 @@ def text_ids_to_integers(table: str, columns: Sequence[str], *,
         changes: list[str] = []
         for column in columns:
             name = quote(column)
-            check = quote(schema_editor._create_index_name(table, [column], suffix="_check"))
+            check = quote(check_name(schema_editor, table, column))
             changes += [f"ALTER COLUMN {name} DROP NOT NULL",
                         f"ALTER COLUMN {name} TYPE bigint USING NULLIF({name}, '')::bigint",
                         f"ADD CONSTRAINT {check} CHECK ({name} >= 0)"]
@@ -43,7 +49,7 @@ def text_ids_to_integers(table: str, columns: Sequence[str], *,
         changes: list[str] = []
         for column in columns:
             name = quote(column)
-            check = quote(schema_editor._create_index_name(table, [column], suffix="_check"))
+            check = quote(check_name(schema_editor, table, column))
             changes += [f"DROP CONSTRAINT IF EXISTS {check}",
                         f"ALTER COLUMN {name} TYPE varchar(64) USING coalesce({name}::text, '')",
                         f"ALTER COLUMN {name} SET NOT NULL"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from erp.models import User
 from erp.permissions import user_company
 from office.models import Task
 from office.status import TaskStatus
 
 
-def tasks_visible_to(user):
+def tasks_visible_to(user: User) -> QuerySet[Task]:
     """Tasks addressed to the user, one of the user's roles or the user's department."""
     company = user_company(user)
     if company is None:
@@ -22,7 +23,7 @@ def tasks_visible_to(user):
     return Task.objects.filter(addressed, company=company)
 
 
-def inbox_for_user(user):
+def inbox_for_user(user: User) -> QuerySet[Task]:
     """The user's open tasks (their own, their roles', their department's), newest first."""
     company = user_company(user)
     if company is None:
@@ -37,11 +38,11 @@ def inbox_for_user(user):
     )
 
 
-def inbox_count(user):
+def inbox_count(user: User) -> int:
     return inbox_for_user(user).count()
 
 
-def task_list_for_user(user, *, status=None, search=""):
+def task_list_for_user(user: User, *, status: str | None = None, search: str = "") -> QuerySet[Task]:
     tasks = tasks_visible_to(user).select_related(
         "assignee_user", "assignee_role", "assignee_department", "created_by"
     )
@@ -52,13 +53,13 @@ def task_list_for_user(user, *, status=None, search=""):
     return tasks.order_by("-created_at", "-id")
 
 
-def task_get_for_user(user, pk):
+def task_get_for_user(user: User, pk: int) -> Task:
     return tasks_visible_to(user).select_related(
         "assignee_user", "assignee_role", "assignee_department", "created_by", "closed_by", "source_event"
     ).get(pk=pk)
 
 
-def user_can_close(user, task):
+def user_can_close(user: User, task: Task) -> bool:
     if user.is_superuser or task.created_by_id == user.pk or task.assignee_user_id == user.pk:
         return True
     if task.assignee_role_id and user.groups.filter(pk=task.assignee_role_id).exists():

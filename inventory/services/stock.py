@@ -11,9 +11,10 @@ StockBalance are the backstop should a bug ever bypass the checks.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -21,12 +22,14 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry, bulk_set
+from erp.models import Company, User
 from erp.money import round_cost, round_money
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
-from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
+from inventory.models import Item, ItemValuation, Location, Lot, Reservation, StockBalance, StockMove, Warehouse
 
 ZERO = Decimal("0")
+BalanceKey = tuple[int, int, int | None]  # item, location, lot
 
 
 @dataclass
@@ -38,27 +41,27 @@ class MoveSpec:
     ``from_reserved``: how much of an outbound quantity consumes stock already reserved.
     """
 
-    item: object
-    location: object
+    item: Item
+    location: Location
     quantity: Decimal
     move_type: str
-    lot: object = None
+    lot: Lot | None = None
     unit_cost: Decimal | None = None
     from_reserved: Decimal = ZERO
-    reverses: object = None
+    reverses: StockMove | None = None
     field: str = ""  # the form/API field to blame when this line is refused
     line: int | None = None  # the document line number, for messages
 
     @property
-    def balance_key(self):
+    def balance_key(self) -> BalanceKey:
         return (self.item.pk, self.location.pk, self.lot.pk if self.lot else None)
 
 
-def line_prefix(spec):
+def line_prefix(spec: MoveSpec) -> str:
     return _("Line %(n)s: ") % {"n": spec.line} if spec.line else ""
 
 
-def validate_spec(spec, company):
+def validate_spec(spec: MoveSpec, company: Company) -> None:
     item, location, lot = spec.item, spec.location, spec.lot
     prefix = line_prefix(spec)
     if item.company_id != company.pk or location.company_id != company.pk:
@@ -80,7 +83,7 @@ def validate_spec(spec, company):
         raise InvalidStockLine(prefix + _("Location %(loc)s is inactive.") % {"loc": location}, field="location")
 
 
-def lock_valuations(company, items):
+def lock_valuations(company: Company, items: Iterable[Item]) -> dict[int, ItemValuation]:
     ids = sorted({item.pk for item in items})
     rows = {row.item_id: row for row in
             ItemValuation.objects.select_for_update().filter(item_id__in=ids).order_by("item_id")}
@@ -93,14 +96,14 @@ def lock_valuations(company, items):
     return rows
 
 
-def balance_filter(keys):
+def balance_filter(keys: Iterable[BalanceKey]) -> Q:
     condition = Q(pk__in=[])
     for item_id, location_id, lot_id in keys:
         condition |= Q(item_id=item_id, location_id=location_id, lot_id=lot_id)
     return condition
 
 
-def lock_balances(company, specs, *, create):
+def lock_balances(company: Company, specs: Sequence[MoveSpec], *, create: bool) -> dict[BalanceKey, StockBalance]:
     """Lock the balance rows of ``specs`` in (item, location, lot) order; create missing ones for inbound."""
     keys = sorted({s.balance_key for s in specs}, key=lambda k: (k[0], k[1], k[2] or 0))
     if create:
@@ -121,7 +124,7 @@ def lock_balances(company, specs, *, create):
     return {(b.item_id, b.location_id, b.lot_id): b for b in rows}
 
 
-def shortage_message(spec, available):
+def shortage_message(spec: MoveSpec, available: Decimal) -> str:
     return line_prefix(spec) + _(
         "Only %(available)s %(unit)s of %(item)s available at %(location)s%(lot)s; %(wanted)s requested."
     ) % {
@@ -134,7 +137,8 @@ def shortage_message(spec, available):
     }
 
 
-def post_moves(*, company, specs, actor=None, document=None):
+def post_moves(*, company: Company, specs: Sequence[MoveSpec], actor: User | None = None,
+               document: Model | None = None) -> list[StockMove]:
     """Post ``specs`` as stock moves; returns them. Raises InsufficientStock / InvalidStockLine and
     changes nothing if any line cannot be posted. Runs inside the caller's transaction."""
     if not specs:
@@ -155,6 +159,7 @@ def post_moves(*, company, specs, actor=None, document=None):
                 free = (balance.on_hand - balance.reserved + spec.from_reserved) if balance else ZERO
                 if balance is None or free < -quantity:
                     raise InsufficientStock(shortage_message(spec, max(free, ZERO)), field=spec.field or "quantity")
+            assert balance is not None  # an inbound line's balance was created by lock_balances
             unit_cost, value = cost_of(spec, valuation)
             apply_to_valuation(valuation, quantity, value, own_cost=spec.unit_cost is not None)
             balance.on_hand += quantity
@@ -198,7 +203,7 @@ def apply_to_valuation(valuation: ItemValuation, quantity: Decimal, value: Decim
         valuation.average_cost = round_cost(valuation.value / valuation.quantity)
 
 
-def reversal_specs(moves, *, field=""):
+def reversal_specs(moves: Iterable[StockMove], *, field: str = "") -> list[MoveSpec]:
     """Specs that undo ``moves``: the same quantities with the opposite sign.
 
     Goods that went out come back at the cost they left with (that re-averages). Goods that came in
@@ -225,16 +230,16 @@ class ReserveRequest:
     """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for one line of a document
     (``line_id``: the line's id; None for a document without lines)."""
 
-    item: Any
-    warehouse: Any
+    item: Item
+    warehouse: Warehouse
     quantity: Decimal
     line_id: int | None = None
-    location: Any = None
-    lot: Any = None
+    location: Location | None = None
+    lot: Lot | None = None
 
 
-def reserve_many(*, company: Any, document: Model, requests: list[ReserveRequest], partial: bool = False,
-                 actor: Any = None) -> dict[int | None, Decimal]:
+def reserve_many(*, company: Company, document: Model, requests: list[ReserveRequest], partial: bool = False,
+                 actor: User | None = None) -> dict[int | None, Decimal]:
     """Reserve stock for several lines of ``document`` at once, taking the lots that expire first,
     then locations in code order. Returns {line id: quantity reserved}.
 
@@ -270,8 +275,8 @@ def reserve_many(*, company: Any, document: Model, requests: list[ReserveRequest
 # One statement, atomic by itself, that answers a shortage rather than raising it: inside a
 # transaction it needs no savepoint (the refusal is raised by reserve_many, outside this block).
 @atomic_with_retry(savepoint=False)
-def _reserve_in_database(company: Any, document: Model, requests: list[ReserveRequest], partial: bool,
-                         actor: Any) -> dict[str, Any]:
+def _reserve_in_database(company: Company, document: Model, requests: list[ReserveRequest], partial: bool,
+                         actor: User | None) -> dict[str, Any]:
     doc_type, doc_id = document_key(document)
     reference = str(getattr(document, "reference", document))[:60]
     payload = [
@@ -285,13 +290,14 @@ def _reserve_in_database(company: Any, document: Model, requests: list[ReserveRe
                        [company.pk, doc_type.pk, doc_id, reference, actor.pk if actor is not None else None,
                         partial, json.dumps(payload)])
         (result,) = cursor.fetchone()
-    return json.loads(result) if isinstance(result, str) else result  # Django hands jsonb over as text
+    # Django hands jsonb over as text
+    return cast(dict[str, Any], json.loads(result) if isinstance(result, str) else result)
 
 
 @atomic_with_retry
-def reserve(*, company: Any, item: Any, warehouse: Any, quantity: Decimal, document: Model,
-            line_id: int | None = None, location: Any = None, lot: Any = None,
-            actor: Any = None) -> list[Reservation]:
+def reserve(*, company: Company, item: Item, warehouse: Warehouse, quantity: Decimal, document: Model,
+            line_id: int | None = None, location: Location | None = None, lot: Lot | None = None,
+            actor: User | None = None) -> list[Reservation]:
     """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line (``line_id``;
     None for a document without lines). All or nothing. Returns the line's active reservations."""
     reserve_many(company=company, document=document, actor=actor, requests=[
@@ -312,7 +318,7 @@ def active_reservations(document: Model, line_id: int | None = None) -> QuerySet
     return rows
 
 
-def unhold(valuations, amounts):
+def unhold(valuations: dict[int, ItemValuation], amounts: Sequence[tuple[Reservation, Decimal]]) -> None:
     """Take ``amounts`` ([(reservation, quantity)]) off the reserved quantities of the reservations'
     balances and of their items' ``valuations`` (already locked: the lock order is valuations, then
     balances). The reservation rows themselves are the caller's to update."""
@@ -332,7 +338,7 @@ def unhold(valuations, amounts):
 
 
 @atomic_with_retry
-def release(*, document: Model, line_id: int | None = None, actor: Any = None) -> Decimal:
+def release(*, document: Model, line_id: int | None = None, actor: User | None = None) -> Decimal:
     """Release a document's (or one line's) active reservations; returns the quantity released."""
     reservations = list(active_reservations(document, line_id).select_for_update().order_by("pk"))
     if not reservations:
@@ -349,8 +355,8 @@ def release(*, document: Model, line_id: int | None = None, actor: Any = None) -
 
 
 @atomic_with_retry
-def issue_reserved(*, company: Any, document: Model, line_id: int | None = None, quantity: Decimal | None = None,
-                   move_type: str = st.MoveType.DELIVERY, actor: Any = None,
+def issue_reserved(*, company: Company, document: Model, line_id: int | None = None, quantity: Decimal | None = None,
+                   move_type: str = st.MoveType.DELIVERY, actor: User | None = None,
                    issuing_document: Model | None = None) -> list[StockMove]:
     """Turn reservations into an issue: up to ``quantity`` (base unit; all if None) leaves stock,
     the reservations shrink or are consumed. Returns the moves."""
@@ -385,17 +391,17 @@ class Pick:
     """What a keeper picked for one line (``line_id``) of a document holding reservations (base unit)."""
 
     line_id: int
-    item: Any
-    location: Any
-    lot: Any
+    item: Item
+    location: Location
+    lot: Lot | None
     quantity: Decimal
     field: str = ""
     line: int | None = None
 
 
 @atomic_with_retry
-def issue_picks(*, company: Any, document: Model, picks: list[Pick], issuing_document: Model,
-                move_type: str = st.MoveType.DELIVERY, actor: Any = None) -> list[StockMove]:
+def issue_picks(*, company: Company, document: Model, picks: list[Pick], issuing_document: Model,
+                move_type: str = st.MoveType.DELIVERY, actor: User | None = None) -> list[StockMove]:
     """Issue what the keeper picked for ``document``'s lines, wherever it was picked from.
 
     A pick from a location and lot the line had reserved consumes that reservation; a pick from
@@ -436,7 +442,8 @@ def issue_picks(*, company: Any, document: Model, picks: list[Pick], issuing_doc
 
 
 @atomic_with_retry
-def hold_at_most(*, company: Any, document: Model, needed: dict[int, Decimal], actor: Any = None) -> Decimal:
+def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal],
+                 actor: User | None = None) -> Decimal:
     """Trim the reservations of ``document``'s lines to what each still needs (``needed``: {line id:
     base quantity}), releasing the newest first: after a shipment, what a line held beyond its rest
     (picked elsewhere, or the line is complete) goes back to the available stock. Returns the
