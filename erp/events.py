@@ -21,42 +21,49 @@ whatever is still pending (Redis was down at commit time, a worker died). Failed
 listed, with their error, in Django admin, where they can be retried.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import random
 import traceback
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from erp.models import EventDelivery, OutboxEvent
+from erp.models import Company, EventDelivery, OutboxEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
-EVENTS = {}  # name -> EventSignal
-SUBSCRIBERS = {}  # subscriber key -> Subscriber
-HOOKS = {}  # name -> Hook
+EVENTS: dict[str, EventSignal] = {}  # name -> EventSignal
+SUBSCRIBERS: dict[str, Subscriber] = {}  # subscriber key -> Subscriber
+HOOKS: dict[str, Hook] = {}  # name -> Hook
 
 
 class EventSignal:
     """A business event a department announces; declared in that department's signals.py."""
 
-    def __init__(self, name, description=""):
+    def __init__(self, name: str, description: StrOrPromise = "") -> None:
         if name in EVENTS:
             raise ValueError(f"event {name!r} is declared twice")
-        self.name = name
+        self.name = name  # what OutboxEvent.name holds: compare with ``signal.name``, not a literal
         self.description = description
         EVENTS[name] = self
 
     @property
-    def publisher(self):
+    def publisher(self) -> str:
         return self.name.split(".", 1)[0]
 
 
@@ -68,7 +75,7 @@ class Hook(Signal):
     can follow later belongs on the durable bus instead (``EventSignal``). Declared, like events, in
     the sending app's signals.py; the event map lists both."""
 
-    def __init__(self, name, description=""):
+    def __init__(self, name: str, description: StrOrPromise = "") -> None:
         super().__init__()
         if name in HOOKS:
             raise ValueError(f"hook {name!r} is declared twice")
@@ -77,10 +84,10 @@ class Hook(Signal):
         HOOKS[name] = self
 
     @property
-    def publisher(self):
+    def publisher(self) -> str:
         return self.name.split(".", 1)[0]
 
-    def receiver_names(self):
+    def receiver_names(self) -> list[str]:
         """"module.function" of every connected receiver (for the event map)."""
         names = []
         for entry in self.receivers:
@@ -92,25 +99,28 @@ class Hook(Signal):
         return sorted(names)
 
 
+Handler = Callable[[OutboxEvent], None]
+
+
 @dataclass(frozen=True)
 class Subscriber:
     key: str
     event: EventSignal
-    handler: object
+    handler: Handler
 
     @property
-    def app(self):
+    def app(self) -> str:
         return self.key.split(".", 1)[0]
 
 
-def subscribe(event, key):
+def subscribe(event: EventSignal, key: str) -> Callable[[Handler], Handler]:
     """Register ``handler(event)`` to run after commit whenever ``event`` is published.
 
     ``key`` ("<subscribing app>.<what it does>") is the idempotency key with the event id: keep it
     stable, renaming it makes pending deliveries unknown.
     """
 
-    def register(handler):
+    def register(handler: Handler) -> Handler:
         if key in SUBSCRIBERS and SUBSCRIBERS[key].handler is not handler:
             raise ValueError(f"subscriber {key!r} is registered twice")
         SUBSCRIBERS[key] = Subscriber(key=key, event=event, handler=handler)
@@ -119,7 +129,8 @@ def subscribe(event, key):
     return register
 
 
-def publish(event, *, company=None, source=None, **payload):
+def publish(event: EventSignal, *, company: Company | None = None, source: models.Model | None = None,
+            **payload: Any) -> OutboxEvent:
     """Announce ``event`` as part of the current transaction; returns the OutboxEvent.
 
     One statement writes the event and a pending delivery row per subscriber (nothing if the
@@ -127,7 +138,7 @@ def publish(event, *, company=None, source=None, **payload):
     outbox_event = OutboxEvent(
         name=event.name, payload=payload, company=company,
         source_type=ContentType.objects.get_for_model(source) if source is not None else None,
-        source_id=str(source.pk) if source is not None else "", created_at=timezone.now(),
+        source_id=source.pk if source is not None else None, created_at=timezone.now(),
     )
     keys = [subscriber.key for subscriber in SUBSCRIBERS.values() if subscriber.event is event]
     connection = transaction.get_connection()

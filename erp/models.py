@@ -252,13 +252,17 @@ class Document(CompanyOwned):
 
 
 class OutboxEvent(models.Model):
-    """A business event, written in the same transaction as the change it announces."""
+    """A business event, written in the same transaction as the change it announces.
+
+    ``name`` is the declaring ``EventSignal``'s (compare with ``signal.name``, never a literal);
+    ``source`` the document the event is about: its content type and integer id, a generic
+    reference since the core cannot point at a department's tables."""
 
     name = models.CharField(_("event"), max_length=100, db_index=True)
     payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder, default=dict)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    source_id = models.CharField(max_length=64, blank=True)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 

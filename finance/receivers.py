@@ -1,9 +1,13 @@
 """What finance does when another department announces something. Until invoices and credit notes
 exist, the accountants get a task per delivery to invoice and per return to credit."""
 
+from __future__ import annotations
+
+from django.db import models
 from django.utils.translation import gettext as _
 
 from erp.events import subscribe
+from erp.models import OutboxEvent
 from erp.roles import FINANCE
 from inventory import signals as inventory_signals
 from inventory.models import DeliveryNote
@@ -11,26 +15,32 @@ from office.services import task_assign_for_event
 from sales import signals as sales_signals
 from sales.models import CustomerReturn
 
+# Each handler's subscriber key is also the kind of the task it makes (one per event and document).
+INVOICE_DELIVERY = "finance.invoice_delivery"
+CREDIT_RETURNED_GOODS = "finance.credit_returned_goods"
 
-def finance_task(event, *, model, pk, title, description):
-    document = model.objects.filter(pk=pk).first()
+
+def finance_task(event: OutboxEvent, *, kind: str, model: type[models.Model], pk: int, title: str,
+                 description: str) -> None:
+    document = model._default_manager.filter(pk=pk).first()
     if document is not None:
-        task_assign_for_event(event=event, document=document, role=FINANCE, title=title, description=description)
+        task_assign_for_event(event=event, kind=kind, document=document, role=FINANCE, title=title,
+                              description=description)
 
 
-@subscribe(inventory_signals.delivery_posted, "finance.invoice_delivery")
-def invoice_delivery(event):
+@subscribe(inventory_signals.delivery_posted, INVOICE_DELIVERY)
+def invoice_delivery(event: OutboxEvent) -> None:
     p = event.payload
-    finance_task(event, model=DeliveryNote, pk=p["delivery_id"],
+    finance_task(event, kind=INVOICE_DELIVERY, model=DeliveryNote, pk=p["delivery_id"],
                  title=_("Invoice %(dn)s (%(customer)s)") % {"dn": p["delivery_number"], "customer": p["customer"]},
                  description=_("%(source)s: %(count)s line(s) delivered.") % {
                      "source": p["source_reference"], "count": len(p["lines"])})
 
 
-@subscribe(sales_signals.return_posted, "finance.credit_returned_goods")
-def credit_returned_goods(event):
+@subscribe(sales_signals.return_posted, CREDIT_RETURNED_GOODS)
+def credit_returned_goods(event: OutboxEvent) -> None:
     p = event.payload
-    finance_task(event, model=CustomerReturn, pk=p["return_id"],
+    finance_task(event, kind=CREDIT_RETURNED_GOODS, model=CustomerReturn, pk=p["return_id"],
                  title=_("Issue a credit note for %(sr)s (%(customer)s)") % {
                      "sr": p["return_number"], "customer": p["customer"]},
                  description=_("Returned against %(dn)s of sales order %(order)s.") % {

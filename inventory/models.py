@@ -188,7 +188,7 @@ class StockMove(CompanyOwned):
     value = models.DecimalField(_("value"), **MONEY)
     document_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("document type"))
-    document_id = models.CharField(_("document id"), max_length=64, blank=True)
+    document_id = models.PositiveBigIntegerField(_("document id"), null=True, blank=True)
     document = GenericForeignKey("document_type", "document_id")
     document_reference = models.CharField(_("document"), max_length=60, blank=True)
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
@@ -304,10 +304,12 @@ class Reservation(CompanyOwned):
                               default=st.ReservationStatus.ACTIVE)
     document_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("document type"))
-    document_id = models.CharField(_("document id"), max_length=64, blank=True)
+    document_id = models.PositiveBigIntegerField(_("document id"), null=True, blank=True)
     document = GenericForeignKey("document_type", "document_id")
     document_reference = models.CharField(_("document"), max_length=60, blank=True)
-    line_key = models.CharField(_("line"), max_length=64, blank=True)
+    # The id of the document's line this holds stock for (a sales order line); null for a document
+    # without lines. A plain id: the line's model belongs to the document's app.
+    line_id = models.PositiveBigIntegerField(_("line"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("created by"))

@@ -177,7 +177,7 @@ def reservations_for_item(user, item):
 def document_reservations(document):
     """The active reservations a document holds, with where they are."""
     return Reservation.objects.filter(
-        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk),
+        document_type=ContentType.objects.get_for_model(document), document_id=document.pk,
         status=st.ReservationStatus.ACTIVE,
     ).select_related("item", "item__base_unit", "location", "lot").order_by("pk")
 
@@ -296,7 +296,7 @@ def documents_for_user(user, model, related=()):
 def document_moves(document):
     """Every move the document posted, reversals included, in posting order."""
     return StockMove.objects.filter(
-        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk)
+        document_type=ContentType.objects.get_for_model(document), document_id=document.pk
     ).select_related("item", "item__base_unit", "location__warehouse", "lot", "posted_by").order_by("pk")
 
 

@@ -59,8 +59,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     queryset = Task.objects.none()  # for the permission class; real rows come from selectors
 
     def get_queryset(self):
-        status = self.request.query_params.get("status", "open")
-        if self.action == "list" and status == "open":
+        status = self.request.query_params.get("status", TaskStatus.OPEN)
+        if self.action == "list" and status == TaskStatus.OPEN:
             return inbox_for_user(self.request.user)
         return task_list_for_user(self.request.user, status=None if status == "all" else status)
 

@@ -47,7 +47,7 @@ class TaskForm(forms.Form):
 
 
 class TaskFilterForm(forms.Form):
-    STATUS_CHOICES = [("open", _("Open")), ("done", _("Done")), ("cancelled", _("Cancelled")), ("all", _("All"))]
+    STATUS_CHOICES = [*TaskStatus.choices, ("all", _("All"))]
     status = forms.ChoiceField(
         label=_("Status"), choices=STATUS_CHOICES, required=False, widget=forms.Select(attrs={"class": "form-select"})
     )

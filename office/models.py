@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -6,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from erp.models import CompanyOwned, Department
+from erp.models import CompanyOwned, Department, OutboxEvent
 from office.status import TaskPriority, TaskStatus
 
 
@@ -14,6 +16,10 @@ class Task(CompanyOwned):
     """A piece of work waiting for a user, a role or a department, usually about one document.
 
     ``close_on_status``: when the linked document reaches this status the task closes itself.
+    ``kind``: what work this is, a short stable key the creating department chooses
+    ("inventory.reorder", "finance.invoice_delivery"; blank for tasks made by hand).
+    ``source_event``: the bus event whose handler asked for the task. The two unique constraints
+    below are the idempotency keys ``office.services.task_assign_once`` gets or creates on.
     """
 
     title = models.CharField(_("title"), max_length=200)
@@ -33,9 +39,18 @@ class Task(CompanyOwned):
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("document type"),
     )
-    document_id = models.CharField(_("document id"), max_length=64, blank=True)
+    document_id = models.PositiveBigIntegerField(_("document id"), null=True, blank=True)
     document = GenericForeignKey("document_type", "document_id")
     document_reference = models.CharField(_("document"), max_length=60, blank=True)
+    kind = models.CharField(_("kind"), max_length=60, blank=True, editable=False)
+    # SET_NULL, not PROTECT: the outbox is the core's, which may archive delivered events without
+    # knowing office exists (a lower app's table never held hostage by a higher one). A deleted event
+    # takes its delivery rows with it, so it can never be handled again: the cleared key lets no
+    # duplicate in. The FK's own index is left out: the unique constraint below starts with it.
+    source_event = models.ForeignKey(
+        OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        editable=False, verbose_name=_("asked for by event"),
+    )
     close_on_status = models.CharField(_("closes when the document is"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     priority = models.CharField(_("priority"), max_length=10, choices=TaskPriority.choices,
@@ -68,7 +83,21 @@ class Task(CompanyOwned):
             ),
             models.CheckConstraint(
                 name="task_closed_has_time",
-                condition=Q(status="open", closed_at__isnull=True) | (~Q(status="open") & Q(closed_at__isnull=False)),
+                condition=(Q(status=TaskStatus.OPEN, closed_at__isnull=True)
+                           | (~Q(status=TaskStatus.OPEN) & Q(closed_at__isnull=False))),
+            ),
+            # An event's handler asks for a kind of task about a document once, however often the
+            # event is delivered (or by two workers at once).
+            models.UniqueConstraint(
+                fields=["source_event", "kind", "document_type", "document_id"], nulls_distinct=False,
+                condition=Q(source_event__isnull=False), name="task_once_per_event",
+            ),
+            # Otherwise a kind of work about a document is open once (one open reorder task per item).
+            models.UniqueConstraint(
+                fields=["kind", "document_type", "document_id"],
+                condition=(Q(status=TaskStatus.OPEN, source_event__isnull=True, document_type__isnull=False)
+                           & ~Q(kind="")),
+                name="task_open_once_per_kind_and_document",
             ),
         ]
         indexes = [
@@ -76,13 +105,13 @@ class Task(CompanyOwned):
             models.Index(fields=["company", "status", "-created_at"], name="task_open_by_company"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def assignee(self):
+    def assignee(self) -> models.Model | None:
         return self.assignee_user or self.assignee_role or self.assignee_department
 
     @property
-    def is_open(self):
+    def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN

@@ -1,13 +1,18 @@
 """Reads of the task inbox."""
 
-from django.db.models import Q
+from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from erp.models import User
 from erp.permissions import user_company
 from office.models import Task
 from office.status import TaskStatus
 
 
-def tasks_visible_to(user):
+def tasks_visible_to(user: User) -> QuerySet[Task]:
     """Tasks addressed to the user, one of the user's roles or the user's department."""
     company = user_company(user)
     if company is None:
@@ -18,7 +23,7 @@ def tasks_visible_to(user):
     return Task.objects.filter(addressed, company=company)
 
 
-def inbox_for_user(user):
+def inbox_for_user(user: User) -> QuerySet[Task]:
     """The user's open tasks (their own, their roles', their department's), newest first."""
     company = user_company(user)
     if company is None:
@@ -33,11 +38,11 @@ def inbox_for_user(user):
     )
 
 
-def inbox_count(user):
+def inbox_count(user: User) -> int:
     return inbox_for_user(user).count()
 
 
-def task_list_for_user(user, *, status=None, search=""):
+def task_list_for_user(user: User, *, status: str | None = None, search: str = "") -> QuerySet[Task]:
     tasks = tasks_visible_to(user).select_related(
         "assignee_user", "assignee_role", "assignee_department", "created_by"
     )
@@ -48,15 +53,22 @@ def task_list_for_user(user, *, status=None, search=""):
     return tasks.order_by("-created_at", "-id")
 
 
-def task_get_for_user(user, pk):
+def task_get_for_user(user: User, pk: int) -> Task:
     return tasks_visible_to(user).select_related(
-        "assignee_user", "assignee_role", "assignee_department", "created_by", "closed_by"
+        "assignee_user", "assignee_role", "assignee_department", "created_by", "closed_by", "source_event"
     ).get(pk=pk)
 
 
-def user_can_close(user, task):
+def user_can_close(user: User, task: Task) -> bool:
     if user.is_superuser or task.created_by_id == user.pk or task.assignee_user_id == user.pk:
         return True
     if task.assignee_role_id and user.groups.filter(pk=task.assignee_role_id).exists():
         return True
     return bool(task.assignee_department_id and task.assignee_department_id == user.department_id)
+
+
+def open_task_documents(*, kind: str, model: type[models.Model]) -> set[int]:
+    """The ids of the ``model`` documents with an open task of ``kind`` (no event asked for)."""
+    rows = Task.objects.filter(kind=kind, document_type=ContentType.objects.get_for_model(model),
+                               status=TaskStatus.OPEN, source_event__isnull=True)
+    return {pk for pk in rows.values_list("document_id", flat=True) if pk is not None}

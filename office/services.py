@@ -1,38 +1,84 @@
-"""Writes of the task inbox. Any department's service may call ``task_assign``."""
+"""Writes of the task inbox. Any department's service may call ``task_assign``.
+
+A task made by a department's service names its ``kind`` (a short stable key the department
+chooses, "inventory.reorder") and, when a bus event asked for it, its ``source_event``. Those are
+the task's idempotency keys, held by unique constraints (``office.models.Task``):
+
+- one task per event, kind and document (``task_assign_for_event``: a handler run twice, or by two
+  workers at once, makes one task);
+- one open task per kind and document for tasks no event asked for (``task_assign_once``: the
+  reorder scan keeps one open task per item).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
 from erp.errors import DomainError, IllegalTransition
+from erp.models import Company, Department, OutboxEvent, User
 from office.models import Task
 from office.selectors import user_can_close
 from office.status import TaskPriority, TaskStatus
 
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")  # "<app>.<what>", like a subscriber key
+KEY_CONSTRAINTS = frozenset({"task_once_per_event", "task_open_once_per_kind_and_document"})
+
+
+def violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint (or unique index) PostgreSQL reported, if any."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def same_task(*, kind: str, source_event: OutboxEvent | None, document_type: ContentType | None,
+              document_id: int | None) -> models.QuerySet[Task]:
+    """The tasks the unique constraint of these keys would call the same task."""
+    if source_event is not None:
+        return Task.objects.filter(source_event=source_event, kind=kind, document_type=document_type,
+                                   document_id=document_id)
+    return Task.objects.filter(kind=kind, document_type=document_type, document_id=document_id,
+                               status=TaskStatus.OPEN, source_event__isnull=True)
+
 
 @atomic_with_retry
-def task_assign(
+def task_assign_once(
     *,
-    company,
-    title,
-    user=None,
-    role=None,
-    department=None,
-    document=None,
-    close_on_status="",
-    description="",
-    priority=TaskPriority.NORMAL,
-    due_date=None,
-    actor=None,
-):
-    """Put a task in an inbox. ``role`` is a Group or its name; ``document`` any model instance.
+    company: Company,
+    title: str,
+    kind: str = "",
+    source_event: OutboxEvent | None = None,
+    user: User | None = None,
+    role: Group | str | None = None,
+    department: Department | None = None,
+    document: models.Model | None = None,
+    close_on_status: str = "",
+    description: str = "",
+    priority: str = TaskPriority.NORMAL,
+    due_date: datetime.date | None = None,
+    actor: User | None = None,
+) -> tuple[Task, bool]:
+    """Put a task in an inbox unless its keys name one that exists: returns (task, created).
 
-    With ``close_on_status`` the task closes itself when the document reaches that status.
-    """
+    The keys are ``kind`` with ``source_event`` (one task per event, kind and document) or, with no
+    event, ``kind`` with ``document`` (one open task per kind and document). A task with neither key
+    is always made. Under concurrency the unique constraints decide: the second writer waits for the
+    first to commit and then returns its task."""
+    if kind and not KIND_PATTERN.match(kind):
+        raise ValueError(f"a task kind is '<app>.<what>' in lower case, not {kind!r}")
+    if source_event is not None and not kind:
+        raise ValueError("a task asked for by an event needs a kind")
     if isinstance(role, str):
         role = Group.objects.get(name=role)
     if sum(x is not None for x in (user, role, department)) != 1:
@@ -47,6 +93,8 @@ def task_assign(
         company=company,
         title=title,
         description=description,
+        kind=kind,
+        source_event=source_event,
         assignee_user=user,
         assignee_role=role,
         assignee_department=department,
@@ -57,15 +105,71 @@ def task_assign(
     )
     if document is not None:
         task.document_type = ContentType.objects.get_for_model(document)
-        task.document_id = str(document.pk)
+        task.document_id = document.pk
         task.document_reference = str(getattr(document, "reference", document))[:60]
-    task.full_clean()
-    task.save()
+    keyed = bool(kind) and (source_event is not None or document is not None)
+    if not keyed:
+        task.full_clean()
+        task.save()
+        return task, True
+    existing = same_task(kind=kind, source_event=source_event, document_type=task.document_type,
+                         document_id=task.document_id)
+    found = existing.first()
+    if found is not None:
+        return found, False
+    # The keys are this service's get-or-create, not a validation error: full_clean leaves the
+    # unique constraints (both name ``kind``) to the database.
+    task.full_clean(exclude=["kind"])
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the caller's transaction usable
+            task.save()
+    except IntegrityError as error:
+        if violated_constraint(error) not in KEY_CONSTRAINTS:
+            raise
+        # Another transaction made it and has committed (the insert waited for it): take that one.
+        return existing.get(), False
+    return task, True
+
+
+def task_assign(
+    *,
+    company: Company,
+    title: str,
+    kind: str = "",
+    user: User | None = None,
+    role: Group | str | None = None,
+    department: Department | None = None,
+    document: models.Model | None = None,
+    close_on_status: str = "",
+    description: str = "",
+    priority: str = TaskPriority.NORMAL,
+    due_date: datetime.date | None = None,
+    actor: User | None = None,
+) -> Task:
+    """Put a task in an inbox. ``role`` is a Group or its name; ``document`` any model instance.
+
+    With ``close_on_status`` the task closes itself when the document reaches that status. With a
+    ``kind`` and a ``document``, a task of that kind already open about the document is returned
+    instead of a second one (``task_assign_once``)."""
+    task, _created = task_assign_once(
+        company=company, title=title, kind=kind, user=user, role=role, department=department, document=document,
+        close_on_status=close_on_status, description=description, priority=priority, due_date=due_date,
+        actor=actor,
+    )
+    return task
+
+
+def task_assign_for_event(*, event: OutboxEvent, kind: str, document: models.Model, **fields: Any) -> Task:
+    """``task_assign`` for a department's handler of a bus event: the task of this ``kind`` about
+    ``document`` is made once per event, however often (or however concurrently) the handler runs.
+    The task keeps the event as its source."""
+    task, _created = task_assign_once(company=document.company,  # type: ignore[attr-defined]
+                                      source_event=event, kind=kind, document=document, **fields)
     return task
 
 
 @atomic_with_retry
-def task_close(*, task, actor, note="", status=TaskStatus.DONE):
+def task_close(*, task: Task, actor: User | None, note: str = "", status: str = TaskStatus.DONE) -> Task:
     """Close an open task by hand (done or cancelled); only someone it concerns may close it."""
     if actor is not None and not user_can_close(actor, task):
         raise PermissionDenied
@@ -78,7 +182,7 @@ def task_close(*, task, actor, note="", status=TaskStatus.DONE):
     return task
 
 
-def tasks_follow_document(*, document, status, actor=None):
+def tasks_follow_document(*, document: Any, status: str, actor: User | None = None) -> int:
     """A document changed status (same transaction): its tasks show its new reference (a draft
     gets its number), and the open tasks that waited for ``status`` close."""
     reference = str(document.reference)[:60]
@@ -92,7 +196,7 @@ def tasks_follow_document(*, document, status, actor=None):
             "OR (status = %(open)s AND close_on_status = %(status)s)) "
             "RETURNING id, status = %(open)s AND close_on_status = %(status)s",
             {"reference": reference, "type": ContentType.objects.get_for_model(document).pk,
-             "id": str(document.pk), "open": TaskStatus.OPEN, "status": status},
+             "id": document.pk, "open": TaskStatus.OPEN, "status": status},
         )
         awaiting = sorted(pk for pk, waits in cursor.fetchall() if waits)
     tasks = Task.objects.filter(pk__in=awaiting).order_by("pk") if awaiting else []
@@ -111,17 +215,16 @@ def tasks_follow_document(*, document, status, actor=None):
     return closed
 
 
-def tasks_close_for_document(*, documents=None, document=None, actor=None, note="", status=TaskStatus.CANCELLED):
+def tasks_close_for_document(*, documents: Iterable[models.Model] | None = None, document: models.Model | None = None,
+                             actor: User | None = None, note: str = "", status: str = TaskStatus.CANCELLED) -> int:
     """Close the open tasks about ``document`` (or each of ``documents``) — the document they were
     about was cancelled or settled elsewhere. Returns how many were closed (each change audited)."""
-    from django.db.models import Q
-
-    documents = list(documents or []) + ([document] if document is not None else [])
-    if not documents:
+    about = list(documents or []) + ([document] if document is not None else [])
+    if not about:
         return 0
     condition = Q(pk__in=[])
-    for doc in documents:
-        condition |= Q(document_type=ContentType.objects.get_for_model(doc), document_id=str(doc.pk))
+    for doc in about:
+        condition |= Q(document_type=ContentType.objects.get_for_model(doc), document_id=doc.pk)
     now = timezone.now()
     closed = 0
     for task in Task.objects.select_for_update().filter(condition, status=TaskStatus.OPEN).order_by("pk"):
@@ -132,19 +235,3 @@ def tasks_close_for_document(*, documents=None, document=None, actor=None, note=
         task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
         closed += 1
     return closed
-
-
-def task_assign_for_event(*, event, document, **fields):
-    """``task_assign`` for a department's handler of a bus event: the task is made once per event and
-    document even if the handler runs again. The event id ends the description (tasks have no
-    column for it), which is also where a reader sees what announced the work."""
-    marker = f"[event {event.pk}]"
-    existing = Task.objects.filter(
-        company_id=event.company_id, document_type=ContentType.objects.get_for_model(document),
-        document_id=str(document.pk), description__endswith=marker,
-    ).first()
-    if existing is not None:
-        return existing
-    description = fields.pop("description", "")
-    return task_assign(company=document.company, document=document, description=f"{description}\n{marker}".strip(),
-                       **fields)

@@ -11,6 +11,7 @@ from office.forms import TaskCloseForm, TaskFilterForm, TaskForm
 from office.models import Task
 from office.selectors import inbox_count, inbox_for_user, task_get_for_user, task_list_for_user, user_can_close
 from office.services import task_assign, task_close
+from office.status import TaskStatus
 
 PAGE_SIZE = 25
 
@@ -19,9 +20,9 @@ PAGE_SIZE = 25
 def inbox(request):
     """The user's tasks; the list part refreshes itself every few seconds (htmx polling)."""
     filters = TaskFilterForm(request.GET or None)
-    status = filters.status_value() if filters.is_valid() else "open"
+    status = filters.status_value() if filters.is_valid() else TaskStatus.OPEN
     search = filters.cleaned_data.get("q", "") if filters.is_valid() else ""
-    if status == "open" and not search:
+    if status == TaskStatus.OPEN and not search:
         tasks = inbox_for_user(request.user)
     else:
         tasks = task_list_for_user(request.user, status=status, search=search)

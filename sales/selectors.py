@@ -21,7 +21,10 @@ from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
 from inventory.models import DeliveryNote, Reservation
 from inventory.selectors import deliveries_for_source, delivery_lines_for_source
+from inventory.status import ReservationStatus
 from office.models import Task
+from office.status import TaskStatus
+from sales import signals
 from sales import status as st
 from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
 
@@ -157,7 +160,7 @@ def sales_reps(user):
 # The order's cross-department page ------------------------------------------------------------
 
 
-def order_tracking(order):
+def order_tracking(order: SalesOrder) -> dict[str, Any]:
     """Everything other departments did or have to do about ``order``: per-line reservations,
     delivery notes, the shortages announced to production and purchasing with their delivery on
     the bus, the tasks with their assignees and states, credit approvals and returns. A fixed
@@ -165,15 +168,16 @@ def order_tracking(order):
     order_type = ContentType.objects.get_for_model(SalesOrder)
     lines = list(order.lines.select_related("item", "unit", "item__base_unit").order_by("line_no", "pk"))
     reservations = list(
-        Reservation.objects.filter(document_type=order_type, document_id=str(order.pk))
-        .select_related("location", "lot").order_by("line_key", "pk")
+        Reservation.objects.filter(document_type=order_type, document_id=order.pk)
+        .select_related("location", "lot").order_by("line_id", "pk")
     )
-    by_line = {}
+    by_line: dict[int | None, list[Reservation]] = {}
     for r in reservations:
-        by_line.setdefault(r.line_key, []).append(r)
+        by_line.setdefault(r.line_id, []).append(r)
     for line in lines:
-        line.reservations = by_line.get(str(line.pk), [])
-        line.reserved_now = sum((r.quantity for r in line.reservations if r.status == "active"), ZERO)
+        line.reservations = by_line.get(line.pk, [])
+        line.reserved_now = sum((r.quantity for r in line.reservations
+                                 if r.status == ReservationStatus.ACTIVE), ZERO)
         line.open_now = line.quantity_base - line.delivered_quantity
         line.unreserved_now = max(line.open_now - line.reserved_now, ZERO) if line.item.is_stocked else ZERO
     deliveries = list(deliveries_for_source(order).select_related("warehouse", "backorder_of"))
@@ -183,20 +187,22 @@ def order_tracking(order):
     for delivery in deliveries:
         delivery.line_rows = delivery_lines.get(delivery.pk, [])
     returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))
-    event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=str(order.pk)).order_by("pk"))
+    event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=order.pk).order_by("pk"))
     deliveries_by_event = {}
     for d in EventDelivery.objects.filter(event__in=[e.pk for e in event_rows]).order_by("pk"):
         deliveries_by_event.setdefault(d.event_id, []).append(d)
     for event in event_rows:
         event.subscriber_rows = deliveries_by_event.get(event.pk, [])
-    requests = [e for e in event_rows if e.name in ("sales.production_requested", "sales.purchase_requested")]
+    requests = [e for e in event_rows if e.name in (signals.production_requested.name, signals.purchase_requested.name)]
+    for event in requests:
+        event.to_production = event.name == signals.production_requested.name  # else to purchasing
     delivery_type = ContentType.objects.get_for_model(DeliveryNote)
     return_type = ContentType.objects.get_for_model(CustomerReturn)
-    task_filter = Q(document_type=order_type, document_id=str(order.pk))
+    task_filter = Q(document_type=order_type, document_id=order.pk)
     if deliveries:
-        task_filter |= Q(document_type=delivery_type, document_id__in=[str(d.pk) for d in deliveries])
+        task_filter |= Q(document_type=delivery_type, document_id__in=[d.pk for d in deliveries])
     if returns:
-        task_filter |= Q(document_type=return_type, document_id__in=[str(r.pk) for r in returns])
+        task_filter |= Q(document_type=return_type, document_id__in=[r.pk for r in returns])
     tasks = list(Task.objects.filter(task_filter).select_related(
         "assignee_user", "assignee_role", "assignee_department", "closed_by").order_by("pk"))
     return {
@@ -207,7 +213,7 @@ def order_tracking(order):
         "requests": requests,
         "tasks": tasks,
         "approvals": list(order.credit_approvals.select_related("approved_by")),
-        "open_tasks": sum(1 for t in tasks if t.status == "open"),
+        "open_tasks": sum(1 for t in tasks if t.status == TaskStatus.OPEN),
     }
 
 

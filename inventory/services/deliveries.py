@@ -40,6 +40,7 @@ from inventory.units import to_base
 from office.services import task_assign, tasks_close_for_document
 
 ZERO = Decimal("0")
+PICK_TASK = "inventory.pick_delivery"  # the kind of the warehouse's task for a note: one open per note
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def assign_pick_task(delivery: DeliveryNote, actor: Any, *, backorder: bool = Fa
         "order": delivery.source_reference}
     task_assign(
         company=delivery.company, role=WAREHOUSE, document=delivery, close_on_status=st.DocStatus.POSTED,
+        kind=PICK_TASK,
         title=f"{title} ({delivery.customer_display})"[:200], actor=actor, due_date=delivery.due_date,
         description=_("Delivery note %(dn)s is ready to pick in %(wh)s.") % {
             "dn": delivery.reference, "wh": delivery.warehouse.code},
@@ -102,9 +104,9 @@ def suggested_lines(source: Model, demands: Sequence[DeliveryDemand],
                     wanted: dict[int, Decimal]) -> list[DeliveryNoteLine]:
     """Note lines for ``wanted`` ({source line id: base quantity}): taken from the source's active
     reservations (their location and lot: first-expiring lots first), the rest with no location."""
-    reservations: dict[str, list[Any]] = defaultdict(list)
+    reservations: dict[int | None, list[Any]] = defaultdict(list)
     for r in stock.active_reservations(source).select_related("lot").order_by("pk"):
-        reservations[r.line_key].append(r)
+        reservations[r.line_id].append(r)
     for rows in reservations.values():
         rows.sort(key=lambda r: (expiry_order(r.lot), r.pk))
     factors = unit_factors([demand.item.pk for demand in demands])
@@ -115,7 +117,7 @@ def suggested_lines(source: Model, demands: Sequence[DeliveryDemand],
             continue
         common = {"source_line_id": demand.source_line_id, "source_line_no": demand.line_no,
                   "description": demand.description, "item": demand.item}
-        for reservation in reservations.get(str(demand.source_line_id), []):
+        for reservation in reservations.get(demand.source_line_id, []):
             take = min(reservation.quantity, remaining)
             if take <= 0:
                 continue
@@ -151,9 +153,9 @@ def delivery_create_for_source(*, source: Model, company: Any, warehouse: Wareho
                                         **{f"document__{k}": v for k, v in source_filter(source).items()})
         .values_list("source_line_id", flat=True)
     )
-    held = dict(stock.active_reservations(source).values_list("line_key").annotate(total=Sum("quantity")))
+    held = dict(stock.active_reservations(source).values_list("line_id").annotate(total=Sum("quantity")))
     wanted = {
-        demand.source_line_id: min(held.get(str(demand.source_line_id), ZERO), demand.open_quantity)
+        demand.source_line_id: min(held.get(demand.source_line_id, ZERO), demand.open_quantity)
         for demand in demands if demand.item.is_stocked and demand.source_line_id not in on_drafts
     }
     lines = [line for line in suggested_lines(source, demands, wanted) if line.location_id]
@@ -261,7 +263,7 @@ def delivery_post(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
         check_location(n, delivery.warehouse, line.location)
         check_lot(n, line.item, line.lot)
         base = to_base(line.item, line.picked, line.unit, line_factors)
-        picks.append(stock.Pick(line_key=str(line.source_line_id), item=line.item, location=line.location,
+        picks.append(stock.Pick(line_id=line.source_line_id, item=line.item, location=line.location,
                                 lot=line.lot, quantity=base, field="lines", line=n))
         picked_lines.append(line)
     if not picks:

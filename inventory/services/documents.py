@@ -119,7 +119,7 @@ def document_moves(document):
     from django.contrib.contenttypes.models import ContentType
 
     return StockMove.objects.filter(
-        document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk),
+        document_type=ContentType.objects.get_for_model(document), document_id=document.pk,
         reversed_by__isnull=True, reverses__isnull=True,
     ).select_related("item", "location", "lot").order_by("-pk")
 
@@ -230,7 +230,7 @@ def issue_reserve(*, issue, actor):
         issue_line(n, issue, vars_of(line))
         try:
             stock.reserve(company=issue.company, item=line.item, warehouse=issue.warehouse,
-                          quantity=to_base(line.item, line.quantity, line.unit), document=issue, line_key=line.pk,
+                          quantity=to_base(line.item, line.quantity, line.unit), document=issue, line_id=line.pk,
                           location=line.location, lot=line.lot, actor=actor)
         except InvalidStockLine as refused:
             raise InvalidStockLine(_("Line %(n)s: ") % {"n": n} + str(refused.message), field=refused.field)
@@ -249,13 +249,13 @@ def issue_post(*, issue, actor, move_type=st.MoveType.ISSUE):
     held = {}
     reservations = list(stock.active_reservations(issue).select_for_update().order_by("pk"))
     for reservation in reservations:
-        held[reservation.line_key] = held.get(reservation.line_key, ZERO) + reservation.quantity
+        held[reservation.line_id] = held.get(reservation.line_id, ZERO) + reservation.quantity
     specs = []
     for n, line in enumerate(issue.lines.select_related("item", "unit", "location", "lot"), start=1):
         issue_line(n, issue, vars_of(line))
         base = to_base(line.item, line.quantity, line.unit)
         specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=-base,
-                              move_type=move_type, line=n, from_reserved=min(held.get(str(line.pk), ZERO), base)))
+                              move_type=move_type, line=n, from_reserved=min(held.get(line.pk, ZERO), base)))
     mark_posted(issue, st.DocStatus.POSTED, actor)
     post_moves(company=issue.company, specs=specs, actor=actor, document=issue)
     for reservation in reservations:

@@ -8,22 +8,28 @@ balances and the moving-average valuation in the same transaction. The CHECK con
 StockBalance are the backstop should a bug ever bypass the checks.
 """
 
+from __future__ import annotations
+
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry, bulk_set
+from erp.models import Company, User
 from erp.money import round_cost, round_money
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
-from inventory.models import ItemValuation, Reservation, StockBalance, StockMove
+from inventory.models import Item, ItemValuation, Location, Lot, Reservation, StockBalance, StockMove, Warehouse
 
 ZERO = Decimal("0")
+BalanceKey = tuple[int, int, int | None]  # item, location, lot
 
 
 @dataclass
@@ -35,27 +41,27 @@ class MoveSpec:
     ``from_reserved``: how much of an outbound quantity consumes stock already reserved.
     """
 
-    item: object
-    location: object
+    item: Item
+    location: Location
     quantity: Decimal
     move_type: str
-    lot: object = None
+    lot: Lot | None = None
     unit_cost: Decimal | None = None
     from_reserved: Decimal = ZERO
-    reverses: object = None
+    reverses: StockMove | None = None
     field: str = ""  # the form/API field to blame when this line is refused
     line: int | None = None  # the document line number, for messages
 
     @property
-    def balance_key(self):
+    def balance_key(self) -> BalanceKey:
         return (self.item.pk, self.location.pk, self.lot.pk if self.lot else None)
 
 
-def line_prefix(spec):
+def line_prefix(spec: MoveSpec) -> str:
     return _("Line %(n)s: ") % {"n": spec.line} if spec.line else ""
 
 
-def validate_spec(spec, company):
+def validate_spec(spec: MoveSpec, company: Company) -> None:
     item, location, lot = spec.item, spec.location, spec.lot
     prefix = line_prefix(spec)
     if item.company_id != company.pk or location.company_id != company.pk:
@@ -77,7 +83,7 @@ def validate_spec(spec, company):
         raise InvalidStockLine(prefix + _("Location %(loc)s is inactive.") % {"loc": location}, field="location")
 
 
-def lock_valuations(company, items):
+def lock_valuations(company: Company, items: Iterable[Item]) -> dict[int, ItemValuation]:
     ids = sorted({item.pk for item in items})
     rows = {row.item_id: row for row in
             ItemValuation.objects.select_for_update().filter(item_id__in=ids).order_by("item_id")}
@@ -90,14 +96,14 @@ def lock_valuations(company, items):
     return rows
 
 
-def balance_filter(keys):
+def balance_filter(keys: Iterable[BalanceKey]) -> Q:
     condition = Q(pk__in=[])
     for item_id, location_id, lot_id in keys:
         condition |= Q(item_id=item_id, location_id=location_id, lot_id=lot_id)
     return condition
 
 
-def lock_balances(company, specs, *, create):
+def lock_balances(company: Company, specs: Sequence[MoveSpec], *, create: bool) -> dict[BalanceKey, StockBalance]:
     """Lock the balance rows of ``specs`` in (item, location, lot) order; create missing ones for inbound."""
     keys = sorted({s.balance_key for s in specs}, key=lambda k: (k[0], k[1], k[2] or 0))
     if create:
@@ -118,7 +124,7 @@ def lock_balances(company, specs, *, create):
     return {(b.item_id, b.location_id, b.lot_id): b for b in rows}
 
 
-def shortage_message(spec, available):
+def shortage_message(spec: MoveSpec, available: Decimal) -> str:
     return line_prefix(spec) + _(
         "Only %(available)s %(unit)s of %(item)s available at %(location)s%(lot)s; %(wanted)s requested."
     ) % {
@@ -131,7 +137,8 @@ def shortage_message(spec, available):
     }
 
 
-def post_moves(*, company, specs, actor=None, document=None):
+def post_moves(*, company: Company, specs: Sequence[MoveSpec], actor: User | None = None,
+               document: Model | None = None) -> list[StockMove]:
     """Post ``specs`` as stock moves; returns them. Raises InsufficientStock / InvalidStockLine and
     changes nothing if any line cannot be posted. Runs inside the caller's transaction."""
     if not specs:
@@ -152,6 +159,7 @@ def post_moves(*, company, specs, actor=None, document=None):
                 free = (balance.on_hand - balance.reserved + spec.from_reserved) if balance else ZERO
                 if balance is None or free < -quantity:
                     raise InsufficientStock(shortage_message(spec, max(free, ZERO)), field=spec.field or "quantity")
+            assert balance is not None  # an inbound line's balance was created by lock_balances
             unit_cost, value = cost_of(spec, valuation)
             apply_to_valuation(valuation, quantity, value, own_cost=spec.unit_cost is not None)
             balance.on_hand += quantity
@@ -164,7 +172,7 @@ def post_moves(*, company, specs, actor=None, document=None):
                     company=company, item=spec.item, warehouse_id=spec.location.warehouse_id,
                     location=spec.location, lot=spec.lot, move_type=spec.move_type, quantity=quantity,
                     unit_cost=unit_cost, value=value, document_type=doc_type,
-                    document_id=str(document.pk) if document is not None else "", document_reference=reference,
+                    document_id=document.pk if document is not None else None, document_reference=reference,
                     reverses=spec.reverses, posted_by=actor,
                 )
             )
@@ -195,7 +203,7 @@ def apply_to_valuation(valuation: ItemValuation, quantity: Decimal, value: Decim
         valuation.average_cost = round_cost(valuation.value / valuation.quantity)
 
 
-def reversal_specs(moves, *, field=""):
+def reversal_specs(moves: Iterable[StockMove], *, field: str = "") -> list[MoveSpec]:
     """Specs that undo ``moves``: the same quantities with the opposite sign.
 
     Goods that went out come back at the cost they left with (that re-averages). Goods that came in
@@ -213,25 +221,27 @@ def reversal_specs(moves, *, field=""):
 # Reservations -------------------------------------------------------------------------------
 
 
-def document_key(document):
-    return ContentType.objects.get_for_model(document), str(document.pk)
+def document_key(document: Model) -> tuple[ContentType, int]:
+    return ContentType.objects.get_for_model(document), document.pk
 
 
 @dataclass
 class ReserveRequest:
-    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for one line of a document."""
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for one line of a document
+    (``line_id``: the line's id; None for a document without lines)."""
 
-    item: object
-    warehouse: object
+    item: Item
+    warehouse: Warehouse
     quantity: Decimal
-    line_key: str = ""
-    location: object = None
-    lot: object = None
+    line_id: int | None = None
+    location: Location | None = None
+    lot: Lot | None = None
 
 
-def reserve_many(*, company, document, requests, partial=False, actor=None):
+def reserve_many(*, company: Company, document: Model, requests: list[ReserveRequest], partial: bool = False,
+                 actor: User | None = None) -> dict[int | None, Decimal]:
     """Reserve stock for several lines of ``document`` at once, taking the lots that expire first,
-    then locations in code order. Returns {line_key: quantity reserved}.
+    then locations in code order. Returns {line id: quantity reserved}.
 
     With ``partial`` a line gets what is available (possibly nothing) and the caller reports the
     rest as short; without it every line must be covered in full or nothing is reserved. The
@@ -258,17 +268,19 @@ def reserve_many(*, company, document, requests, partial=False, actor=None):
             },
             field="quantity",
         )
-    return {key: Decimal(quantity) for key, quantity in result["reserved"].items()}
+    # The function answers per line in a JSON object, whose keys are text ("" for no line).
+    return {int(key) if key else None: Decimal(quantity) for key, quantity in result["reserved"].items()}
 
 
 # One statement, atomic by itself, that answers a shortage rather than raising it: inside a
 # transaction it needs no savepoint (the refusal is raised by reserve_many, outside this block).
 @atomic_with_retry(savepoint=False)
-def _reserve_in_database(company, document, requests, partial, actor):
+def _reserve_in_database(company: Company, document: Model, requests: list[ReserveRequest], partial: bool,
+                         actor: User | None) -> dict[str, Any]:
     doc_type, doc_id = document_key(document)
     reference = str(getattr(document, "reference", document))[:60]
     payload = [
-        {"key": str(r.line_key), "item": r.item.pk, "warehouse": r.warehouse.pk, "quantity": str(r.quantity),
+        {"line": r.line_id, "item": r.item.pk, "warehouse": r.warehouse.pk, "quantity": str(r.quantity),
          "location": r.location.pk if r.location is not None else None,
          "lot": r.lot.pk if r.lot is not None else None}
         for r in requests
@@ -278,28 +290,35 @@ def _reserve_in_database(company, document, requests, partial, actor):
                        [company.pk, doc_type.pk, doc_id, reference, actor.pk if actor is not None else None,
                         partial, json.dumps(payload)])
         (result,) = cursor.fetchone()
-    return json.loads(result) if isinstance(result, str) else result  # Django hands jsonb over as text
+    # Django hands jsonb over as text
+    return cast(dict[str, Any], json.loads(result) if isinstance(result, str) else result)
 
 
 @atomic_with_retry
-def reserve(*, company, item, warehouse, quantity, document, line_key="", location=None, lot=None, actor=None):
-    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line. All or nothing."""
+def reserve(*, company: Company, item: Item, warehouse: Warehouse, quantity: Decimal, document: Model,
+            line_id: int | None = None, location: Location | None = None, lot: Lot | None = None,
+            actor: User | None = None) -> list[Reservation]:
+    """Hold ``quantity`` (base unit) of ``item`` in ``warehouse`` for a document line (``line_id``;
+    None for a document without lines). All or nothing. Returns the line's active reservations."""
     reserve_many(company=company, document=document, actor=actor, requests=[
-        ReserveRequest(item=item, warehouse=warehouse, quantity=quantity, line_key=line_key, location=location,
+        ReserveRequest(item=item, warehouse=warehouse, quantity=quantity, line_id=line_id, location=location,
                        lot=lot),
     ])
-    return list(active_reservations(document, line_key).order_by("pk"))
+    rows = active_reservations(document)
+    rows = rows.filter(line_id=line_id) if line_id is not None else rows.filter(line_id__isnull=True)
+    return list(rows.order_by("pk"))
 
 
-def active_reservations(document, line_key=None):
+def active_reservations(document: Model, line_id: int | None = None) -> QuerySet[Reservation]:
+    """The active reservations ``document`` holds; of one line with ``line_id`` (None: every line)."""
     doc_type, doc_id = document_key(document)
     rows = Reservation.objects.filter(document_type=doc_type, document_id=doc_id, status=st.ReservationStatus.ACTIVE)
-    if line_key is not None:
-        rows = rows.filter(line_key=str(line_key))
+    if line_id is not None:
+        rows = rows.filter(line_id=line_id)
     return rows
 
 
-def unhold(valuations, amounts):
+def unhold(valuations: dict[int, ItemValuation], amounts: Sequence[tuple[Reservation, Decimal]]) -> None:
     """Take ``amounts`` ([(reservation, quantity)]) off the reserved quantities of the reservations'
     balances and of their items' ``valuations`` (already locked: the lock order is valuations, then
     balances). The reservation rows themselves are the caller's to update."""
@@ -319,9 +338,9 @@ def unhold(valuations, amounts):
 
 
 @atomic_with_retry
-def release(*, document, line_key=None, actor=None):
+def release(*, document: Model, line_id: int | None = None, actor: User | None = None) -> Decimal:
     """Release a document's (or one line's) active reservations; returns the quantity released."""
-    reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
+    reservations = list(active_reservations(document, line_id).select_for_update().order_by("pk"))
     if not reservations:
         return ZERO
     company = reservations[0].company
@@ -336,11 +355,12 @@ def release(*, document, line_key=None, actor=None):
 
 
 @atomic_with_retry
-def issue_reserved(*, company, document, line_key=None, quantity=None, move_type=st.MoveType.DELIVERY, actor=None,
-                   issuing_document=None):
+def issue_reserved(*, company: Company, document: Model, line_id: int | None = None, quantity: Decimal | None = None,
+                   move_type: str = st.MoveType.DELIVERY, actor: User | None = None,
+                   issuing_document: Model | None = None) -> list[StockMove]:
     """Turn reservations into an issue: up to ``quantity`` (base unit; all if None) leaves stock,
     the reservations shrink or are consumed. Returns the moves."""
-    reservations = list(active_reservations(document, line_key).select_for_update().order_by("pk"))
+    reservations = list(active_reservations(document, line_id).select_for_update().order_by("pk"))
     wanted = sum((r.quantity for r in reservations), ZERO) if quantity is None else Decimal(quantity)
     held = sum((r.quantity for r in reservations), ZERO)
     if wanted <= 0 or wanted > held:
@@ -368,39 +388,40 @@ def issue_reserved(*, company, document, line_key=None, quantity=None, move_type
 
 @dataclass
 class Pick:
-    """What a keeper picked for one line of a document holding reservations (base unit)."""
+    """What a keeper picked for one line (``line_id``) of a document holding reservations (base unit)."""
 
-    line_key: str
-    item: object
-    location: object
-    lot: object
+    line_id: int
+    item: Item
+    location: Location
+    lot: Lot | None
     quantity: Decimal
     field: str = ""
     line: int | None = None
 
 
 @atomic_with_retry
-def issue_picks(*, company, document, picks, issuing_document, move_type=st.MoveType.DELIVERY, actor=None):
+def issue_picks(*, company: Company, document: Model, picks: list[Pick], issuing_document: Model,
+                move_type: str = st.MoveType.DELIVERY, actor: User | None = None) -> list[StockMove]:
     """Issue what the keeper picked for ``document``'s lines, wherever it was picked from.
 
     A pick from a location and lot the line had reserved consumes that reservation; a pick from
     elsewhere takes free stock (the line's other reservations stay: ``hold_at_most`` trims them to
     what the document still needs). Returns the moves in the order of ``picks``. Queries do not
     grow with the number of lines."""
-    keys = sorted({str(p.line_key) for p in picks})
+    lines = sorted({p.line_id for p in picks})
     reservations = list(
-        active_reservations(document).filter(line_key__in=keys).select_for_update().order_by("pk")
+        active_reservations(document).filter(line_id__in=lines).select_for_update().order_by("pk")
     )
     items = [p.item for p in picks] + [r.item for r in reservations]
     lock_valuations(company, items)  # the engine's lock order: valuations, then balances (post_moves)
-    by_line = {}
+    by_line: dict[int | None, list[Reservation]] = {}
     for reservation in reservations:
-        by_line.setdefault(reservation.line_key, []).append(reservation)
+        by_line.setdefault(reservation.line_id, []).append(reservation)
     specs = []
     for pick in picks:
         quantity = Decimal(pick.quantity)
         from_reserved = ZERO
-        for reservation in by_line.get(str(pick.line_key), []):
+        for reservation in by_line.get(pick.line_id, []):
             if reservation.location_id != pick.location.pk or reservation.lot_id != (pick.lot.pk if pick.lot else None):
                 continue
             take = min(reservation.quantity, quantity - from_reserved)
@@ -421,22 +442,24 @@ def issue_picks(*, company, document, picks, issuing_document, move_type=st.Move
 
 
 @atomic_with_retry
-def hold_at_most(*, company, document, needed, actor=None):
-    """Trim the reservations of ``document``'s lines to what each still needs (``needed``: {line key:
+def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal],
+                 actor: User | None = None) -> Decimal:
+    """Trim the reservations of ``document``'s lines to what each still needs (``needed``: {line id:
     base quantity}), releasing the newest first: after a shipment, what a line held beyond its rest
     (picked elsewhere, or the line is complete) goes back to the available stock. Returns the
     quantity released."""
-    needed = {str(key): Decimal(quantity) for key, quantity in needed.items()}
+    needed = {int(line_id): Decimal(quantity) for line_id, quantity in needed.items()}
     reservations = list(
-        active_reservations(document).filter(line_key__in=list(needed)).select_related("item")
+        active_reservations(document).filter(line_id__in=list(needed)).select_related("item")
         .select_for_update(of=("self",)).order_by("pk")
     )
-    by_line = {}
+    by_line: dict[int, list[Reservation]] = {}
     for reservation in reservations:
-        by_line.setdefault(reservation.line_key, []).append(reservation)
+        assert reservation.line_id is not None  # filtered on the line ids
+        by_line.setdefault(reservation.line_id, []).append(reservation)
     released = []
-    for key, rows in by_line.items():
-        surplus = sum((r.quantity for r in rows), ZERO) - max(needed[key], ZERO)
+    for line_id, rows in by_line.items():
+        surplus = sum((r.quantity for r in rows), ZERO) - max(needed[line_id], ZERO)
         for reservation in reversed(rows):
             if surplus <= 0:
                 break

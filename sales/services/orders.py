@@ -39,6 +39,7 @@ from sales.services.masterdata import check_can_serve
 from sales.services.quotations import fill_from_customer
 
 ZERO = Decimal("0")
+CREDIT_APPROVAL_TASK = "sales.credit_approval"  # the kind of the sales managers' task: one open per order
 HEADER_FIELDS = ("customer", "sales_rep", "document_date", "requested_date", "warehouse", "customer_reference",
                  "ship_to", "notes", "payment_term")
 
@@ -150,7 +151,7 @@ def credit_request_approval(*, order, actor):
     if not check.exceeds or check.approved:
         raise DomainError(_("This order needs no credit approval."))
     return task_assign(
-        company=order.company, role=SALES_MANAGER, document=order, actor=actor,
+        company=order.company, role=SALES_MANAGER, document=order, actor=actor, kind=CREDIT_APPROVAL_TASK,
         title=_("Approve credit for %(order)s (%(customer)s)") % {"order": order.reference, "customer": order.customer},
         description=_("Exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s.") % {
             "exposure": check.exposure, "total": check.order_total, "limit": check.limit},
@@ -284,12 +285,12 @@ def order_confirm(*, order, actor, scoped=False):
     reserved = stock.reserve_many(
         company=order.company, document=order, partial=True, actor=actor,
         requests=[stock.ReserveRequest(item=line.item, warehouse=order.warehouse, quantity=line.quantity_base,
-                                       line_key=str(line.pk)) for line in stocked],
+                                       line_id=line.pk) for line in stocked],
     )
     today = timezone.localdate()
     results = []
     for line in lines:
-        got = reserved.get(str(line.pk), ZERO) if line.item.is_stocked else line.quantity_base
+        got = reserved.get(line.pk, ZERO) if line.item.is_stocked else line.quantity_base
         short = line.quantity_base - got
         line.shortage_quantity = short
         line.promised_date = promised_for(line, short, order, today)
@@ -305,12 +306,12 @@ def order_confirm(*, order, actor, scoped=False):
 
 def confirmation_of(order, lines, *, already):
     held = {}
-    for key, quantity in (
-        stock.active_reservations(order).values_list("line_key").annotate(total=Sum("quantity"))
+    for line_id, quantity in (
+        stock.active_reservations(order).values_list("line_id").annotate(total=Sum("quantity"))
     ):
-        held[key] = quantity
+        held[line_id] = quantity
     results = [
-        LineResult(line, held.get(str(line.pk), ZERO), line.shortage_quantity, line.promised_date) for line in lines
+        LineResult(line, held.get(line.pk, ZERO), line.shortage_quantity, line.promised_date) for line in lines
     ]
     return ConfirmResult(order=order, lines=results, already_confirmed=already)
 

@@ -111,7 +111,7 @@ def test_parallel_reservations_never_reserve_more_than_is_on_hand():
 
     def reserve_three(index):
         reserve(company=company, item=item, warehouse=bin_a.warehouse, quantity=Decimal("3"), document=user,
-                line_key=str(index), actor=user)
+                line_id=index, actor=user)
         return "reserved"
 
     outcomes, errors = run_parallel(20, reserve_three)
@@ -133,7 +133,7 @@ def test_issues_and_reservations_racing_keep_available_non_negative():
     def contend(index):
         if index % 2:
             reserve(company=company, item=item, warehouse=bin_a.warehouse, quantity=Decimal("2"), document=user,
-                    line_key=str(index), actor=user)
+                    line_id=index, actor=user)
             return "reserved"
         post_moves(company=company, actor=user, specs=[
             MoveSpec(item=item, location=bin_a, quantity=Decimal("-2"), move_type=st.MoveType.ISSUE)])

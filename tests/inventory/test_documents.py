@@ -208,17 +208,17 @@ def test_reserving_releasing_and_issuing_reserved_stock(inv):
     order = inv.admin  # any model instance can be the document a reservation is for
 
     reserve(company=inv.company, item=inv.screw, warehouse=inv.wh1, quantity=D("12"), document=order,
-            line_key="1", actor=inv.admin)
+            line_id=1, actor=inv.admin)
     assert (bal(inv.screw, inv.a1), bal(inv.screw, inv.a2)) == ((D(10), D(10)), (D(5), D(2)))
     with pytest.raises(InsufficientStock):
         reserve(company=inv.company, item=inv.screw, warehouse=inv.wh1, quantity=D("4"), document=order,
-                line_key="2", actor=inv.admin)
+                line_id=2, actor=inv.admin)
     with pytest.raises(InsufficientStock):
         docs.issue_post(issue=docs.issue_save(
             company=inv.company, actor=inv.admin, warehouse=inv.wh1,
             lines=[{"item": inv.screw, "quantity": D("4"), "unit": inv.pcs, "location": inv.a2}]), actor=inv.admin)
 
-    issue_reserved(company=inv.company, document=order, line_key="1", quantity=D("11"), actor=inv.admin)
+    issue_reserved(company=inv.company, document=order, line_id=1, quantity=D("11"), actor=inv.admin)
     assert (bal(inv.screw, inv.a1), bal(inv.screw, inv.a2)) == ((D(0), D(0)), (D(4), D(1)))
     assert release(document=order, actor=inv.admin) == D(1)
     assert bal(inv.screw, inv.a2) == (D(4), D(0))

@@ -124,7 +124,7 @@ def test_the_order_above_the_credit_limit_waits_for_the_sales_manager(demo):
     assert order.total_amount == D("36540.00") and check.limit == D("30000")
     assert not CreditApproval.objects.exists()
     task = Task.objects.get(company=demo, assignee_role__name="Sales manager", status="open")
-    assert task.document_id == str(order.pk)
+    assert task.document_id == order.pk
     assert task.title.startswith("Approve credit for ")
 
 

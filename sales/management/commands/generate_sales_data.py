@@ -34,18 +34,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from erp.events import SUBSCRIBERS, EventSignal
 from erp.fiscal import fiscal_year_of
 from erp.models import Company, EventDelivery, NumberingRule, NumberSequence, OutboxEvent
 from erp.money import CENT, round_money
 from erp.number_formats import DEFAULT_FORMAT, format_number
 from erp.roles import FINANCE, PURCHASING, SALES, SALES_MANAGER, WAREHOUSE
+from inventory import signals as inventory_signals
 from inventory import status as ist
 from inventory.management.commands.generate_inventory_data import CopyBuffer
 from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Location, Warehouse
+from inventory.services.deliveries import PICK_TASK
 from office.models import Task
+from office.status import TaskStatus
+from sales import signals
 from sales import status as st
 from sales.models import Customer, CustomerContact, PriceListItem, SalesOrder, SalesOrderLine
 from sales.services import masterdata
@@ -67,6 +73,11 @@ PLACES = [
 ROADS = ["工業一路", "工業二路", "中山路", "民生路", "環河路", "科技路", "精科路", "自強路", "和平路", "光復路"]
 SURNAMES = list("陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周")
 GIVEN = ["志明", "雅婷", "建宏", "家豪", "佩珊", "冠廷", "明哲", "書豪", "宇翔", "淑芬", "詠晴", "俊傑", "欣怡"]
+
+
+def subscribers_of(signal: EventSignal) -> list[str]:
+    """The subscriber keys of ``signal``, as ``publish`` finds them."""
+    return sorted(subscriber.key for subscriber in SUBSCRIBERS.values() if subscriber.event is signal)
 
 
 def tax_id(rng):
@@ -330,7 +341,7 @@ class Command(BaseCommand):
             "tasks": Buffer(Task, [
                 "company_id", "title", "description", "assignee_role_id", "document_type_id", "document_id",
                 "document_reference", "close_on_status", "status", "priority", "due_date", "created_by_id",
-                "created_at", "closed_by_id", "closed_at", "close_note"]),
+                "created_at", "closed_by_id", "closed_at", "close_note", "kind", "source_event_id"]),
             "audit": Buffer(LogEntry, [
                 "content_type_id", "object_pk", "object_id", "object_repr", "action", "changes", "changes_text",
                 "timestamp", "actor_id", "additional_data"]),
@@ -437,29 +448,30 @@ class Command(BaseCommand):
         if not numbered:
             return
         self.audit(order_id, number, confirmed_at, rep_id, {"status": ["draft", "confirmed"], "number": ["", number]})
-        confirmed = self.event("sales.order_confirmed", order_id, confirmed_at, {
+        confirmed = self.event(signals.order_confirmed, order_id, confirmed_at, {
             "order_id": order_id, "order_number": number, "customer": customer_name,
             "promised_date": promised.isoformat(),
             "lines": [{"line_id": line["id"], "item_id": line["item"][0],
                        "reserved": str(line["quantity"] - line["short"]), "short": str(line["short"])}
-                      for line in lines]}, next(event_ids), ["sales.prepare_delivery"])
+                      for line in lines]}, next(event_ids))
         if open_short:
             payload_lines = [{"line_id": line["id"], "line_no": n, "item_id": line["item"][0],
                               "item_code": line["item"][1], "item_name": line["item"][2],
                               "quantity": str(line["short"]), "unit": line["item"][4],
                               "required_date": requested.isoformat()} for n, line in enumerate(lines, start=1)]
-            self.event("sales.purchase_requested", order_id, confirmed_at, {
+            requested_event = self.event(signals.purchase_requested, order_id, confirmed_at, {
                 "order_id": order_id, "order_number": number, "customer": customer_name, "lines": payload_lines},
-                next(event_ids), ["purchasing.buy_shortage"])
+                next(event_ids))
             self.task(PURCHASING, f"Buy for {number}", SalesOrder, order_id, number, confirmed_at, due=requested,
+                      event=(signals.purchase_requested, requested_event),
                       description="\n".join(f"Line {p['line_no']}: {p['item_code']} — {p['quantity']} {p['unit']}"
                                             for p in payload_lines))
             return
         if status == st.OrderStatus.CANCELLED:
             self.audit(order_id, number, updated, rep_id, {"status": ["confirmed", "cancelled"]})
-            self.event("sales.order_cancelled", order_id, updated, {
+            self.event(signals.order_cancelled, order_id, updated, {
                 "order_id": order_id, "order_number": number, "reason": "", "status": "cancelled"},
-                next(event_ids), [])
+                next(event_ids))
             return
         # partial, delivered, closed: one posted delivery note for what was delivered
         delivery_id, dn_date = next(delivery_ids), timezone.localdate(posted_at)
@@ -475,36 +487,48 @@ class Command(BaseCommand):
             b["delivery_lines"].add(delivery_id, line["id"], line["line_no"], "", item[0], item[3], line["delivered"],
                                     line["delivered"], locations[rng.randrange(len(locations))], None, item[5])
         self.task(WAREHOUSE, f"Pick and ship {number} ({customer_name})"[:200], DeliveryNote, delivery_id, dn_number,
-                  confirmed_at, due=promised, closed_at=posted_at, close_on_status=ist.DocStatus.POSTED)
-        self.event("inventory.delivery_posted", delivery_id, posted_at, {
-            "delivery_id": delivery_id, "delivery_number": dn_number, "source_type": "sales.salesorder",
+                  confirmed_at, due=promised, closed_at=posted_at, close_on_status=ist.DocStatus.POSTED,
+                  kind=PICK_TASK)
+        posted_event = self.event(inventory_signals.delivery_posted, delivery_id, posted_at, {
+            "delivery_id": delivery_id, "delivery_number": dn_number, "source_type": SalesOrder._meta.label_lower,
             "source_id": order_id, "source_reference": number, "customer": customer_name, "backorder_id": None,
             "lines": [{"source_line_id": line["id"], "item_id": line["item"][0], "item_code": line["item"][1],
                        "quantity": str(line["delivered"]), "unit_cost": str(line["item"][5])} for line in delivered]},
-            next(event_ids), ["finance.invoice_delivery"], source=DeliveryNote)
+            next(event_ids), source=DeliveryNote)
         invoiced = posted_at + datetime.timedelta(days=rng.randint(1, 10))
         self.task(FINANCE, f"Invoice {dn_number} ({customer_name})"[:200], DeliveryNote, delivery_id, dn_number,
                   posted_at, closed_at=invoiced if invoiced < self.now - datetime.timedelta(days=2) else None,
+                  event=(inventory_signals.delivery_posted, posted_event),
                   description=f"{number}: {len(delivered)} line(s) delivered.")
         new = "partial" if status == st.OrderStatus.PARTIAL else "delivered"
         self.audit(order_id, number, posted_at, rep_id, {"status": ["confirmed", new]})
         if status == st.OrderStatus.CLOSED:
             self.audit(order_id, number, closed_at, rep_id, {"status": ["delivered", "closed"]})
 
-    def event(self, name, source_id, at, payload, event_id, subscribers, source=SalesOrder):
-        self.buffers["events"].add(event_id, name, json.dumps(payload, ensure_ascii=False), self.company.pk,
-                                   self.types[source], str(source_id), at)
-        for subscriber in subscribers:
+    def event(self, signal: EventSignal, source_id: int, at: datetime.datetime, payload: dict[str, Any],
+              event_id: int, source: type[Model] = SalesOrder) -> int:
+        """An event as ``publish`` writes it, delivered (done) to each of its subscribers."""
+        self.buffers["events"].add(event_id, signal.name, json.dumps(payload, ensure_ascii=False), self.company.pk,
+                                   self.types[source], source_id, at)
+        for subscriber in subscribers_of(signal):
             self.buffers["event_deliveries"].add(event_id, subscriber, EventDelivery.Status.DONE, 1, "", at,
                                                  at + datetime.timedelta(seconds=2))
         return event_id
 
-    def task(self, role, title, model, document_id, reference, at, *, due=None, closed_at=None, close_on_status="",
-             description=""):
-        status = "done" if closed_at else "open"
+    def task(self, role: str, title: str, model: type[Model], document_id: int, reference: str,
+             at: datetime.datetime, *, due: datetime.date | None = None, closed_at: datetime.datetime | None = None,
+             close_on_status: str = "", description: str = "", kind: str = "",
+             event: tuple[EventSignal, int] | None = None) -> None:
+        """A task as ``task_assign`` writes it; ``event``: (signal, event id) of the event whose
+        handler made it, whose kind is the handler's subscriber key."""
+        status = TaskStatus.DONE if closed_at else TaskStatus.OPEN
+        event_id = None
+        if event is not None:
+            signal, event_id = event
+            (kind,) = subscribers_of(signal)  # the one handler that makes this task: its key is the kind
         self.buffers["tasks"].add(self.company.pk, title, description, self.roles[role], self.types[model],
-                                  str(document_id), reference, close_on_status, status, "normal", due, None, at,
-                                  None, closed_at, "")
+                                  document_id, reference, close_on_status, status, "normal", due, None, at,
+                                  None, closed_at, "", kind, event_id)
 
     def audit(self, order_id, reference, at, actor_id, changes):
         action = LogEntry.Action.CREATE if changes is None else LogEntry.Action.UPDATE
