@@ -35,7 +35,7 @@ def no_kwargs(request: HttpRequest) -> dict[str, Any]:
     return {}
 
 
-def nothing_more(request: HttpRequest, document: Any) -> dict[str, Any]:
+def nothing_more(request: HttpRequest, document: Any, context: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
@@ -163,8 +163,9 @@ class DocumentKind:
     the table reads (annotations, related rows), ``prepare(page rows)`` decorates the page shown.
 
     Detail and print: ``header_rows(document)`` [(label, value)], ``lines(document)`` (a queryset)
-    shown through ``line_columns``, ``detail_context`` / ``print_context`` add what a template needs
-    besides; ``signatures`` are the print page's signature boxes.
+    shown through ``line_columns``; ``detail_context`` / ``print_context`` ``(request, document,
+    context so far)`` add what a template needs besides or replace an entry (the lines printed);
+    ``signatures`` are the print page's signature boxes.
     """
 
     namespace: str
@@ -192,8 +193,8 @@ class DocumentKind:
     lines: Callable[[Any], QuerySet[Any]] | None = None
     line_columns: tuple[Column, ...] = ()
     paginate_lines: bool = False
-    detail_context: Callable[[HttpRequest, Any], dict[str, Any]] = nothing_more
-    print_context: Callable[[HttpRequest, Any], dict[str, Any]] = nothing_more
+    detail_context: Callable[[HttpRequest, Any, dict[str, Any]], dict[str, Any]] = nothing_more
+    print_context: Callable[[HttpRequest, Any, dict[str, Any]], dict[str, Any]] = nothing_more
     signatures: tuple[Label, ...] = ()
     # Create, edit, actions
     entry: Entry | None = None

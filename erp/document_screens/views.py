@@ -168,7 +168,7 @@ class DocumentDetailView(DocumentView):
                 lines = context["page"].object_list
             context["lines"] = list(lines)
             context["rows"] = line_rows(kind.line_columns, context["lines"])
-        context.update(kind.detail_context(self.request, document))
+        context.update(kind.detail_context(self.request, document, context))
         return context
 
     def panels(self, document: Any) -> list[Any]:
@@ -188,7 +188,7 @@ class DocumentPrintView(DocumentView):
             line_headers=headers(kind.line_columns), lines=lines, rows=line_rows(kind.line_columns, lines),
             signatures=kind.signatures,
         )
-        context.update(kind.print_context(request, document))
+        context.update(kind.print_context(request, document, context))
         return render(request, kind.templates.print, context)
 
 

@@ -179,7 +179,7 @@ def with_notes(document: Any, rows: list[tuple[Any, Any]]) -> list[tuple[Any, An
     return [*rows, (_("Notes"), document.notes)] if document.notes else rows
 
 
-def with_moves(request: HttpRequest, document: Any) -> dict[str, Any]:
+def with_moves(request: HttpRequest, document: Any, context: dict[str, Any]) -> dict[str, Any]:
     return {"moves": selectors.document_moves(document)}
 
 
@@ -346,7 +346,7 @@ def count_location(count: Any) -> Any:
     return count.location.code if count.location_id else _("The whole warehouse")
 
 
-def count_context(request: HttpRequest, count: Any) -> dict[str, Any]:
+def count_context(request: HttpRequest, count: Any, context: dict[str, Any]) -> dict[str, Any]:
     return {"moves": selectors.document_moves(count),
             "summary": count.lines.aggregate(total=Count("pk"), counted=Count("counted_quantity"))}
 
