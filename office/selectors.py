@@ -1,6 +1,13 @@
-"""Reads of the task inbox."""
+"""Reads of the task inbox, and of the tasks about a document."""
 
-from django.db.models import Q
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q, QuerySet
+from django.db.models.functions import Cast
 
 from erp.permissions import user_company
 from office.models import Task
@@ -60,3 +67,27 @@ def user_can_close(user, task):
     if task.assignee_role_id and user.groups.filter(pk=task.assignee_role_id).exists():
         return True
     return bool(task.assignee_department_id and task.assignee_department_id == user.department_id)
+
+
+def document_condition(document: Model, related: Iterable[QuerySet[Any]] = ()) -> Q:
+    """Tasks about ``document`` or about one of the documents of ``related`` (querysets, used as
+    subqueries: no query of their own)."""
+    condition = Q(document_type=ContentType.objects.get_for_model(document), document_id=str(document.pk))
+    id_field = Task._meta.get_field("document_id")
+    for rows in related:
+        ids = rows.order_by().annotate(task_key=Cast("pk", output_field=type(id_field)()))
+        condition |= Q(document_type=ContentType.objects.get_for_model(rows.model),
+                       document_id__in=ids.values("task_key"))
+    return condition
+
+
+def tasks_about(document: Model, related: Iterable[QuerySet[Any]] = ()) -> QuerySet[Task]:
+    """The tasks about ``document`` and the documents that belong with it, oldest first: one query."""
+    return (Task.objects.filter(document_condition(document, related))
+            .select_related("assignee_user", "assignee_role", "assignee_department", "closed_by").order_by("pk"))
+
+
+def has_open_task(document: Model, *, role: str) -> bool:
+    """Whether an open task about ``document`` waits for the role named ``role``."""
+    return bool(Task.objects.filter(document_condition(document), status=TaskStatus.OPEN,
+                                    assignee_role__name=role).exists())

@@ -19,9 +19,9 @@ from erp.errors import DomainError
 from erp.models import EventDelivery, OutboxEvent, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
-from inventory.models import DeliveryNote, Reservation
-from inventory.selectors import deliveries_for_source, delivery_lines_for_source
-from office.models import Task
+from inventory.models import Reservation
+from inventory.selectors import deliveries_for_source
+from inventory.status import ReservationStatus
 from sales import status as st
 from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
 
@@ -158,30 +158,20 @@ def sales_reps(user):
 
 
 def order_tracking(order):
-    """Everything other departments did or have to do about ``order``: per-line reservations,
-    delivery notes, the shortages announced to production and purchasing with their delivery on
-    the bus, the tasks with their assignees and states, credit approvals and returns. A fixed
+    """What sales shows on the order's cross-department page: per line what is reserved now (and
+    delivered, returned, short), the shortages announced to production and purchasing with the
+    delivery of each event on the bus, credit approvals and returns. The other departments' sections
+    (reservations, delivery notes, tasks) are their panels (erp.registry.document_panels). A fixed
     number of queries whatever the size of the order."""
     order_type = ContentType.objects.get_for_model(SalesOrder)
     lines = list(order.lines.select_related("item", "unit", "item__base_unit").order_by("line_no", "pk"))
-    reservations = list(
-        Reservation.objects.filter(document_type=order_type, document_id=str(order.pk))
-        .select_related("location", "lot").order_by("line_key", "pk")
+    reserved = dict(
+        Reservation.objects.filter(document_type=order_type, document_id=str(order.pk),
+                                   status=ReservationStatus.ACTIVE)
+        .order_by().values("line_key").annotate(total=Sum("quantity")).values_list("line_key", "total")
     )
-    by_line = {}
-    for r in reservations:
-        by_line.setdefault(r.line_key, []).append(r)
     for line in lines:
-        line.reservations = by_line.get(str(line.pk), [])
-        line.reserved_now = sum((r.quantity for r in line.reservations if r.status == "active"), ZERO)
-        line.open_now = line.quantity_base - line.delivered_quantity
-        line.unreserved_now = max(line.open_now - line.reserved_now, ZERO) if line.item.is_stocked else ZERO
-    deliveries = list(deliveries_for_source(order).select_related("warehouse", "backorder_of"))
-    delivery_lines = {}
-    for dl in delivery_lines_for_source(order).select_related("item", "unit", "location", "lot").order_by("pk"):
-        delivery_lines.setdefault(dl.document_id, []).append(dl)
-    for delivery in deliveries:
-        delivery.line_rows = delivery_lines.get(delivery.pk, [])
+        line.reserved_now = reserved.get(str(line.pk), ZERO)
     returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))
     event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=str(order.pk)).order_by("pk"))
     deliveries_by_event = {}
@@ -190,25 +180,19 @@ def order_tracking(order):
     for event in event_rows:
         event.subscriber_rows = deliveries_by_event.get(event.pk, [])
     requests = [e for e in event_rows if e.name in ("sales.production_requested", "sales.purchase_requested")]
-    delivery_type = ContentType.objects.get_for_model(DeliveryNote)
-    return_type = ContentType.objects.get_for_model(CustomerReturn)
-    task_filter = Q(document_type=order_type, document_id=str(order.pk))
-    if deliveries:
-        task_filter |= Q(document_type=delivery_type, document_id__in=[str(d.pk) for d in deliveries])
-    if returns:
-        task_filter |= Q(document_type=return_type, document_id__in=[str(r.pk) for r in returns])
-    tasks = list(Task.objects.filter(task_filter).select_related(
-        "assignee_user", "assignee_role", "assignee_department", "closed_by").order_by("pk"))
     return {
         "lines": lines,
-        "deliveries": deliveries,
         "returns": returns,
         "events": event_rows,
         "requests": requests,
-        "tasks": tasks,
         "approvals": list(order.credit_approvals.select_related("approved_by")),
-        "open_tasks": sum(1 for t in tasks if t.status == "open"),
     }
+
+
+def order_family(order):
+    """The documents that belong with an order (erp.registry.related_documents): its delivery notes and
+    its returns, as querysets (the tasks section uses them as subqueries)."""
+    return [deliveries_for_source(order), CustomerReturn.objects.filter(order=order)]
 
 
 # Dashboard -------------------------------------------------------------------------------------

@@ -76,7 +76,8 @@ class ServiceAction:
     calling it without the permission or the guard's consent is a 403. A ``DomainError`` (or one of
     ``refusals``: {exception class: message}) is shown as an error message, never a 500.
     ``success`` is the message (``%(document)s`` or ``%(<key>)s`` is the document's reference) or a
-    function ``(document, status before, service result)`` returning it, or ``(level, message)``.
+    function ``(document, status before, service result)`` returning the finished text, or
+    ``(level, text)``.
     ``refresh``: fields read again before the message; ``redirect(document, result)``: where to go
     (default the document's page); ``button=False``: no button (a form elsewhere on the page posts it).
     """
@@ -98,12 +99,12 @@ class ServiceAction:
     refusals: Mapping[type[Exception], Label] = field(default_factory=lambda: MappingProxyType({}))
     button: bool = True
 
-    def message(self, document: Any, before: str, result: Any, key: str) -> tuple[int, str]:
-        text = self.success(document, before, result) if callable(self.success) else self.success
-        level = messages.SUCCESS
-        if isinstance(text, tuple):
-            level, text = text
-        return level, str(text) % {"document": document.reference, key: document.reference}
+    def message(self, document: Any, before: str, result: Any, key: str, reference: str) -> tuple[int, str]:
+        """(level, text) of the success message; ``reference``: the document's, after the service."""
+        if not callable(self.success):
+            return messages.SUCCESS, str(self.success) % {"document": reference, key: reference}
+        text = self.success(document, before, result)
+        return (text[0], str(text[1])) if isinstance(text, tuple) else (messages.SUCCESS, str(text))
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -160,7 +161,8 @@ class DocumentKind:
     otherwise generically: ``q`` searches ``search_fields`` (``field`` or ``field__lookup``),
     ``date_from`` / ``date_to`` bound ``document_date``, a name in ``filters`` narrows as its function
     says, any other field is an equality on the model field of that name. ``list_rows`` adds what
-    the table reads (annotations, related rows), ``prepare(page rows)`` decorates the page shown.
+    the table reads (annotations, related rows), ``prepare(page rows)`` decorates the page shown;
+    ``empty`` is what an empty list says.
 
     Detail and print: ``header_rows(document)`` [(label, value)], ``lines(document)`` (a queryset)
     shown through ``line_columns``; ``detail_context`` / ``print_context`` ``(request, document,
@@ -188,6 +190,7 @@ class DocumentKind:
     prepare: Callable[[list[Any]], None] | None = None
     export_filename: str = ""
     page_size: int = 25
+    empty: Label = _("No documents.")
     # Detail and print
     header_rows: Callable[[Any], list[tuple[Label, Any]]] | None = None
     lines: Callable[[Any], QuerySet[Any]] | None = None

@@ -202,7 +202,7 @@ class DocumentActionView(DocumentView):
         kind, action = self.kind, self.action
         document = self.get_document(pk)
         self.check_guard(document, action)
-        before = document.status
+        before, reference = document.status, document.reference
         params = action.params(request) if action.params is not None else {}
         try:
             result = action.service(**{kind.key: document, "actor": self.user, **params})
@@ -215,7 +215,9 @@ class DocumentActionView(DocumentView):
             return redirect(kind.url("detail"), pk=pk)
         if action.refresh:
             document.refresh_from_db(fields=list(action.refresh))
-        messages.add_message(request, *action.message(document, before, result, kind.key))
+        if document.pk is not None:  # not deleted: its number may have been taken
+            reference = document.reference
+        messages.add_message(request, *action.message(document, before, result, kind.key, reference))
         if action.redirect is not None:
             return redirect(action.redirect(document, result))
         return redirect(kind.url("detail"), pk=pk)

@@ -132,7 +132,7 @@ DELIVERIES = DocumentKind(
     filter_form=DeliveryFilterForm, filter_kwargs=filter_choices, columns=COLUMNS,
     search_fields=("number", "customer_name", "source_reference", "customer_code__iexact"),
     list_rows=lambda rows: rows.annotate(line_count=Count("lines")), prepare=with_source_urls,
-    export_filename="delivery_notes",
+    export_filename="delivery_notes", empty=_l("No delivery notes."),
     lines=delivery_lines, detail_context=detail_context, print_context=print_context,
     signatures=(_l("Shipped by"), _l("Carrier"), _l("Received by (customer)")),
     actions=(

@@ -192,8 +192,8 @@ def signatures(first: Any, second: Any = None) -> tuple[Any, ...]:
 
 def cancelled_message(document: Any, before: str, result: Any) -> str:
     if before in document.EDITABLE:
-        return _("%(document)s cancelled.")
-    return _("%(document)s cancelled: its stock moves were reversed.")
+        return _("%(document)s cancelled.") % {"document": document.reference}
+    return _("%(document)s cancelled: its stock moves were reversed.") % {"document": document.reference}
 
 
 def cancel_action(service: Callable[..., Any]) -> ServiceAction:
