@@ -70,7 +70,7 @@ class LinkAction:
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ServiceAction:
     """A status change or other write on one document: a POST to ``<segment>/<pk>/<path>/`` (URL name
-    ``<key>_<name>``) that calls exactly one service, ``service(<key>=document, actor=user, **params)``.
+    ``<key>_<name>``) that calls exactly one service, ``service(<argument>=document, actor=user, **params)``.
 
     Offered and allowed as a ``LinkAction`` is (``statuses``, ``when``, ``permissions``, ``guard``);
     calling it without the permission or the guard's consent is a 403. A ``DomainError`` (or one of
@@ -110,8 +110,8 @@ class ServiceAction:
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Entry:
     """How drafts of the kind are created and edited: a header form, a line formset (optional) and
-    one save service, called as ``save(company=, actor=, lines=, <key>=document or None, **header)``
-    (without ``lines`` when there is no formset, without ``<key>`` when ``edit`` is False).
+    one save service, called as ``save(company=, actor=, lines=, <argument>=document or None, **header)``
+    (without ``lines`` when there is no formset, without the document when ``edit`` is False).
 
     ``form_kwargs(request)``: the header form's keyword arguments (the choices it offers, the user);
     ``line_kwargs(request, data, initial lines, form kwargs)``: each line form's; ``initial(document)``:
@@ -148,6 +148,7 @@ class Templates:
 class DocumentKind:
     """Everything the generic screens need to know about one kind of document.
 
+    Its services take the document as ``<argument>=`` (default ``key``: ``receipt_post(receipt=…)``).
     URLs: ``<segment>/`` (list), ``<segment>/new/`` (create), ``<segment>/<pk>/`` (detail),
     ``…/edit/``, ``…/print/`` and ``…/<action>/``, named ``<namespace>:<key>_list`` and so on.
     Reads go through ``selector(user)``, the user's scoped documents (another company's or an
@@ -174,6 +175,7 @@ class DocumentKind:
     key: str
     segment: str
     model: type[Model]
+    argument: str = ""  # the keyword the kind's services take the document by (default ``key``)
     title: Label
     title_plural: Label
     new_title: Label = ""
@@ -216,6 +218,10 @@ class DocumentKind:
 
     def url_of(self, name: str, document: Any) -> str:
         return reverse(self.url(name), args=[document.pk])
+
+    @property
+    def document_argument(self) -> str:
+        return self.argument or self.key
 
     @property
     def list_url(self) -> str:

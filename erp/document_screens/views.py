@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from erp.document_screens.columns import ListRow, headers, line_rows, shown
@@ -136,13 +136,20 @@ class DocumentListView(DocumentView):
         for document in documents:
             document.detail_url = kind.url_of("detail", document)
             table.append(ListRow(document, document.detail_url, [column.cell(document) for column in listed]))
+        create_url = self.create_url()
         context = self.base_context(
-            filters=filters, page=page, rows=table, headers=headers(listed),
-            can_add=kind.entry is not None and self.user.has_perm(kind.perm("add")),
-            create_url=reverse(kind.url("create")) if kind.entry is not None else "",
+            filters=filters, page=page, rows=table, headers=headers(listed), create_url=create_url,
+            can_add=bool(create_url) and self.user.has_perm(kind.perm("add")),
         )
         template = kind.templates.results if wants_results(request) else kind.templates.list
         return render(request, template, context)
+
+    def create_url(self) -> str:
+        """The kind's create screen (the generic one, or a department's named ``<key>_create``), if any."""
+        try:
+            return reverse(self.kind.url("create"))
+        except NoReverseMatch:
+            return ""
 
 
 class DocumentDetailView(DocumentView):
@@ -205,7 +212,7 @@ class DocumentActionView(DocumentView):
         before, reference = document.status, document.reference
         params = action.params(request) if action.params is not None else {}
         try:
-            result = action.service(**{kind.key: document, "actor": self.user, **params})
+            result = action.service(**{kind.document_argument: document, "actor": self.user, **params})
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect(kind.url("detail"), pk=pk)
@@ -311,7 +318,7 @@ class DocumentFormView(DocumentView):
         if formset is not None:
             values["lines"] = formset.lines()  # type: ignore[attr-defined]
         if entry.edit:
-            values[kind.key] = document
+            values[kind.document_argument] = document
         return entry.save(**values)
 
     def extra_context(self, document: Any, header: forms.Form, formset: BaseFormSet[Any] | None,
