@@ -75,7 +75,8 @@ class ServiceAction:
     Offered and allowed as a ``LinkAction`` is (``statuses``, ``when``, ``permissions``, ``guard``);
     calling it without the permission or the guard's consent is a 403. A ``DomainError`` (or one of
     ``refusals``: {exception class: message}) is shown as an error message, never a 500.
-    ``success`` is the message (``%(document)s`` or ``%(<key>)s`` is the document's reference) or a
+    ``success`` is the message (``%(document)s``, ``%(<key>)s`` or ``%(<argument>)s`` is the
+    document's reference) or a
     function ``(document, status before, service result)`` returning the finished text, or
     ``(level, text)``.
     ``refresh``: fields read again before the message; ``redirect(document, result)``: where to go
@@ -99,10 +100,11 @@ class ServiceAction:
     refusals: Mapping[type[Exception], Label] = field(default_factory=lambda: MappingProxyType({}))
     button: bool = True
 
-    def message(self, document: Any, before: str, result: Any, key: str, reference: str) -> tuple[int, str]:
-        """(level, text) of the success message; ``reference``: the document's, after the service."""
+    def message(self, document: Any, before: str, result: Any, names: dict[str, str]) -> tuple[int, str]:
+        """(level, text) of the success message; ``names``: the document's reference by the names a
+        message may use for it (see ``DocumentKind.names``)."""
         if not callable(self.success):
-            return messages.SUCCESS, str(self.success) % {"document": reference, key: reference}
+            return messages.SUCCESS, str(self.success) % names
         text = self.success(document, before, result)
         return (text[0], str(text[1])) if isinstance(text, tuple) else (messages.SUCCESS, str(text))
 
@@ -222,6 +224,10 @@ class DocumentKind:
     @property
     def document_argument(self) -> str:
         return self.argument or self.key
+
+    def names(self, reference: str) -> dict[str, str]:
+        """What a message's placeholders may call the document: "document", the key, the argument."""
+        return {"document": reference, self.key: reference, self.document_argument: reference}
 
     @property
     def list_url(self) -> str:

@@ -218,13 +218,13 @@ class DocumentActionView(DocumentView):
             return redirect(kind.url("detail"), pk=pk)
         except tuple(action.refusals) as exc:
             text = next(text for error, text in action.refusals.items() if isinstance(exc, error))
-            messages.error(request, str(text) % {"document": document.reference, kind.key: document.reference})
+            messages.error(request, str(text) % kind.names(document.reference))
             return redirect(kind.url("detail"), pk=pk)
         if action.refresh:
             document.refresh_from_db(fields=list(action.refresh))
         if document.pk is not None:  # not deleted: its number may have been taken
             reference = document.reference
-        messages.add_message(request, *action.message(document, before, result, kind.key, reference))
+        messages.add_message(request, *action.message(document, before, result, kind.names(reference)))
         if action.redirect is not None:
             return redirect(action.redirect(document, result))
         return redirect(kind.url("detail"), pk=pk)
