@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -356,6 +356,7 @@ def base_quantity(header: Any, attribute: str) -> Column:
 
 
 COUNTING = st.CountStatus.COUNTING
+lines_of_count = lines_of("item", "item__base_unit", "location__warehouse", "lot", units=False)
 COUNTS = DocumentKind(
     namespace="inventory", key="count", segment="counts", model=StockCount,
     title=_l("Stock count"), title_plural=_l("Stock counts"), new_title=_l("New stock count"),
@@ -364,7 +365,7 @@ COUNTS = DocumentKind(
     columns=list_columns(Column(_l("Location"), count_location)),
     list_rows=with_line_count, export_filename="stock_counts",
     header_rows=lambda d: header_rows(d, (_("Location"), d.location or _("The whole warehouse"))),
-    lines=lines_of("item", "item__base_unit", "location__warehouse", "lot", units=False), paginate_lines=True,
+    lines=lines_of_count, paginate_lines=True,
     line_columns=(ITEM, LOCATION, LOT, base_quantity(_l("Expected"), "expected_quantity"),
                   base_quantity(_l("Counted"), "counted_quantity"), base_quantity(_l("Variance"), "variance")),
     detail_context=count_context, signatures=signatures(_l("Counted by"), _l("Checked by")),
@@ -404,7 +405,7 @@ class CountingView(DocumentView):
         return count, None
 
     def sheet_lines(self, count: Any) -> list[Any]:
-        lines = self.kind.lines(count)
+        lines = lines_of_count(count)
         params = self.request.GET
         location = params.get("location", "")
         if location.isdigit():
@@ -502,8 +503,3 @@ def unit_options(request: HttpRequest) -> HttpResponse:
                                             item.units.select_related("unit").order_by("unit__code")]
     return render(request, "inventory/documents/_unit_options.html", {"item": item, "units": units})
 
-
-def require_operate(user: Any, warehouse: Any) -> None:
-    """403 unless ``user`` may operate ``warehouse`` (for screens outside the document kinds)."""
-    if not can_operate(user, warehouse):
-        raise PermissionDenied

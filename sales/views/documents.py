@@ -44,10 +44,12 @@ from sales.views.order_page import ORDER_ACTIONS, OrderPageView
 # Lists ---------------------------------------------------------------------------------------
 
 
+SALES_STATUSES = {Quotation: st.QuotationStatus.choices, SalesOrder: st.OrderStatus.choices}
+
+
 def filter_choices(model: type[Quotation] | type[SalesOrder]) -> Any:
     def kwargs(request: HttpRequest) -> dict[str, Any]:
-        return {"user": request.user, "statuses": model._meta.get_field("status").choices,  # type: ignore[union-attr]
-                "orders": model is SalesOrder}
+        return {"user": request.user, "statuses": SALES_STATUSES[model], "orders": model is SalesOrder}
     return kwargs
 
 

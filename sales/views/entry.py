@@ -120,8 +120,9 @@ class Prices:
         quantity_base = to_base(item, quantity, unit, factors)
         if quantity_base is None:
             return None
-        return pick_price(self.rows.get(item.pk, []), item=item, unit=unit, quantity=quantity,  # type: ignore[no-any-return]
-                          quantity_base=quantity_base)
+        price: Decimal | None = pick_price(self.rows.get(item.pk, []), item=item, unit=unit, quantity=quantity,
+                                           quantity_base=quantity_base)
+        return price
 
 
 def document_date_of(params: QueryDict) -> datetime.date:
