@@ -13,6 +13,8 @@ department therefore adds registrations in that department, never an edit of the
   of a sales order, the tasks about any document…), contributed by the app that owns what it shows.
 - ``register_document_action``: a button another app adds to a document's page ("Return goods" on a
   posted delivery note, contributed by sales).
+- ``register_related_documents``: the documents that belong with a document (a sales order's delivery
+  notes and returns), for the sections that show what concerns a document and its family (the tasks).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -147,7 +149,19 @@ class RenderedPanel:
         return self.panel.template
 
 
+@dataclass(frozen=True)
+class RelatedDocuments:
+    """``related(document)``: querysets of the documents that belong with ``document`` (lazy: a section
+    can use them as subqueries)."""
+
+    app: str
+    order: int
+    related: Callable[[Model], Iterable[QuerySet[Any]]]
+    models: tuple[str, ...] = ("*",)
+
+
 HOME_PANELS: list[HomePanel] = []
+RELATED_DOCUMENTS: list[RelatedDocuments] = []
 DOCUMENT_ACTIONS: list[DocumentAction] = []
 HEADER_ITEMS: list[HeaderItem] = []
 DOCUMENT_PANELS: list[DocumentPanel] = []
@@ -171,6 +185,11 @@ def register_document_panel(app: str, template: str, context: Callable[[Any, Mod
 def register_document_action(app: str, action: Callable[[Any, Model], Action | None], *, permission: str,
                              models: Iterable[str] = ("*",), order: int = 100) -> None:
     _add(DOCUMENT_ACTIONS, DocumentAction(app, order, permission, action, tuple(models)))
+
+
+def register_related_documents(app: str, related: Callable[[Model], Iterable[QuerySet[Any]]], *,
+                               models: Iterable[str] = ("*",), order: int = 100) -> None:
+    _add(RELATED_DOCUMENTS, RelatedDocuments(app, order, related, tuple(models)))
 
 
 def home_panels(request: HttpRequest) -> list[RenderedPanel]:
@@ -223,3 +242,10 @@ def document_actions(user: Any, document: Model) -> list[Action]:
             if action is not None:
                 actions.append(action)
     return actions
+
+
+def related_documents(document: Model) -> list[QuerySet[Any]]:
+    """The querysets of the documents other apps say belong with ``document`` (its delivery notes…)."""
+    label = model_label(document)
+    return [rows for entry in RELATED_DOCUMENTS if "*" in entry.models or label in entry.models
+            for rows in entry.related(document)]

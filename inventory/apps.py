@@ -16,11 +16,12 @@ class InventoryConfig(AppConfig):
     def ready(self) -> None:
         from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
-        from erp.registry import register_company_seed, register_demo_loader
+        from erp.registry import register_company_seed, register_demo_loader, register_document_panel
         from erp.roles import register_role_grants
         from inventory import receivers, signals  # noqa: F401  (declares the events, connects receivers)
         from inventory.demo import load_inventory_demo
         from inventory.imports import KINDS as IMPORT_KINDS
+        from inventory.panels import document_reservations
         from inventory.roles import ROLE_GRANTS
 
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
@@ -28,5 +29,7 @@ class InventoryConfig(AppConfig):
         register_demo_loader("inventory", load_inventory_demo, order=20)
         register_company_seed("inventory", seed_company, order=20)
         register_role_grants("inventory", ROLE_GRANTS)
+        register_document_panel("inventory", "inventory/panels/reservations.html", document_reservations,
+                                permission="inventory.view_reservation", order=20)
         for kind in IMPORT_KINDS:
             register_import_kind(kind)

@@ -1,49 +1,16 @@
-"""Inventory URLs: documents screens (included by inventory/urls.py)."""
+"""Inventory URLs: documents screens (included by inventory/urls.py): the five kinds' generic screens
+(erp.document_screens), the count sheet and the unit options of a line."""
 
 from django.urls import path
 
+from erp.document_screens import kinds_urls
 from inventory.views import documents as views
 
+CHANGE_COUNT = "inventory.change_stockcount"
+
 urlpatterns = [
-    path("receipts/", views.receipt_list, name="receipt_list"),
-    path("receipts/new/", views.receipt_create, name="receipt_create"),
-    path("receipts/<int:pk>/", views.receipt_detail, name="receipt_detail"),
-    path("receipts/<int:pk>/print/", views.receipt_print, name="receipt_print"),
-    path("receipts/<int:pk>/edit/", views.receipt_edit, name="receipt_edit"),
-    path("receipts/<int:pk>/post/", views.receipt_post, name="receipt_post"),
-    path("receipts/<int:pk>/cancel/", views.receipt_cancel, name="receipt_cancel"),
-    path("issues/", views.issue_list, name="issue_list"),
-    path("issues/new/", views.issue_create, name="issue_create"),
-    path("issues/<int:pk>/", views.issue_detail, name="issue_detail"),
-    path("issues/<int:pk>/print/", views.issue_print, name="issue_print"),
-    path("issues/<int:pk>/edit/", views.issue_edit, name="issue_edit"),
-    path("issues/<int:pk>/post/", views.issue_post, name="issue_post"),
-    path("issues/<int:pk>/cancel/", views.issue_cancel, name="issue_cancel"),
-    path("issues/<int:pk>/reserve/", views.issue_reserve, name="issue_reserve"),
-    path("issues/<int:pk>/release/", views.issue_release, name="issue_release"),
-    path("transfers/", views.transfer_list, name="transfer_list"),
-    path("transfers/new/", views.transfer_create, name="transfer_create"),
-    path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
-    path("transfers/<int:pk>/print/", views.transfer_print, name="transfer_print"),
-    path("transfers/<int:pk>/edit/", views.transfer_edit, name="transfer_edit"),
-    path("transfers/<int:pk>/ship/", views.transfer_ship, name="transfer_ship"),
-    path("transfers/<int:pk>/receive/", views.transfer_receive, name="transfer_receive"),
-    path("transfers/<int:pk>/cancel/", views.transfer_cancel, name="transfer_cancel"),
-    path("adjustments/", views.adjustment_list, name="adjustment_list"),
-    path("adjustments/new/", views.adjustment_create, name="adjustment_create"),
-    path("adjustments/<int:pk>/", views.adjustment_detail, name="adjustment_detail"),
-    path("adjustments/<int:pk>/print/", views.adjustment_print, name="adjustment_print"),
-    path("adjustments/<int:pk>/edit/", views.adjustment_edit, name="adjustment_edit"),
-    path("adjustments/<int:pk>/post/", views.adjustment_post, name="adjustment_post"),
-    path("adjustments/<int:pk>/cancel/", views.adjustment_cancel, name="adjustment_cancel"),
-    path("counts/", views.count_list, name="count_list"),
-    path("counts/new/", views.count_create, name="count_create"),
-    path("counts/<int:pk>/", views.count_detail, name="count_detail"),
-    path("counts/<int:pk>/print/", views.count_print, name="count_print"),
-    path("counts/<int:pk>/start/", views.count_start, name="count_start"),
-    path("counts/<int:pk>/sheet/", views.count_sheet, name="count_sheet"),
-    path("counts/<int:pk>/add-line/", views.count_add_line, name="count_add_line"),
-    path("counts/<int:pk>/post/", views.count_post, name="count_post"),
-    path("counts/<int:pk>/cancel/", views.count_cancel, name="count_cancel"),
+    *kinds_urls(views.KINDS),
+    path("counts/<int:pk>/sheet/", views.COUNTS.view(views.CountSheetView, CHANGE_COUNT), name="count_sheet"),
+    path("counts/<int:pk>/add-line/", views.COUNTS.view(views.CountAddLineView, CHANGE_COUNT), name="count_add_line"),
     path("documents/unit-options/", views.unit_options, name="document_unit_options"),
 ]

@@ -10,13 +10,14 @@ class OfficeConfig(AppConfig):
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import (
             register_demo_loader,
+            register_document_panel,
             register_header_item,
             register_home_panel,
         )
         from erp.roles import register_role_grants
         from office import receivers  # noqa: F401  (connects the receivers)
         from office.demo import load_office_demo
-        from office.panels import home_inbox
+        from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
@@ -25,3 +26,5 @@ class OfficeConfig(AppConfig):
                             order=90)
         register_demo_loader("office", load_office_demo, order=10)
         register_role_grants("office", ROLE_GRANTS)
+        register_document_panel("office", "office/panels/tasks.html", document_tasks, permission="office.view_task",
+                                order=40)

@@ -1,6 +1,9 @@
-"""Reads of the task inbox."""
+"""Reads of the task inbox, and of the tasks about a document."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -72,3 +75,25 @@ def open_task_documents(*, kind: str, model: type[models.Model]) -> set[int]:
     rows = Task.objects.filter(kind=kind, document_type=ContentType.objects.get_for_model(model),
                                status=TaskStatus.OPEN, source_event__isnull=True)
     return {pk for pk in rows.values_list("document_id", flat=True) if pk is not None}
+
+
+def document_condition(document: models.Model, related: Iterable[QuerySet[Any]] = ()) -> Q:
+    """Tasks about ``document`` or about one of the documents of ``related`` (querysets, used as
+    subqueries: no query of their own)."""
+    condition = Q(document_type=ContentType.objects.get_for_model(document), document_id=document.pk)
+    for rows in related:
+        condition |= Q(document_type=ContentType.objects.get_for_model(rows.model),
+                       document_id__in=rows.order_by().values("pk"))
+    return condition
+
+
+def tasks_about(document: models.Model, related: Iterable[QuerySet[Any]] = ()) -> QuerySet[Task]:
+    """The tasks about ``document`` and the documents that belong with it, oldest first: one query."""
+    return (Task.objects.filter(document_condition(document, related))
+            .select_related("assignee_user", "assignee_role", "assignee_department", "closed_by").order_by("pk"))
+
+
+def has_open_task(document: models.Model, *, role: str) -> bool:
+    """Whether an open task about ``document`` waits for the role named ``role``."""
+    return bool(Task.objects.filter(document_condition(document), status=TaskStatus.OPEN,
+                                    assignee_role__name=role).exists())

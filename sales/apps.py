@@ -14,15 +14,18 @@ class SalesConfig(AppConfig):
             register_document_action,
             register_document_panel,
             register_home_panel,
+            register_related_documents,
         )
         from erp.roles import register_role_grants
         from erp.scoping import register_scope
+        from inventory.panels import source_deliveries
         from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
         from sales.demo import load_sales_demo
         from sales.imports import KINDS as IMPORT_KINDS
         from sales.panels import delivery_return_action, delivery_returns
         from sales.roles import ROLE_GRANTS
         from sales.scoping import delivery_notes_of_served_customers
+        from sales.selectors import order_family
         from sales.views.dashboard import home_tiles
 
         register_menu(MenuEntry("sales", _("Sales"), "sales:order_list", "sales.view_salesorder", order=20))
@@ -35,5 +38,10 @@ class SalesConfig(AppConfig):
                                  models=["inventory.deliverynote"])
         register_document_panel("sales", "sales/partials/delivery_returns.html", delivery_returns,
                                 permission="sales.view_customerreturn", models=["inventory.deliverynote"])
+        # The order's page shows inventory's delivery notes of the order (inventory cannot name the
+        # documents of the apps above it), and the tasks about the order's notes and returns too.
+        register_document_panel("inventory", "inventory/panels/source_deliveries.html", source_deliveries,
+                                permission="inventory.view_deliverynote", models=["sales.salesorder"], order=30)
+        register_related_documents("sales", order_family, models=["sales.salesorder"])
         for kind in IMPORT_KINDS:
             register_import_kind(kind)

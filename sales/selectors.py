@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,11 +19,9 @@ from erp.errors import DomainError
 from erp.models import EventDelivery, OutboxEvent, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
-from inventory.models import DeliveryNote, Reservation
-from inventory.selectors import deliveries_for_source, delivery_lines_for_source
+from inventory.models import Reservation
+from inventory.selectors import deliveries_for_source
 from inventory.status import ReservationStatus
-from office.models import Task
-from office.status import TaskStatus
 from sales import signals
 from sales import status as st
 from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
@@ -161,31 +159,19 @@ def sales_reps(user):
 
 
 def order_tracking(order: SalesOrder) -> dict[str, Any]:
-    """Everything other departments did or have to do about ``order``: per-line reservations,
-    delivery notes, the shortages announced to production and purchasing with their delivery on
-    the bus, the tasks with their assignees and states, credit approvals and returns. A fixed
+    """What sales shows on the order's cross-department page: per line what is reserved now (and
+    delivered, returned, short), the shortages announced to production and purchasing with the
+    delivery of each event on the bus, credit approvals and returns. The other departments' sections
+    (reservations, delivery notes, tasks) are their panels (erp.registry.document_panels). A fixed
     number of queries whatever the size of the order."""
     order_type = ContentType.objects.get_for_model(SalesOrder)
     lines = list(order.lines.select_related("item", "unit", "item__base_unit").order_by("line_no", "pk"))
-    reservations = list(
-        Reservation.objects.filter(document_type=order_type, document_id=order.pk)
-        .select_related("location", "lot").order_by("line_id", "pk")
+    reserved = dict(
+        Reservation.objects.filter(document_type=order_type, document_id=order.pk, status=ReservationStatus.ACTIVE)
+        .order_by().values("line_id").annotate(total=Sum("quantity")).values_list("line_id", "total")
     )
-    by_line: dict[int | None, list[Reservation]] = {}
-    for r in reservations:
-        by_line.setdefault(r.line_id, []).append(r)
     for line in lines:
-        line.reservations = by_line.get(line.pk, [])
-        line.reserved_now = sum((r.quantity for r in line.reservations
-                                 if r.status == ReservationStatus.ACTIVE), ZERO)
-        line.open_now = line.quantity_base - line.delivered_quantity
-        line.unreserved_now = max(line.open_now - line.reserved_now, ZERO) if line.item.is_stocked else ZERO
-    deliveries = list(deliveries_for_source(order).select_related("warehouse", "backorder_of"))
-    delivery_lines = {}
-    for dl in delivery_lines_for_source(order).select_related("item", "unit", "location", "lot").order_by("pk"):
-        delivery_lines.setdefault(dl.document_id, []).append(dl)
-    for delivery in deliveries:
-        delivery.line_rows = delivery_lines.get(delivery.pk, [])
+        line.reserved_now = reserved.get(line.pk, ZERO)
     returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))
     event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=order.pk).order_by("pk"))
     deliveries_by_event = {}
@@ -196,25 +182,19 @@ def order_tracking(order: SalesOrder) -> dict[str, Any]:
     requests = [e for e in event_rows if e.name in (signals.production_requested.name, signals.purchase_requested.name)]
     for event in requests:
         event.to_production = event.name == signals.production_requested.name  # else to purchasing
-    delivery_type = ContentType.objects.get_for_model(DeliveryNote)
-    return_type = ContentType.objects.get_for_model(CustomerReturn)
-    task_filter = Q(document_type=order_type, document_id=order.pk)
-    if deliveries:
-        task_filter |= Q(document_type=delivery_type, document_id__in=[d.pk for d in deliveries])
-    if returns:
-        task_filter |= Q(document_type=return_type, document_id__in=[r.pk for r in returns])
-    tasks = list(Task.objects.filter(task_filter).select_related(
-        "assignee_user", "assignee_role", "assignee_department", "closed_by").order_by("pk"))
     return {
         "lines": lines,
-        "deliveries": deliveries,
         "returns": returns,
         "events": event_rows,
         "requests": requests,
-        "tasks": tasks,
         "approvals": list(order.credit_approvals.select_related("approved_by")),
-        "open_tasks": sum(1 for t in tasks if t.status == TaskStatus.OPEN),
     }
+
+
+def order_family(order: SalesOrder) -> list[QuerySet[Any]]:
+    """The documents that belong with an order (erp.registry.related_documents): its delivery notes and
+    its returns, as querysets (the tasks section uses them as subqueries)."""
+    return [deliveries_for_source(order), CustomerReturn.objects.filter(order=order)]
 
 
 # Dashboard -------------------------------------------------------------------------------------

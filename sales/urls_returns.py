@@ -1,15 +1,13 @@
-"""Sales URLs: customer returns (included by sales/urls.py)."""
+"""Sales URLs: customer returns (included by sales/urls.py): the kind's generic screens
+(erp.document_screens) and the return sheet to create or edit one."""
 
 from django.urls import path
 
 from sales.views import returns as views
 
 urlpatterns = [
-    path("returns/", views.return_list, name="return_list"),
-    path("returns/new/", views.return_create, name="return_create"),
-    path("returns/<int:pk>/", views.return_detail, name="return_detail"),
-    path("returns/<int:pk>/edit/", views.return_edit, name="return_edit"),
-    path("returns/<int:pk>/post/", views.return_post, name="return_post"),
-    path("returns/<int:pk>/cancel/", views.return_cancel, name="return_cancel"),
-    path("returns/<int:pk>/print/", views.return_print, name="return_print"),
+    *views.RETURNS.urls(),
+    path("returns/new/", views.RETURNS.view(views.ReturnSheetView, "sales.add_customerreturn"), name="return_create"),
+    path("returns/<int:pk>/edit/", views.RETURNS.view(views.ReturnSheetView, "sales.change_customerreturn"),
+         name="return_edit"),
 ]

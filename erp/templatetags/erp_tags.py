@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import template
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from erp.roles import role_label as _role_label
@@ -32,3 +35,19 @@ def render_panel(context, panel):
 def verbose_name_of(model):
     """A model's (translated) name, capitalised: the label of a generic reference to it."""
     return capfirst(model._meta.verbose_name) if model is not None else ""
+
+
+@register.simple_tag
+def cell(value: Any, empty: str = "—") -> SafeString:
+    """A table cell's content (erp.document_screens.Cell): formatted, linked, with its unit or badge."""
+    from erp.document_screens.columns import render_cell
+
+    return render_cell(value, empty)
+
+
+@register.filter
+def status_style(status: str) -> str:
+    """The badge colour of a status (erp/partials/status.html)."""
+    from erp.document_screens.columns import status_style as style
+
+    return style(status)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from erp.document_screens import LineFormSet
 from erp.money import COST, LINE_QTY, QTY
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -191,22 +192,7 @@ class AdjustmentLineForm(LineForm):
                                    help_text=_("For additions; empty = current average cost"), **COST)
 
 
-class LineFormSet(forms.BaseFormSet):
-    """Lines of a draft. A row left empty (or ticked for removal) is not part of the document."""
-
-    def __init__(self, *args, extra=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if extra is not None:
-            self.extra = extra
-
-    def lines(self):
-        return [
-            form.line() for form in self.forms
-            if form.has_changed() and not (self.can_delete and self._should_delete_form(form))
-        ]
-
-
-def line_formset(form_class):
+def line_formset(form_class: type[LineForm]) -> type[LineFormSet]:
     return forms.formset_factory(form_class, formset=LineFormSet, extra=1, can_delete=True)
 
 

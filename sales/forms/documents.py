@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -21,6 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from erp.document_screens import LineFormSet as DocumentLineFormSet
 from erp.money import LINE_QTY, PRICE, RATE, DecimalSpec
 from inventory.models import Item, ItemUnit, UnitOfMeasure, Warehouse
 from sales.models import Customer
@@ -385,39 +387,21 @@ def entered_price(unit_price, list_price):
     return unit_price
 
 
-class LineFormSet(forms.BaseFormSet):
-    """Lines of a draft. A row left empty (or ticked for removal) is not part of the document."""
+class LineFormSet(DocumentLineFormSet):
+    """Lines of a draft: at least one. A row left empty (or ticked for removal) is not part of the document."""
 
-    def __init__(self, *args, extra=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if extra is not None:
-            self.extra = extra
-
-    def kept_forms(self):
-        return [form for form in self.forms
-                if form.has_changed() and not (self.can_delete and self._should_delete_form(form))]
-
-    def lines(self):
-        return [form.line() for form in self.kept_forms()]
-
-    def clean(self):
-        if any(self.errors):
-            return
-        if not self.kept_forms():
-            raise forms.ValidationError(_t("Add at least one line."))
+    require_lines = True
 
 
 LineFormSetClass = forms.formset_factory(LineForm, formset=LineFormSet, extra=1, can_delete=True,
                                          max_num=MAX_LINES, absolute_max=MAX_LINES)
 
 
-def line_formset(user, company, data=None, initial=None):
+def line_kwargs(request: HttpRequest, data: QueryDict | None, initial: list[dict[str, Any]] | None,
+                shared: dict[str, Any]) -> dict[str, Any]:
+    """Each line form's keyword arguments: what the rows choose from, loaded once for the formset."""
     ids = item_ids_in(data) if data is not None else [row["item"].pk for row in initial or ()]
-    context = line_context(user, company, ids)
-    options = {"prefix": "lines", "form_kwargs": {"context": context}}
-    if data is None:
-        return LineFormSetClass(initial=initial, extra=1 if initial else 3, **options)
-    return LineFormSetClass(data, **options)
+    return {"context": line_context(shared["user"], shared["company"], ids)}
 
 
 def single_line_form(user, company, prefix, initial):

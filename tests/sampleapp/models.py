@@ -1,6 +1,7 @@
 from django.db import models
 
 from erp.models import Document
+from erp.money import LINE_QTY
 
 
 class SampleOrder(Document):
@@ -32,3 +33,17 @@ class SampleEffect(models.Model):
 
     def __str__(self):
         return f"effect of event {self.event_id}"
+
+
+class SampleOrderLine(models.Model):
+    """A line of a sample order (for the document screens' tests: a header with a line formset)."""
+
+    document = models.ForeignKey(SampleOrder, on_delete=models.CASCADE, related_name="lines")
+    item = models.CharField(max_length=40)
+    quantity = models.DecimalField(**LINE_QTY)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.item} × {self.quantity}"
