@@ -6,6 +6,7 @@ from typing import TypeVar
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from erp.roles import sync_roles
 from tests.factories import CompanyFactory, UserFactory
@@ -33,6 +34,17 @@ def _fresh_permission_sets():
     from erp import permissions
 
     permissions._PERMISSION_SETS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request activates its user's language in the
+    thread (erp.middleware, LocaleMiddleware) and nothing switches it back, so without this a test
+    would run in whatever language the previous test on this process left: under xdist that is
+    another test each run."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 # Shared data -------------------------------------------------------------------------------------
