@@ -45,5 +45,6 @@ SECURE_SSL_REDIRECT = False
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405  (live-server threads must not keep connections open)
+DATABASES["default"]["ENGINE"] = "tests.postgresql"  # noqa: F405  (a faster flush after transactional tests)
 REDIS_URL = redis_url_for_worker(REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 CELERY_BROKER_URL = REDIS_URL
