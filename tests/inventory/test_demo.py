@@ -28,9 +28,6 @@ from inventory.models import (
 from inventory.selectors import low_stock_items, warehouses_for_user
 from tests.conftest import shared_data
 
-# One worker runs this module under `make test` (--dist loadgroup), so the demo is loaded once.
-pytestmark = pytest.mark.xdist_group("inventory-demo")
-
 
 def row_counts():
     counts = {model._meta.label: model.objects.count() for model in apps.get_app_config("inventory").get_models()}

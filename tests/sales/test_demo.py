@@ -21,9 +21,6 @@ from tests.conftest import shared_data
 
 D = Decimal
 
-# One worker runs this module under `make test` (--dist loadgroup), so the demo is loaded once.
-pytestmark = pytest.mark.xdist_group("sales-demo")
-
 
 def row_counts():
     counts = {}
