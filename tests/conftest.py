@@ -1,7 +1,10 @@
+from __future__ import annotations
+
 import contextlib
+import copy
 import sys
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -9,11 +12,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import translation
 
+from erp.models import Company
 from erp.roles import ROLE_PERMISSIONS, sync_roles
 from tests.factories import CompanyFactory, UserFactory
 
 PASSWORD = "pw-for-tests"
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,34 +52,69 @@ def _default_language():
 
 
 # Shared data -------------------------------------------------------------------------------------
-# Data that is slow to build (the demo company) is built once per module inside a transaction that
-# stays open while the module's tests run, and is rolled back after the last one. Each test runs in
-# a savepoint inside it (pytest-django's `db` opens an atomic block, which nests), so whatever a test
-# writes is undone before the next one: every test starts from the same rows. This is Django's
-# setUpTestData pattern. It only works for tests that run in a transaction: a `transaction=True`,
-# `transactional_db` or `live_server` test commits and flushes, so `shared_db` refuses those.
+# Data that is slow to build (the demo company, the sales and inventory worlds) is built once per
+# test module inside a transaction that stays open while the module's tests run, and is rolled back
+# after the last one (Django's setUpTestData pattern). Each test runs in a savepoint inside it
+# (pytest-django's `db` opens an atomic block, which nests), so whatever a test writes is undone
+# before the next test: every test starts from the same rows. Model instances are handed to each
+# test as deep copies, so what a test changes in memory does not reach the next test either.
+# A transactional test (transaction=True, transactional_db, live_server) commits and is followed by
+# a flush, which must not happen inside that transaction: before such a test the shared transaction
+# is rolled back early, and the test builds the data for itself (see docs/testing.md).
+
+_OPEN: list[SharedData] = []  # the shared transaction open on this process's connection, if any
+
+
+class SharedData:
+    """``build()``'s result, made once in a transaction of its own; see the comment above."""
+
+    def __init__(self, django_db_blocker: Any, build: Callable[[], Any]) -> None:
+        self.blocker = django_db_blocker
+        self.build = build
+        self.atomic: Any = None
+        self.data: Any = None
+
+    def open(self) -> None:
+        with self.blocker.unblock():
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            try:
+                self.data = self.build()
+            except BaseException:
+                self.atomic.__exit__(*sys.exc_info())
+                self.atomic = None
+                raise
+        _OPEN.append(self)
+
+    def close(self) -> None:
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = self.data = None
+        _OPEN.remove(self)
+
+    def for_test(self, request: pytest.FixtureRequest) -> Any:
+        """What a test gets (from a fixture that requests ``db``): a deep copy of the shared data,
+        in the test's savepoint; for a transactional test (or after one closed the transaction) data
+        built for it alone."""
+        if self.atomic is None or is_transactional(request):
+            return self.build()
+        return copy.deepcopy(self.data)
 
 
 @contextlib.contextmanager
-def shared_data(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
+def shared_data(django_db_blocker: Any, build: Callable[[], Any]) -> Iterator[SharedData]:
     """For a module-scoped fixture (which also requests ``django_db_setup``):
-    ``with shared_data(django_db_blocker, build) as data: yield data``. Opens the module's
-    transaction, runs ``build`` in it, yields its result with the database blocked again (tests
-    reach it through `shared_db`), and rolls everything back after the module's last test."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            result = build()
-        except BaseException:
-            atomic.__exit__(*sys.exc_info())
-            raise
+    ``with shared_data(django_db_blocker, build) as shared: yield shared``; the test-level fixture
+    requests it, ``request`` and ``db`` (in that order) and returns ``shared.for_test(request)``."""
+    shared = SharedData(django_db_blocker, build)
+    shared.open()
     try:
-        yield result
+        yield shared
     finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        shared.close()
 
 
 def is_transactional(request: pytest.FixtureRequest) -> bool:
@@ -85,21 +123,15 @@ def is_transactional(request: pytest.FixtureRequest) -> bool:
     return wants or bool({"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
 
 
-@pytest.fixture
-def _not_transactional(request: pytest.FixtureRequest) -> None:
-    if is_transactional(request):
-        raise pytest.UsageError(f"{request.node.nodeid}: shared data needs a test that runs in a transaction "
-                                "(a transactional test would commit into the shared transaction and flush it)")
+@pytest.fixture(autouse=True)
+def _no_shared_transaction_under_a_transactional_test(request: pytest.FixtureRequest) -> None:
+    # Autouse fixtures come before the test's other function-scoped ones: the shared transaction is
+    # gone before anything commits.
+    if _OPEN and is_transactional(request):
+        _OPEN[-1].close()
 
 
-@pytest.fixture
-def shared_db(_not_transactional: None, db: None) -> None:
-    """`db` for a test that reads module-shared data: the test runs in a savepoint inside the
-    module's transaction. A transactional test is refused before its database is set up."""
-
-
-@pytest.fixture
-def roles(db):
+def ensure_roles() -> None:
     """The roles: groups with their permissions. migrate syncs them (erp.apps, post_migrate), and so
     does the flush after each transactional test; every other test is rolled back. So they are in
     place, and syncing them again for each of ~1,000 tests cost 0.05-0.1 s apiece: only a database
@@ -108,18 +140,39 @@ def roles(db):
         sync_roles()
 
 
-@pytest.fixture
-def company(db):
+def acme() -> Company:
     return CompanyFactory(code="ACME", name="測試精密股份有限公司")
 
 
-@pytest.fixture
-def make_user(db, roles, company):
+def user_maker(company: Company) -> Callable[..., Any]:
     def make(username, *role_names, **fields):
         fields.setdefault("company", company)
         return UserFactory(username=username, roles=list(role_names), **fields)
 
     return make
+
+
+# Fixtures of shared worlds (tests/sales/conftest.py, tests/inventory/conftest.py) that hold the
+# test's company: a test that uses one of them gets that company from `company` and `make_user` too.
+WORLD_FIXTURES = ("sal", "inv")
+
+
+@pytest.fixture
+def roles(db):
+    ensure_roles()
+
+
+@pytest.fixture
+def company(request, db):
+    for name in WORLD_FIXTURES:
+        if name in request.fixturenames:
+            return request.getfixturevalue(name).company
+    return acme()
+
+
+@pytest.fixture
+def make_user(db, roles, company):
+    return user_maker(company)
 
 
 @pytest.fixture

@@ -42,12 +42,13 @@ def build_demo():
 def _demo_loaded(django_db_setup, django_db_blocker):
     # Loading the demo takes seconds; the tests below only read it, or write inside their own
     # savepoint (the second load must create nothing), so they share one load (tests/conftest.py).
-    with shared_data(django_db_blocker, build_demo):
-        yield
+    with shared_data(django_db_blocker, build_demo) as shared:
+        yield shared
 
 
 @pytest.fixture
-def demo(_demo_loaded, shared_db):
+def demo(_demo_loaded, request, db):
+    _demo_loaded.for_test(request)
     return Company.objects.get(code="DEMO")
 
 
