@@ -27,8 +27,9 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
 # pytest runs in PYTEST_WORKERS processes (pytest-xdist), each with a database and a Redis database
-# of its own (docs/testing.md); 3 was the fastest on a 2-core machine. PYTEST_WORKERS=0 runs every
-# test in one process; PYTEST_ARGS adds options or paths (PYTEST_ARGS="-x tests/sales").
+# of its own; a test module runs whole on one worker (--dist loadscope), so data it shares is built
+# once (docs/testing.md). PYTEST_WORKERS=0 runs every test in one process; PYTEST_ARGS adds options
+# or paths (PYTEST_ARGS="-x tests/sales").
 PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?=
 
@@ -36,7 +37,7 @@ test: $(VENV)/.installed-dev compilemessages lint browser
 	$(PY) scripts/services.py --for-tests -- sh -c '\
 	  DEBUG=1 $(PY) manage.py makemigrations --check --dry-run && \
 	  $(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING && \
-	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)'
+	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=15 $(PYTEST_ARGS)'
 
 # Refresh the catalogues after changing UI strings; then translate the new entries.
 messages: $(VENV)/.installed
