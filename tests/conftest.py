@@ -19,6 +19,38 @@ from tests.factories import CompanyFactory, UserFactory
 PASSWORD = "pw-for-tests"
 
 
+# A parametrized test function with this many cases is a unit of its own for xdist (below).
+BIG_PARAMETRIZED = 100
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` (what `make test` uses): each test module runs whole on one worker, so
+    what it shares is built once; except that a parametrized function with BIG_PARAMETRIZED cases
+    or more (the URL walk's three) is a unit of its own, so one worker does not carry a third of
+    the suite while the others wait."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndBigFunctions(LoadScopeScheduling):
+        sizes: dict[str, int] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.sizes is None:
+                self.sizes = {}
+                for each in self.collection or ():
+                    if "[" in each:
+                        function = each.split("[", 1)[0]
+                        self.sizes[function] = self.sizes.get(function, 0) + 1
+            function = nodeid.split("[", 1)[0]
+            if "[" in nodeid and self.sizes.get(function, 0) >= BIG_PARAMETRIZED:
+                return function
+            return super()._split_scope(nodeid)
+
+    return ModulesAndBigFunctions(config, log)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _celery_uses_test_redis():
     """Celery talks to the REDIS_URL the test run was given (a real Redis; under xdist each worker
