@@ -29,7 +29,7 @@ lint: $(VENV)/.installed-dev
 # pytest runs in PYTEST_WORKERS processes (pytest-xdist), each with a database and a Redis database
 # of its own; a test module runs whole on one worker (--dist loadscope), so data it shares is built
 # once (docs/testing.md). PYTEST_WORKERS=0 runs every test in one process; PYTEST_ARGS adds options
-# or paths (PYTEST_ARGS="-x tests/sales").
+# or paths (PYTEST_ARGS="-x tests/sales"). 2 and 3 workers tied on a loaded 2-core machine, 4 was slower.
 PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?=
 
