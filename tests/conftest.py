@@ -1,38 +1,210 @@
+from __future__ import annotations
+
+import contextlib
+import copy
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import translation
 
-from erp.roles import sync_roles
+from erp.models import Company
+from erp.roles import ROLE_PERMISSIONS, sync_roles
 from tests.factories import CompanyFactory, UserFactory
 
 PASSWORD = "pw-for-tests"
 
 
+# A parametrized test function with this many cases is a unit of its own for xdist (below).
+BIG_PARAMETRIZED = 100
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` (what `make test` uses): each test module runs whole on one worker, so
+    what it shares is built once; except that a parametrized function with BIG_PARAMETRIZED cases
+    or more (the URL walk's three) is a unit of its own, so one worker does not carry a third of
+    the suite while the others wait."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndBigFunctions(LoadScopeScheduling):
+        sizes: dict[str, int] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.sizes is None:
+                self.sizes = {}
+                for each in self.collection or ():
+                    if "[" in each:
+                        function = each.split("[", 1)[0]
+                        self.sizes[function] = self.sizes.get(function, 0) + 1
+            function = nodeid.split("[", 1)[0]
+            if "[" in nodeid and self.sizes.get(function, 0) >= BIG_PARAMETRIZED:
+                return function
+            return super()._split_scope(nodeid)
+
+    return ModulesAndBigFunctions(config, log)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _celery_uses_test_redis():
-    """Celery talks to the REDIS_URL the test run was given (a real Redis)."""
+    """Celery talks to the REDIS_URL the test run was given (a real Redis; under xdist each worker
+    has a database of its own, see erp/settings_test.py)."""
     from erp.celery import app
 
     app.conf.broker_url = settings.CELERY_BROKER_URL
     yield
 
 
-@pytest.fixture
-def roles(db):
-    sync_roles()
+@pytest.fixture(autouse=True)
+def _fresh_permission_sets():
+    """Each test starts with this process's permission sets empty (erp.permissions keeps them per
+    user id and permission version). A rolled-back test can leave a set under a version number the
+    next test reaches again with other permissions; with users shared by several tests (the
+    `shared_data` fixtures below) that set would be taken for the current one."""
+    from erp import permissions
+
+    permissions._PERMISSION_SETS.clear()
 
 
-@pytest.fixture
-def company(db):
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request activates its user's language in the
+    thread (erp.middleware, LocaleMiddleware) and nothing switches it back, so without this a test
+    would run in whatever language the previous test on this process left: under xdist that is
+    another test each run."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+# Shared data -------------------------------------------------------------------------------------
+# Data that is slow to build (the demo company, the sales and inventory worlds) is built once per
+# test module inside a transaction that stays open while the module's tests run, and is rolled back
+# after the last one (Django's setUpTestData pattern). Each test runs in a savepoint inside it
+# (pytest-django's `db` opens an atomic block, which nests), so whatever a test writes is undone
+# before the next test: every test starts from the same rows. Model instances are handed to each
+# test as deep copies, so what a test changes in memory does not reach the next test either.
+# A transactional test (transaction=True, transactional_db, live_server) commits and is followed by
+# a flush, which must not happen inside that transaction: before such a test the shared transaction
+# is rolled back early, and the test builds the data for itself (see docs/testing.md).
+
+_OPEN: list[SharedData] = []  # the shared transaction open on this process's connection, if any
+
+
+class SharedData:
+    """``build()``'s result, made once in a transaction of its own; see the comment above."""
+
+    def __init__(self, django_db_blocker: Any, build: Callable[[], Any]) -> None:
+        self.blocker = django_db_blocker
+        self.build = build
+        self.atomic: Any = None
+        self.data: Any = None
+
+    def open(self) -> None:
+        with self.blocker.unblock():
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            try:
+                self.data = self.build()
+            except BaseException:
+                self.atomic.__exit__(*sys.exc_info())
+                self.atomic = None
+                raise
+        _OPEN.append(self)
+
+    def close(self) -> None:
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = self.data = None
+        _OPEN.remove(self)
+
+    def for_test(self, request: pytest.FixtureRequest) -> Any:
+        """What a test gets (from a fixture that requests ``db``): a deep copy of the shared data,
+        in the test's savepoint; for a transactional test (or after one closed the transaction) data
+        built for it alone."""
+        if self.atomic is None or is_transactional(request):
+            return self.build()
+        return copy.deepcopy(self.data)
+
+
+@contextlib.contextmanager
+def shared_data(django_db_blocker: Any, build: Callable[[], Any]) -> Iterator[SharedData]:
+    """For a module-scoped fixture (which also requests ``django_db_setup``):
+    ``with shared_data(django_db_blocker, build) as shared: yield shared``; the test-level fixture
+    requests it, ``request`` and ``db`` (in that order) and returns ``shared.for_test(request)``."""
+    shared = SharedData(django_db_blocker, build)
+    shared.open()
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
+def is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    wants = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    return wants or bool({"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_transaction_under_a_transactional_test(request: pytest.FixtureRequest) -> None:
+    # Autouse fixtures come before the test's other function-scoped ones: the shared transaction is
+    # gone before anything commits.
+    if _OPEN and is_transactional(request):
+        _OPEN[-1].close()
+
+
+def ensure_roles() -> None:
+    """The roles: groups with their permissions. migrate syncs them (erp.apps, post_migrate), and so
+    does the flush after each transactional test; every other test is rolled back. So they are in
+    place, and syncing them again for each of ~1,000 tests cost 0.05-0.1 s apiece: only a database
+    without them (a test deleted one) is synced."""
+    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() != len(ROLE_PERMISSIONS):
+        sync_roles()
+
+
+def acme() -> Company:
     return CompanyFactory(code="ACME", name="測試精密股份有限公司")
 
 
-@pytest.fixture
-def make_user(db, roles, company):
+def user_maker(company: Company) -> Callable[..., Any]:
     def make(username, *role_names, **fields):
         fields.setdefault("company", company)
         return UserFactory(username=username, roles=list(role_names), **fields)
 
     return make
+
+
+# Fixtures of shared worlds (tests/sales/conftest.py, tests/inventory/conftest.py) that hold the
+# test's company: a test that uses one of them gets that company from `company` and `make_user` too.
+WORLD_FIXTURES = ("sal", "inv")
+
+
+@pytest.fixture
+def roles(db):
+    ensure_roles()
+
+
+@pytest.fixture
+def company(request, db):
+    for name in WORLD_FIXTURES:
+        if name in request.fixturenames:
+            return request.getfixturevalue(name).company
+    return acme()
+
+
+@pytest.fixture
+def make_user(db, roles, company):
+    return user_maker(company)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from erp.demo import load_demo
 from erp.models import Company, NumberSequence, OutboxEvent
+from erp.roles import sync_roles
 from inventory.demo import ITEMS, load_inventory_demo
 from inventory.models import (
     GoodsReceipt,
@@ -25,6 +26,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.selectors import low_stock_items, warehouses_for_user
+from tests.conftest import shared_data
 
 
 def row_counts():
@@ -34,9 +36,22 @@ def row_counts():
     return counts
 
 
-@pytest.fixture
-def demo(roles):
+def build_demo():
+    sync_roles()
     load_demo(password="demo-pass")
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    # Loading the demo takes seconds; the tests below only read it, or write inside their own
+    # savepoint (the second load must create nothing), so they share one load (tests/conftest.py).
+    with shared_data(django_db_blocker, build_demo) as shared:
+        yield shared
+
+
+@pytest.fixture
+def demo(_demo_loaded, request, db):
+    _demo_loaded.for_test(request)
     return Company.objects.get(code="DEMO")
 
 

@@ -10,7 +10,7 @@ from auditlog.models import LogEntry
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 
@@ -20,19 +20,34 @@ from inventory.services import masterdata
 from inventory.services.documents import receipt_post, receipt_save
 from inventory.services.stock import reserve
 from inventory.views.reports import document_url
+from tests.conftest import shared_data
+from tests.inventory.conftest import build_world
+
+
+def build_stocked_world():
+    """inv with stock: 100 screws in WH1/A-01, 30 in WH2/B-01, 5 kg of resin lot L-001 in WH1/A-02,
+    and users reading the screens in English."""
+    w = build_world()
+    for user in (w.keeper, w.admin):
+        user.language = "en"
+        user.save()
+    w.receive(w.screw, "100", w.a1, cost="2")
+    w.receive(w.screw, "30", w.b1, cost="3")
+    w.receive(w.resin, "5", w.a2, cost="100", lot_number="L-001")
+    w.lot = Lot.objects.get(item=w.resin, number="L-001")
+    return w
+
+
+@pytest.fixture(scope="module")
+def _inv_shared(django_db_setup, django_db_blocker):
+    # Every test here starts from the stocked world: this module's shared world is that one, built
+    # once (it replaces tests/inventory/conftest.py's; see tests/conftest.py, shared data).
+    with shared_data(django_db_blocker, build_stocked_world) as shared:
+        yield shared
 
 
 @pytest.fixture
 def world(inv):
-    """inv with stock: 100 screws in WH1/A-01, 30 in WH2/B-01, 5 kg of resin lot L-001 in WH1/A-02,
-    and users reading the screens in English."""
-    for user in (inv.keeper, inv.admin):
-        user.language = "en"
-        user.save()
-    inv.receive(inv.screw, "100", inv.a1, cost="2")
-    inv.receive(inv.screw, "30", inv.b1, cost="3")
-    inv.receive(inv.resin, "5", inv.a2, cost="100", lot_number="L-001")
-    inv.lot = Lot.objects.get(item=inv.resin, number="L-001")
     return inv
 
 
@@ -329,7 +344,8 @@ def test_the_item_list_keeps_its_filters_in_the_page_links(admin_client, world):
 def test_the_item_detail_shows_units_stock_reservations_moves_and_history(admin_client, world):
     order = receipt_save(company=world.company, actor=world.admin, warehouse=world.wh1, lines=[
         {"item": world.screw, "quantity": Decimal("1"), "unit": world.pcs, "location": world.a1}])
-    reserve(company=world.company, item=world.screw, warehouse=world.wh1, quantity=Decimal("40"), document=order)
+    with translation.override("en"):  # the reference is stored in the admin's language, which the page is in
+        reserve(company=world.company, item=world.screw, warehouse=world.wh1, quantity=Decimal("40"), document=order)
 
     response = admin_client.get(f"/inventory/items/{world.screw.pk}/")
 

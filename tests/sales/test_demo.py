@@ -10,12 +10,14 @@ from django.utils import translation
 
 from erp.demo import load_demo
 from erp.models import Company, EventDelivery, NumberSequence, OutboxEvent
+from erp.roles import sync_roles
 from inventory.models import DeliveryNote, Reservation
 from office.models import Task
 from sales.demo import CUSTOMERS, ORDERS, load_sales_demo
 from sales.models import CreditApproval, Customer, CustomerReturn, PriceList, Quotation, SalesOrder, TaxCode
 from sales.selectors import customers_for_user, orders_for_user
 from sales.services.orders import credit_check
+from tests.conftest import shared_data
 
 D = Decimal
 
@@ -30,10 +32,23 @@ def row_counts():
     return counts
 
 
-@pytest.fixture
-def demo(roles):
+def build_demo():
+    sync_roles()
     with translation.override("en"):
         load_demo(password="demo-pass")
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    # Loading the demo takes seconds; the tests below only read it, or write inside their own
+    # savepoint (the second load must create nothing), so they share one load (tests/conftest.py).
+    with shared_data(django_db_blocker, build_demo) as shared:
+        yield shared
+
+
+@pytest.fixture
+def demo(_demo_loaded, request, db):
+    _demo_loaded.for_test(request)
     return Company.objects.get(code="DEMO")
 
 
@@ -137,56 +152,3 @@ def test_every_department_has_work_from_the_orders(demo):
     assert sum(title.startswith("Issue a credit note for SR-") for title in tasks["Finance"]) == 1
     assert sum(title.startswith("Pick and ship the backorder") for title in tasks["Warehouse"]) == 1
     assert not EventDelivery.objects.exclude(status="done").exists()
-
-
-# The bench generator (manage.py generate_sales_data) ---------------------------------------------
-
-
-def test_the_bench_generator_leaves_orders_the_services_and_selectors_take_up(roles):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from erp.models import NumberSequence
-    from inventory.panels import source_deliveries
-    from office.panels import document_tasks
-    from sales.selectors import order_tracking
-    from sales.services.orders import order_confirm
-    from sales.services.pricing import document_totals
-
-    call_command("generate_sales_data", company="TBENCH", customers=30, items=60, locations=4, moves=600,
-                 orders=400, reps=3, days=60, seed=3, stdout=StringIO())
-
-    company = Company.objects.get(code="TBENCH")
-    orders = SalesOrder.objects.filter(company=company).prefetch_related("lines")
-    assert orders.count() == 400
-    assert set(orders.values_list("status", flat=True)) == {
-        "draft", "confirmed", "partial", "delivered", "closed", "cancelled"}
-    for order in orders:
-        lines = list(order.lines.all())
-        assert (order.net_amount, order.tax_amount, order.total_amount) == document_totals(
-            (line.net_amount, line.tax_rate) for line in lines)
-        shipped = DeliveryNote.objects.filter(source_id=order.pk, status="posted")
-        if order.status in ("partial", "delivered", "closed"):
-            on_notes = {dl.source_line_id: dl.picked for note in shipped for dl in note.lines.all()}
-            assert on_notes == {line.pk: line.delivered_quantity for line in lines if line.delivered_quantity}
-        else:
-            assert not shipped.exists() and all(line.delivered_quantity == 0 for line in lines)
-    users = {u.username: u for u in get_user_model().objects.filter(company=company)}
-    assert customers_for_user(users["tbench-rep01"]).count() == 10
-    assert customers_for_user(users["tbench-mgr"]).count() == 30
-    delivered = orders.filter(status="delivered").first()
-    tracking = order_tracking(delivered)
-    assert len(source_deliveries(users["tbench-mgr"], delivered)["deliveries"]) == 1
-    assert [(e.name, [d.status for d in e.subscriber_rows]) for e in tracking["events"]] == [
-        ("sales.order_confirmed", ["done"])]
-    assert {t.assignee_role.name for t in document_tasks(users["tbench-mgr"], delivered)["tasks"]} == {
-        "Warehouse", "Finance"}
-
-    # a generated draft confirms through the service and takes the next number of the series
-    draft = orders.filter(status="draft").first()
-    year = draft.document_date.year
-    last = NumberSequence.objects.get(company=company, doc_type="SO", year=year).last_value
-    order_confirm(order=draft, actor=users["tbench"])
-    draft.refresh_from_db()
-    assert draft.status == "confirmed" and draft.number == f"SO-{year}-{last + 1:06d}"

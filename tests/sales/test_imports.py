@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from guardian.shortcuts import get_perms
 from openpyxl import Workbook, load_workbook
 
@@ -144,19 +145,20 @@ def test_customer_rows_that_clash_with_the_database_are_errors(world, as_user):
             ["C001", "已存在", "", "", "", "", "", "", "", "", "", "", ""],
             ["C200", "", "", "", "", "", "", "mail@", "OLD", -1, "NOPE", "", "ghost"]]
 
-    result = imports.validate(CUSTOMERS,
-                              imports.read_table(csv_bytes(rows), "c.csv", CUSTOMERS),
-                              company=world.company, user=world.manager)
+    with translation.override("en"):  # the manager's language, as their request would have it
+        result = imports.validate(CUSTOMERS,
+                                  imports.read_table(csv_bytes(rows), "c.csv", CUSTOMERS),
+                                  company=world.company, user=world.manager)
 
-    assert summary(result) == [
-        (2, "code", "Row 2, column code: customer “C001” already exists."),
-        (3, "name", "Row 3, column name: a value is required."),
-        (3, "email", "Row 3, column email: “mail@” is not an e-mail address."),
-        (3, "credit_limit", "Row 3, column credit_limit: must not be negative (got -1)."),
-        (3, "payment_term", "Row 3, column payment_term: payment term “OLD” is inactive."),
-        (3, "price_list", "Row 3, column price_list: price list “NOPE” does not exist."),
-        (3, "owner", "Row 3, column owner: user “ghost” does not exist in your company or is inactive."),
-    ]
+        assert summary(result) == [
+            (2, "code", "Row 2, column code: customer “C001” already exists."),
+            (3, "name", "Row 3, column name: a value is required."),
+            (3, "email", "Row 3, column email: “mail@” is not an e-mail address."),
+            (3, "credit_limit", "Row 3, column credit_limit: must not be negative (got -1)."),
+            (3, "payment_term", "Row 3, column payment_term: payment term “OLD” is inactive."),
+            (3, "price_list", "Row 3, column price_list: price list “NOPE” does not exist."),
+            (3, "owner", "Row 3, column owner: user “ghost” does not exist in your company or is inactive."),
+        ]
 
 
 def test_a_rep_imports_customers_of_their_own_and_may_not_name_another_rep(world, as_user):
@@ -271,14 +273,15 @@ def test_price_rows_twice_or_with_bad_dates_or_inactive_items_are_errors(world):
             ["STD", "WID-1", "PCS", "2", "1", "soon", ""]]
     table = imports.read_table(csv_bytes(rows), "p.csv", PRICES)
 
-    result = imports.validate(PRICES, table, company=world.company, user=world.manager)
+    with translation.override("en"):  # the manager's language, as their request would have it
+        result = imports.validate(PRICES, table, company=world.company, user=world.manager)
 
-    assert summary(result) == [
-        (3, "", "Row 3: the same price list, item, unit, quantity break and start date already appear in row 2."),
-        (4, "item", "Row 4, column item: item “MOT-1” is inactive."),
-        (5, "valid_to", "Row 5, column valid_to: the end date is before the start date."),
-        (6, "valid_from", "Row 6, column valid_from: “soon” is not a date (use 2026-11-25 or 2026/11/25)."),
-    ]
+        assert summary(result) == [
+            (3, "", "Row 3: the same price list, item, unit, quantity break and start date already appear in row 2."),
+            (4, "item", "Row 4, column item: item “MOT-1” is inactive."),
+            (5, "valid_to", "Row 5, column valid_to: the end date is before the start date."),
+            (6, "valid_from", "Row 6, column valid_from: “soon” is not a date (use 2026-11-25 or 2026/11/25)."),
+        ]
 
 
 def test_validating_prices_takes_the_same_queries_for_10_or_300_rows(world):
