@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import translation
 
 from erp.models import Company
-from erp.roles import ROLE_PERMISSIONS, sync_roles
+from erp.roles import ROLES, sync_roles
 from tests.factories import CompanyFactory, UserFactory
 
 PASSWORD = "pw-for-tests"
@@ -168,7 +168,7 @@ def ensure_roles() -> None:
     does the flush after each transactional test; every other test is rolled back. So they are in
     place, and syncing them again for each of ~1,000 tests cost 0.05-0.1 s apiece: only a database
     without them (a test deleted one) is synced."""
-    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() != len(ROLE_PERMISSIONS):
+    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
         sync_roles()
 
 
