@@ -1,4 +1,5 @@
-"""One permission mechanism for every screen: login, then a model permission, then object scope.
+"""One permission mechanism for every screen: login, then a model permission, then object scope
+(``erp.scoping.restrict``, applied by the selectors the views read through).
 
 Class views use ``PermissionRequiredMixin`` (set ``permission_required``, or ``login_only = True``
 for pages every signed-in user may see); function views use ``permission_required(perm)`` or
@@ -13,7 +14,6 @@ from django.contrib.auth import backends as auth_backends
 from django.contrib.auth import mixins
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from guardian.shortcuts import get_objects_for_user
 
 
 class PermissionRequiredMixin(mixins.PermissionRequiredMixin):
@@ -58,14 +58,6 @@ def login_only(view):
         return view(request, *args, **kwargs)
 
     return _mark(wrapper, "login")
-
-
-def scope_for_user(user, queryset, perm, *, company_field="company"):
-    """``queryset`` narrowed to the user's company and, for object-scoped permissions, to the
-    objects granted to the user (guardian); a global permission sees the whole company."""
-    if company_field and not user.is_superuser:
-        queryset = queryset.filter(**{company_field: user.company_id})
-    return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=True)
 
 
 def user_company(user):
