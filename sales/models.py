@@ -249,7 +249,9 @@ class SalesOrder(SalesDocument):
         indexes = [
             models.Index(fields=["company", "-created_at"], name="order_by_created"),
             models.Index(fields=["company", "status", "promised_date"], name="order_by_status"),
-            models.Index(fields=["customer", "status"], name="order_by_customer"),
+            # A rep's orders (erp.scoping: customer_id IN (their customers) AND company_id = …) are
+            # counted from this index alone (an index-only scan); also a customer's open orders.
+            models.Index(fields=["customer", "status", "company"], name="order_by_customer_scope"),
             models.Index(fields=["sales_rep", "-created_at"], name="order_by_rep"),
         ]
 
