@@ -10,8 +10,7 @@ from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from sales import scoping
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
-
-SERVE = "sales.serve_customer"
+from sales.scoping import SERVE, sees_all_customers
 
 
 def check_same_company(company, **related):
@@ -53,7 +52,7 @@ def check_can_serve(user, customer, field="customer"):
 def customer_create(*, company, actor=None, contacts=(), **fields):
     check_same_company(company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     check_owner(company, fields.get("owner"))
-    if fields.get("owner") is None and actor is not None and not actor.has_perm(SERVE):
+    if fields.get("owner") is None and actor is not None and not sees_all_customers(actor):
         fields["owner"] = actor  # a rep's new customer is their own
     fields.setdefault("currency", company.base_currency or "TWD")
     customer = Customer(company=company, **fields)
@@ -71,7 +70,7 @@ def customer_update(*, customer, actor=None, **fields):
     check_same_company(customer.company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     if "owner" in fields:
         check_owner(customer.company, fields["owner"])
-        if fields["owner"] != customer.owner and actor is not None and not actor.has_perm(SERVE):
+        if fields["owner"] != customer.owner and actor is not None and not sees_all_customers(actor):
             raise DomainError(_("Only a sales manager may hand a customer to another sales rep."), field="owner")
     old_owner_id = customer.owner_id
     for name, value in fields.items():
