@@ -17,9 +17,10 @@ class ErpConfig(AppConfig):
         from django.core import checks
 
         from erp import access_log  # noqa: F401  (connects the login signals)
-        from erp.scoping import check_scopes, connect_grant_signals
+        from erp.scoping import check_scopes, connect_grant_signals, register_core_scopes
 
         connect_grant_signals()
+        register_core_scopes()
         checks.register(check_scopes)
 
         # After every migrate: new models' permissions reach the roles that match them.

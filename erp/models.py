@@ -343,7 +343,7 @@ class AccessLog(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
 
 
-class ExportJob(models.Model):
+class ExportJob(Restricted):
     """A large export built in the background (Celery) with progress, downloaded by its owner."""
 
     class Status(models.TextChoices):

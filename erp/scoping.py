@@ -298,6 +298,15 @@ class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # ty
     """``Model.objects`` of the business models: ``Model.objects.restrict(user, action)``."""
 
 
+def own_rows(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+    """Rows that belong to the user alone (``user`` field): a background export."""
+    return queryset.filter(user=user.pk)
+
+
+def register_core_scopes() -> None:
+    register_scope("erp.exportjob", own_rows)
+
+
 def check_scope_rules(models_: Iterable[type[models.Model]]) -> list[str]:
     """Rules registered for models that are not installed (a typo in a label): for a system check."""
     installed = {model_label(model) for model in models_}

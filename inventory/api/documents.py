@@ -534,9 +534,12 @@ class CountViewSet(DocumentBase):
     @action(detail=True, methods=["post"])
     def record(self, request: Request, pk: str | None = None) -> Response:
         """Enter counted quantities (base unit) by line id."""
+        count = self.get_object()  # a count out of the user's scope is a 404 before the payload is judged
+        check_operate(request.user, count.warehouse)
         payload = CountRecordSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self.run(docs.count_record, counted=payload.validated_data["counted"])
+        docs.count_record(count=count, counted=payload.validated_data["counted"], actor=self.actor)
+        return self.answer(count)
 
     @extend_schema(request=CountAddLineSerializer)
     @action(detail=True, methods=["post"], url_path="add-line", url_name="add-line")
