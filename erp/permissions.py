@@ -7,13 +7,19 @@ for pages every signed-in user may see); function views use ``permission_require
 Anonymous users are sent to the login page; signed-in users without the permission get a 403.
 """
 
+from __future__ import annotations
+
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import backends as auth_backends
 from django.contrib.auth import mixins
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+
+if TYPE_CHECKING:
+    from erp.models import Company
 
 
 class PermissionRequiredMixin(mixins.PermissionRequiredMixin):
@@ -60,10 +66,11 @@ def login_only(view):
     return _mark(wrapper, "login")
 
 
-def user_company(user):
+def user_company(user: Any) -> Company | None:
     """The company a user works in; a superuser without one gets the first active company."""
     if user.company_id:
-        return user.company
+        company: Company = user.company
+        return company
     from erp.models import Company
 
     if user.is_superuser:

@@ -27,7 +27,7 @@ it: the tables' indexes lead with the company (bench/README.md, "Scope").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -132,7 +132,7 @@ class AnyOf(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.lhs]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.lhs,) = exprs
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
@@ -246,7 +246,8 @@ class GrantScope:
             ids = self.granted_ids(user)
             listed = list(ids[: LITERAL_IDS_LIMIT + 1])
             cache[key] = ids if len(listed) > LITERAL_IDS_LIMIT else listed
-        return cache[key]
+        found: list[int] | QuerySet[Any] = cache[key]
+        return found
 
     def condition(self, user: Any) -> Q:
         ids = self.id_filter(user)
@@ -294,8 +295,8 @@ class RestrictedQuerySet(QuerySet[ModelT]):
         return restricted
 
 
-class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
-    """``Model.objects`` of the business models: ``Model.objects.restrict(user, action)``."""
+# ``Model.objects`` of the business models: ``Model.objects.restrict(user, action)``.
+RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
 
 
 def own_rows(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:

@@ -73,7 +73,7 @@ def quotations_for_user(user: Any, *, customer: Customer | None = None, rep: Any
 def orders_for_user(user: Any, *, customer: Customer | None = None, rep: Any = None, status: str | None = None,
                     date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                     search: str = "", late: bool | None = None) -> QuerySet[SalesOrder]:
-    rows = SalesOrder.objects.restrict(user).select_related("customer", "sales_rep", "warehouse")
+    rows: QuerySet[SalesOrder] = SalesOrder.objects.restrict(user).select_related("customer", "sales_rep", "warehouse")
     rows = _document_filters(rows, customer=customer, rep=rep, status=status, date_from=date_from,
                              date_to=date_to, search=search)
     if late:
