@@ -140,3 +140,14 @@ def test_a_reps_orders_are_narrowed_by_one_array_of_their_customers_read_once_a_
     assert all("= ANY(" in sql and '"sales_salesorder"."company_id" = ' in sql for sql in order_sql)
     assert restrict(SalesOrder.objects.all(), sal.manager).query.where.children  # the company only
     assert "ANY" not in str(selectors.orders_for_user(sal.manager).query)
+
+
+def test_the_apis_customer_filter_knows_only_the_reps_customers(sal):
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(sal.rep)
+
+    own = api.get("/api/sales/orders/", {"customer": "C001"})
+    others = api.get("/api/sales/orders/", {"customer": "C002"})
+
+    assert own.status_code == 200
+    assert (others.status_code, others.json()) == (400, {"customer": ["No record with the code C002."]})
