@@ -1,6 +1,8 @@
 """The shared core's tables: company, departments, users, numbering, the event outbox, access log.
 
-Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Document`` classes.
+Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Document`` classes (and
+``Restricted`` for lines and other rows without a company of their own); every one of them is read
+through ``Model.objects.restrict(user, action)`` (erp.scoping).
 """
 
 from typing import Any
