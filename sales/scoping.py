@@ -48,7 +48,7 @@ def delivery_notes_of_served_customers(queryset: QuerySet[Any], user: Any, actio
     """Inventory's delivery notes of sales orders: a sales rep sees those of their own customers' orders."""
     if CUSTOMERS.sees_all(user, action):
         return queryset
-    orders = SalesOrder.objects.filter(OF_CUSTOMER.condition(user)).values("pk")
+    orders = SalesOrder.objects.restrict(user, action).values("pk")  # the orders' own rule, applied once
     order_type = ContentType.objects.get_for_model(SalesOrder)
     return queryset.filter(~Q(source_type=order_type) | Q(source_id__in=orders))
 
