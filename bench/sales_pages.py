@@ -8,8 +8,11 @@ each page ``--runs`` times in turn and prints p50/p95/max. The URLs come from th
 (``sales:order_list``, ``sales:order_detail``, ``sales:order_tracking``); every run takes another
 random order and another random customer of the company, so the figures are not one cached row.
 The tracking partial is requested as htmx does (``HX-Request: true``). ``--as-rep`` adds the order
-list as seen by a sales rep (their customers only, through the guardian permission). A page that
-does not answer 200 is reported with its status, and the script exits with status 1.
+list as seen by a sales rep (their customers only, through the guardian permission); ``--api`` adds
+the API's order list (``/api/sales/orders/``, first page with its exact count, session auth) for the
+user and, with ``--as-rep``, for the rep. Compare a rep with a manager in one run with
+``--user sbench-mgr --as-rep``. A page that does not answer 200 is reported with its status, and the
+script exits with status 1.
 
 Django is set up only to resolve the URL names and pick the sample orders and customers: use the
 same DATABASE_URL as the server.
@@ -81,6 +84,7 @@ def main(argv=None):
     parser.add_argument("--user", default=None, help="user to log in as (default: the company's System admin)")
     parser.add_argument("--password", default=None, help="its password (default DEMO_PASSWORD)")
     parser.add_argument("--as-rep", action="store_true", help="also time the order list as the first sales rep")
+    parser.add_argument("--api", action="store_true", help="also time the API's order list (/api/sales/orders/)")
     parser.add_argument("--customer-param", default="customer",
                         help="query parameter of the list's customer filter (default customer, by code)")
     parser.add_argument("--runs", type=int, default=50, help="requests per page (default 50)")
@@ -108,6 +112,9 @@ def main(argv=None):
         ("order tracking (htmx)", lambda n: reverse("sales:order_tracking", args=[orders[n % len(orders)]]),
          {"HX-Request": "true"}),
     ]
+    api_list_url = "/api/sales/orders/"
+    if args.api:
+        pages.append(("API order list", lambda n: api_list_url, {"Accept": "application/json"}))
     clients = {"main": TimedClient(args.base_url, args.timeout)}
     clients["main"].login(username, password)
     plan = [("main", *page) for page in pages]
@@ -122,6 +129,8 @@ def main(argv=None):
         rep_filter = urllib.parse.urlencode({args.customer_param: rep_customer})
         plan.append(("rep", f"order list as {rep.username}", lambda n: list_url, {}))
         plan.append(("rep", "order list as rep, by customer", lambda n: f"{list_url}?{rep_filter}", {}))
+        if args.api:
+            plan.append(("rep", "API order list as rep", lambda n: api_list_url, {"Accept": "application/json"}))
 
     times = {label: [] for _c, label, _u, _h in plan}
     failures = {label: {} for _c, label, _u, _h in plan}

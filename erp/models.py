@@ -1,6 +1,8 @@
 """The shared core's tables: company, departments, users, numbering, the event outbox, access log.
 
-Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Document`` classes.
+Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Document`` classes (and
+``Restricted`` for lines and other rows without a company of their own); every one of them is read
+through ``Model.objects.restrict(user, action)`` (erp.scoping).
 """
 
 from typing import Any
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from erp.codes import CodeField
 from erp.errors import ImmutableDocument
 from erp.number_formats import DEFAULT_FORMAT, NUMBER_MAX_LENGTH, check_number_format
+from erp.scoping import RestrictedManager
 
 
 class Company(models.Model):
@@ -56,7 +59,17 @@ class Company(models.Model):
         return self.name
 
 
-class CompanyOwned(models.Model):
+class Restricted(models.Model):
+    """A business model read through ``Model.objects.restrict(user, action)`` (erp.scoping): the rows
+    the user may see or act on. Lines and other rows without a company of their own use it directly."""
+
+    objects = RestrictedManager()
+
+    class Meta:
+        abstract = True
+
+
+class CompanyOwned(Restricted):
     """Everything a department owns belongs to a company."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company"))
@@ -336,7 +349,7 @@ class AccessLog(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
 
 
-class ExportJob(models.Model):
+class ExportJob(Restricted):
     """A large export built in the background (Celery) with progress, downloaded by its owner."""
 
     class Status(models.TextChoices):

@@ -1,4 +1,5 @@
-"""One permission mechanism for every screen: login, then a model permission, then object scope.
+"""One permission mechanism for every screen: login, then a model permission, then object scope
+(``erp.scoping.restrict``, applied by the selectors the views read through).
 
 Class views use ``PermissionRequiredMixin`` (set ``permission_required``, or ``login_only = True``
 for pages every signed-in user may see); function views use ``permission_required(perm)`` or
@@ -6,14 +7,19 @@ for pages every signed-in user may see); function views use ``permission_require
 Anonymous users are sent to the login page; signed-in users without the permission get a 403.
 """
 
+from __future__ import annotations
+
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import backends as auth_backends
 from django.contrib.auth import mixins
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from guardian.shortcuts import get_objects_for_user
+
+if TYPE_CHECKING:
+    from erp.models import Company
 
 
 class PermissionRequiredMixin(mixins.PermissionRequiredMixin):
@@ -60,18 +66,11 @@ def login_only(view):
     return _mark(wrapper, "login")
 
 
-def scope_for_user(user, queryset, perm, *, company_field="company"):
-    """``queryset`` narrowed to the user's company and, for object-scoped permissions, to the
-    objects granted to the user (guardian); a global permission sees the whole company."""
-    if company_field and not user.is_superuser:
-        queryset = queryset.filter(**{company_field: user.company_id})
-    return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=True)
-
-
-def user_company(user):
+def user_company(user: Any) -> Company | None:
     """The company a user works in; a superuser without one gets the first active company."""
     if user.company_id:
-        return user.company
+        company: Company = user.company
+        return company
     from erp.models import Company
 
     if user.is_superuser:

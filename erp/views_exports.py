@@ -1,6 +1,9 @@
 """The user's background exports: progress while they run, the file once done."""
 
+from typing import Any
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
@@ -9,8 +12,9 @@ from erp.models import ExportJob
 from erp.permissions import login_only
 
 
-def own_exports(user):
-    return ExportJob.objects.filter(user=user)
+def own_exports(user: Any) -> QuerySet[ExportJob]:
+    """The user's own exports (erp.scoping: an export is its owner's alone)."""
+    return ExportJob.objects.restrict(user)
 
 
 @login_only

@@ -23,12 +23,14 @@ class InventoryConfig(AppConfig):
         from inventory.imports import KINDS as IMPORT_KINDS
         from inventory.panels import document_reservations
         from inventory.roles import ROLE_GRANTS
+        from inventory.scoping import register as register_scopes
 
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
                                 order=30))
         register_demo_loader("inventory", load_inventory_demo, order=20)
         register_company_seed("inventory", seed_company, order=20)
         register_role_grants("inventory", ROLE_GRANTS)
+        register_scopes()
         register_document_panel("inventory", "inventory/panels/reservations.html", document_reservations,
                                 permission="inventory.view_reservation", order=20)
         for kind in IMPORT_KINDS:

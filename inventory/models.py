@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, CodeField
-from erp.models import CompanyOwned, Document, MasterData
+from erp.models import CompanyOwned, Document, MasterData, Restricted
 from erp.money import COST, LINE_QTY, MONEY, QTY, QTY_QUANTUM
 from inventory import status as st
 
@@ -60,7 +60,13 @@ class Warehouse(MasterData):
     class Meta(MasterData.Meta):
         verbose_name = _("warehouse")
         verbose_name_plural = _("warehouses")
-        permissions = [("operate_warehouse", _("Can post stock moves in the warehouse"))]
+        permissions = [
+            # Held per warehouse (guardian, to a keeper or a group) or globally: posting and changing
+            # what is in the warehouse, and seeing it (inventory.scoping).
+            ("operate_warehouse", _("Can post stock moves in the warehouse")),
+            # Held globally by every role that reads inventory except Warehouse: reading every warehouse.
+            ("view_all_warehouses", _("Can see every warehouse")),
+        ]
 
 
 class Location(CompanyOwned):
@@ -127,7 +133,7 @@ class Item(MasterData):
         return self.item_type != st.ItemType.SERVICE
 
 
-class ItemUnit(models.Model):
+class ItemUnit(Restricted):
     """An alternative unit of an item: 1 ``unit`` = ``factor`` base units (box = 12 pcs)."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="units", verbose_name=_("item"))
@@ -350,7 +356,7 @@ class StockDocument(Document):
         abstract = True
 
 
-class DocumentLine(models.Model):
+class DocumentLine(Restricted):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     quantity = models.DecimalField(_("quantity"), validators=POSITIVE, **LINE_QTY)
     unit = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
@@ -451,7 +457,7 @@ class StockAdjustment(StockDocument):
         verbose_name_plural = _("stock adjustments")
 
 
-class StockAdjustmentLine(models.Model):
+class StockAdjustmentLine(Restricted):
     """``quantity_change`` in the line's unit: positive adds stock, negative removes it."""
 
     document = models.ForeignKey(StockAdjustment, on_delete=models.CASCADE, related_name="lines")
@@ -491,7 +497,7 @@ class StockCount(StockDocument):
         verbose_name_plural = _("stock counts")
 
 
-class StockCountLine(models.Model):
+class StockCountLine(Restricted):
     document = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
@@ -564,7 +570,7 @@ class DeliveryNote(StockDocument):
         return f"{self.customer_code} {self.customer_name}".strip()
 
 
-class DeliveryNoteLine(models.Model):
+class DeliveryNoteLine(Restricted):
     """``quantity`` is what the source asks to ship on this note, ``picked`` what the keeper picked
     (both in ``unit``); a line the keeper adds to split a pick has quantity 0. ``source_line_id`` is
     the source document's line (a sales order line), also the key of its reservations."""

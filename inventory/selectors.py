@@ -1,66 +1,64 @@
 """Reads of the inventory app, scoped to what the user may see.
 
-Warehouse scope: a user holding ``inventory.operate_warehouse`` globally sees every warehouse; a
-warehouse keeper (the Warehouse role without that global permission) sees only the warehouses granted
-to them with django-guardian; everyone else with view permissions reads all of them.
+Every read goes through ``erp.scoping.restrict`` (``Model.objects.restrict(user, action)``): the
+user's company, narrowed by the warehouse scope of ``inventory.scoping`` (a keeper: the warehouses
+granted to them or their group; the roles that read inventory: every warehouse) and by the rules other
+apps add (sales: a rep's delivery notes are those of their customers' orders).
 """
 
+from __future__ import annotations
+
+import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from guardian.shortcuts import get_objects_for_user
 
 from erp.money import QTY
 from erp.permissions import user_company
-from erp.roles import WAREHOUSE
-from erp.scoping import restrict
+from erp.scoping import VIEW, restrict
 from inventory import status as st
 from inventory.models import (
     AdjustmentReason,
     DeliveryNote,
     DeliveryNoteLine,
+    GoodsReceipt,
     Item,
+    ItemUnit,
     ItemValuation,
     Location,
     Lot,
     Reservation,
+    StockAdjustment,
     StockBalance,
+    StockCount,
+    StockIssue,
     StockMove,
     StockTransfer,
     UnitOfMeasure,
     Warehouse,
 )
+from inventory.scoping import OPERATE, can_operate, sees_every_warehouse  # noqa: F401  (the views ask here too)
 
-OPERATE = "inventory.operate_warehouse"
 ZERO = Value(Decimal("0"), output_field=DecimalField(**QTY))
 
 
-def is_scoped_keeper(user):
-    return not user.has_perm(OPERATE) and user.groups.filter(name=WAREHOUSE).exists()
+def warehouses_for_user(user: Any, action: str = VIEW) -> QuerySet[Warehouse]:
+    """The warehouses ``user`` may see (``action`` VIEW) or operate (CHANGE)."""
+    return Warehouse.objects.restrict(user, action)
 
 
-def warehouses_for_user(user):
-    company = user_company(user)
-    warehouses = Warehouse.objects.filter(company=company)
-    if is_scoped_keeper(user):
-        return get_objects_for_user(user, OPERATE, klass=warehouses, accept_global_perms=False)
-    return warehouses
-
-
-def warehouse_ids_for_user(user):
+def warehouse_ids_for_user(user: Any, action: str = VIEW) -> list[int]:
     """The ids of the user's warehouses, as a literal list: PostgreSQL plans ``warehouse_id IN (1, 2)``
     far better than the equivalent subquery on large balance and move tables."""
-    return list(warehouses_for_user(user).values_list("pk", flat=True))
+    return list(warehouses_for_user(user, action).values_list("pk", flat=True))
 
 
-def can_operate(user, warehouse):
-    return user.has_perm(OPERATE) or user.has_perm(OPERATE, warehouse)
-
-
-def item_list(user, *, search="", category=None, item_type=None, active=None, lot_tracked=None):
-    items = Item.objects.filter(company=user_company(user)).select_related("base_unit", "category")
+def item_list(user: Any, *, search: str = "", category: Any = None, item_type: str | None = None,
+              active: bool | None = None, lot_tracked: bool | None = None) -> QuerySet[Item]:
+    items = Item.objects.restrict(user).select_related("base_unit", "category")
     if search:
         items = items.filter(Q(code__icontains=search) | Q(name__icontains=search) | Q(barcode=search.strip())
                              | Q(specification__icontains=search))
@@ -75,8 +73,8 @@ def item_list(user, *, search="", category=None, item_type=None, active=None, lo
     return items.order_by("code")
 
 
-def units_for_user(user, *, search="", active=None):
-    units = UnitOfMeasure.objects.filter(company=user_company(user))
+def units_for_user(user: Any, *, search: str = "", active: bool | None = None) -> QuerySet[UnitOfMeasure]:
+    units = UnitOfMeasure.objects.restrict(user)
     if search:
         units = units.filter(Q(code__icontains=search) | Q(name__icontains=search))
     if active is not None:
@@ -84,7 +82,17 @@ def units_for_user(user, *, search="", active=None):
     return units.order_by("code")
 
 
-def with_stock_totals(items, warehouses=None):
+def categories_for_user(user: Any) -> QuerySet[Any]:
+    from inventory.models import ItemCategory
+
+    return ItemCategory.objects.restrict(user).order_by("code")
+
+
+def reasons_for_user(user: Any) -> QuerySet[AdjustmentReason]:
+    return AdjustmentReason.objects.restrict(user).order_by("code")
+
+
+def with_stock_totals(items: QuerySet[Item], warehouses: QuerySet[Warehouse] | None = None) -> QuerySet[Item]:
     """Annotate on_hand / reserved / available summed over internal locations (one query)."""
     balances = StockBalance.objects.filter(item=OuterRef("pk"), location__kind=st.LocationKind.INTERNAL)
     if warehouses is not None:
@@ -96,7 +104,12 @@ def with_stock_totals(items, warehouses=None):
     ).annotate(available=F("on_hand") - F("reserved_total"))
 
 
-def low_stock_items(company, warehouses=None):
+def stock_totals_for_user(items: QuerySet[Item], user: Any) -> QuerySet[Item]:
+    """``items`` with the stock the user may see: every warehouse, or a keeper's own."""
+    return with_stock_totals(items, None if sees_every_warehouse(user) else warehouses_for_user(user))
+
+
+def low_stock_items(company: Any, warehouses: QuerySet[Warehouse] | None = None) -> QuerySet[Item]:
     """Active items whose available stock is below their reorder point.
 
     Company-wide it reads the per-item totals kept on ItemValuation (no sum over the balances);
@@ -111,11 +124,13 @@ def low_stock_items(company, warehouses=None):
     ).annotate(available=F("on_hand") - F("reserved_total")).filter(available__lt=F("reorder_point")).order_by("code")
 
 
-def low_stock_for_user(user, warehouse=None):
+def low_stock_for_user(user: Any, warehouse: Warehouse | None = None) -> QuerySet[Item]:
     """Low stock as the user may see it: company-wide from the per-item totals, or summed over the
     warehouses of a keeper's scope or of a warehouse filter."""
     company = user_company(user)
-    if warehouse is None and not is_scoped_keeper(user):
+    if company is None:
+        return Item.objects.none()
+    if warehouse is None and sees_every_warehouse(user):
         return low_stock_items(company)
     warehouses = warehouses_for_user(user)
     if warehouse is not None:
@@ -123,9 +138,10 @@ def low_stock_for_user(user, warehouse=None):
     return low_stock_items(company, warehouses)
 
 
-def balances_for_user(user, *, item=None, warehouse=None, location=None, lot=None, search="", include_zero=False,
-                      include_transit=True):
-    balances = StockBalance.objects.filter(warehouse_id__in=warehouse_ids_for_user(user)).select_related(
+def balances_for_user(user: Any, *, item: Item | None = None, warehouse: Warehouse | None = None,
+                      location: Location | None = None, lot: Lot | None = None, search: str = "",
+                      include_zero: bool = False, include_transit: bool = True) -> QuerySet[StockBalance]:
+    balances = StockBalance.objects.restrict(user).select_related(
         "item", "item__base_unit", "warehouse", "location", "lot"
     )
     if not include_zero:
@@ -145,9 +161,11 @@ def balances_for_user(user, *, item=None, warehouse=None, location=None, lot=Non
     return balances.order_by("item__code", "warehouse__code", "location__code", "lot__number")
 
 
-def moves_for_user(user, *, item=None, warehouse=None, location=None, lot=None, move_type=None, date_from=None,
-                   date_to=None, document_reference=""):
-    moves = StockMove.objects.filter(warehouse_id__in=warehouse_ids_for_user(user)).select_related(
+def moves_for_user(user: Any, *, item: Item | None = None, warehouse: Warehouse | None = None,
+                   location: Location | None = None, lot: Lot | None = None, move_type: str | None = None,
+                   date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                   document_reference: str = "") -> QuerySet[StockMove]:
+    moves = StockMove.objects.restrict(user).select_related(
         "item", "item__base_unit", "warehouse", "location", "lot", "posted_by"
     )
     if item is not None:
@@ -169,12 +187,12 @@ def moves_for_user(user, *, item=None, warehouse=None, location=None, lot=None, 
     return moves.order_by("-posted_at", "-id")
 
 
-def reservations_for_item(user, item):
-    return Reservation.objects.filter(item=item, status=st.ReservationStatus.ACTIVE,
-                                      warehouse__in=warehouses_for_user(user)).select_related("location", "lot")
+def reservations_for_item(user: Any, item: Item) -> QuerySet[Reservation]:
+    return Reservation.objects.restrict(user).filter(item=item, status=st.ReservationStatus.ACTIVE).select_related(
+        "location", "lot")
 
 
-def document_reservations(document):
+def document_reservations(document: Model) -> QuerySet[Reservation]:
     """The active reservations a document holds, with where they are."""
     return Reservation.objects.filter(
         document_type=ContentType.objects.get_for_model(document), document_id=document.pk,
@@ -182,22 +200,27 @@ def document_reservations(document):
     ).select_related("item", "item__base_unit", "location", "lot").order_by("pk")
 
 
-def locations_for_user(user, warehouse=None):
-    locations = Location.objects.filter(warehouse__in=warehouses_for_user(user)).select_related("warehouse", "parent")
+def locations_for_user(user: Any, warehouse: Warehouse | None = None, action: str = VIEW) -> QuerySet[Location]:
+    locations = Location.objects.restrict(user, action).select_related("warehouse", "parent")
     if warehouse is not None:
         locations = locations.filter(warehouse=warehouse)
     return locations.order_by("warehouse__code", "code")
 
 
-def lot_trace(lot):
+def lot_trace(lot: Lot) -> QuerySet[StockMove]:
     """Where a lot came from and where it went: its moves in time order, with their documents."""
     return StockMove.objects.filter(lot=lot).select_related("location", "warehouse", "posted_by").order_by(
         "posted_at", "id"
     )
 
 
-def lots_for_user(user, *, item=None, search=""):
-    lots = Lot.objects.filter(company=user_company(user)).select_related("item")
+def lot_trace_for_user(user: Any, lot: Lot) -> QuerySet[StockMove]:
+    """The lot's trace in the warehouses the user may see."""
+    return restrict(lot_trace(lot), user)
+
+
+def lots_for_user(user: Any, *, item: Item | None = None, search: str = "") -> QuerySet[Lot]:
+    lots = Lot.objects.restrict(user).select_related("item")
     if item is not None:
         lots = lots.filter(item=item)
     if search:
@@ -205,13 +228,13 @@ def lots_for_user(user, *, item=None, search=""):
     return lots.order_by("item__code", "number")
 
 
-def valuation_by_item(company):
+def valuation_by_item(company: Any) -> QuerySet[ItemValuation]:
     """Quantity, average cost and value per item; the value equals the sum of the item's move values."""
     return ItemValuation.objects.filter(company=company).exclude(quantity=0, value=0).select_related(
         "item", "item__base_unit").order_by("item__code")
 
 
-def valuation_by_warehouse(company):
+def valuation_by_warehouse(company: Any) -> QuerySet[Any]:
     """Value per item and warehouse: the sum of the move values (the ledger is the source)."""
     return (
         StockMove.objects.filter(company=company)
@@ -222,7 +245,26 @@ def valuation_by_warehouse(company):
     )
 
 
-def ledger_totals_match_balances(company=None):
+def valuation_by_warehouse_for_user(user: Any, warehouse: Warehouse | None = None) -> QuerySet[Any]:
+    """Value per item and warehouse over the warehouses the user may see (or one of them)."""
+    moves = StockMove.objects.restrict(user)
+    if warehouse is not None:
+        moves = moves.filter(warehouse=warehouse)
+    return (
+        moves.values("warehouse__code", "warehouse__name", "item__code", "item__name")
+        .annotate(quantity=Sum("quantity"), value=Sum("value"))
+        .exclude(quantity=0, value=0)
+        .order_by("warehouse__code", "item__code")
+    )
+
+
+def valuation_by_item_for_user(user: Any) -> QuerySet[ItemValuation]:
+    """The company's moving-average valuation per item (for users who see every warehouse)."""
+    return ItemValuation.objects.restrict(user).exclude(quantity=0, value=0).select_related(
+        "item", "item__base_unit").order_by("item__code")
+
+
+def ledger_totals_match_balances(company: Any = None) -> list[tuple[Any, Any, Any]]:
     """[(item, location, lot, ledger sum, balance)] wherever the balance table and the ledger differ."""
     moves = StockMove.objects.all()
     balances = StockBalance.objects.all()
@@ -238,23 +280,21 @@ def ledger_totals_match_balances(company=None):
             if ledger.get(k, 0) != table.get(k, 0)]
 
 
-def workbench_for_user(user):
+def workbench_for_user(user: Any) -> dict[str, QuerySet[Any]]:
     """What waits for a warehouse keeper: drafts to post, deliveries to pick, shipments to receive, counts."""
-    from inventory.models import DeliveryNote, GoodsReceipt, StockAdjustment, StockCount, StockIssue, StockTransfer
-
-    warehouses = warehouses_for_user(user)
+    warehouses = warehouse_ids_for_user(user)
     return {
-        "receipts": GoodsReceipt.objects.filter(warehouse__in=warehouses, status="draft").select_related("warehouse"),
-        "deliveries_to_pick": DeliveryNote.objects.filter(warehouse__in=warehouses, status="draft")
+        "receipts": GoodsReceipt.objects.restrict(user).filter(status="draft").select_related("warehouse"),
+        "deliveries_to_pick": deliveries_for_user(user).filter(warehouse_id__in=warehouses, status="draft")
         .select_related("warehouse"),
-        "issues": StockIssue.objects.filter(warehouse__in=warehouses, status="draft").select_related("warehouse"),
-        "transfers_to_ship": StockTransfer.objects.filter(warehouse__in=warehouses, status="draft")
+        "issues": StockIssue.objects.restrict(user).filter(status="draft").select_related("warehouse"),
+        "transfers_to_ship": StockTransfer.objects.restrict(user).filter(warehouse_id__in=warehouses, status="draft")
         .select_related("warehouse", "to_warehouse"),
-        "transfers_to_receive": StockTransfer.objects.filter(to_warehouse__in=warehouses, status="shipped")
-        .select_related("warehouse", "to_warehouse"),
-        "adjustments": StockAdjustment.objects.filter(warehouse__in=warehouses, status="draft")
+        "transfers_to_receive": StockTransfer.objects.restrict(user)
+        .filter(to_warehouse_id__in=warehouses, status="shipped").select_related("warehouse", "to_warehouse"),
+        "adjustments": StockAdjustment.objects.restrict(user).filter(status="draft")
         .select_related("warehouse", "reason"),
-        "counts": StockCount.objects.filter(warehouse__in=warehouses, status__in=["draft", "counting"])
+        "counts": StockCount.objects.restrict(user).filter(status__in=["draft", "counting"])
         .select_related("warehouse", "location"),
     }
 
@@ -262,84 +302,82 @@ def workbench_for_user(user):
 # Document screens ---------------------------------------------------------------------------
 
 
-def deliveries_for_user(user):
+def deliveries_for_user(user: Any, action: str = VIEW) -> QuerySet[DeliveryNote]:
     """Delivery notes of the user's warehouses (a keeper: those granted), narrowed by the scope rules
     of the apps whose documents they ship (a sales rep: their own customers' orders). Screens,
     exports and the API read here."""
-    notes = DeliveryNote.objects.filter(warehouse_id__in=warehouse_ids_for_user(user))
-    return restrict(notes, user)
+    return DeliveryNote.objects.restrict(user, action)
 
 
-def deliveries_for_source(source):
+def deliveries_for_source(source: Model) -> QuerySet[DeliveryNote]:
     """The delivery notes made for ``source`` (a sales order…), oldest first."""
     return (DeliveryNote.objects.filter(source_type=ContentType.objects.get_for_model(source), source_id=source.pk)
             .order_by("pk"))
 
 
-def delivery_lines_for_source(source):
+def delivery_lines_for_source(source: Model) -> QuerySet[DeliveryNoteLine]:
     """The lines of every delivery note made for ``source``."""
     return DeliveryNoteLine.objects.filter(document__source_type=ContentType.objects.get_for_model(source),
                                            document__source_id=source.pk)
 
 
-def documents_for_user(user, model, related=()):
+def documents_for_user(user: Any, model: type[Any], related: tuple[str, ...] = (),
+                       action: str = VIEW) -> QuerySet[Any]:
     """The user's documents of one kind: those of their warehouses (transfers: from or to them)."""
-    warehouses = warehouses_for_user(user)
-    documents = model.objects.filter(company=user_company(user))
-    if model is StockTransfer:
-        documents = documents.filter(Q(warehouse__in=warehouses) | Q(to_warehouse__in=warehouses))
-    else:
-        documents = documents.filter(warehouse__in=warehouses)
+    documents: QuerySet[Any] = model.objects.restrict(user, action)
     return documents.select_related(*related)
 
 
-def document_moves(document):
+def document_moves(document: Model) -> QuerySet[StockMove]:
     """Every move the document posted, reversals included, in posting order."""
     return StockMove.objects.filter(
         document_type=ContentType.objects.get_for_model(document), document_id=document.pk
     ).select_related("item", "item__base_unit", "location__warehouse", "lot", "posted_by").order_by("pk")
 
 
-def document_form_choices(user):
+def company_warehouses(user: Any) -> QuerySet[Warehouse]:
+    """Every warehouse of the user's company, beyond a keeper's own: for naming one — a transfer's
+    destination (its keeper puts the goods away), an import row's warehouse (refused unless operated)
+    — never for reading what is in it."""
+    return Warehouse.objects.filter(company=user_company(user))
+
+
+def document_form_choices(user: Any) -> dict[str, QuerySet[Any]]:
     """The choices of the document forms: the company's items, units, reasons; the user's warehouses."""
-    company = user_company(user)
     own = warehouses_for_user(user)
     internal = Location.objects.filter(kind=st.LocationKind.INTERNAL, is_active=True).select_related("warehouse")
+    destinations = company_warehouses(user)
     return {
         "warehouses": own.filter(is_active=True).order_by("code"),
-        "all_warehouses": Warehouse.objects.filter(company=company, is_active=True).order_by("code"),
-        "reasons": AdjustmentReason.objects.filter(company=company, is_active=True).order_by("code"),
-        "items": Item.objects.filter(company=company, is_active=True).exclude(item_type=st.ItemType.SERVICE)
+        "all_warehouses": destinations.filter(is_active=True).order_by("code"),
+        "reasons": reasons_for_user(user).filter(is_active=True),
+        "items": Item.objects.restrict(user).filter(is_active=True).exclude(item_type=st.ItemType.SERVICE)
         .order_by("code"),
-        "units": UnitOfMeasure.objects.filter(company=company, is_active=True).order_by("code"),
+        "units": units_for_user(user, active=True),
         "locations": internal.filter(warehouse__in=own).order_by("warehouse__code", "code"),
-        "all_locations": internal.filter(company=company).order_by("warehouse__code", "code"),
-        "lots": Lot.objects.filter(company=company).select_related("item").order_by("item__code", "number"),
+        "all_locations": internal.filter(warehouse__in=destinations).order_by("warehouse__code", "code"),
+        "lots": lots_for_user(user),
     }
 
 
 # Picking -------------------------------------------------------------------------------------
 
 
-def expiry_order(lot):
+def expiry_order(lot: Lot | None) -> datetime.date:
     """Sort key of first-expiry-first-out: a lot's expiry date; stock without lot or expiry last."""
-    import datetime
-
     return lot.expires_on if lot is not None and lot.expires_on else datetime.date.max
 
 
-def unit_factors(item_ids):
+def unit_factors(item_ids: Any) -> dict[int, dict[int, Decimal]]:
     """{item id: {unit id: base units per unit}} of the items' alternative units, in one query: the
     ``factors`` that ``inventory.units.to_base`` takes for a line."""
-    from inventory.models import ItemUnit
-
-    factors = {}
+    factors: dict[int, dict[int, Decimal]] = {}
     for row in ItemUnit.objects.filter(item_id__in=set(item_ids)).values("item_id", "unit_id", "factor"):
         factors.setdefault(row["item_id"], {})[row["unit_id"]] = row["factor"]
     return factors
 
 
-def locations_for_pick(warehouse, item):
+def locations_for_pick(warehouse: Warehouse, item: Item) -> list[StockBalance]:
     """Where ``item`` can be picked in ``warehouse``: first-expiring lots first (FEFO), then by location."""
     rows = list(StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=0,
                                             location__kind=st.LocationKind.INTERNAL)

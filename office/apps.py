@@ -19,6 +19,7 @@ class OfficeConfig(AppConfig):
         from office.demo import load_office_demo
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
+        from office.scoping import register as register_scopes
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
         register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
@@ -26,5 +27,6 @@ class OfficeConfig(AppConfig):
                             order=90)
         register_demo_loader("office", load_office_demo, order=10)
         register_role_grants("office", ROLE_GRANTS)
+        register_scopes()
         register_document_panel("office", "office/panels/tasks.html", document_tasks, permission="office.view_task",
                                 order=40)

@@ -1,4 +1,5 @@
-"""Reads of the task inbox, and of the tasks about a document."""
+"""Reads of the task inbox (through ``Task.objects.restrict(user)``, office.scoping), and of the tasks
+about a document."""
 
 from __future__ import annotations
 
@@ -10,32 +11,21 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from erp.models import User
-from erp.permissions import user_company
 from office.models import Task
+from office.scoping import addressed_to
 from office.status import TaskStatus
 
 
 def tasks_visible_to(user: User) -> QuerySet[Task]:
-    """Tasks addressed to the user, one of the user's roles or the user's department."""
-    company = user_company(user)
-    if company is None:
-        return Task.objects.none()
-    addressed = Q(assignee_user=user) | Q(assignee_role__in=user.groups.all()) | Q(created_by=user)
-    if user.department_id:
-        addressed |= Q(assignee_department_id=user.department_id)
-    return Task.objects.filter(addressed, company=company)
+    """Tasks addressed to the user, one of the user's roles or the user's department, or created by
+    them (office.scoping, through ``Task.objects.restrict``)."""
+    return Task.objects.restrict(user)
 
 
 def inbox_for_user(user: User) -> QuerySet[Task]:
     """The user's open tasks (their own, their roles', their department's), newest first."""
-    company = user_company(user)
-    if company is None:
-        return Task.objects.none()
-    addressed = Q(assignee_user=user) | Q(assignee_role__in=user.groups.all())
-    if user.department_id:
-        addressed |= Q(assignee_department_id=user.department_id)
     return (
-        Task.objects.filter(addressed, company=company, status=TaskStatus.OPEN)
+        Task.objects.restrict(user).filter(addressed_to(user), status=TaskStatus.OPEN)
         .select_related("assignee_user", "assignee_role", "assignee_department", "created_by")
         .order_by("-created_at", "-id")
     )

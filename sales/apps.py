@@ -17,14 +17,13 @@ class SalesConfig(AppConfig):
             register_related_documents,
         )
         from erp.roles import register_role_grants
-        from erp.scoping import register_scope
         from inventory.panels import source_deliveries
         from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
         from sales.demo import load_sales_demo
         from sales.imports import KINDS as IMPORT_KINDS
         from sales.panels import delivery_return_action, delivery_returns
         from sales.roles import ROLE_GRANTS
-        from sales.scoping import delivery_notes_of_served_customers
+        from sales.scoping import register as register_scopes
         from sales.selectors import order_family
         from sales.views.dashboard import home_tiles
 
@@ -33,7 +32,7 @@ class SalesConfig(AppConfig):
                             permission="sales.view_salesorder", order=20, wide=True)
         register_demo_loader("sales", load_sales_demo, order=30)
         register_role_grants("sales", ROLE_GRANTS)
-        register_scope("inventory.deliverynote", delivery_notes_of_served_customers)
+        register_scopes()
         register_document_action("sales", delivery_return_action, permission="sales.add_customerreturn",
                                  models=["inventory.deliverynote"])
         register_document_panel("sales", "sales/partials/delivery_returns.html", delivery_returns,

@@ -41,15 +41,17 @@ from erp.imports import (
     validation_text,
 )
 from erp.models import User
-from inventory.models import Item, ItemUnit, UnitOfMeasure
+from inventory import selectors as inventory_selectors
+from inventory.models import ItemUnit
+from sales import selectors
 from sales.forms.masterdata import normalise_tax_id, tax_id_error
 from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, TaxCode
+from sales.scoping import sees_all_customers
 from sales.services import masterdata as services
 
 if TYPE_CHECKING:
     from erp.models import Company
 
-SERVE = "sales.serve_customer"
 MONEY_PLACES = 2
 PRICE_PLACES = 4
 TEXT_MAX = 2000
@@ -137,13 +139,14 @@ def lookup_code(check: RowChecker, key: str, records: Mapping[str, R], noun: str
 
 def validate_customers(table: Table, *, company: Company, user: User) -> ImportResult:
     codes = codes_of(table, "code")
+    # A code is unique in the company whoever serves the customer: the whole company's codes.
     existing = set(Customer.objects.filter(company=company, code__in=codes).values_list("code", flat=True))
-    terms = {t.code: t for t in PaymentTerm.objects.filter(company=company)}
-    price_lists = {p.code: p for p in PriceList.objects.filter(company=company)}
-    tax_codes = {t.code: t for t in TaxCode.objects.filter(company=company)}
+    terms = {t.code: t for t in selectors.payment_terms_for_user(user)}
+    price_lists = {p.code: p for p in PriceList.objects.restrict(user)}
+    tax_codes = {t.code: t for t in selectors.tax_codes_for_user(user)}
     usernames = {str(raw.get("owner")).strip() for _n, raw in table.rows if raw.get("owner") not in (None, "")}
     users = {u.username: u for u in User.objects.filter(company=company, username__in=usernames)} if usernames else {}
-    serves_all = user.has_perm(SERVE)
+    serves_all = sees_all_customers(user)
     nouns = {"payment_term": _("payment term"), "price_list": _("price list"), "tax_code": _("tax code")}
     records: dict[str, Mapping[str, PaymentTerm | PriceList | TaxCode]] = {
         "payment_term": terms, "price_list": price_lists, "tax_code": tax_codes}
@@ -222,15 +225,14 @@ def price_key(item_id: int, unit_id: int, min_quantity: Decimal | None, valid_fr
 
 
 def validate_prices(table: Table, *, company: Company, user: User) -> ImportResult:
-    price_lists = {p.code: p for p in PriceList.objects.filter(company=company, code__in=codes_of(table,
-                                                                                                  "price_list"))}
-    items = {i.code: i for i in Item.objects.filter(company=company, code__in=codes_of(table, "item"))}
+    price_lists = {p.code: p for p in PriceList.objects.restrict(user).filter(code__in=codes_of(table, "price_list"))}
+    items = {i.code: i for i in inventory_selectors.item_list(user).filter(code__in=codes_of(table, "item"))}
     units_of = {item.pk: {item.base_unit_id} for item in items.values()}
     if items:
         for item_id, unit_id in ItemUnit.objects.filter(item__in=list(items.values())).values_list("item_id",
                                                                                                  "unit_id"):
             units_of[item_id].add(unit_id)
-    units = {u.code: u for u in UnitOfMeasure.objects.filter(company=company)}
+    units = {u.code: u for u in inventory_selectors.units_for_user(user)}
     current: dict[tuple[int, int, int, Decimal, datetime.date | None], Decimal] = {}
     if price_lists:
         for p in PriceListItem.objects.filter(price_list__in=list(price_lists.values())).values(

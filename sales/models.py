@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from erp.models import CompanyOwned, Document, MasterData
+from erp.models import CompanyOwned, Document, MasterData, Restricted
 from erp.money import LINE_QTY, MONEY, PRICE, QTY, RATE
 from sales import status as st
 
@@ -63,7 +63,7 @@ class PriceList(MasterData):
         ]
 
 
-class PriceListItem(models.Model):
+class PriceListItem(Restricted):
     """One price of an item in a unit, from a quantity (in that unit) on, optionally for a period."""
 
     price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices",
@@ -130,7 +130,7 @@ class Customer(MasterData):
         ]
 
 
-class CustomerContact(models.Model):
+class CustomerContact(Restricted):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts",
                                  verbose_name=_("customer"))
     name = models.CharField(_("name"), max_length=100)
@@ -171,7 +171,7 @@ class SalesDocument(Document):
         abstract = True
 
 
-class SalesLine(models.Model):
+class SalesLine(Restricted):
     line_no = models.PositiveIntegerField(_("line"), default=1)
     item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     description = models.CharField(_("description"), max_length=300, blank=True)
@@ -249,7 +249,9 @@ class SalesOrder(SalesDocument):
         indexes = [
             models.Index(fields=["company", "-created_at"], name="order_by_created"),
             models.Index(fields=["company", "status", "promised_date"], name="order_by_status"),
-            models.Index(fields=["customer", "status"], name="order_by_customer"),
+            # A rep's orders (erp.scoping: customer_id IN (their customers) AND company_id = …) are
+            # counted from this index alone (an index-only scan); also a customer's open orders.
+            models.Index(fields=["customer", "status", "company"], name="order_by_customer_scope"),
             models.Index(fields=["sales_rep", "-created_at"], name="order_by_rep"),
         ]
 
@@ -331,7 +333,7 @@ class CustomerReturn(Document):
         return reverse("sales:return_detail", args=[self.pk])
 
 
-class CustomerReturnLine(models.Model):
+class CustomerReturnLine(Restricted):
     customer_return = models.ForeignKey(CustomerReturn, on_delete=models.CASCADE, related_name="lines",
                                         verbose_name=_("customer return"))
     delivery_line = models.ForeignKey("inventory.DeliveryNoteLine", on_delete=models.PROTECT, related_name="+",

@@ -1,10 +1,14 @@
 """Reads of the sales app, scoped to what the user may see.
 
-Customer scope: ``sales.serve_customer`` held globally (sales manager, managers, the departments that
-serve every customer) sees every customer of the company; a sales rep holds it per customer
-(django-guardian, granted to the customer's owner) and sees only those customers and their
-quotations, orders and returns. Screens, the API, exports and dashboards all read through here.
+Every read goes through ``erp.scoping.restrict`` (``Model.objects.restrict(user, action)``): the
+user's company, narrowed by the customer scope of ``sales.scoping`` — ``sales.serve_customer`` held
+globally (sales manager, managers, the departments that serve every customer) sees every customer;
+a sales rep holds it per customer (django-guardian, granted to the customer's owner, or to a group)
+and sees only those customers and their quotations, orders and returns. Screens, the API, exports
+and dashboards all read through here.
 """
+
+from __future__ import annotations
 
 import datetime
 from decimal import Decimal
@@ -19,56 +23,33 @@ from erp.errors import DomainError
 from erp.models import EventDelivery, OutboxEvent, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
-from inventory.models import Reservation
+from erp.scoping import VIEW
+from inventory.models import DeliveryNote, Reservation
 from inventory.selectors import deliveries_for_source
 from inventory.status import ReservationStatus
 from sales import signals
 from sales import status as st
-from sales.models import Customer, CustomerReturn, PaymentTerm, PriceList, Quotation, SalesOrder, TaxCode
+from sales.models import (
+    Customer,
+    CustomerReturn,
+    PaymentTerm,
+    PriceList,
+    Quotation,
+    SalesOrder,
+    SalesOrderLine,
+    TaxCode,
+)
+from sales.scoping import SERVE, sees_all_customers  # noqa: F401  (the views ask here too)
 
-SERVE = "sales.serve_customer"
 ZERO = Decimal("0")
 
 
-def sees_all_customers(user):
-    return user.is_superuser or user.has_perm(SERVE)
+def customers_for_user(user: Any, action: str = VIEW) -> QuerySet[Customer]:
+    return Customer.objects.restrict(user, action)
 
 
-def served_customer_ids(user):
-    """A subquery of the ids of the customers granted to ``user`` (guardian user object permissions).
-    Written against guardian's table directly: PostgreSQL plans ``customer_id IN (SELECT object_pk::bigint …)``
-    as a small index scan, where get_objects_for_user's join scans every customer and order of the company."""
-    from django.contrib.auth.models import Permission
-    from django.db.models import BigIntegerField
-    from django.db.models.functions import Cast
-    from guardian.models import UserObjectPermission
-
-    permission = Permission.objects.filter(codename="serve_customer", content_type__app_label="sales")
-    return (
-        UserObjectPermission.objects.filter(
-            user=user, permission__in=permission, content_type=ContentType.objects.get_for_model(Customer)
-        )
-        .annotate(customer_id=Cast("object_pk", BigIntegerField()))
-        .values("customer_id")
-    )
-
-
-def customers_for_user(user):
-    customers = Customer.objects.filter(company=user_company(user))
-    if sees_all_customers(user):
-        return customers
-    return customers.filter(pk__in=served_customer_ids(user))
-
-
-def customer_scope(user, queryset, field="customer"):
-    """``queryset`` (of a model with a customer FK) narrowed to the user's company and customers."""
-    queryset = queryset.filter(company=user_company(user))
-    if sees_all_customers(user):
-        return queryset
-    return queryset.filter(**{f"{field}__in": served_customer_ids(user)})
-
-
-def customer_list(user, *, search="", owner=None, active=None):
+def customer_list(user: Any, *, search: str = "", owner: Any = None, active: bool | None = None
+                  ) -> QuerySet[Customer]:
     customers = customers_for_user(user).select_related("owner", "price_list", "tax_code", "payment_term")
     if search:
         customers = customers.filter(Q(code__icontains=search) | Q(name__icontains=search)
@@ -80,15 +61,18 @@ def customer_list(user, *, search="", owner=None, active=None):
     return customers.order_by("code")
 
 
-def quotations_for_user(user, *, customer=None, rep=None, status=None, date_from=None, date_to=None, search=""):
-    rows = customer_scope(user, Quotation.objects.all()).select_related("customer", "sales_rep")
+def quotations_for_user(user: Any, *, customer: Customer | None = None, rep: Any = None, status: str | None = None,
+                        date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                        search: str = "") -> QuerySet[Quotation]:
+    rows = Quotation.objects.restrict(user).select_related("customer", "sales_rep")
     return _document_filters(rows, customer=customer, rep=rep, status=status, date_from=date_from,
                              date_to=date_to, search=search)
 
 
-def orders_for_user(user, *, customer=None, rep=None, status=None, date_from=None, date_to=None, search="",
-                    late=None):
-    rows = customer_scope(user, SalesOrder.objects.all()).select_related("customer", "sales_rep", "warehouse")
+def orders_for_user(user: Any, *, customer: Customer | None = None, rep: Any = None, status: str | None = None,
+                    date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                    search: str = "", late: bool | None = None) -> QuerySet[SalesOrder]:
+    rows: QuerySet[SalesOrder] = SalesOrder.objects.restrict(user).select_related("customer", "sales_rep", "warehouse")
     rows = _document_filters(rows, customer=customer, rep=rep, status=status, date_from=date_from,
                              date_to=date_to, search=search)
     if late:
@@ -96,13 +80,17 @@ def orders_for_user(user, *, customer=None, rep=None, status=None, date_from=Non
     return rows
 
 
-def returns_for_user(user, *, customer=None, status=None, date_from=None, date_to=None, search=""):
-    rows = customer_scope(user, CustomerReturn.objects.all()).select_related("customer", "order", "delivery")
+def returns_for_user(user: Any, *, customer: Customer | None = None, status: str | None = None,
+                     date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                     search: str = "") -> QuerySet[CustomerReturn]:
+    rows = CustomerReturn.objects.restrict(user).select_related("customer", "order", "delivery")
     return _document_filters(rows, customer=customer, status=status, date_from=date_from, date_to=date_to,
                              search=search)
 
 
-def _document_filters(rows, *, customer=None, rep=None, status=None, date_from=None, date_to=None, search=""):
+def _document_filters(rows: QuerySet[Any], *, customer: Customer | None = None, rep: Any = None,
+                      status: str | None = None, date_from: datetime.date | None = None,
+                      date_to: datetime.date | None = None, search: str = "") -> QuerySet[Any]:
     if customer:
         rows = rows.filter(customer=customer)
     if rep:
@@ -122,7 +110,7 @@ def _document_filters(rows, *, customer=None, rep=None, status=None, date_from=N
     return rows.order_by("-created_at", "-pk")
 
 
-def order_of_delivery(delivery):
+def order_of_delivery(delivery: DeliveryNote) -> SalesOrder:
     """The sales order a delivery note was made for; refuses a note made for something else."""
     if delivery.source_type_id != ContentType.objects.get_for_model(SalesOrder).pk:
         raise DomainError(_("%(dn)s was not shipped against a sales order.") % {"dn": delivery.reference},
@@ -130,25 +118,24 @@ def order_of_delivery(delivery):
     return SalesOrder.objects.select_related("customer").get(pk=delivery.source_id)
 
 
-def order_get_for_user(user, pk):
+def order_get_for_user(user: Any, pk: int) -> SalesOrder:
     return orders_for_user(user).select_related("quotation", "payment_term", "price_list", "created_by").get(pk=pk)
 
 
-def tax_codes_for_user(user):
-    return TaxCode.objects.filter(company=user_company(user)).order_by("code")
+def tax_codes_for_user(user: Any) -> QuerySet[TaxCode]:
+    return TaxCode.objects.restrict(user).order_by("code")
 
 
-def payment_terms_for_user(user):
-    return PaymentTerm.objects.filter(company=user_company(user)).order_by("code")
+def payment_terms_for_user(user: Any) -> QuerySet[PaymentTerm]:
+    return PaymentTerm.objects.restrict(user).order_by("code")
 
 
-def price_lists_for_user(user):
-    return PriceList.objects.filter(company=user_company(user)).annotate(price_count=Count("prices")).order_by("code")
+def price_lists_for_user(user: Any) -> QuerySet[PriceList]:
+    return PriceList.objects.restrict(user).annotate(price_count=Count("prices")).order_by("code")
 
 
-def sales_reps(user):
+def sales_reps(user: Any) -> QuerySet[User]:
     """Users who own customers or belong to a sales role (for the rep filter)."""
-    from erp.models import User
     from erp.roles import SALES, SALES_MANAGER
 
     return User.objects.filter(company=user_company(user), is_active=True).filter(
@@ -203,10 +190,8 @@ def order_family(order: SalesOrder) -> list[QuerySet[Any]]:
 def sales_dashboard(user: User) -> dict[str, Any]:
     """The sales tiles: value of open orders (undelivered part, net), orders to ship today, late orders."""
     today = timezone.localdate()
-    orders = customer_scope(user, SalesOrder.objects.all())
+    orders = SalesOrder.objects.restrict(user)
     open_orders = orders.filter(status__in=st.OPEN_ORDER_STATUSES)
-    from sales.models import SalesOrderLine
-
     undelivered = ExpressionWrapper(
         F("net_amount") * (F("quantity_base") - F("delivered_quantity")) / F("quantity_base"),
         output_field=DecimalField(**UNROUNDED_AMOUNT),

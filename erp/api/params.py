@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from erp.codes import normalise_code
 from erp.permissions import user_company
+from erp.scoping import restrict
 
 Params = Mapping[str, str]
 M = TypeVar("M", bound=Model)
@@ -81,11 +82,12 @@ def parse_choice(params: Params, name: str, choices: Collection[str], message: s
 
 
 def by_code(model: type[M], user: Any, params: Params, name: str) -> M | None:
-    """The record of ``model`` whose code is ``?name=``, in the user's company; None if not asked."""
+    """The record of ``model`` whose code is ``?name=``, as far as the user may see it (erp.scoping:
+    another rep's customer is as unknown as a code that does not exist); None if not asked."""
     raw = params.get(name)
     if not raw:
         return None
-    found = model._default_manager.filter(company=user_company(user), code=normalise_code(raw)).first()
+    found = restrict(model._default_manager.filter(code=normalise_code(raw)), user).first()
     if found is None:
         raise param_error(name, _("No record with the code %(code)s.") % {"code": normalise_code(raw)})
     return found

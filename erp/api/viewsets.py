@@ -5,7 +5,8 @@
   400/409 with the field to blame in ``erp.api.errors.exception_handler``, for every view.
 - ``ReloadAfterSaveMixin``: create and update answer with the record as the viewset reads it.
 - ``DeleteOrDeactivateMixin``: DELETE through the department's delete service (409 while in use).
-- ``MasterDataViewSet``: CRUD of coded master data of the user's company.
+- ``MasterDataViewSet``: CRUD of coded master data as ``restrict`` lets the user see it (their
+  company's; a keeper's warehouses); a write on a record the user sees but may not change is a 403.
 - ``DepartmentRootView``: a department router's root, for users holding any of its permissions.
 """
 
@@ -15,7 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db.models import Model, Q, QuerySet
-from rest_framework import routers, serializers, viewsets
+from rest_framework import exceptions, permissions, routers, serializers, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from erp.api.errors import number_out_of_range
@@ -23,6 +25,7 @@ from erp.api.params import Params, parse_bool
 from erp.api.permissions import HasAppAccess
 from erp.models import Company
 from erp.permissions import user_company
+from erp.scoping import CHANGE, restrict
 
 if TYPE_CHECKING:
     _ViewSet = viewsets.GenericViewSet[Any]
@@ -30,6 +33,15 @@ else:  # the mixins stay plain classes at run time: the viewsets' method order i
     _ViewSet = object
 
 M = TypeVar("M", bound=Model)
+
+
+def check_may_change(request: Request, instance: Model) -> None:
+    """A write on a record the user sees but may not change (erp.scoping, CHANGE) is a 403; what they
+    do not see at all was a 404 already."""
+    if request.method in permissions.SAFE_METHODS:
+        return
+    if not restrict(type(instance)._default_manager.filter(pk=instance.pk), request.user, CHANGE).exists():
+        raise exceptions.PermissionDenied()
 
 
 class CompanyViewMixin(_ViewSet):
@@ -107,7 +119,12 @@ class MasterDataViewSet(DeleteOrDeactivateMixin, viewsets.ModelViewSet[Any]):
     def get_queryset(self) -> QuerySet[Any]:
         if self.fake():
             return self.model._default_manager.none()
-        return self.model._default_manager.filter(company=self.company).order_by("code")
+        return restrict(self.model._default_manager.all(), self.request.user).order_by("code")
+
+    def get_object(self) -> Any:
+        instance = super().get_object()
+        check_may_change(self.request, instance)
+        return instance
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return search_and_active(queryset, self.request.query_params)

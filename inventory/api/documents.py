@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -322,8 +322,10 @@ class DocumentBase(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
     model: ClassVar[type[StockDocument]]
     document_kwarg: str = ""
 
-    def scope(self, documents: QuerySet[Any]) -> QuerySet[Any]:
-        return documents.filter(warehouse__in=selectors.warehouses_for_user(self.request.user))
+    def scoped(self) -> QuerySet[Any]:
+        """The documents of this kind the user may see (inventory.scoping: their warehouses; a
+        transfer's two). Writes check the right to operate the warehouse concerned (403)."""
+        return selectors.documents_for_user(self.request.user, self.model)
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
@@ -377,7 +379,7 @@ class DocumentViewSet(mixins.UpdateModelMixin, DocumentBase):
             return self.model._default_manager.none()
         lines = self.line_model._default_manager.select_related(*self.line_related)
         return (
-            self.scope(self.model._default_manager.filter(company=self.company))
+            self.scoped()
             .select_related(*self.header_related)
             .prefetch_related(Prefetch("lines", queryset=lines))
             .order_by("-created_at", "-id")
@@ -461,10 +463,6 @@ class TransferViewSet(DocumentViewSet):
     post_service = staticmethod(docs.transfer_ship)  # receives at once when both ends are in one warehouse
     cancel_service = staticmethod(docs.transfer_cancel)
 
-    def scope(self, documents: QuerySet[Any]) -> QuerySet[Any]:
-        visible = selectors.warehouses_for_user(self.request.user)
-        return documents.filter(Q(warehouse__in=visible) | Q(to_warehouse__in=visible))
-
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         if self.action == "list":
@@ -520,7 +518,7 @@ class CountViewSet(DocumentBase):
             return StockCount.objects.none()
         lines = StockCountLine.objects.select_related("item", "item__base_unit", "location", "lot")
         return (
-            self.scope(StockCount.objects.filter(company=self.company))
+            self.scoped()
             .select_related("warehouse", "location", "created_by")
             .prefetch_related(Prefetch("lines", queryset=lines))
             .order_by("-created_at", "-id")
@@ -536,9 +534,12 @@ class CountViewSet(DocumentBase):
     @action(detail=True, methods=["post"])
     def record(self, request: Request, pk: str | None = None) -> Response:
         """Enter counted quantities (base unit) by line id."""
+        count = self.get_object()  # a count out of the user's scope is a 404 before the payload is judged
+        check_operate(request.user, count.warehouse)
         payload = CountRecordSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self.run(docs.count_record, counted=payload.validated_data["counted"])
+        docs.count_record(count=count, counted=payload.validated_data["counted"], actor=self.actor)
+        return self.answer(count)
 
     @extend_schema(request=CountAddLineSerializer)
     @action(detail=True, methods=["post"], url_path="add-line", url_name="add-line")

@@ -303,8 +303,8 @@ class LocationViewSet(MasterDataViewSet):
     def get_queryset(self) -> QuerySet[Location]:
         if self.fake():
             return Location.objects.none()
-        return Location.objects.filter(company=self.company).select_related("warehouse", "parent").order_by(
-            "warehouse__code", "code")
+        locations: QuerySet[Location] = selectors.locations_for_user(self.request.user)
+        return locations
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
@@ -334,7 +334,8 @@ class LotViewSet(core.DeleteOrDeactivateMixin, viewsets.ModelViewSet[Lot]):
     def get_queryset(self) -> QuerySet[Lot]:
         if self.fake():
             return Lot.objects.none()
-        return Lot.objects.filter(company=self.company).select_related("item")
+        lots: QuerySet[Lot] = selectors.lots_for_user(self.request.user)
+        return lots
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from erp.codes import CODE_MAX_LENGTH, normalise_code
 from erp.errors import DomainError
 from erp.money import QTY
-from erp.permissions import user_company
 from inventory import selectors
 from inventory import status as st
 from inventory.models import Item, ItemCategory, Location, UnitOfMeasure, Warehouse
@@ -359,9 +358,8 @@ class ScopedFilterForm(FilterForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        company = user_company(user)
         if "item" in self.fields:
-            self.fields["item"].queryset = Item.objects.filter(company=company)
+            self.fields["item"].queryset = Item.objects.restrict(user)
         if "warehouse" in self.fields:
             self.fields["warehouse"].queryset = selectors.warehouses_for_user(user).order_by("code")
         if "location" in self.fields:

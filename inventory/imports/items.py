@@ -35,7 +35,8 @@ from erp.imports import (
     validation_text,
 )
 from inventory import status as st
-from inventory.models import Item, ItemCategory, UnitOfMeasure, Warehouse
+from inventory.models import Item, ItemCategory, UnitOfMeasure
+from inventory.selectors import company_warehouses
 from inventory.services import masterdata
 
 if TYPE_CHECKING:
@@ -133,14 +134,13 @@ def validate_items(table: Table, *, company: Company, user: User) -> ImportResul
     codes = codes_of(table, "code")
     barcodes = {cell_text(raw.get("barcode")) for _number, raw in table.rows}
     barcodes.discard("")
-    # A fixed number of queries, whatever the number of rows.
-    existing_codes = set(Item.objects.filter(company=company, code__in=codes).values_list("code", flat=True))
-    existing_barcodes = set(
-        Item.objects.filter(company=company, barcode__in=barcodes).values_list("barcode", flat=True)
-    ) if barcodes else set()
-    units = {u.code: u for u in UnitOfMeasure.objects.filter(company=company)}
-    categories = {c.code: c for c in ItemCategory.objects.filter(company=company)}
-    warehouses = {w.code: w for w in Warehouse.objects.filter(company=company)}
+    # A fixed number of queries, whatever the number of rows; the company's records (erp.scoping).
+    items = Item.objects.restrict(user)
+    existing_codes = set(items.filter(code__in=codes).values_list("code", flat=True))
+    existing_barcodes = set(items.filter(barcode__in=barcodes).values_list("barcode", flat=True)) if barcodes else set()
+    units = {u.code: u for u in UnitOfMeasure.objects.restrict(user)}
+    categories = {c.code: c for c in ItemCategory.objects.restrict(user)}
+    warehouses = {w.code: w for w in company_warehouses(user)}  # any of them may be an item's default
     types = choice_lookup(st.ItemType, CHOICE_ALIASES)
     procurements = choice_lookup(st.Procurement, CHOICE_ALIASES)
     # Translated once, not once per row.
@@ -254,7 +254,7 @@ ITEM_FIELDS = ("code", "name", "specification", "item_type", "procurement", "bas
 
 
 def commit_items(result: ImportResult, *, company: Company, user: User) -> int:
-    categories = {c.code: c for c in ItemCategory.objects.filter(company=company)}
+    categories = {c.code: c for c in ItemCategory.objects.restrict(user)}
     # The categories the validation (just before, in this transaction) announced as new.
     new_codes = sorted({code for row in result.rows if (code := row.values.get("category")) and code not in categories})
     for code in new_codes:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from guardian.shortcuts import get_objects_for_user
 
 from erp.imports import (
     Column,
@@ -23,9 +22,10 @@ from erp.imports import (
     parse_decimal,
     parse_text,
 )
+from erp.scoping import CHANGE
 from inventory import status as st
-from inventory.models import Item, Location, StockMove, Warehouse
-from inventory.selectors import OPERATE
+from inventory.models import Item, Location, StockMove
+from inventory.selectors import company_warehouses, warehouses_for_user
 from inventory.services import masterdata
 from inventory.services.stock import MoveSpec, lock_valuations, post_moves
 
@@ -54,22 +54,18 @@ OPENING_COLUMNS = (
 
 def validate_opening(table: Table, *, company: Company, user: User) -> ImportResult:
     item_codes, warehouse_codes = codes_of(table, "item"), codes_of(table, "warehouse")
-    items = {i.code: i for i in Item.objects.filter(company=company, code__in=item_codes).select_related("base_unit")}
-    warehouses = {w.code: w for w in Warehouse.objects.filter(company=company, code__in=warehouse_codes)}
+    items = {i.code: i for i in Item.objects.restrict(user).filter(code__in=item_codes).select_related("base_unit")}
+    # Every warehouse of the company by code (a row naming another keeper's warehouse is told so),
+    # but only those the user operates are open to the rows (erp.scoping, CHANGE).
+    warehouses = {w.code: w for w in company_warehouses(user).filter(code__in=warehouse_codes)}
+    allowed: set[str] = set(
+        warehouses_for_user(user, CHANGE).filter(code__in=list(warehouses)).values_list("code", flat=True)
+    ) if warehouses else set()
     locations = {
         (loc.warehouse_id, loc.code): loc
-        for loc in Location.objects.filter(company=company, warehouse__in=list(warehouses.values()))
+        for loc in Location.objects.restrict(user, CHANGE).filter(warehouse__code__in=list(allowed))
         .select_related("warehouse")
-    }
-    allowed: set[str]
-    if user.has_perm(OPERATE):
-        allowed = set(warehouses)
-    else:
-        allowed = set(
-            get_objects_for_user(user, OPERATE, klass=Warehouse.objects.filter(pk__in=[w.pk for w in
-                                                                                       warehouses.values()]),
-                                 accept_global_perms=False).values_list("code", flat=True)
-        ) if warehouses else set()
+    } if allowed else {}
     existing_openings = set(
         StockMove.objects.filter(company=company, move_type=st.MoveType.OPENING,
                                  item__in=list(items.values())).values_list("item_id", "location_id", "lot__number")

@@ -37,7 +37,7 @@ UNIT_COLUMNS = (
 
 
 def validate_units(table: Table, *, company: Company, user: User) -> ImportResult:
-    existing = set(UnitOfMeasure.objects.filter(company=company, code__in=codes_of(table, "code"))
+    existing = set(UnitOfMeasure.objects.restrict(user).filter(code__in=codes_of(table, "code"))
                    .values_list("code", flat=True))
     seen: dict[str, int] = {}
     rows: list[RowResult] = []

@@ -43,7 +43,7 @@ from erp.document_screens import (
 from erp.document_screens.views import DocumentView
 from erp.errors import DomainError
 from erp.forms import show_error
-from erp.permissions import permission_required, user_company
+from erp.permissions import permission_required
 from inventory import selectors
 from inventory import status as st
 from inventory.forms import documents as forms
@@ -54,7 +54,6 @@ from inventory.models import (
     StockCount,
     StockIssue,
     StockTransfer,
-    UnitOfMeasure,
 )
 from inventory.selectors import can_operate, warehouses_for_user
 from inventory.services import documents as services
@@ -489,15 +488,13 @@ class CountAddLineView(CountingView):
 @permission_required("inventory.view_item")
 def unit_options(request: HttpRequest) -> HttpResponse:
     """The <option>s of the unit select of a line: the chosen item's base and alternative units (htmx)."""
-    company = user_company(request.user)
     item_id = next((value for name, value in request.GET.items() if name.endswith("item")), "")
     item = None
     if item_id.isdigit():
-        item = Item.objects.filter(company=company, pk=int(item_id)).select_related("base_unit").first()
+        item = selectors.item_list(request.user).filter(pk=int(item_id)).select_related("base_unit").first()
     units: list[tuple[Any, Any]]
     if item is None:
-        units = [(unit, None) for unit in UnitOfMeasure.objects.filter(company=company, is_active=True)
-                 .order_by("code")]
+        units = [(unit, None) for unit in selectors.units_for_user(request.user, active=True)]
     else:
         units = [(item.base_unit, None)] + [(alt.unit, alt.factor) for alt in
                                             item.units.select_related("unit").order_by("unit__code")]

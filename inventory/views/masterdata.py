@@ -3,7 +3,7 @@ location tree, locations, lots and the lot trace. Reads go through inventory.sel
 scoping), writes through inventory.services.masterdata."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, Q, Sum
 from django.http import Http404
@@ -67,9 +67,8 @@ ITEM_COLUMNS = [
 def item_list(request):
     filters = ItemFilterForm(request.GET or None, company=user_company(request.user))
     filters.filter_values()
-    items = selectors.with_stock_totals(
-        selectors.item_list(request.user, **filters.selector_kwargs()), selectors.warehouses_for_user(request.user)
-    )
+    items = selectors.stock_totals_for_user(selectors.item_list(request.user, **filters.selector_kwargs()),
+                                            request.user)
     return list_or_export(request, items, columns=ITEM_COLUMNS, filename="items",
                           template="inventory/item_list.html", filters=filters)
 
@@ -208,7 +207,7 @@ def unit_create(request):
 
 @permission_required("inventory.change_unitofmeasure")
 def unit_edit(request, pk):
-    unit = UnitOfMeasure.objects.filter(company=user_company(request.user), pk=pk).first()
+    unit = selectors.units_for_user(request.user).filter(pk=pk).first()
     if unit is None:
         raise Http404
     return unit_form_view(request, unit)
@@ -293,6 +292,8 @@ def warehouse_detail(request, pk):
 @permission_required("inventory.add_location")
 def location_create(request, pk):
     warehouse = get_warehouse(request, pk)
+    if not selectors.can_operate(request.user, warehouse):  # seen, but not the user's to change
+        raise PermissionDenied
     form = LocationForm(request.POST if request.method == "POST" else None, warehouse=warehouse)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -314,6 +315,8 @@ def location_edit(request, pk):
     location = selectors.locations_for_user(request.user).filter(pk=pk).first()
     if location is None:
         raise Http404
+    if not selectors.can_operate(request.user, location.warehouse):
+        raise PermissionDenied
     warehouse = location.warehouse
     form = LocationForm(request.POST if request.method == "POST" else None, warehouse=warehouse, location=location)
     if request.method == "POST" and form.is_valid():
@@ -363,7 +366,7 @@ def lot_detail(request, pk):
     lot = selectors.lots_for_user(request.user).filter(pk=pk).select_related("item__base_unit").first()
     if lot is None:
         raise Http404
-    trace = selectors.lot_trace(lot).filter(warehouse__in=selectors.warehouses_for_user(request.user))
+    trace = selectors.lot_trace_for_user(request.user, lot)
     page = paginate(request, trace)
     with_document_urls(page.object_list)
     totals = trace.order_by().aggregate(came_in=Sum("quantity", filter=Q(quantity__gt=0)),

@@ -14,9 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from erp.exports import export_response
-from erp.models import Company
 from erp.money import round_cost
-from erp.permissions import permission_required, user_company
+from erp.permissions import permission_required
 from inventory import selectors
 from inventory.forms.masterdata import LedgerFilterForm, LowStockFilterForm, StockFilterForm, ValuationFilterForm
 from inventory.models import Item
@@ -260,24 +259,20 @@ def valuation_rows(request, filters):
     the sum of the ledger's move values. Both totals equal the sum of the values of the moves shown.
     A keeper limited to some warehouses sees the by-item view built from those warehouses' moves."""
     values = filters.filter_values()
-    company = user_company(request.user)
     by = values.get("by") or "item"
     search = (values.get("q") or "").strip()
-    warehouses = selectors.warehouses_for_user(request.user)
-    if values.get("warehouse") is not None:
-        warehouses = warehouses.filter(pk=values["warehouse"].pk)
-    scoped = values.get("warehouse") is not None or selectors.is_scoped_keeper(request.user)
+    scoped = values.get("warehouse") is not None or not selectors.sees_every_warehouse(request.user)
 
-    per_warehouse = selectors.valuation_by_warehouse(company).filter(warehouse__in=warehouses)
+    per_warehouse = selectors.valuation_by_warehouse_for_user(request.user, values.get("warehouse"))
     if search:
         per_warehouse = per_warehouse.filter(Q(item__code__icontains=search) | Q(item__name__icontains=search))
     if by == "warehouse":
         return by, per_warehouse, totals_of(per_warehouse)
 
     if scoped:  # the moves of the warehouses this user sees, regrouped by item
-        return by, *regroup_by_item(company, per_warehouse)
+        return by, *regroup_by_item(request.user, per_warehouse)
 
-    valuations = selectors.valuation_by_item(company)
+    valuations = selectors.valuation_by_item_for_user(request.user)
     if search:
         valuations = valuations.filter(Q(item__code__icontains=search) | Q(item__name__icontains=search))
     totals = totals_of(valuations)
@@ -294,7 +289,7 @@ def totals_of(rows):
 
 
 def regroup_by_item(
-    company: Company, per_warehouse: Iterable[dict[str, Any]]
+    user: Any, per_warehouse: Iterable[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
     rows: dict[str, dict[str, Any]] = {}
     for row in per_warehouse:
@@ -303,7 +298,7 @@ def regroup_by_item(
         })
         entry["quantity"] += row["quantity"]
         entry["value"] += row["value"]
-    units = dict(Item.objects.filter(company=company, code__in=list(rows)).values_list("code", "base_unit__code"))
+    units = dict(Item.objects.restrict(user).filter(code__in=list(rows)).values_list("code", "base_unit__code"))
     item_rows = sorted((r for r in rows.values() if r["quantity"] or r["value"]), key=lambda r: r["item_code"])
     for r in item_rows:
         r["unit"] = units.get(r["item_code"], "")

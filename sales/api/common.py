@@ -13,8 +13,6 @@ from erp.api.params import Params, parse_choice
 from erp.api.viewsets import DepartmentRootView
 from sales import status as st
 
-SERVE = "sales.serve_customer"
-
 
 class SalesAPIRootView(DepartmentRootView):
     """The sales endpoints: customers, price lists, quotations, orders and customer returns."""

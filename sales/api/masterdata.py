@@ -17,8 +17,8 @@ from erp.api.serializers import UniqueCodeMixin, actor_and_company
 from erp.api.viewsets import ReloadAfterSaveMixin, search_and_active
 from inventory.models import Item, UnitOfMeasure
 from sales import selectors
-from sales.api.common import SERVE
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
+from sales.scoping import sees_all_customers
 from sales.services import masterdata
 
 # Customers -----------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ class CustomerSerializer(UniqueCodeMixin, serializers.ModelSerializer[Customer])
 
     def validate_owner(self, owner: Any) -> Any:
         user = self.context["request"].user
-        if self.instance is None and owner is not None and owner != user and not user.has_perm(SERVE):
+        if self.instance is None and owner is not None and owner != user and not sees_all_customers(user):
             raise serializers.ValidationError(_("Only a sales manager may give a customer to another sales rep."))
         return owner
 

@@ -17,10 +17,9 @@ from inventory.forms.masterdata import ACTIVE_CHOICES, CodeUniqueMixin, FilterFo
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from sales import selectors
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, TaxCode
+from sales.scoping import sees_all_customers
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-SERVE = "sales.serve_customer"
-
 
 # Tax ids ---------------------------------------------------------------------------------------
 
@@ -176,7 +175,7 @@ class CustomerForm(CodeUniqueMixin, forms.ModelForm):
         self.fields["currency"] = forms.ChoiceField(
             label=_("Currency"), choices=currency_choices(company, instance.currency if instance.pk else None),
             initial=company.base_currency or "TWD")
-        if user.has_perm(SERVE):
+        if sees_all_customers(user):
             reps = get_user_model().objects.filter(Q(pk__in=selectors.sales_reps(user).values("pk"))
                                              | Q(pk=instance.owner_id))
             self.fields["owner"].queryset = reps.order_by("username")

@@ -23,6 +23,7 @@ from erp.events import publish
 from erp.models import Company
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.roles import SALES_MANAGER
+from erp.scoping import CHANGE
 from inventory import status as inventory_status
 from inventory.errors import InvalidStockLine
 from inventory.models import Item, UnitOfMeasure, Warehouse
@@ -33,7 +34,6 @@ from sales import signals
 from sales import status as st
 from sales.errors import CreditLimitExceeded
 from sales.models import CreditApproval, Customer, SalesOrder, SalesOrderLine
-from sales.selectors import customer_scope
 from sales.services.lines import apply_totals, check_header, priced_lines
 from sales.services.masterdata import check_can_serve
 from sales.services.quotations import fill_from_customer
@@ -220,7 +220,7 @@ def lock_for_confirmation(order, scope_user=None):
     lock, so a concurrent save of the draft is either wholly before or wholly after."""
     where, params = "o.id = %s", [order.pk]
     if scope_user is not None:  # the user's orders, as the selectors define them
-        scope, scope_params = (customer_scope(scope_user, SalesOrder.objects.filter(pk=order.pk)).values("pk")
+        scope, scope_params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
                                .query.sql_with_params())
         where += f" AND o.id IN ({scope})"
         params.extend(scope_params)

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_POST
 
 from erp.document_screens.views import DocumentFormView
 from erp.permissions import permission_required, user_company
+from inventory import selectors as inventory_selectors
 from inventory.models import Item
 from inventory.units import to_base
 from sales import selectors
 from sales.forms import documents as forms
-from sales.models import PriceList
 from sales.services.lines import default_tax_code
 from sales.services.pricing import document_totals, line_amount, pick_price, price_list_for, prices_for
 
@@ -108,7 +108,7 @@ class Prices:
             price_list = price_list_for(customer)
             self.fallback_tax = customer.tax_code if customer.tax_code_id else default_tax_code(company)
         elif company is not None:
-            price_list = (PriceList.objects.filter(company=company, is_default=True, is_active=True)
+            price_list = (selectors.price_lists_for_user(user).filter(is_default=True, is_active=True)
                           .order_by("pk").first())
             self.fallback_tax = default_tax_code(company)
         else:
@@ -197,7 +197,7 @@ def item_lookup(request: HttpRequest) -> HttpResponse:
     company = user_company(request.user)
     if text and company is not None:
         items = list(
-            Item.objects.filter(company=company, is_active=True)
+            inventory_selectors.item_list(request.user, active=True)
             .filter(Q(barcode=text) | Q(code__istartswith=text) | Q(name__icontains=text))
             .select_related("base_unit").order_by("code")[:LOOKUP_LIMIT]
         )
@@ -242,7 +242,7 @@ def line_price(request: HttpRequest) -> HttpResponse:
     item_id = chosen or current
     if not LINE_PREFIX.fullmatch(prefix) or not item_id.isdigit() or company is None:
         return HttpResponse(status=400)
-    item = Item.objects.filter(company=company, pk=int(item_id), is_active=True).select_related("base_unit").first()
+    item = inventory_selectors.item_list(request.user, active=True).filter(pk=int(item_id)).first()
     if item is None:
         return HttpResponse(status=400)
     new_item = chosen != "" and chosen != current

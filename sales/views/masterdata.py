@@ -37,7 +37,7 @@ from sales.forms.masterdata import (
     TaxCodeForm,
     price_formset,
 )
-from sales.models import CustomerContact, PaymentTerm, PriceList, TaxCode
+from sales.models import CustomerContact, PaymentTerm, TaxCode
 from sales.services import masterdata as services
 from sales.services.orders import customer_exposure
 
@@ -360,7 +360,7 @@ def price_list_list(request):
 
 
 def get_price_list(request, pk):
-    price_list = PriceList.objects.filter(company=user_company(request.user), pk=pk).first()
+    price_list = selectors.price_lists_for_user(request.user).filter(pk=pk).first()
     if price_list is None:
         raise Http404
     return price_list

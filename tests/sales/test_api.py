@@ -576,9 +576,10 @@ def test_deliveries_are_scoped_to_the_keepers_warehouses_and_the_reps_customers(
     deliver_events()
     note = DeliveryNote.objects.get()
     stranger = make_user("keeper2", "Warehouse")  # no warehouse granted
-    clerk = make_user("clerk")  # may handle delivery notes but not operate the warehouse
+    clerk = make_user("clerk")  # may handle delivery notes in every warehouse but not operate one
     clerk.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="inventory", codename__in=["view_deliverynote", "add_deliverynote"]))
+        content_type__app_label="inventory",
+        codename__in=["view_deliverynote", "add_deliverynote", "view_all_warehouses"]))
     clerk.user_permissions.add(Permission.objects.get(codename="serve_customer"))
 
     stranger_list = as_user(api, stranger).get(DN_URL).json()["results"]

@@ -1,0 +1,192 @@
+"""A company in which every business model has one object with the same primary key, ``OUT``, that
+lies outside the scope of the walk's outsiders: another rep's customer (with its contact, quotation,
+order, delivery note, return…), a warehouse no keeper of the walk operates (with its locations,
+documents, balances and moves), and the company's own master data. Whatever model a route's id
+names, ``OUT`` is a real object of that model, so the URL walk covers every route with an id
+without knowing more than the route's model.
+
+How: the company's everyday records are made first (low ids); then every table's sequence is moved
+so that its next id is ``OUT``, and the out-of-scope world is made in an order where the first row
+of each table is the one the routes should not reach. The sequences are put back afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, models
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from erp.models import Company, ExportJob
+from inventory import status as inventory_status
+from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
+from inventory.services import deliveries, documents, masterdata
+from office.services import task_assign
+from sales.services import masterdata as sales_masterdata
+from sales.services.orders import order_confirm, order_save
+from sales.services.quotations import quotation_save
+from sales.services.returns import return_save
+from tests.factories import CompanyFactory, UserFactory
+from tests.sales.conftest import deliver_events
+
+OUT = 900_001
+D = Decimal
+APPS = ("erp", "office", "inventory", "sales")
+
+
+@dataclass
+class ScopeWorld:
+    company: Company
+    other_company: Company
+    insider: Any  # a superuser of the company: sees everything
+    users: dict[str, Any] = field(default_factory=dict)  # the outsiders, by name
+    tokens: dict[str, str] = field(default_factory=dict)  # import kind key -> a pending upload's token
+
+
+def business_models() -> list[type[models.Model]]:
+    return [model for app in APPS for model in apps.get_app_config(app).get_models()
+            if isinstance(model._meta.pk, models.AutoField)]
+
+
+def sequence_values() -> dict[str, int]:
+    """{table: the value its id sequence is at}."""
+    values = {}
+    with connection.cursor() as cursor:
+        for model in business_models():
+            table = model._meta.db_table
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            if sequence:
+                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+                last, called = cursor.fetchone()
+                values[table] = (sequence, last, called)
+    return values
+
+
+def move_sequences(values: dict[str, Any], to: int) -> None:
+    with connection.cursor() as cursor:
+        for sequence, _last, _called in values.values():
+            cursor.execute("SELECT setval(%s, %s, false)", [sequence, to])
+
+
+def restore_sequences(values: dict[str, Any]) -> None:
+    with connection.cursor() as cursor:
+        for sequence, last, called in values.values():
+            cursor.execute("SELECT setval(%s, %s, %s)", [sequence, last, called])
+
+
+def user(username: str, company: Company, *roles: str, **fields: Any) -> Any:
+    return UserFactory(username=username, company=company, roles=list(roles), language="en", **fields)
+
+
+def build(sequences: dict[str, Any]) -> ScopeWorld:
+    company = CompanyFactory(code="ACME", name="測試精密股份有限公司")
+    other = CompanyFactory(code="OTHER", name="別家公司")
+    world = ScopeWorld(company=company, other_company=other,
+                       insider=user("root-a", company, "System admin", is_superuser=True, is_staff=True))
+    masterdata.units_seed(company=company)
+    pcs = UnitOfMeasure.objects.get(company=company, code="PCS")
+    rep, rep2 = user("rep", company, "Sales"), user("rep2", company, "Sales")
+    own_warehouse = masterdata.warehouse_create(company=company, code="OWN", name="自己的倉")
+    masterdata.location_create(warehouse=own_warehouse, code="O-01", name="O 01")
+    keepers = Group.objects.create(name="Keepers of OWN")  # the keeper's warehouse comes through a group
+    assign_perm("inventory.operate_warehouse", keepers, own_warehouse)
+    keeper = user("keeper", company, "Warehouse")
+    keeper.groups.add(keepers)
+    viewer = user("viewer", company, "Warehouse")  # reads every warehouse, operates none
+    viewer.user_permissions.add(Permission.objects.get(codename="view_all_warehouses"))
+    sales_masterdata.customer_create(company=company, code="MINE", name="我的客戶", owner=rep)
+    world.users = {
+        "another company's superuser": user("root-b", other, "System admin", is_superuser=True, is_staff=True),
+        "another company's sales manager": user("mgr-b", other, "Sales manager"),
+        "a rep of other customers": rep,
+        "a keeper of another warehouse": keeper,
+        "a keeper who operates no warehouse": viewer,
+    }
+
+    # From here on, the first row of every table gets the id OUT.
+    sequences.update(sequence_values())
+    move_sequences(sequences, OUT)
+    admin = world.insider
+    far = masterdata.warehouse_create(company=company, code="FAR", name="遠方倉")  # and its transit location
+    far2 = masterdata.warehouse_create(company=company, code="FAR2", name="遠方倉二")
+    bin_ = masterdata.location_create(warehouse=far, code="F-01", name="F 01")
+    masterdata.location_create(warehouse=far2, code="G-01", name="G 01")
+    masterdata.unit_create(company=company, code="OUTU", name="外單位")
+    category = masterdata.category_create(company=company, code="OUTC", name="外類別")
+    item = masterdata.item_create(company=company, code="OUT-1", name="外料", base_unit=pcs, category=category,
+                                  units=[(UnitOfMeasure.objects.get(company=company, code="BOX"), D("12"))],
+                                  lot_tracked=True, shelf_life_days=365,
+                                  item_type=inventory_status.ItemType.FINISHED_GOOD)
+    receipt = documents.receipt_save(company=company, actor=admin, warehouse=far, lines=[
+        {"item": item, "quantity": D("100"), "unit": pcs, "location": bin_, "unit_cost": D("10"),
+         "lot_number": "L-OUT"}])
+    documents.receipt_post(receipt=receipt, actor=admin)
+    lot = item.lots.get()
+    line = {"item": item, "quantity": D("1"), "unit": pcs}
+    issue = documents.issue_save(company=company, actor=admin, warehouse=far,
+                                 lines=[{**line, "location": bin_, "lot": lot}])
+    documents.issue_reserve(issue=issue, actor=admin)
+    documents.transfer_save(company=company, actor=admin, warehouse=far, to_warehouse=far2,
+                            lines=[{**line, "from_location": bin_, "to_location": far2.locations.get(code="G-01"),
+                                    "lot": lot}])
+    documents.adjustment_save(company=company, actor=admin, warehouse=far,
+                              reason=AdjustmentReason.objects.filter(company=company).first(),
+                              lines=[{"item": item, "quantity_change": D("1"), "unit": pcs, "location": bin_,
+                                      "lot": lot, "unit_cost": D("10")}])
+    documents.count_create(company=company, warehouse=far, actor=admin)
+    tax = sales_masterdata.tax_code_save(company=company, code="OUTT", name="外稅", rate=D("5"))
+    sales_masterdata.payment_term_save(company=company, code="OUTP", name="外條件", days=30)
+    prices = sales_masterdata.price_list_save(company=company, code="OUTL", name="外價目",
+                                              prices=[{"item": item, "unit": pcs, "price": D("100")}])
+    customer = sales_masterdata.customer_create(
+        company=company, code="OUTSIDE", name="別人的客戶", owner=rep2, tax_code=tax, price_list=prices,
+        contacts=[{"name": "王小明", "is_primary": True}])
+    quotation_save(company=company, actor=rep2, customer=customer, lines=[line])
+    order = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[{**line,
+                                                                                               "quantity": D("5")}])
+    task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
+    order_confirm(order=order, actor=rep2)
+    deliver_events()
+    note = DeliveryNote.objects.get(source_id=order.pk)
+    note_line = note.lines.get()
+    deliveries.delivery_save_picks(delivery=note, actor=admin, lines=[
+        {"id": note_line.pk, "picked": D("3"), "location": bin_, "lot": lot}])
+    note = deliveries.delivery_post(delivery=note, actor=admin)
+    deliver_events()
+    return_save(company=company, actor=admin, delivery=note,
+                lines=[{"delivery_line": note_line, "quantity": D("1"), "location": bin_}])
+    ExportJob.objects.create(user=admin, filename="orders", fmt="csv", path="/sales/orders/",
+                             finished_at=timezone.now())
+    return world
+
+
+def snapshot() -> dict[str, dict[str, Any] | None]:
+    """Every field of every OUT object, to show that no outsider's request changed one."""
+    rows = {}
+    for model in business_models():
+        row = model._default_manager.filter(pk=OUT).values().first()
+        rows[model._meta.label_lower] = row
+    return rows
+
+
+def upload_token(client: Any, upload_url: str, app_label: str, key: str) -> str:
+    """A pending upload of a one-row CSV (every column of the kind) through the import screen: the
+    token its preview URL carries."""
+    from erp.imports import import_kind
+
+    columns = import_kind(f"{app_label}.{key}").columns
+    data = io.StringIO()
+    csv.writer(data).writerows([[column.key for column in columns], ["X1" for _column in columns]])
+    upload = io.BytesIO(data.getvalue().encode())
+    upload.name = "walk.csv"
+    response = client.post(upload_url, {"file": upload})
+    assert response.status_code == 302, (upload_url, response.status_code)
+    return response["Location"].rstrip("/").split("/")[-1]
