@@ -67,10 +67,12 @@ class LineModel(Protocol):
 
     def __call__(self, **fields: Any) -> Model: ...
 
+
 # A line as a form or the API hands it over (or ``vars_of`` a saved line): field name -> value.
 LineInput = Mapping[str, Any]
 
 
+# What each kind's line check (``receipt_line``…) returns: the checked fields of its line model.
 class ReceiptLineFields(TypedDict):
     item: Item
     unit: UnitOfMeasure
