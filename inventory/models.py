@@ -4,6 +4,10 @@ Quantities on moves, balances and reservations are in the item's base unit (Deci
 unit conversions stay exact); document lines keep the unit the user entered.
 """
 
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -17,6 +21,7 @@ from erp.codes import CODE_MAX_LENGTH, CodeField
 from erp.models import CompanyOwned, Document, MasterData, Restricted
 from erp.money import COST, LINE_QTY, MONEY, QTY, QTY_QUANTUM
 from inventory import status as st
+from inventory.units import seeded_unit_label
 
 POSITIVE = [MinValueValidator(QTY_QUANTUM)]  # the smallest base-unit quantity
 
@@ -34,13 +39,11 @@ class UnitOfMeasure(MasterData):
         verbose_name = _("unit of measure")
         verbose_name_plural = _("units of measure")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code} {self.display_name}"
 
     @property
-    def display_name(self):
-        from inventory.units import seeded_unit_label
-
+    def display_name(self) -> str:
         return seeded_unit_label(self.code, self.name)
 
 
@@ -91,7 +94,7 @@ class Location(CompanyOwned):
             models.UniqueConstraint(fields=["warehouse", "code"], name="location_unique_code_per_warehouse"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.warehouse.code}/{self.code}"
 
 
@@ -129,7 +132,7 @@ class Item(MasterData):
         ]
 
     @property
-    def is_stocked(self):
+    def is_stocked(self) -> bool:
         return self.item_type != st.ItemType.SERVICE
 
 
@@ -148,7 +151,7 @@ class ItemUnit(Restricted):
             models.CheckConstraint(condition=Q(factor__gt=0), name="item_unit_factor_positive"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"1 {self.unit.code} = {self.factor.normalize():f} {self.item.base_unit.code}"
 
 
@@ -165,7 +168,7 @@ class Lot(CompanyOwned):
         ordering = ["item__code", "number"]
         constraints = [models.UniqueConstraint(fields=["item", "number"], name="lot_unique_number_per_item")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.number
 
 
@@ -215,15 +218,15 @@ class StockMove(CompanyOwned):
             models.Index(fields=["lot"], name="move_by_lot"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.document_reference} {self.item.code} {self.quantity:+f}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ImmutableRow("posted stock moves are never changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ImmutableRow("posted stock moves are never deleted")
 
 
@@ -256,11 +259,11 @@ class StockBalance(CompanyOwned):
             models.Index(fields=["company", "item"], name="balance_by_item"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code} @ {self.location}: {self.on_hand}"
 
     @property
-    def available(self):
+    def available(self) -> Decimal:
         return self.on_hand - self.reserved
 
 
@@ -287,10 +290,10 @@ class ItemValuation(CompanyOwned):
         indexes = [models.Index(fields=["company", "item"], name="valuation_by_company_item")]
 
     @property
-    def available(self):
+    def available(self) -> Decimal:
         return self.stored - self.reserved
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code}: {self.quantity} @ {self.average_cost}"
 
 
@@ -335,7 +338,7 @@ class Reservation(CompanyOwned):
             models.Index(fields=["item", "status"], name="reservation_by_item"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.document_reference} {self.item.code} {self.quantity}"
 
 
@@ -365,7 +368,7 @@ class DocumentLine(Restricted):
         abstract = True
         ordering = ["pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code} {self.quantity} {self.unit.code}"
 
 
@@ -429,7 +432,7 @@ class StockTransfer(StockDocument):
         verbose_name_plural = _("stock transfers")
 
     @property
-    def is_two_step(self):
+    def is_two_step(self) -> bool:
         return self.warehouse_id != self.to_warehouse_id
 
 
@@ -476,7 +479,7 @@ class StockAdjustmentLine(Restricted):
         ordering = ["pk"]
         constraints = [models.CheckConstraint(condition=~Q(quantity_change=0), name="adjustment_line_not_zero")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code} {self.quantity_change:+f} {self.unit.code}"
 
 
@@ -516,11 +519,11 @@ class StockCountLine(Restricted):
                                     name="count_line_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code} @ {self.location}: {self.counted_quantity}"
 
     @property
-    def variance(self):
+    def variance(self) -> Decimal | None:
         if self.counted_quantity is None:
             return None
         return self.counted_quantity - self.expected_quantity
@@ -565,7 +568,7 @@ class DeliveryNote(StockDocument):
         ]
 
     @property
-    def customer_display(self):
+    def customer_display(self) -> str:
         """The customer as the note shows it: code and name."""
         return f"{self.customer_code} {self.customer_name}".strip()
 
@@ -596,5 +599,5 @@ class DeliveryNoteLine(Restricted):
         constraints = [models.CheckConstraint(condition=Q(quantity__gte=0) & Q(picked__gte=0),
                                               name="delivery_line_quantities_not_negative")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code} {self.picked}/{self.quantity} {self.unit.code}"

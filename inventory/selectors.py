@@ -9,13 +9,15 @@ apps add (sales: a rep's delivery notes are those of their customers' orders).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import DecimalField, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from erp.models import Company, User
 from erp.money import QTY
 from erp.permissions import user_company
 from erp.scoping import VIEW, restrict
@@ -26,6 +28,7 @@ from inventory.models import (
     DeliveryNoteLine,
     GoodsReceipt,
     Item,
+    ItemCategory,
     ItemUnit,
     ItemValuation,
     Location,
@@ -34,6 +37,7 @@ from inventory.models import (
     StockAdjustment,
     StockBalance,
     StockCount,
+    StockDocument,
     StockIssue,
     StockMove,
     StockTransfer,
@@ -42,21 +46,59 @@ from inventory.models import (
 )
 from inventory.scoping import OPERATE, can_operate, sees_every_warehouse  # noqa: F401  (the views ask here too)
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 ZERO = Value(Decimal("0"), output_field=DecimalField(**QTY))
+DocT = TypeVar("DocT", bound=StockDocument)
+BalanceKey = tuple[int, int, int | None]  # item, location, lot
 
 
-def warehouses_for_user(user: Any, action: str = VIEW) -> QuerySet[Warehouse]:
+class StockTotals(TypedDict):
+    """What ``with_stock_totals`` and ``low_stock_items`` annotate an item with (base unit)."""
+
+    on_hand: Decimal
+    reserved_total: Decimal
+    available: Decimal
+
+
+class Workbench(TypedDict):
+    """``workbench_for_user``: what waits for a warehouse keeper."""
+
+    receipts: QuerySet[GoodsReceipt]
+    deliveries_to_pick: QuerySet[DeliveryNote]
+    issues: QuerySet[StockIssue]
+    transfers_to_ship: QuerySet[StockTransfer]
+    transfers_to_receive: QuerySet[StockTransfer]
+    adjustments: QuerySet[StockAdjustment]
+    counts: QuerySet[StockCount]
+
+
+class DocumentChoices(TypedDict):
+    """``document_form_choices``: the querysets of the document forms' choice fields."""
+
+    warehouses: QuerySet[Warehouse]
+    all_warehouses: QuerySet[Warehouse]
+    reasons: QuerySet[AdjustmentReason]
+    items: QuerySet[Item]
+    units: QuerySet[UnitOfMeasure]
+    locations: QuerySet[Location]
+    all_locations: QuerySet[Location]
+    lots: QuerySet[Lot]
+
+
+def warehouses_for_user(user: User, action: str = VIEW) -> QuerySet[Warehouse]:
     """The warehouses ``user`` may see (``action`` VIEW) or operate (CHANGE)."""
     return Warehouse.objects.restrict(user, action)
 
 
-def warehouse_ids_for_user(user: Any, action: str = VIEW) -> list[int]:
+def warehouse_ids_for_user(user: User, action: str = VIEW) -> list[int]:
     """The ids of the user's warehouses, as a literal list: PostgreSQL plans ``warehouse_id IN (1, 2)``
     far better than the equivalent subquery on large balance and move tables."""
     return list(warehouses_for_user(user, action).values_list("pk", flat=True))
 
 
-def item_list(user: Any, *, search: str = "", category: Any = None, item_type: str | None = None,
+def item_list(user: User, *, search: str = "", category: ItemCategory | None = None, item_type: str | None = None,
               active: bool | None = None, lot_tracked: bool | None = None) -> QuerySet[Item]:
     items = Item.objects.restrict(user).select_related("base_unit", "category")
     if search:
@@ -73,7 +115,7 @@ def item_list(user: Any, *, search: str = "", category: Any = None, item_type: s
     return items.order_by("code")
 
 
-def units_for_user(user: Any, *, search: str = "", active: bool | None = None) -> QuerySet[UnitOfMeasure]:
+def units_for_user(user: User, *, search: str = "", active: bool | None = None) -> QuerySet[UnitOfMeasure]:
     units = UnitOfMeasure.objects.restrict(user)
     if search:
         units = units.filter(Q(code__icontains=search) | Q(name__icontains=search))
@@ -82,17 +124,16 @@ def units_for_user(user: Any, *, search: str = "", active: bool | None = None) -
     return units.order_by("code")
 
 
-def categories_for_user(user: Any) -> QuerySet[Any]:
-    from inventory.models import ItemCategory
-
+def categories_for_user(user: User) -> QuerySet[ItemCategory]:
     return ItemCategory.objects.restrict(user).order_by("code")
 
 
-def reasons_for_user(user: Any) -> QuerySet[AdjustmentReason]:
+def reasons_for_user(user: User) -> QuerySet[AdjustmentReason]:
     return AdjustmentReason.objects.restrict(user).order_by("code")
 
 
-def with_stock_totals(items: QuerySet[Item], warehouses: QuerySet[Warehouse] | None = None) -> QuerySet[Item]:
+def with_stock_totals(items: QuerySet[Item], warehouses: QuerySet[Warehouse] | None = None,
+                      ) -> QuerySet[WithAnnotations[Item, StockTotals]]:
     """Annotate on_hand / reserved / available summed over internal locations (one query)."""
     balances = StockBalance.objects.filter(item=OuterRef("pk"), location__kind=st.LocationKind.INTERNAL)
     if warehouses is not None:
@@ -104,12 +145,13 @@ def with_stock_totals(items: QuerySet[Item], warehouses: QuerySet[Warehouse] | N
     ).annotate(available=F("on_hand") - F("reserved_total"))
 
 
-def stock_totals_for_user(items: QuerySet[Item], user: Any) -> QuerySet[Item]:
+def stock_totals_for_user(items: QuerySet[Item], user: User) -> QuerySet[WithAnnotations[Item, StockTotals]]:
     """``items`` with the stock the user may see: every warehouse, or a keeper's own."""
     return with_stock_totals(items, None if sees_every_warehouse(user) else warehouses_for_user(user))
 
 
-def low_stock_items(company: Any, warehouses: QuerySet[Warehouse] | None = None) -> QuerySet[Item]:
+def low_stock_items(company: Company,
+                    warehouses: QuerySet[Warehouse] | None = None) -> QuerySet[WithAnnotations[Item, StockTotals]]:
     """Active items whose available stock is below their reorder point.
 
     Company-wide it reads the per-item totals kept on ItemValuation (no sum over the balances);
@@ -124,12 +166,13 @@ def low_stock_items(company: Any, warehouses: QuerySet[Warehouse] | None = None)
     ).annotate(available=F("on_hand") - F("reserved_total")).filter(available__lt=F("reorder_point")).order_by("code")
 
 
-def low_stock_for_user(user: Any, warehouse: Warehouse | None = None) -> QuerySet[Item]:
+def low_stock_for_user(user: User,
+                       warehouse: Warehouse | None = None) -> QuerySet[WithAnnotations[Item, StockTotals]]:
     """Low stock as the user may see it: company-wide from the per-item totals, or summed over the
     warehouses of a keeper's scope or of a warehouse filter."""
     company = user_company(user)
-    if company is None:
-        return Item.objects.none()
+    if company is None:  # no rows: nothing to annotate
+        return cast("QuerySet[WithAnnotations[Item, StockTotals]]", Item.objects.none())
     if warehouse is None and sees_every_warehouse(user):
         return low_stock_items(company)
     warehouses = warehouses_for_user(user)
@@ -138,7 +181,7 @@ def low_stock_for_user(user: Any, warehouse: Warehouse | None = None) -> QuerySe
     return low_stock_items(company, warehouses)
 
 
-def balances_for_user(user: Any, *, item: Item | None = None, warehouse: Warehouse | None = None,
+def balances_for_user(user: User, *, item: Item | None = None, warehouse: Warehouse | None = None,
                       location: Location | None = None, lot: Lot | None = None, search: str = "",
                       include_zero: bool = False, include_transit: bool = True) -> QuerySet[StockBalance]:
     balances = StockBalance.objects.restrict(user).select_related(
@@ -161,7 +204,7 @@ def balances_for_user(user: Any, *, item: Item | None = None, warehouse: Warehou
     return balances.order_by("item__code", "warehouse__code", "location__code", "lot__number")
 
 
-def moves_for_user(user: Any, *, item: Item | None = None, warehouse: Warehouse | None = None,
+def moves_for_user(user: User, *, item: Item | None = None, warehouse: Warehouse | None = None,
                    location: Location | None = None, lot: Lot | None = None, move_type: str | None = None,
                    date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                    document_reference: str = "") -> QuerySet[StockMove]:
@@ -187,7 +230,7 @@ def moves_for_user(user: Any, *, item: Item | None = None, warehouse: Warehouse 
     return moves.order_by("-posted_at", "-id")
 
 
-def reservations_for_item(user: Any, item: Item) -> QuerySet[Reservation]:
+def reservations_for_item(user: User, item: Item) -> QuerySet[Reservation]:
     return Reservation.objects.restrict(user).filter(item=item, status=st.ReservationStatus.ACTIVE).select_related(
         "location", "lot")
 
@@ -200,7 +243,7 @@ def document_reservations(document: Model) -> QuerySet[Reservation]:
     ).select_related("item", "item__base_unit", "location", "lot").order_by("pk")
 
 
-def locations_for_user(user: Any, warehouse: Warehouse | None = None, action: str = VIEW) -> QuerySet[Location]:
+def locations_for_user(user: User, warehouse: Warehouse | None = None, action: str = VIEW) -> QuerySet[Location]:
     locations = Location.objects.restrict(user, action).select_related("warehouse", "parent")
     if warehouse is not None:
         locations = locations.filter(warehouse=warehouse)
@@ -214,12 +257,12 @@ def lot_trace(lot: Lot) -> QuerySet[StockMove]:
     )
 
 
-def lot_trace_for_user(user: Any, lot: Lot) -> QuerySet[StockMove]:
+def lot_trace_for_user(user: User, lot: Lot) -> QuerySet[StockMove]:
     """The lot's trace in the warehouses the user may see."""
     return restrict(lot_trace(lot), user)
 
 
-def lots_for_user(user: Any, *, item: Item | None = None, search: str = "") -> QuerySet[Lot]:
+def lots_for_user(user: User, *, item: Item | None = None, search: str = "") -> QuerySet[Lot]:
     lots = Lot.objects.restrict(user).select_related("item")
     if item is not None:
         lots = lots.filter(item=item)
@@ -228,13 +271,13 @@ def lots_for_user(user: Any, *, item: Item | None = None, search: str = "") -> Q
     return lots.order_by("item__code", "number")
 
 
-def valuation_by_item(company: Any) -> QuerySet[ItemValuation]:
+def valuation_by_item(company: Company) -> QuerySet[ItemValuation]:
     """Quantity, average cost and value per item; the value equals the sum of the item's move values."""
     return ItemValuation.objects.filter(company=company).exclude(quantity=0, value=0).select_related(
         "item", "item__base_unit").order_by("item__code")
 
 
-def valuation_by_warehouse(company: Any) -> QuerySet[Any]:
+def valuation_by_warehouse(company: Company) -> QuerySet[StockMove, dict[str, Any]]:
     """Value per item and warehouse: the sum of the move values (the ledger is the source)."""
     return (
         StockMove.objects.filter(company=company)
@@ -245,7 +288,8 @@ def valuation_by_warehouse(company: Any) -> QuerySet[Any]:
     )
 
 
-def valuation_by_warehouse_for_user(user: Any, warehouse: Warehouse | None = None) -> QuerySet[Any]:
+def valuation_by_warehouse_for_user(user: User,
+                                    warehouse: Warehouse | None = None) -> QuerySet[StockMove, dict[str, Any]]:
     """Value per item and warehouse over the warehouses the user may see (or one of them)."""
     moves = StockMove.objects.restrict(user)
     if warehouse is not None:
@@ -258,14 +302,15 @@ def valuation_by_warehouse_for_user(user: Any, warehouse: Warehouse | None = Non
     )
 
 
-def valuation_by_item_for_user(user: Any) -> QuerySet[ItemValuation]:
+def valuation_by_item_for_user(user: User) -> QuerySet[ItemValuation]:
     """The company's moving-average valuation per item (for users who see every warehouse)."""
     return ItemValuation.objects.restrict(user).exclude(quantity=0, value=0).select_related(
         "item", "item__base_unit").order_by("item__code")
 
 
-def ledger_totals_match_balances(company: Any = None) -> list[tuple[Any, Any, Any]]:
-    """[(item, location, lot, ledger sum, balance)] wherever the balance table and the ledger differ."""
+def ledger_totals_match_balances(company: Company | None = None,
+                                 ) -> list[tuple[BalanceKey, Decimal | int, Decimal | int]]:
+    """[((item, location, lot), ledger sum, balance)] wherever the balance table and the ledger differ."""
     moves = StockMove.objects.all()
     balances = StockBalance.objects.all()
     if company is not None:
@@ -280,7 +325,7 @@ def ledger_totals_match_balances(company: Any = None) -> list[tuple[Any, Any, An
             if ledger.get(k, 0) != table.get(k, 0)]
 
 
-def workbench_for_user(user: Any) -> dict[str, QuerySet[Any]]:
+def workbench_for_user(user: User) -> Workbench:
     """What waits for a warehouse keeper: drafts to post, deliveries to pick, shipments to receive, counts."""
     warehouses = warehouse_ids_for_user(user)
     return {
@@ -302,7 +347,7 @@ def workbench_for_user(user: Any) -> dict[str, QuerySet[Any]]:
 # Document screens ---------------------------------------------------------------------------
 
 
-def deliveries_for_user(user: Any, action: str = VIEW) -> QuerySet[DeliveryNote]:
+def deliveries_for_user(user: User, action: str = VIEW) -> QuerySet[DeliveryNote]:
     """Delivery notes of the user's warehouses (a keeper: those granted), narrowed by the scope rules
     of the apps whose documents they ship (a sales rep: their own customers' orders). Screens,
     exports and the API read here."""
@@ -321,9 +366,10 @@ def delivery_lines_for_source(source: Model) -> QuerySet[DeliveryNoteLine]:
                                            document__source_id=source.pk)
 
 
-def documents_for_user(user: Any, model: type[Any], related: tuple[str, ...] = (),
-                       action: str = VIEW) -> QuerySet[Any]:
+def documents_for_user(user: User, model: type[DocT], related: tuple[str, ...] = (),
+                       action: str = VIEW) -> QuerySet[DocT]:
     """The user's documents of one kind: those of their warehouses (transfers: from or to them)."""
+    # Any: mypy types ``model.objects`` by DocT's bound, not by the model passed
     documents: QuerySet[Any] = model.objects.restrict(user, action)
     return documents.select_related(*related)
 
@@ -335,14 +381,14 @@ def document_moves(document: Model) -> QuerySet[StockMove]:
     ).select_related("item", "item__base_unit", "location__warehouse", "lot", "posted_by").order_by("pk")
 
 
-def company_warehouses(user: Any) -> QuerySet[Warehouse]:
+def company_warehouses(user: User) -> QuerySet[Warehouse]:
     """Every warehouse of the user's company, beyond a keeper's own: for naming one — a transfer's
     destination (its keeper puts the goods away), an import row's warehouse (refused unless operated)
     — never for reading what is in it."""
     return Warehouse.objects.filter(company=user_company(user))
 
 
-def document_form_choices(user: Any) -> dict[str, QuerySet[Any]]:
+def document_form_choices(user: User) -> DocumentChoices:
     """The choices of the document forms: the company's items, units, reasons; the user's warehouses."""
     own = warehouses_for_user(user)
     internal = Location.objects.filter(kind=st.LocationKind.INTERNAL, is_active=True).select_related("warehouse")
@@ -368,7 +414,7 @@ def expiry_order(lot: Lot | None) -> datetime.date:
     return lot.expires_on if lot is not None and lot.expires_on else datetime.date.max
 
 
-def unit_factors(item_ids: Any) -> dict[int, dict[int, Decimal]]:
+def unit_factors(item_ids: Iterable[int]) -> dict[int, dict[int, Decimal]]:
     """{item id: {unit id: base units per unit}} of the items' alternative units, in one query: the
     ``factors`` that ``inventory.units.to_base`` takes for a line."""
     factors: dict[int, dict[int, Decimal]] = {}

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,8 +45,6 @@ def seeded_unit_label(code: str, stored_name: str) -> str:
 
 
 def seeded_english(code: str) -> str:
-    from django.utils import translation
-
     with translation.override("en"):
         return str(SEEDED_UNITS[code][0])
 

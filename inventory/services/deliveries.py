@@ -12,7 +12,7 @@ generic reference. The source's app takes part through in-transaction Django sig
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,16 +27,16 @@ from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError
 from erp.events import publish
+from erp.models import Company, User
 from erp.money import round_line_quantity, round_quantity
 from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.errors import InvalidStockLine
-from inventory.models import DeliveryNote, DeliveryNoteLine, Item, UnitOfMeasure, Warehouse
+from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Reservation, UnitOfMeasure, Warehouse
 from inventory.selectors import expiry_order, unit_factors
 from inventory.services import stock
-from inventory.services.documents import check_editable, check_location, check_lot, refuse
+from inventory.services.documents import check_editable, check_location, check_lot, checked_base, refuse
 from inventory.signals import delivery_picking, delivery_posted, delivery_posting, delivery_shipped
-from inventory.units import to_base
 from office.services import task_assign, tasks_close_for_document
 
 ZERO = Decimal("0")
@@ -88,7 +88,7 @@ def in_demand_unit(demand: DeliveryDemand | DeliveryNoteLine, quantity_base: Dec
     return quantity_base, item.base_unit
 
 
-def assign_pick_task(delivery: DeliveryNote, actor: Any, *, backorder: bool = False) -> None:
+def assign_pick_task(delivery: DeliveryNote, actor: User | None, *, backorder: bool = False) -> None:
     title = (_("Pick and ship the backorder of %(order)s") if backorder else _("Pick and ship %(order)s")) % {
         "order": delivery.source_reference}
     task_assign(
@@ -104,7 +104,7 @@ def suggested_lines(source: Model, demands: Sequence[DeliveryDemand],
                     wanted: dict[int, Decimal]) -> list[DeliveryNoteLine]:
     """Note lines for ``wanted`` ({source line id: base quantity}): taken from the source's active
     reservations (their location and lot: first-expiring lots first), the rest with no location."""
-    reservations: dict[int | None, list[Any]] = defaultdict(list)
+    reservations: dict[int | None, list[Reservation]] = defaultdict(list)
     for r in stock.active_reservations(source).select_related("lot").order_by("pk"):
         reservations[r.line_id].append(r)
     for rows in reservations.values():
@@ -138,8 +138,8 @@ def source_filter(source: Model) -> dict[str, Any]:
 
 
 @atomic_with_retry
-def delivery_create_for_source(*, source: Model, company: Any, warehouse: Warehouse, party: DeliveryParty,
-                               demands: Sequence[DeliveryDemand], actor: Any = None,
+def delivery_create_for_source(*, source: Model, company: Company, warehouse: Warehouse, party: DeliveryParty,
+                               demands: Sequence[DeliveryDemand], actor: User | None = None,
                                source_event: int | None = None) -> DeliveryNote | None:
     """The draft note for what ``source`` holds reserved on the lines that have no draft yet, at most
     what each still has to deliver (idempotent per event). The caller holds the source's lock and
@@ -180,7 +180,7 @@ def picked_by_source_line(lines: Iterable[DeliveryNoteLine],
     factors = unit_factors({line.item_id for line in lines}) if factors is None else factors
     picked: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
-        picked[line.source_line_id] += to_base(line.item, line.picked, line.unit, factors.get(line.item_id, {}))
+        picked[line.source_line_id] += checked_base(line.item, line.picked, line.unit, factors.get(line.item_id, {}))
     return dict(picked)
 
 
@@ -194,7 +194,7 @@ def check_picks(delivery: DeliveryNote, lines: Iterable[DeliveryNoteLine],
 
 
 @atomic_with_retry
-def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[dict[str, Any]], actor: Any = None,
+def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, Any]], actor: User | None = None,
                         notes: str | None = None) -> DeliveryNote:
     """The keeper's picking on a draft: ``lines`` is [{id?, source_line, location, lot, picked}]. Lines
     with an id update that line (its quantity to ship stays); lines without add a split pick of a
@@ -202,10 +202,11 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[dict[str, Any
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     check_editable(delivery)
     existing = {line.pk: line for line in delivery.lines.select_related("item", "unit")}
-    templates = {}
-    for line in existing.values():
-        templates.setdefault(line.source_line_id, line)
-    changed, new = [], []
+    templates: dict[int | None, DeliveryNoteLine] = {}  # looked up by the posted "source_line", maybe missing
+    for existing_line in existing.values():
+        templates.setdefault(existing_line.source_line_id, existing_line)
+    changed: list[DeliveryNoteLine] = []
+    new: list[DeliveryNoteLine] = []
     for n, fields in enumerate(lines, start=1):
         line_id = fields.get("id")
         if line_id:
@@ -242,7 +243,7 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[dict[str, Any
 
 
 @atomic_with_retry
-def delivery_post(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
+def delivery_post(*, delivery: DeliveryNote, actor: User | None = None) -> DeliveryNote:
     """Ship what was picked: stock leaves at average cost (consuming the source's reservations), the
     source's app records what was shipped, a backorder note takes what was not picked, and finance
     is told to invoice. The source is locked first (``delivery_posting``), as its cancellation does."""
@@ -254,21 +255,24 @@ def delivery_post(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
     lines = list(delivery.lines.select_related("item", "item__base_unit", "unit", "location", "lot").order_by("pk"))
     factors = unit_factors({line.item_id for line in lines})
     picked_base = check_picks(delivery, lines, factors)
-    picks, picked_lines, demand_base = [], [], defaultdict(lambda: ZERO)
+    picks: list[stock.Pick] = []
+    picked_lines: list[DeliveryNoteLine] = []
+    demand_base: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for n, line in enumerate(lines, start=1):
         line_factors = factors.get(line.item_id, {})
-        demand_base[line.source_line_id] += to_base(line.item, line.quantity, line.unit, line_factors)
+        demand_base[line.source_line_id] += checked_base(line.item, line.quantity, line.unit, line_factors)
         if line.picked <= 0:
             continue
-        check_location(n, delivery.warehouse, line.location)
+        location = check_location(n, delivery.warehouse, line.location)
         check_lot(n, line.item, line.lot)
-        base = to_base(line.item, line.picked, line.unit, line_factors)
-        picks.append(stock.Pick(line_id=line.source_line_id, item=line.item, location=line.location,
+        base = checked_base(line.item, line.picked, line.unit, line_factors)
+        picks.append(stock.Pick(line_id=line.source_line_id, item=line.item, location=location,
                                 lot=line.lot, quantity=base, field="lines", line=n))
         picked_lines.append(line)
     if not picks:
         raise InvalidStockLine(_("Nothing is picked: enter the picked quantities first."), field="lines")
-    source = delivery.source
+    source: Model | None = delivery.source
+    assert source is not None, "the source of a note being posted exists (it is locked by delivery_posting)"
     moves = stock.issue_picks(company=delivery.company, document=source, picks=picks, issuing_document=delivery,
                               actor=actor)
     for line, move in zip(picked_lines, moves, strict=True):
@@ -289,13 +293,13 @@ def delivery_post(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
 
 def create_backorder(delivery: DeliveryNote, source: Model, lines: Sequence[DeliveryNoteLine],
                      demand_base: dict[int, Decimal], picked_base: dict[int, Decimal],
-                     actor: Any) -> DeliveryNote | None:
+                     actor: User | None) -> DeliveryNote | None:
     """A draft note for what this note was to ship and did not (still reserved where it was)."""
     wanted = {key: demand_base[key] - picked_base.get(key, ZERO) for key in demand_base
               if demand_base[key] - picked_base.get(key, ZERO) > 0}
     if not wanted:
         return None
-    demands = []
+    demands: list[DeliveryDemand] = []
     for line in lines:  # the first line of each source line carries its unit and description
         if line.source_line_id in wanted and all(d.source_line_id != line.source_line_id for d in demands):
             demands.append(DeliveryDemand(source_line_id=line.source_line_id, line_no=line.source_line_no,
@@ -319,7 +323,7 @@ def create_backorder(delivery: DeliveryNote, source: Model, lines: Sequence[Deli
 
 
 @atomic_with_retry
-def delivery_cancel(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNote:
+def delivery_cancel(*, delivery: DeliveryNote, actor: User | None = None) -> DeliveryNote:
     """Cancel a draft note (the source keeps its reservations; a posted note is returned, not cancelled)."""
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status == st.DocStatus.POSTED:
@@ -330,7 +334,7 @@ def delivery_cancel(*, delivery: DeliveryNote, actor: Any = None) -> DeliveryNot
     return delivery
 
 
-def delivery_cancel_drafts_for_source(*, source: Model, actor: Any = None) -> list[DeliveryNote]:
+def delivery_cancel_drafts_for_source(*, source: Model, actor: User | None = None) -> list[DeliveryNote]:
     """Cancel the source's draft notes and close their tasks (the source is being cancelled; the
     caller holds its lock)."""
     drafts = list(DeliveryNote.objects.select_for_update().filter(status=st.DocStatus.DRAFT, **source_filter(source))

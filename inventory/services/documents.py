@@ -5,24 +5,32 @@ the item master); ``<kind>_post`` posts its moves and takes the document's numbe
 transaction; ``<kind>_cancel`` cancels a draft or reverses a posted document with new moves.
 """
 
-from decimal import Decimal
+from __future__ import annotations
 
-from django.db.models import Sum
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, NoReturn, Protocol, TypedDict, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Manager, Model, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
-from erp.errors import ImmutableDocument
+from erp.errors import IllegalTransition, ImmutableDocument
 from erp.events import publish
-from erp.models import User
+from erp.models import Company, Document, User
 from erp.money import round_cost
 from inventory import status as st
 from inventory.errors import InvalidStockLine
 from inventory.models import (
     GoodsReceipt,
     GoodsReceiptLine,
+    Item,
     ItemValuation,
+    Location,
     Lot,
     Reservation,
     StockAdjustment,
@@ -30,11 +38,14 @@ from inventory.models import (
     StockBalance,
     StockCount,
     StockCountLine,
+    StockDocument,
     StockIssue,
     StockIssueLine,
     StockMove,
     StockTransfer,
     StockTransferLine,
+    UnitOfMeasure,
+    Warehouse,
 )
 from inventory.services import stock
 from inventory.services.masterdata import lot_for_receipt, transit_location
@@ -44,15 +55,70 @@ from inventory.units import to_base, unit_error
 
 ZERO = Decimal("0")
 
+DocT = TypeVar("DocT", bound=StockDocument)
+
+
+class LineModel(Protocol):
+    """What ``save_document`` needs of a document's line model (GoodsReceiptLine…): its manager, and
+    rows made from the checked fields plus ``document``."""
+
+    @property
+    def objects(self) -> Manager[Any]: ...
+
+    def __call__(self, **fields: Any) -> Model: ...
+
+
+# A line as a form or the API hands it over (or ``vars_of`` a saved line): field name -> value.
+LineInput = Mapping[str, Any]
+
+
+# What each kind's line check (``receipt_line``…) returns: the checked fields of its line model.
+class ReceiptLineFields(TypedDict):
+    item: Item
+    unit: UnitOfMeasure
+    quantity: Decimal
+    location: Location
+    lot_number: str
+    manufactured_on: date | None
+    expires_on: date | None
+    unit_cost: Decimal
+
+
+class IssueLineFields(TypedDict):
+    item: Item
+    unit: UnitOfMeasure
+    quantity: Decimal
+    location: Location
+    lot: Lot | None
+
+
+class TransferLineFields(TypedDict):
+    item: Item
+    unit: UnitOfMeasure
+    quantity: Decimal
+    from_location: Location
+    to_location: Location
+    lot: Lot | None
+
+
+class AdjustmentLineFields(TypedDict):
+    item: Item
+    unit: UnitOfMeasure
+    quantity_change: Decimal
+    location: Location
+    lot: Lot | None
+    unit_cost: Decimal | None
+
 
 # Line checks shared by every document --------------------------------------------------------
 
 
-def refuse(n, message, field="lines"):
+def refuse(n: int, message: str, field: str = "lines") -> NoReturn:
     raise InvalidStockLine(_("Line %(n)s: ") % {"n": n} + message, field=field)
 
 
-def check_item_and_unit(n, company, item, unit, quantity, *, signed=False):
+def check_item_and_unit(n: int, company: Company, item: Item, unit: UnitOfMeasure, quantity: Decimal | None, *,
+                        signed: bool = False) -> Decimal:
     if item.company_id != company.pk:
         refuse(n, _("the item belongs to another company."))
     if not item.is_active:
@@ -67,7 +133,18 @@ def check_item_and_unit(n, company, item, unit, quantity, *, signed=False):
     return base
 
 
-def check_location(n, warehouse, location, field_label=None):
+def checked_base(item: Item, quantity: Decimal, unit: UnitOfMeasure,
+                 factors: Mapping[int, Decimal] | None = None) -> Decimal:
+    """``to_base`` of a line whose unit is known to convert (its check, ``check_item_and_unit``,
+    refuses one that does not)."""
+    base = to_base(item, quantity, unit, factors)
+    assert base is not None, "a checked line's unit converts to the base unit"
+    return base
+
+
+def check_location(n: int, warehouse: Warehouse, location: Location | None,
+                   field_label: str | None = None) -> Location:
+    """Refuse line ``n`` unless ``location`` is an active storage location of ``warehouse``; returns it."""
     if location is None:
         refuse(n, _("choose a location."))
     if location.warehouse_id != warehouse.pk:
@@ -76,9 +153,10 @@ def check_location(n, warehouse, location, field_label=None):
         refuse(n, _("location %(loc)s is a transit location.") % {"loc": location})
     if not location.is_active:
         refuse(n, _("location %(loc)s is inactive.") % {"loc": location})
+    return location
 
 
-def check_lot(n, item, lot):
+def check_lot(n: int, item: Item, lot: Lot | None) -> None:
     if item.lot_tracked and lot is None:
         refuse(n, _("%(item)s is lot-tracked: choose a lot.") % {"item": item.code})
     if not item.lot_tracked and lot is not None:
@@ -87,12 +165,14 @@ def check_lot(n, item, lot):
         refuse(n, _("lot %(lot)s belongs to another item.") % {"lot": lot.number})
 
 
-def check_editable(document):
+def check_editable(document: Document) -> None:
     if not document.is_editable:
         raise ImmutableDocument()
 
 
-def save_document(model, line_model, *, company, actor, document, header, lines, check_line):
+def save_document(model: type[DocT], line_model: LineModel, *, company: Company, actor: User, document: DocT | None,
+                  header: Mapping[str, Any], lines: Sequence[LineInput],
+                  check_line: Callable[[int, DocT, dict[str, Any]], Mapping[str, object]]) -> DocT:
     """Create or update a draft with its lines (replaced as a whole). Returns the document."""
     if not lines:
         raise InvalidStockLine(_("Add at least one line."), field="lines")
@@ -111,20 +191,18 @@ def save_document(model, line_model, *, company, actor, document, header, lines,
     return document
 
 
-def mark_posted(document, target, actor, **extra):
+def mark_posted(document: StockDocument, target: str, actor: User, **extra: Any) -> None:
     transition(document, target, actor=actor, extra_fields={"posted_at": timezone.now(), **extra})
 
 
-def document_moves(document):
-    from django.contrib.contenttypes.models import ContentType
-
+def document_moves(document: Model) -> QuerySet[StockMove]:
     return StockMove.objects.filter(
         document_type=ContentType.objects.get_for_model(document), document_id=document.pk,
         reversed_by__isnull=True, reverses__isnull=True,
     ).select_related("item", "location", "lot").order_by("-pk")
 
 
-def reverse_document(document, actor):
+def reverse_document(document: StockDocument, actor: User) -> None:
     """Undo every move of a posted document with reversing moves (newest first)."""
     moves = list(document_moves(document))
     if moves:
@@ -132,7 +210,7 @@ def reverse_document(document, actor):
         post_moves(company=document.company, specs=reversal_specs(moves), actor=actor, document=document)
 
 
-def cancel_document(document, actor, cancelled=st.DocStatus.CANCELLED):
+def cancel_document(document: DocT, actor: User, cancelled: str = st.DocStatus.CANCELLED) -> DocT:
     """Cancel a draft, or reverse a posted document's moves and mark it cancelled."""
     check_transition(document, cancelled)
     if document.status != st.DocStatus.DRAFT:
@@ -144,7 +222,7 @@ def cancel_document(document, actor, cancelled=st.DocStatus.CANCELLED):
 # Goods receipts ------------------------------------------------------------------------------
 
 
-def receipt_line(n, receipt, line):
+def receipt_line(n: int, receipt: GoodsReceipt, line: LineInput) -> ReceiptLineFields:
     item, unit = line["item"], line.get("unit") or line["item"].base_unit
     check_item_and_unit(n, receipt.company, item, unit, line.get("quantity"))
     check_location(n, receipt.warehouse, line.get("location"))
@@ -163,7 +241,8 @@ def receipt_line(n, receipt, line):
 
 
 @atomic_with_retry
-def receipt_save(*, company, actor, receipt=None, lines, **header):
+def receipt_save(*, company: Company, actor: User, receipt: GoodsReceipt | None = None, lines: Sequence[LineInput],
+                 **header: Any) -> GoodsReceipt:
     return save_document(GoodsReceipt, GoodsReceiptLine, company=company, actor=actor, document=receipt,
                          header=header, lines=lines, check_line=receipt_line)
 
@@ -173,7 +252,7 @@ def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
     specs = []
     for n, line in enumerate(receipt.lines.select_related("item", "unit", "location"), start=1):
         receipt_line(n, receipt, vars_of(line))
-        base = to_base(line.item, line.quantity, line.unit)
+        base = checked_base(line.item, line.quantity, line.unit)
         lot = None
         if line.item.lot_tracked:
             lot = lot_for_receipt(item=line.item, number=line.lot_number, manufactured_on=line.manufactured_on,
@@ -190,11 +269,11 @@ def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
 
 
 @atomic_with_retry
-def receipt_cancel(*, receipt, actor):
+def receipt_cancel(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
     return cancel_document(receipt, actor)
 
 
-def vars_of(line):
+def vars_of(line: Model) -> dict[str, Any]:
     """A saved line as the dict its check function takes."""
     return {f.name: getattr(line, f.name) for f in line._meta.concrete_fields if f.name not in ("id", "document")}
 
@@ -202,7 +281,7 @@ def vars_of(line):
 # Stock issues --------------------------------------------------------------------------------
 
 
-def issue_line(n, issue, line):
+def issue_line(n: int, issue: StockIssue, line: LineInput) -> IssueLineFields:
     item, unit = line["item"], line.get("unit") or line["item"].base_unit
     check_item_and_unit(n, issue.company, item, unit, line.get("quantity"))
     check_location(n, issue.warehouse, line.get("location"))
@@ -212,7 +291,8 @@ def issue_line(n, issue, line):
 
 
 @atomic_with_retry
-def issue_save(*, company, actor, issue=None, lines, **header):
+def issue_save(*, company: Company, actor: User, issue: StockIssue | None = None, lines: Sequence[LineInput],
+               **header: Any) -> StockIssue:
     if issue is not None:
         stock.release(document=issue, actor=actor)  # the lines change: what they held goes back
     return save_document(StockIssue, StockIssueLine, company=company, actor=actor, document=issue,
@@ -220,7 +300,7 @@ def issue_save(*, company, actor, issue=None, lines, **header):
 
 
 @atomic_with_retry
-def issue_reserve(*, issue, actor):
+def issue_reserve(*, issue: StockIssue, actor: User) -> StockIssue:
     """Hold the draft's quantities at its lines' locations and lots until it is posted, edited or
     cancelled: from now on nobody else can take them."""
     check_editable(issue)
@@ -230,7 +310,7 @@ def issue_reserve(*, issue, actor):
         issue_line(n, issue, vars_of(line))
         try:
             stock.reserve(company=issue.company, item=line.item, warehouse=issue.warehouse,
-                          quantity=to_base(line.item, line.quantity, line.unit), document=issue, line_id=line.pk,
+                          quantity=checked_base(line.item, line.quantity, line.unit), document=issue, line_id=line.pk,
                           location=line.location, lot=line.lot, actor=actor)
         except InvalidStockLine as refused:
             raise InvalidStockLine(_("Line %(n)s: ") % {"n": n} + str(refused.message), field=refused.field)
@@ -238,22 +318,22 @@ def issue_reserve(*, issue, actor):
 
 
 @atomic_with_retry
-def issue_release(*, issue, actor):
+def issue_release(*, issue: StockIssue, actor: User) -> Decimal:
     """Give back what the draft reserved; returns the quantity released (base units)."""
     return stock.release(document=issue, actor=actor)
 
 
 @atomic_with_retry
-def issue_post(*, issue, actor, move_type=st.MoveType.ISSUE):
+def issue_post(*, issue: StockIssue, actor: User, move_type: str = st.MoveType.ISSUE) -> StockIssue:
     """Post the issue; lines that reserved their stock consume the reservation."""
-    held = {}
+    held: dict[int | None, Decimal] = {}
     reservations = list(stock.active_reservations(issue).select_for_update().order_by("pk"))
     for reservation in reservations:
         held[reservation.line_id] = held.get(reservation.line_id, ZERO) + reservation.quantity
     specs = []
     for n, line in enumerate(issue.lines.select_related("item", "unit", "location", "lot"), start=1):
         issue_line(n, issue, vars_of(line))
-        base = to_base(line.item, line.quantity, line.unit)
+        base = checked_base(line.item, line.quantity, line.unit)
         specs.append(MoveSpec(item=line.item, location=line.location, lot=line.lot, quantity=-base,
                               move_type=move_type, line=n, from_reserved=min(held.get(line.pk, ZERO), base)))
     mark_posted(issue, st.DocStatus.POSTED, actor)
@@ -267,7 +347,7 @@ def issue_post(*, issue, actor, move_type=st.MoveType.ISSUE):
 
 
 @atomic_with_retry
-def issue_cancel(*, issue, actor):
+def issue_cancel(*, issue: StockIssue, actor: User) -> StockIssue:
     if issue.status == st.DocStatus.DRAFT:
         stock.release(document=issue, actor=actor)
     return cancel_document(issue, actor)
@@ -276,7 +356,7 @@ def issue_cancel(*, issue, actor):
 # Transfers -----------------------------------------------------------------------------------
 
 
-def transfer_line(n, transfer, line):
+def transfer_line(n: int, transfer: StockTransfer, line: LineInput) -> TransferLineFields:
     item, unit = line["item"], line.get("unit") or line["item"].base_unit
     check_item_and_unit(n, transfer.company, item, unit, line.get("quantity"))
     check_location(n, transfer.warehouse, line.get("from_location"))
@@ -289,18 +369,20 @@ def transfer_line(n, transfer, line):
 
 
 @atomic_with_retry
-def transfer_save(*, company, actor, transfer=None, lines, **header):
+def transfer_save(*, company: Company, actor: User, transfer: StockTransfer | None = None,
+                  lines: Sequence[LineInput], **header: Any) -> StockTransfer:
     return save_document(StockTransfer, StockTransferLine, company=company, actor=actor, document=transfer,
                          header=header, lines=lines, check_line=transfer_line)
 
 
-def transfer_leg_specs(transfer, *, source, destination):
+def transfer_leg_specs(transfer: StockTransfer, *, source: Callable[[StockTransferLine], Location],
+                       destination: Callable[[StockTransferLine], Location]) -> list[MoveSpec]:
     """Out of ``source(line)`` and into ``destination(line)`` at the same cost (valuation unchanged)."""
     specs = []
     for n, line in enumerate(transfer.lines.select_related("item", "unit", "from_location", "to_location", "lot"),
                              start=1):
         transfer_line(n, transfer, vars_of(line))
-        base = to_base(line.item, line.quantity, line.unit)
+        base = checked_base(line.item, line.quantity, line.unit)
         specs.append(MoveSpec(item=line.item, location=source(line), lot=line.lot, quantity=-base,
                               move_type=st.MoveType.TRANSFER_OUT, line=n))
         specs.append(MoveSpec(item=line.item, location=destination(line), lot=line.lot, quantity=base,
@@ -308,7 +390,7 @@ def transfer_leg_specs(transfer, *, source, destination):
     return specs
 
 
-def post_transfer_leg(transfer, specs, actor):
+def post_transfer_leg(transfer: StockTransfer, specs: Sequence[MoveSpec], actor: User) -> None:
     # Outbound first, then inbound at the cost the goods left with.
     out = post_moves(company=transfer.company, specs=specs[0::2], actor=actor, document=transfer)
     for spec, move in zip(specs[1::2], out, strict=True):
@@ -317,7 +399,7 @@ def post_transfer_leg(transfer, specs, actor):
 
 
 @atomic_with_retry
-def transfer_ship(*, transfer, actor):
+def transfer_ship(*, transfer: StockTransfer, actor: User) -> StockTransfer:
     """Between warehouses: the goods leave and wait in the destination's transit location."""
     if not transfer.is_two_step:
         return transfer_receive(transfer=transfer, actor=actor)
@@ -329,7 +411,7 @@ def transfer_ship(*, transfer, actor):
 
 
 @atomic_with_retry
-def transfer_receive(*, transfer, actor):
+def transfer_receive(*, transfer: StockTransfer, actor: User) -> StockTransfer:
     """Within a warehouse: the whole move at once. Between warehouses: from transit into the bins."""
     now = timezone.now()
     if transfer.status == st.TransferStatus.SHIPPED:
@@ -338,8 +420,6 @@ def transfer_receive(*, transfer, actor):
         extra = {"received_at": now}
     else:
         if transfer.is_two_step:
-            from erp.errors import IllegalTransition
-
             raise IllegalTransition(_("Ship this transfer before receiving it: it goes to another warehouse."))
         specs = transfer_leg_specs(
             transfer, source=lambda line: line.from_location, destination=lambda line: line.to_location
@@ -351,14 +431,14 @@ def transfer_receive(*, transfer, actor):
 
 
 @atomic_with_retry
-def transfer_cancel(*, transfer, actor):
+def transfer_cancel(*, transfer: StockTransfer, actor: User) -> StockTransfer:
     return cancel_document(transfer, actor, cancelled=st.TransferStatus.CANCELLED)
 
 
 # Adjustments ---------------------------------------------------------------------------------
 
 
-def adjustment_line(n, adjustment, line):
+def adjustment_line(n: int, adjustment: StockAdjustment, line: LineInput) -> AdjustmentLineFields:
     item, unit = line["item"], line.get("unit") or line["item"].base_unit
     check_item_and_unit(n, adjustment.company, item, unit, line.get("quantity_change"), signed=True)
     check_location(n, adjustment.warehouse, line.get("location"))
@@ -371,7 +451,8 @@ def adjustment_line(n, adjustment, line):
 
 
 @atomic_with_retry
-def adjustment_save(*, company, actor, adjustment=None, lines, **header):
+def adjustment_save(*, company: Company, actor: User, adjustment: StockAdjustment | None = None,
+                    lines: Sequence[LineInput], **header: Any) -> StockAdjustment:
     return save_document(StockAdjustment, StockAdjustmentLine, company=company, actor=actor, document=adjustment,
                          header=header, lines=lines, check_line=adjustment_line)
 
@@ -381,7 +462,7 @@ def adjustment_post(*, adjustment: StockAdjustment, actor: User) -> StockAdjustm
     specs = []
     for n, line in enumerate(adjustment.lines.select_related("item", "unit", "location", "lot"), start=1):
         adjustment_line(n, adjustment, vars_of(line))
-        base = to_base(line.item, line.quantity_change, line.unit)
+        base = checked_base(line.item, line.quantity_change, line.unit)
         cost = None
         if base > 0 and line.unit_cost is not None:
             cost = round_cost(line.unit_cost * line.quantity_change / base)
@@ -393,7 +474,7 @@ def adjustment_post(*, adjustment: StockAdjustment, actor: User) -> StockAdjustm
 
 
 @atomic_with_retry
-def adjustment_cancel(*, adjustment, actor):
+def adjustment_cancel(*, adjustment: StockAdjustment, actor: User) -> StockAdjustment:
     return cancel_document(adjustment, actor)
 
 
@@ -401,7 +482,8 @@ def adjustment_cancel(*, adjustment, actor):
 
 
 @atomic_with_retry
-def count_create(*, company, warehouse, actor, location=None, document_date=None, notes=""):
+def count_create(*, company: Company, warehouse: Warehouse, actor: User, location: Location | None = None,
+                 document_date: date | None = None, notes: str = "") -> StockCount:
     if location is not None and location.warehouse_id != warehouse.pk:
         raise InvalidStockLine(_("The location must be in the counted warehouse."), field="location")
     count = StockCount(company=company, warehouse=warehouse, location=location, notes=notes, created_by=actor,
@@ -414,7 +496,7 @@ def count_create(*, company, warehouse, actor, location=None, document_date=None
 
 
 @atomic_with_retry
-def count_start(*, count, actor):
+def count_start(*, count: StockCount, actor: User) -> StockCount:
     """Generate the count sheet: one line per item, location and lot with stock (expected = on hand)."""
     balances = StockBalance.objects.filter(warehouse=count.warehouse, location__kind=st.LocationKind.INTERNAL,
                                            on_hand__gt=0)
@@ -430,7 +512,8 @@ def count_start(*, count, actor):
 
 
 @atomic_with_retry
-def count_record(*, count, counted, actor):
+def count_record(*, count: StockCount, counted: Mapping[Any, Decimal | int | str | None],
+                 actor: User) -> StockCount:
     """``counted``: {line id: quantity in base unit (or None to clear)}."""
     if count.status != st.CountStatus.COUNTING:
         raise InvalidStockLine(_("Counted quantities can be entered only while the count is in progress."))
@@ -457,7 +540,8 @@ def count_record(*, count, counted, actor):
 
 
 @atomic_with_retry
-def count_add_line(*, count, item, location, counted_quantity, lot=None, actor=None):
+def count_add_line(*, count: StockCount, item: Item, location: Location, counted_quantity: Decimal | int | str | None,
+                   lot: Lot | None = None, actor: User | None = None) -> StockCountLine:
     """Something was found that is not on the sheet."""
     if count.status != st.CountStatus.COUNTING:
         raise InvalidStockLine(_("Lines can be added only while the count is in progress."))
@@ -476,11 +560,9 @@ def count_add_line(*, count, item, location, counted_quantity, lot=None, actor=N
 
 
 @atomic_with_retry
-def count_post(*, count, actor):
+def count_post(*, count: StockCount, actor: User) -> StockCount:
     """Post the variances of every counted line against what is on hand now, as one document."""
     if count.status == st.CountStatus.POSTED:
-        from erp.errors import IllegalTransition
-
         raise IllegalTransition(_("This count sheet was already posted."))
     lines = list(count.lines.select_related("item", "location", "lot"))
     uncounted = [line for line in lines if line.counted_quantity is None]
@@ -517,12 +599,12 @@ def count_post(*, count, actor):
 
 
 @atomic_with_retry
-def count_cancel(*, count, actor):
+def count_cancel(*, count: StockCount, actor: User) -> StockCount:
     if count.status == st.CountStatus.POSTED:
         raise ImmutableDocument(_("A posted count is corrected with an adjustment, not cancelled."))
     transition(count, st.CountStatus.CANCELLED, actor=actor)
     return count
 
 
-def lot_by_number(item, number):
+def lot_by_number(item: Item, number: str) -> Lot | None:
     return Lot.objects.filter(item=item, number=number).first()

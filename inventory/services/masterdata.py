@@ -1,15 +1,37 @@
 """Writes of the item master: units, items with their alternative units, warehouses, locations, lots."""
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
+from erp.models import Company, User
 from inventory import status as st
-from inventory.models import AdjustmentReason, Item, ItemCategory, ItemUnit, Location, Lot, UnitOfMeasure, Warehouse
+from inventory.errors import InUse
+from inventory.models import (
+    AdjustmentReason,
+    Item,
+    ItemCategory,
+    ItemUnit,
+    Location,
+    Lot,
+    StockMove,
+    UnitOfMeasure,
+    Warehouse,
+)
 from inventory.units import SEEDED_UNITS, seeded_english
+
+ModelT = TypeVar("ModelT", bound=Model)
+# Alternative units of an item: [(unit, base units per unit)].
+UnitPairs = Iterable[tuple[UnitOfMeasure, Decimal | None]]
 
 DEFAULT_REASONS = {
     "DAMAGE": "Damaged goods",
@@ -22,7 +44,7 @@ DEFAULT_REASONS = {
 
 
 @atomic_with_retry
-def units_seed(*, company):
+def units_seed(*, company: Company) -> int:
     """The standard units (pcs, kg, box…) and adjustment reasons for a company; idempotent."""
     created = 0
     for code, (_label, decimals) in SEEDED_UNITS.items():
@@ -41,7 +63,8 @@ TRANSIT_CODE = "TRANSIT"
 
 
 @atomic_with_retry
-def warehouse_create(*, company, code, name, address="", actor=None):
+def warehouse_create(*, company: Company, code: str, name: str, address: str = "",
+                     actor: User | None = None) -> Warehouse:
     warehouse = Warehouse(company=company, code=code, name=name, address=address)
     warehouse.full_clean()
     warehouse.save()
@@ -50,7 +73,7 @@ def warehouse_create(*, company, code, name, address="", actor=None):
     return warehouse
 
 
-def transit_location(warehouse):
+def transit_location(warehouse: Warehouse) -> Location:
     location, _created = Location.objects.get_or_create(
         warehouse=warehouse, code=TRANSIT_CODE,
         defaults={"company_id": warehouse.company_id, "name": "In transit", "kind": st.LocationKind.TRANSIT},
@@ -59,7 +82,8 @@ def transit_location(warehouse):
 
 
 @atomic_with_retry
-def location_create(*, warehouse, code, name, parent=None, actor=None):
+def location_create(*, warehouse: Warehouse, code: str, name: str, parent: Location | None = None,
+                    actor: User | None = None) -> Location:
     if parent is not None and parent.warehouse_id != warehouse.pk:
         raise DomainError(_("The parent location must be in the same warehouse."), field="parent")
     location = Location(company_id=warehouse.company_id, warehouse=warehouse, code=code, name=name, parent=parent)
@@ -69,7 +93,7 @@ def location_create(*, warehouse, code, name, parent=None, actor=None):
 
 
 @atomic_with_retry
-def item_create(*, company, units=(), actor=None, **fields):
+def item_create(*, company: Company, units: UnitPairs = (), actor: User | None = None, **fields: Any) -> Item:
     """Create an item; ``units`` is [(UnitOfMeasure, factor)] of alternative units."""
     item = Item(company=company, **fields)
     item.full_clean()
@@ -79,11 +103,9 @@ def item_create(*, company, units=(), actor=None, **fields):
 
 
 @atomic_with_retry
-def item_update(*, item, units=None, actor=None, **fields):
+def item_update(*, item: Item, units: UnitPairs | None = None, actor: User | None = None, **fields: Any) -> Item:
     """Change an item. Its base unit and lot tracking are fixed once it has stock moves: the ledger's
     quantities are in that unit and its lots would no longer make sense."""
-    from inventory.models import StockMove
-
     stored = Item.objects.get(pk=item.pk)
     for name, message in (("base_unit", _("The base unit cannot change once the item has stock moves.")),
                           ("lot_tracked", _("Lot tracking cannot change once the item has stock moves."))):
@@ -99,8 +121,8 @@ def item_update(*, item, units=None, actor=None, **fields):
     return item
 
 
-def item_set_units(*, item, units):
-    seen = set()
+def item_set_units(*, item: Item, units: UnitPairs) -> None:
+    seen: set[int] = set()
     for unit, factor in units:
         if unit.pk == item.base_unit_id:
             raise DomainError(_("The base unit needs no conversion."), field="units")
@@ -114,7 +136,8 @@ def item_set_units(*, item, units):
         ItemUnit.objects.update_or_create(item=item, unit=unit, defaults={"factor": factor})
 
 
-def lot_for_receipt(*, item, number, manufactured_on=None, expires_on=None):
+def lot_for_receipt(*, item: Item, number: str | None, manufactured_on: datetime.date | None = None,
+                    expires_on: datetime.date | None = None) -> Lot:
     """The lot a receipt line puts stock into: an existing one of the item or a new one.
     A new lot's expiry defaults to manufacture (or today) + the item's shelf life."""
     number = (number or "").strip()
@@ -128,7 +151,8 @@ def lot_for_receipt(*, item, number, manufactured_on=None, expires_on=None):
 
 
 @atomic_with_retry
-def unit_create(*, company, code, name, decimals=0, actor=None):
+def unit_create(*, company: Company, code: str, name: str, decimals: int = 0,
+                actor: User | None = None) -> UnitOfMeasure:
     unit = UnitOfMeasure(company=company, code=code, name=name, decimals=decimals)
     unit.full_clean()
     unit.save()
@@ -136,7 +160,8 @@ def unit_create(*, company, code, name, decimals=0, actor=None):
 
 
 @atomic_with_retry
-def category_create(*, company, code, name, parent=None, actor=None):
+def category_create(*, company: Company, code: str, name: str, parent: ItemCategory | None = None,
+                    actor: User | None = None) -> ItemCategory:
     if parent is not None and parent.company_id != company.pk:
         raise DomainError(_("The parent category belongs to another company."), field="parent")
     category = ItemCategory(company=company, code=code, name=name, parent=parent)
@@ -146,7 +171,7 @@ def category_create(*, company, code, name, parent=None, actor=None):
 
 
 @atomic_with_retry
-def unit_update(*, unit, actor=None, **fields):
+def unit_update(*, unit: UnitOfMeasure, actor: User | None = None, **fields: Any) -> UnitOfMeasure:
     for name, value in fields.items():
         setattr(unit, name, value)
     unit.full_clean()
@@ -155,14 +180,14 @@ def unit_update(*, unit, actor=None, **fields):
 
 
 @atomic_with_retry
-def location_update(*, location, actor=None, **fields):
+def location_update(*, location: Location, actor: User | None = None, **fields: Any) -> Location:
     for name, value in fields.items():
         setattr(location, name, value)
     parent = location.parent
     if parent is not None:
         if parent.warehouse_id != location.warehouse_id:
             raise DomainError(_("The parent location must be in the same warehouse."), field="parent")
-        ancestor = parent
+        ancestor: Location | None = parent
         while ancestor is not None:
             if ancestor.pk == location.pk:
                 raise DomainError(_("A location cannot be placed inside itself."), field="parent")
@@ -173,7 +198,8 @@ def location_update(*, location, actor=None, **fields):
 
 
 @atomic_with_retry
-def items_create_bulk(*, company, rows, actor=None):
+def items_create_bulk(*, company: Company, rows: Iterable[Mapping[str, Any]],
+                      actor: User | None = None) -> list[Item]:
     """Create many items at once (imports): ``rows`` are dicts of Item fields plus ``units``
     [(UnitOfMeasure, factor)]. Each item is validated like ``item_create`` (field rules, and
     uniqueness of codes and barcodes against the database and within ``rows``), then all are
@@ -229,7 +255,7 @@ def items_create_bulk(*, company, rows, actor=None):
     return items
 
 
-def _save_with(instance, fields):
+def _save_with(instance: ModelT, fields: Mapping[str, Any]) -> ModelT:
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.full_clean()
@@ -238,30 +264,26 @@ def _save_with(instance, fields):
 
 
 @atomic_with_retry
-def warehouse_update(*, warehouse, actor=None, **fields):
+def warehouse_update(*, warehouse: Warehouse, actor: User | None = None, **fields: Any) -> Warehouse:
     return _save_with(warehouse, fields)
 
 
 @atomic_with_retry
-def lot_create(*, item, actor=None, **fields):
+def lot_create(*, item: Item, actor: User | None = None, **fields: Any) -> Lot:
     if not item.lot_tracked:
         raise DomainError(_("%(item)s is not lot-tracked.") % {"item": item.code}, field="item")
     return _save_with(Lot(company_id=item.company_id, item=item), fields)
 
 
 @atomic_with_retry
-def lot_update(*, lot, actor=None, **fields):
+def lot_update(*, lot: Lot, actor: User | None = None, **fields: Any) -> Lot:
     return _save_with(lot, fields)
 
 
 @atomic_with_retry
-def master_record_delete(*, instance, actor=None, deactivatable=True):
+def master_record_delete(*, instance: Model, actor: User | None = None, deactivatable: bool = True) -> None:
     """Delete an unused master record (a warehouse takes its empty transit location along), or
     refuse with InUse when other records still refer to it."""
-    from django.db.models import ProtectedError, RestrictedError
-
-    from inventory.errors import InUse
-
     try:
         with transaction.atomic():
             if isinstance(instance, Warehouse):
