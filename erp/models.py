@@ -207,7 +207,7 @@ class Document(CompanyOwned):
     ``status`` its choices/default. Status changes go only through ``erp.documents.transition``.
     """
 
-    DOC_TYPE: ClassVar[str | None] = None
+    DOC_TYPE: ClassVar[str]  # every concrete document sets it
     TRANSITIONS: ClassVar[Mapping[str, Set[str]]] = {}
     EDITABLE: ClassVar[frozenset[str]] = frozenset({"draft"})
     DRAFT: ClassVar[str] = "draft"
