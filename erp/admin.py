@@ -1,5 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,48 +22,64 @@ from erp.models import (
     User,
 )
 
+if TYPE_CHECKING:  # django-stubs' admin classes are generic in their model; at run time they are plain classes
+    CompanyAdminBase = admin.ModelAdmin[Company]
+    DepartmentAdminBase = admin.ModelAdmin[Department]
+    UserAdminBase = BaseUserAdmin[User]
+    NumberingRuleAdminBase = admin.ModelAdmin[NumberingRule]
+    AnyModelAdmin = admin.ModelAdmin[Any]
+    DeliveryInlineBase = admin.TabularInline[EventDelivery, OutboxEvent]
+else:
+    CompanyAdminBase = DepartmentAdminBase = NumberingRuleAdminBase = AnyModelAdmin = admin.ModelAdmin
+    UserAdminBase = BaseUserAdmin
+    DeliveryInlineBase = admin.TabularInline
+
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(CompanyAdminBase):
     list_display = ["code", "name", "tax_id", "base_currency", "fiscal_year_start_month", "is_active"]
     list_filter = ["is_active", "base_currency"]
     search_fields = ["code", "name", "tax_id"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(DepartmentAdminBase):
     list_display = ["code", "name", "company", "parent", "is_active"]
     list_filter = ["company", "is_active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Organisation"), {"fields": ("company", "department", "language")}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+class UserAdmin(UserAdminBase):
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Organisation"), {"fields": ("company", "department", "language")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
         (_("Organisation"), {"fields": ("company", "department", "language", "groups")}),
     )
     list_display = ["username", "first_name", "last_name", "company", "department", "is_staff", "is_active"]
-    list_filter = BaseUserAdmin.list_filter + ("company", "department", "language")
+    list_filter = (*BaseUserAdmin.list_filter, "company", "department", "language")
 
 
 @admin.register(NumberingRule)
-class NumberingRuleAdmin(admin.ModelAdmin):
+class NumberingRuleAdmin(NumberingRuleAdminBase):
     list_display = ["doc_type", "prefix", "format", "yearly_reset", "company"]
     list_filter = ["company", "yearly_reset"]
     search_fields = ["doc_type", "prefix"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AnyModelAdmin):
     """Records the system writes; nobody, admins included, edits or deletes them here."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -76,14 +98,13 @@ class AccessLogAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(DeliveryInlineBase):
     model = EventDelivery
-    fields = ["subscriber", "status", "attempts", "next_attempt_at", "delivered_at", "last_error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("subscriber", "status", "attempts", "next_attempt_at", "delivered_at", "last_error")
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: OutboxEvent | None = None) -> bool:
         return False
 
 
@@ -106,12 +127,12 @@ class EventDeliveryAdmin(ReadOnlyAdmin):
     readonly_fields = ["event", "subscriber", "status", "attempts", "next_attempt_at", "delivered_at", "last_error"]
     actions = ["retry"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The change permission lets the retry action run; fields stay read-only.
         return request.user.has_perm("erp.change_eventdelivery")
 
     @admin.action(description=_("Retry the selected deliveries"))
-    def retry(self, request, queryset):
+    def retry(self, request: HttpRequest, queryset: QuerySet[EventDelivery]) -> None:
         count = events.retry_deliveries(queryset)
         self.message_user(
             request,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
     """post_migrate is sent once per app, after that app's permissions are created: the roles are
     synced once, after the last app's (they take permissions from every app)."""
-    from django.apps import apps
-
+    # Not at the top: erp.roles imports the auth models, which cannot load while the app registry imports this module.
     from erp.roles import sync_roles
 
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]

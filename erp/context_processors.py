@@ -1,11 +1,14 @@
+from typing import Any
+
 from django.conf import settings
+from django.http import HttpRequest
 
 from erp.navigation import menu_for_user
 from erp.permissions import user_company
 from erp.registry import header_items
 
 
-def navigation(request):
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": [], "LANGUAGES_CHOICES": settings.LANGUAGES}

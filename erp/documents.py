@@ -1,6 +1,11 @@
 """Status changes of documents: the one path by which a document leaves draft, is confirmed,
 posted, cancelled… Each department's services call ``transition`` for its documents."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from auditlog.models import LogEntry
 from django.db import transaction
 from django.utils import timezone
@@ -8,18 +13,26 @@ from django.utils.translation import gettext as _
 
 from erp.db import update_row_if
 from erp.errors import ConcurrentChange, IllegalTransition
+from erp.models import Document
 from erp.numbering import take_number
 from erp.signals import document_status_changed
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from erp.models import User
+
 UNNUMBERED_STATUSES = frozenset({"draft", "cancelled"})
+DocumentT = TypeVar("DocumentT", bound=Document)
 
 
-def status_label(document, status):
+def status_label(document: Document, status: str) -> StrOrPromise:
     field = type(document)._meta.get_field("status")
-    return dict(field.flatchoices).get(status, status)
+    label: StrOrPromise = dict(field.flatchoices).get(status, status)
+    return label
 
 
-def check_transition(document, target):
+def check_transition(document: Document, target: str) -> None:
     allowed = document.TRANSITIONS.get(document.status, ())
     if target not in allowed:
         raise IllegalTransition(
@@ -32,7 +45,8 @@ def check_transition(document, target):
         )
 
 
-def transition(document, target, *, actor, extra_fields=None):
+def transition(document: DocumentT, target: str, *, actor: User | None,
+               extra_fields: Mapping[str, Any] | None = None) -> DocumentT:
     """Move ``document`` to ``target`` or raise a DomainError; takes the number when it leaves draft.
 
     The UPDATE is conditional on the status read, so two users confirming at once cannot both win.

@@ -6,6 +6,8 @@ Every reader raises ``ConfigError`` with one line naming the variable when a val
 
 import os
 import zoneinfo
+from collections.abc import Iterable
+from typing import overload
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -19,11 +21,19 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
-def env_str(name, default=None):
+@overload
+def env_str(name: str, default: str) -> str: ...
+
+
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
-def env_bool(name, default=False):
+def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -35,7 +45,7 @@ def env_bool(name, default=False):
     raise ConfigError(f"{name}: expected one of 1/0, true/false, yes/no, on/off; got {raw!r}")
 
 
-def env_int(name, default):
+def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -45,14 +55,14 @@ def env_int(name, default):
         raise ConfigError(f"{name}: expected a whole number; got {raw!r}") from None
 
 
-def env_list(name, default=()):
+def env_list(name: str, default: Iterable[str] = ()) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_origins(name):
+def env_origins(name: str) -> list[str]:
     origins = env_list(name)
     for origin in origins:
         parsed = urlparse(origin)
@@ -61,7 +71,7 @@ def env_origins(name):
     return origins
 
 
-def env_database(name, default):
+def env_database(name: str, default: str) -> dj_database_url.DBConfig:
     raw = os.environ.get(name) or default
     if raw.split("://", 1)[0] not in ("postgres", "postgresql", "pgsql", "postgis"):
         raise ConfigError(f"{name}: expected a postgresql:// URL; got {raw!r}")
@@ -74,7 +84,7 @@ def env_database(name, default):
     return config
 
 
-def env_redis(name, default):
+def env_redis(name: str, default: str) -> str:
     raw = os.environ.get(name) or default
     scheme = raw.split("://", 1)[0]
     if scheme not in ("redis", "rediss", "redis+socket", "unix"):
@@ -87,7 +97,7 @@ def env_redis(name, default):
     return raw
 
 
-def env_timezone(name, default):
+def env_timezone(name: str, default: str) -> str:
     raw = os.environ.get(name) or default
     try:
         zoneinfo.ZoneInfo(raw)
@@ -96,7 +106,7 @@ def env_timezone(name, default):
     return raw
 
 
-def env_email(name):
+def env_email(name: str) -> dict[str, str | int | bool]:
     """EMAIL_URL: smtp://user:pass@host:port, smtp+tls://…, smtp+ssl://…, console:// (default)."""
     raw = os.environ.get(name) or "console://"
     parsed = urlparse(raw)

@@ -28,9 +28,10 @@ import logging
 import random
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -38,11 +39,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from erp.models import Company, EventDelivery, OutboxEvent
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ class Hook(Signal):
 
 
 Handler = Callable[[OutboxEvent], None]
+MapRow = tuple[str, str, str, list[str]]  # (name, description, announcing app, subscribers or receivers)
 
 
 @dataclass(frozen=True)
@@ -163,9 +166,9 @@ def publish(event: EventSignal, *, company: Company | None = None, source: model
     return outbox_event
 
 
-def enqueue_delivery(delivery_id, countdown=None):
+def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> bool:
     """Hand a delivery to Celery. If the broker is unreachable the row stays pending for beat."""
-    from erp.tasks import deliver_event
+    from erp.tasks import deliver_event  # erp.tasks imports this module
 
     try:
         deliver_event.apply_async((delivery_id,), countdown=countdown)
@@ -175,13 +178,13 @@ def enqueue_delivery(delivery_id, countdown=None):
         return False
 
 
-def retry_delay(attempts):
+def retry_delay(attempts: int) -> float:
     """Seconds before attempt ``attempts + 1``: exponential, capped at an hour, jittered."""
-    base = settings.EVENT_RETRY_BASE_SECONDS
-    return min(3600, base * (2 ** max(attempts - 1, 0))) * random.uniform(0.8, 1.2)
+    exponential: int = settings.EVENT_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)  # int ** int is untyped
+    return min(3600, exponential) * random.uniform(0.8, 1.2)
 
 
-def deliver(delivery_id):
+def deliver(delivery_id: int) -> str:
     """Run one pending delivery's handler; returns "done", "retry", "failed" or "skipped"."""
     with transaction.atomic():
         delivery = (
@@ -219,7 +222,7 @@ def deliver(delivery_id):
         return "done"
 
 
-def redeliver_pending(*, older_than_seconds=10, limit=500):
+def redeliver_pending(*, older_than_seconds: float = 10, limit: int = 500) -> int:
     """Queue the pending deliveries that are due; returns how many were queued."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     due = EventDelivery.objects.filter(
@@ -228,18 +231,18 @@ def redeliver_pending(*, older_than_seconds=10, limit=500):
     return sum(1 for pk in due if enqueue_delivery(pk))
 
 
-def retry_deliveries(deliveries):
+def retry_deliveries(deliveries: QuerySet[EventDelivery]) -> int:
     """Put failed (or pending) deliveries back in the queue now: the admin's retry action."""
     ids = list(deliveries.exclude(status=EventDelivery.Status.DONE).values_list("pk", flat=True))
     EventDelivery.objects.filter(pk__in=ids).update(
         status=EventDelivery.Status.PENDING, next_attempt_at=timezone.now()
     )
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: enqueue_delivery(pk))
+        transaction.on_commit(partial(enqueue_delivery, pk))
     return len(ids)
 
 
-def event_map(apps=None):
+def event_map(apps: Collection[str] | None = None) -> list[MapRow]:
     """[(event, description, publisher app, [subscriber keys])] for the docs."""
     rows = []
     for name in sorted(EVENTS):
@@ -251,14 +254,12 @@ def event_map(apps=None):
     return rows
 
 
-def render_event_map(apps):
-    from django.utils import translation
-
+def render_event_map(apps: Collection[str] | None) -> str:
     with translation.override("en"):  # the docs are English whatever the active language
         return _render_event_map(apps)
 
 
-def hook_map(apps=None):
+def hook_map(apps: Collection[str] | None = None) -> list[MapRow]:
     """[(hook, description, sending app, [receivers])] for the docs."""
     rows = []
     for name in sorted(HOOKS):
@@ -268,7 +269,7 @@ def hook_map(apps=None):
     return rows
 
 
-def _render_event_map(apps):
+def _render_event_map(apps: Collection[str] | None) -> str:
     lines = [
         "# Event map",
         "",

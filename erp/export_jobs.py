@@ -11,13 +11,14 @@ from django.urls import resolve
 from django.utils import timezone, translation
 from django_htmx.middleware import HtmxDetails
 
+from erp.exports import enqueue_export
 from erp.models import ExportJob
 
 logger = logging.getLogger(__name__)
 KEEP_FOR = timedelta(days=7)
 
 
-def run_job(job_id):
+def run_job(job_id: int) -> str:
     job = ExportJob.objects.select_related("user").filter(pk=job_id, status=ExportJob.Status.QUEUED).first()
     if job is None:
         return "skipped"
@@ -27,9 +28,11 @@ def run_job(job_id):
         query.appendlist(key, value)
     request = RequestFactory().get(job.path, data=query)
     request.user = job.user
-    request.export_job = job
-    request.htmx = HtmxDetails(request)
-    request.session = {}
+    # What the middleware would have set, and the job (erp.exports writes its file): the request
+    # class declares none of them, and the replayed list needs no real session.
+    request.export_job = job  # type: ignore[attr-defined]
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+    request.session = {}  # type: ignore[assignment]
     try:
         with translation.override(job.user.language):
             match = resolve(job.path)
@@ -46,9 +49,7 @@ def run_job(job_id):
         return "failed"
 
 
-def purge_and_restart():
-    from erp.exports import enqueue_export
-
+def purge_and_restart() -> int:
     old = ExportJob.objects.filter(created_at__lt=timezone.now() - KEEP_FOR)
     for job in old:
         if job.file:

@@ -6,17 +6,22 @@ permission scope apply) and writes the file with progress, which the export's pa
 file can be downloaded.
 """
 
+from __future__ import annotations
+
 import csv
 import io
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.files import File
 from django.db import transaction
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +29,20 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from erp.access_log import record_export
+from erp.models import ExportJob
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROGRESS_EVERY = 2000
 
+Rows = QuerySet[Any] | Sequence[Any]  # a list's rows: a queryset, or rows already read
+Columns = Sequence[tuple["StrOrPromise", Callable[[Any], object]]]  # (header, function(row) -> value)
+CellValue = datetime | date | Decimal | int | float | str | None
 
-def cell(value):
+
+def cell(value: object) -> CellValue:
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, date | Decimal | int | float) or value is None:
@@ -37,16 +50,20 @@ def cell(value):
     return str(value)
 
 
-def row_count(rows):
-    return rows.count() if hasattr(rows, "count") and not isinstance(rows, list | tuple) else len(rows)
+def row_count(rows: Rows) -> int:
+    if isinstance(rows, list | tuple):
+        return len(rows)
+    count: Callable[[], int] | None = getattr(rows, "count", None)  # a queryset counts in the database
+    return count() if count is not None else len(rows)
 
 
-def write_file(*, rows, columns, filename, fmt, target, progress=None):
+def write_file(*, rows: Rows, columns: Columns, filename: str, fmt: str, target: BinaryIO,
+               progress: Callable[[int], object] | None = None) -> None:
     """Write the export to ``target`` (a binary file); ``progress(rows_written)`` every few thousand rows."""
     headers = [str(header) for header, _getter in columns]
     iterable = rows.iterator(chunk_size=2000) if hasattr(rows, "iterator") else rows
 
-    def counted():
+    def counted() -> Iterator[Any]:
         for done, row in enumerate(iterable, start=1):
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done)
@@ -71,7 +88,8 @@ def write_file(*, rows, columns, filename, fmt, target, progress=None):
     workbook.save(target)
 
 
-def export_response(request, *, rows, columns, filename, fmt="xlsx"):
+def export_response(request: HttpRequest, *, rows: Rows, columns: Columns, filename: str,
+                    fmt: str = "xlsx") -> HttpResponse:
     """``columns``: [(header, function(row) -> value)]; ``fmt``: "xlsx" or "csv"."""
     job = getattr(request, "export_job", None)
     if job is not None:  # replayed by the background task: write the job's file
@@ -87,10 +105,10 @@ def export_response(request, *, rows, columns, filename, fmt="xlsx"):
     return response
 
 
-def start_job(request, *, filename, fmt, total):
-    from erp.models import ExportJob
-
-    job = ExportJob.objects.create(user=request.user, filename=filename, fmt=fmt, path=request.path,
+def start_job(request: HttpRequest, *, filename: str, fmt: str, total: int) -> HttpResponseRedirect:
+    user = request.user
+    assert user.is_authenticated  # the lists are behind a permission
+    job = ExportJob.objects.create(user=user, filename=filename, fmt=fmt, path=request.path,
                                    query=request.GET.urlencode(), rows_total=total)
     record_export(request, f"{filename}.{fmt} ({total} rows, in the background)")
     transaction.on_commit(lambda: enqueue_export(job.pk))
@@ -99,8 +117,8 @@ def start_job(request, *, filename, fmt, total):
     return redirect("export_detail", pk=job.pk)
 
 
-def enqueue_export(job_id):
-    from erp.tasks import run_export
+def enqueue_export(job_id: int) -> None:
+    from erp.tasks import run_export  # erp.tasks imports erp.export_jobs, which imports this module
 
     try:
         run_export.delay(job_id)
@@ -108,13 +126,11 @@ def enqueue_export(job_id):
         pass
 
 
-def fill_job(job, *, rows, columns, filename, fmt):
-    from erp.models import ExportJob
-
+def fill_job(job: ExportJob, *, rows: Rows, columns: Columns, filename: str, fmt: str) -> HttpResponse:
     total = row_count(rows)
     ExportJob.objects.filter(pk=job.pk).update(rows_total=total, status=ExportJob.Status.RUNNING)
 
-    def progress(done):
+    def progress(done: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
     with tempfile.TemporaryFile() as spool:  # on disk, not in memory: a ledger export can be 100+ MB

@@ -1,6 +1,9 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from erp.errors import DomainError
 
 
 class LanguageForm(forms.Form):
@@ -8,11 +11,9 @@ class LanguageForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-def show_error(exc, form, errors):
+def show_error(exc: DomainError | ValidationError, form: forms.BaseForm, errors: list[str]) -> None:
     """Put a service's refusal (DomainError or ValidationError) beside its field in ``form``, or in
     ``errors`` above the form when it names no field of it (line errors, unknown fields)."""
-    from django.core.exceptions import ValidationError
-
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             for name, texts in exc.message_dict.items():

@@ -5,7 +5,8 @@ Department apps build on the abstract ``CompanyOwned``, ``MasterData`` and ``Doc
 through ``Model.objects.restrict(user, action)`` (erp.scoping).
 """
 
-from typing import Any
+from collections.abc import Collection, Mapping, Set
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -55,7 +56,7 @@ class Company(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -92,7 +93,7 @@ class MasterData(CompanyOwned):
             models.UniqueConstraint(fields=["company", "code"], name="%(app_label)s_%(class)s_unique_code"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
 
@@ -120,16 +121,21 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
-    class Meta(AbstractUser.Meta):
+    # Kept on the instance, not columns: the permission set (erp.permissions.ModelBackend) and the
+    # permission version read with an API token (erp.api.auth).
+    _perm_cache: set[str]
+    _perm_version: int
+
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]  # the stubs do not declare AbstractUser.Meta
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
-    def __str__(self):
+    def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         # Chinese names read family name first, without a space: 張倉管, not "倉管 張".
         if any("\u3400" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
             return f"{self.last_name}{self.first_name}".strip()
@@ -201,10 +207,11 @@ class Document(CompanyOwned):
     ``status`` its choices/default. Status changes go only through ``erp.documents.transition``.
     """
 
-    DOC_TYPE = None
-    TRANSITIONS = {}
-    EDITABLE = frozenset({"draft"})
-    DRAFT = "draft"
+    DOC_TYPE: ClassVar[str]  # every concrete document sets it
+    TRANSITIONS: ClassVar[Mapping[str, Set[str]]] = {}
+    EDITABLE: ClassVar[frozenset[str]] = frozenset({"draft"})
+    DRAFT: ClassVar[str] = "draft"
+    _stored_status: str | None  # the status as read from the database (from_db), not a column
 
     number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH, blank=True, default="", db_index=True)
     status = models.CharField(_("status"), max_length=20, default="draft")
@@ -229,10 +236,10 @@ class Document(CompanyOwned):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.reference)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The guard behind the rule "posted documents are immutable": status changes use a
         # conditional UPDATE in erp.documents, so a save() of a non-editable document is a bug.
         stored = getattr(self, "_stored_status", None)
@@ -240,27 +247,27 @@ class Document(CompanyOwned):
             raise ImmutableDocument()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         stored = getattr(self, "_stored_status", self.status)
         if stored not in self.EDITABLE or self.number:
             raise ImmutableDocument()
         return super().delete(*args, **kwargs)
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         instance = super().from_db(db, field_names, values)
         instance._stored_status = instance.__dict__.get("status")
         return instance
 
     @property
-    def reference(self):
+    def reference(self) -> str:
         """The number once taken; before that a provisional reference that never burns a number."""
         if self.number:
             return self.number
         return _("Draft %(type)s #%(id)s") % {"type": self.DOC_TYPE, "id": self.pk or "-"}
 
     @property
-    def is_editable(self):
+    def is_editable(self) -> bool:
         return self.status in self.EDITABLE
 
 
@@ -285,7 +292,7 @@ class OutboxEvent(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["source_type", "source_id"], name="event_by_source")]  # a document's events
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.pk} {self.name}"
 
 
@@ -315,7 +322,7 @@ class EventDelivery(models.Model):
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="event_delivery_due")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event} → {self.subscriber} ({self.status})"
 
 
@@ -345,7 +352,7 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
         ordering = ["-at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
 
 
@@ -377,11 +384,11 @@ class ExportJob(Restricted):
         verbose_name_plural = _("exports")
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.filename}.{self.fmt}"
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

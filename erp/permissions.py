@@ -9,8 +9,9 @@ Anonymous users are sent to the login page; signed-in users without the permissi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import backends as auth_backends
@@ -19,32 +20,46 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 if TYPE_CHECKING:
-    from erp.models import Company
+    from django.contrib.auth.models import AnonymousUser, Permission
+    from django.db.models import Model, QuerySet
+    from django.http import HttpRequest, HttpResponseRedirect
+    from django.http.response import HttpResponseBase
+
+    from erp.models import Company, User
+
+P = ParamSpec("P")
+R = TypeVar("R", bound="HttpResponseBase")
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 class PermissionRequiredMixin(mixins.PermissionRequiredMixin):
     login_only = False
+    request: HttpRequest  # set by View.setup(); the mixin's stub does not declare it
 
-    def has_permission(self):
+    def has_permission(self) -> bool:
         if self.login_only:
             return self.request.user.is_authenticated
         return super().has_permission()
 
-    def get_permission_required(self):
+    def get_permission_required(self) -> Sequence[str]:
         if self.login_only:
             return ()
         return super().get_permission_required()
 
 
-def _mark(view, requirement):
-    view.erp_permission = requirement
+def _mark(view: V, requirement: object) -> V:
+    view.erp_permission = requirement  # type: ignore[attr-defined]  # a function attribute the URL walk reads
     return view
 
 
-def permission_required(*perms):
-    def decorate(view):
+def permission_required(*perms: str) -> Callable[
+    [Callable[Concatenate[HttpRequest, P], R]], Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]
+]:
+    def decorate(
+        view: Callable[Concatenate[HttpRequest, P], R],
+    ) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R | HttpResponseRedirect:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if not request.user.has_perms(perms):
@@ -56,9 +71,11 @@ def permission_required(*perms):
     return decorate
 
 
-def login_only(view):
+def login_only(
+    view: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R | HttpResponseRedirect:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return view(request, *args, **kwargs)
@@ -78,7 +95,7 @@ def user_company(user: Any) -> Company | None:
     return None
 
 
-def permission_names(user):
+def permission_names(user: User) -> QuerySet[Permission, str]:
     """The "app_label.codename" names of the permissions ``user`` holds directly or through a group
     (every permission for a superuser), read in one query."""
     from django.contrib.auth.models import Group, Permission
@@ -111,7 +128,7 @@ def permission_version():
 
 
 # user id -> (permission version, is_superuser, frozenset of "app_label.codename"); per process.
-_PERMISSION_SETS = {}
+_PERMISSION_SETS: dict[int, tuple[int, bool, frozenset[str]]] = {}
 _PERMISSION_SETS_MAX = 10_000
 
 
@@ -121,7 +138,7 @@ class ModelBackend(auth_backends.ModelBackend):
     version it was read at (see migration erp 0005) and reads it again once the version has moved.
     Token authentication reads the version with the token (erp.api)."""
 
-    def get_all_permissions(self, user_obj, obj=None):
+    def get_all_permissions(self, user_obj: User | AnonymousUser, obj: Model | None = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):

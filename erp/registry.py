@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Model, QuerySet
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
     from erp.models import Company, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 
 Context = dict[str, Any]
 

@@ -5,10 +5,18 @@ exist, so a new model in a department app is picked up by the next ``migrate`` (
 re-syncs). Group names are stable English keys; ``ROLE_LABELS`` translates them for display.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from fnmatch import fnmatch
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
 
 SALES = "Sales"
 SALES_MANAGER = "Sales manager"
@@ -22,7 +30,7 @@ OFFICE = "Office staff"
 MANAGER = "Manager"
 SYSTEM_ADMIN = "System admin"
 
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, StrPromise] = {
     SALES: pgettext_lazy("role", "Sales"),
     SALES_MANAGER: pgettext_lazy("role", "Sales manager"),
     PURCHASING: pgettext_lazy("role", "Purchasing"),
@@ -67,11 +75,11 @@ def role_apps() -> tuple[str, ...]:
     return ("erp", *settings.DEPARTMENT_APPS)
 
 
-def role_label(name):
+def role_label(name: str) -> StrOrPromise:
     return ROLE_LABELS.get(name, name)
 
 
-def permissions_for_role(role, permissions):
+def permissions_for_role(role: str, permissions: Iterable[Permission]) -> list[Permission]:
     """The subset of ``permissions`` (Permission objects with content_type loaded) a role holds."""
     patterns = role_patterns(role)
     include = [p for p in patterns if not p.startswith("!")]
@@ -88,11 +96,12 @@ def permissions_for_role(role, permissions):
     return chosen
 
 
-def sync_roles(group_model=None, permission_model=None):
-    """Create the groups and set their permissions to exactly what the table says (idempotent)."""
+def sync_roles(group_model: type[Group] | None = None, permission_model: type[Permission] | None = None) -> None:
+    """Create the groups and set their permissions to exactly what the table says (idempotent). A data
+    migration passes its historical models."""
     if group_model is None:
-        from django.contrib.auth.models import Group as group_model
-        from django.contrib.auth.models import Permission as permission_model
+        group_model, permission_model = Group, Permission
+    assert permission_model is not None
     permissions = list(permission_model.objects.select_related("content_type"))
     for role in ROLES:
         group, _created = group_model.objects.get_or_create(name=role)

@@ -3,28 +3,26 @@
 from celery import shared_task
 
 from erp import events
+from erp.export_jobs import purge_and_restart, run_job
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def deliver_event(delivery_id):
+# Celery ships no type hints: its decorators are untyped (each task is a celery Task at runtime).
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
+def deliver_event(delivery_id: int) -> str:
     return events.deliver(delivery_id)
 
 
-@shared_task(ignore_result=True)
-def redeliver_pending_events():
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def redeliver_pending_events() -> int:
     return events.redeliver_pending()
 
 
-@shared_task(ignore_result=True)
-def run_export(job_id):
-    from erp.export_jobs import run_job
-
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def run_export(job_id: int) -> str:
     return run_job(job_id)
 
 
-@shared_task(ignore_result=True)
-def restart_and_purge_exports():
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def restart_and_purge_exports() -> int:
     """Beat: start exports queued while the broker was down; delete files older than a week."""
-    from erp.export_jobs import purge_and_restart
-
     return purge_and_restart()

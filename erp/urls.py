@@ -3,7 +3,7 @@ import importlib.util
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -31,7 +31,7 @@ urlpatterns = [
 ]
 
 
-def department_urls() -> list:
+def department_urls() -> list[URLResolver]:
     """Each department's screens at <app>/ (its urls.py) and API at api/<app>/ (its api_urls.py), when
     it has them: a new department is mounted without editing this file."""
     patterns = []

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,14 +9,14 @@ from erp.access_log import record_access
 from erp.forms import LanguageForm
 from erp.models import AccessLog
 from erp.navigation import menu_for_user
-from erp.permissions import login_only
+from erp.permissions import _mark, login_only
 from erp.registry import home_panels
 from erp.roles import role_label
 from erp.services import user_set_language
 
 
 @login_only
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """The home page: the user's roles and modules, and the boxes the departments registered
     (erp.registry.register_home_panel: the inbox, a department's tiles…)."""
     roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
@@ -25,7 +25,8 @@ def home(request):
     })
 
 
-def set_language(request):
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponseRedirect:
     """Switch the interface language: stored on the user, and in a cookie for the login page."""
     form = LanguageForm(request.POST or None)
     next_url = request.POST.get("next") or request.headers.get("referer") or "/"
@@ -44,18 +45,17 @@ def set_language(request):
     return response
 
 
-set_language = require_POST(set_language)
-set_language.erp_permission = "public"  # also used on the login page
+_mark(set_language, "public")  # also used on the login page
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     record_access(AccessLog.Kind.PERMISSION_DENIED, request)
     return render(request, "403.html", status=403)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)

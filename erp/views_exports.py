@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from erp.access_log import record_export
@@ -18,20 +18,20 @@ def own_exports(user: Any) -> QuerySet[ExportJob]:
 
 
 @login_only
-def export_list(request):
+def export_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(own_exports(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "erp/export_list.html", {"page": page})
 
 
 @login_only
-def export_detail(request, pk):
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(own_exports(request.user), pk=pk)
-    template = "erp/partials/export_progress.html" if request.htmx else "erp/export_detail.html"
+    template = "erp/partials/export_progress.html" if getattr(request, "htmx", False) else "erp/export_detail.html"
     return render(request, template, {"job": job})
 
 
 @login_only
-def export_download(request, pk):
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
     job = get_object_or_404(own_exports(request.user), pk=pk, status=ExportJob.Status.DONE)
     if not job.file:
         raise Http404

@@ -15,8 +15,9 @@ from django.db.models import Model, Q, QuerySet
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from erp.document_screens import views
 from erp.document_screens.columns import Column, Label
-from erp.registry import Action
+from erp.registry import Action, document_actions
 
 if TYPE_CHECKING:
     from django import forms
@@ -323,8 +324,6 @@ class DocumentKind:
     def actions_for(self, user: User, document: Any) -> list[Action]:
         """The buttons of ``document``'s page for ``user``: Edit for an editable draft, the kind's
         actions its status allows, then what other apps add (erp.registry.document_actions)."""
-        from erp.registry import document_actions
-
         consents: dict[Any, bool] = {}
         declared = [self.edit_action(), *self.actions]
         buttons = [self.button(action, document) for action in declared
@@ -342,8 +341,6 @@ class DocumentKind:
 
     def urls(self) -> list[URLPattern]:
         """The URL patterns of the kind's generic screens (include them in the app's urlpatterns)."""
-        from erp.document_screens import views
-
         def view(name: str, default: type[views.DocumentView], permissions: tuple[str, ...],
                  **initkwargs: Any) -> Callable[..., Any]:
             return self.view(self.views.get(name, default), *permissions, **initkwargs)

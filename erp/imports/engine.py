@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from erp.imports.errors import ImportFileError
 from erp.imports.parsers import CellError, parse_code
@@ -106,8 +107,6 @@ def unpacked_size(data: bytes) -> int:
 
 def xlsx_rows(data: bytes) -> Iterator[tuple[int, RawRow]]:
     """(row number, cells) of the workbook's first sheet, at most MAX_COLUMNS cells each."""
-    from openpyxl import load_workbook
-
     if not zip_is_xlsx(data):
         raise ImportFileError(_("The file is not an Excel .xlsx workbook."))
     if unpacked_size(data) > MAX_UNPACKED_BYTES:

@@ -6,6 +6,8 @@ import io
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 if TYPE_CHECKING:
     from erp.imports.kinds import ImportKind
@@ -14,9 +16,6 @@ if TYPE_CHECKING:
 def template_workbook(kind: ImportKind, language: str | None) -> bytes:
     """An XLSX with the kind's headers (in ``language``) and a help sheet describing each column
     (in the active language)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook has one sheet

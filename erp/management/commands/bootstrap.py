@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from erp.demo import load_demo
 from erp.models import Company
@@ -11,10 +13,10 @@ class Command(BaseCommand):
     help = ("Create or update the roles and every company's master-data seeds (units, reasons… as the departments "
             "register them) and, with --demo, the demo company and its users (idempotent).")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--demo", action="store_true", help="load the demo company and one user per role")
 
-    def handle(self, *args, demo=False, **options):
+    def handle(self, *args: Any, demo: bool = False, **options: Any) -> None:
         sync_roles()
         self.stdout.write("roles: in place")
         companies = list(Company.objects.order_by("pk"))
