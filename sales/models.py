@@ -265,6 +265,7 @@ class SalesOrderLine(SalesLine):
     posted customer returns."""
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    reserved_now: Decimal  # not a field: what the line holds reserved, set by sales.selectors.order_tracking
     shortage_quantity = models.DecimalField(_("short at confirmation"), default=0, **QTY)
     delivered_quantity = models.DecimalField(_("delivered"), default=0, **QTY)
     returned_quantity = models.DecimalField(_("returned"), default=0, **QTY)
@@ -284,7 +285,7 @@ class SalesOrderLine(SalesLine):
         ]
 
     @property
-    def open_quantity(self):
+    def open_quantity(self) -> Decimal:
         """Base-unit quantity still to deliver."""
         return self.quantity_base - self.delivered_quantity
 
