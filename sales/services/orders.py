@@ -42,12 +42,10 @@ from sales.services.masterdata import check_can_serve
 
 ZERO = Decimal("0")
 CREDIT_APPROVAL_TASK = "sales.credit_approval"  # the kind of the sales managers' task: one open per order
-HEADER_FIELDS = ("customer", "sales_rep", "document_date", "requested_date", "warehouse", "customer_reference",
-                 "ship_to", "notes", "payment_term")
 
 
 class OrderHeader(TypedDict, total=False):
-    """The header fields ``order_save`` takes (HEADER_FIELDS)."""
+    """The header fields ``order_save`` takes."""
 
     customer: Customer | None
     sales_rep: User | None
@@ -58,6 +56,9 @@ class OrderHeader(TypedDict, total=False):
     ship_to: str
     notes: str
     payment_term: PaymentTerm | None
+
+
+HEADER_FIELDS = tuple(OrderHeader.__annotations__)  # refused at run time too: callers pass form data
 
 
 def default_warehouse(company: Company) -> Warehouse | None:
@@ -238,7 +239,8 @@ def lock_for_confirmation(order: SalesOrder, scope_user: User | None = None
     their items and base units: confirmation's hot path, in two hand-written statements where the
     ORM would compile two wide select_related queries on every call. The lines are read after the
     lock, so a concurrent save of the draft is either wholly before or wholly after."""
-    where, params = "o.id = %s", list[Any]([order.pk])
+    where = "o.id = %s"
+    params: list[Any] = [order.pk]
     if scope_user is not None:  # the user's orders, as the selectors define them
         scope, scope_params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
                                .query.sql_with_params())

@@ -18,12 +18,9 @@ from sales.services.lines import LINE_FIELDS, LineInput, apply_totals, check_hea
 from sales.services.masterdata import check_can_serve
 from sales.services.orders import default_warehouse
 
-HEADER_FIELDS = ("customer", "sales_rep", "document_date", "valid_until", "customer_reference", "ship_to", "notes",
-                 "payment_term")
-
 
 class QuotationHeader(TypedDict, total=False):
-    """The header fields ``quotation_save`` takes (HEADER_FIELDS)."""
+    """The header fields ``quotation_save`` takes."""
 
     customer: Customer | None
     sales_rep: User | None
@@ -33,6 +30,9 @@ class QuotationHeader(TypedDict, total=False):
     ship_to: str
     notes: str
     payment_term: PaymentTerm | None
+
+
+HEADER_FIELDS = tuple(QuotationHeader.__annotations__)  # refused at run time too: callers pass form data
 
 
 @atomic_with_retry
