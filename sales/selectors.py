@@ -173,11 +173,12 @@ def order_tracking(order: SalesOrder) -> OrderTracking:
     deliveries_by_event: dict[int, list[EventDelivery]] = {}
     for d in EventDelivery.objects.filter(event__in=[e.pk for e in event_rows]).order_by("pk"):
         deliveries_by_event.setdefault(d.event_id, []).append(d)
+    # The template reads them off the events (attributes the core's model does not declare).
     for event in event_rows:
-        event.subscriber_rows = deliveries_by_event.get(event.pk, [])  # type: ignore[attr-defined]  # for the template
+        event.subscriber_rows = deliveries_by_event.get(event.pk, [])  # type: ignore[attr-defined]
     requests = [e for e in event_rows if e.name in (signals.production_requested.name, signals.purchase_requested.name)]
-    for event in requests:
-        event.to_production = event.name == signals.production_requested.name  # type: ignore[attr-defined]  # else to purchasing
+    for event in requests:  # to production, else to purchasing
+        event.to_production = event.name == signals.production_requested.name  # type: ignore[attr-defined]
     return {
         "lines": lines,
         "returns": returns,
