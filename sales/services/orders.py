@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
@@ -239,8 +239,7 @@ def lock_for_confirmation(order: SalesOrder, scope_user: User | None = None
     their items and base units: confirmation's hot path, in two hand-written statements where the
     ORM would compile two wide select_related queries on every call. The lines are read after the
     lock, so a concurrent save of the draft is either wholly before or wholly after."""
-    where = "o.id = %s"
-    params: list[Any] = [order.pk]
+    where, params = "o.id = %s", [order.pk]
     if scope_user is not None:  # the user's orders, as the selectors define them
         scope, scope_params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
                                .query.sql_with_params())
