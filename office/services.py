@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
 from erp.errors import DomainError, IllegalTransition
-from erp.models import Company, Department, OutboxEvent, User
+from erp.models import Company, CompanyOwned, Department, Document, OutboxEvent, User
 from office.models import Task
 from office.selectors import user_can_close
 from office.status import TaskPriority, TaskStatus
@@ -159,12 +159,12 @@ def task_assign(
     return task
 
 
-def task_assign_for_event(*, event: OutboxEvent, kind: str, document: models.Model, **fields: Any) -> Task:
+def task_assign_for_event(*, event: OutboxEvent, kind: str, document: CompanyOwned, **fields: Any) -> Task:
     """``task_assign`` for a department's handler of a bus event: the task of this ``kind`` about
     ``document`` is made once per event, however often (or however concurrently) the handler runs.
     The task keeps the event as its source."""
-    task, _created = task_assign_once(company=document.company,  # type: ignore[attr-defined]
-                                      source_event=event, kind=kind, document=document, **fields)
+    task, _created = task_assign_once(company=document.company, source_event=event, kind=kind, document=document,
+                                      **fields)
     return task
 
 
@@ -182,7 +182,7 @@ def task_close(*, task: Task, actor: User | None, note: str = "", status: str = 
     return task
 
 
-def tasks_follow_document(*, document: Any, status: str, actor: User | None = None) -> int:
+def tasks_follow_document(*, document: Document, status: str, actor: User | None = None) -> int:
     """A document changed status (same transaction): its tasks show its new reference (a draft
     gets its number), and the open tasks that waited for ``status`` close."""
     reference = str(document.reference)[:60]

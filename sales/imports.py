@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -40,7 +40,7 @@ from erp.imports import (
     parse_text,
     validation_text,
 )
-from erp.models import User
+from erp.models import Company, User
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemUnit
 from sales import selectors
@@ -48,9 +48,6 @@ from sales.forms.masterdata import normalise_tax_id, tax_id_error
 from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, TaxCode
 from sales.scoping import sees_all_customers
 from sales.services import masterdata as services
-
-if TYPE_CHECKING:
-    from erp.models import Company
 
 MONEY_PLACES = 2
 PRICE_PLACES = 4

@@ -89,7 +89,7 @@ class PriceListItem(Restricted):
         ]
         indexes = [models.Index(fields=["price_list", "item"], name="price_by_item")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.price_list.code} {self.item.code} ≥{self.min_quantity} {self.price}"
 
 
@@ -144,7 +144,7 @@ class CustomerContact(Restricted):
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -192,7 +192,7 @@ class SalesLine(Restricted):
         abstract = True
         ordering = ["line_no", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.line_no}: {self.item.code} {self.quantity} {self.unit.code}"
 
 
@@ -216,7 +216,7 @@ class Quotation(SalesDocument):
         verbose_name_plural = _("quotations")
         indexes = [models.Index(fields=["company", "customer", "-document_date"], name="quotation_by_customer")]
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("sales:quotation_detail", args=[self.pk])
 
 
@@ -255,7 +255,7 @@ class SalesOrder(SalesDocument):
             models.Index(fields=["sales_rep", "-created_at"], name="order_by_rep"),
         ]
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("sales:order_detail", args=[self.pk])
 
 
@@ -265,6 +265,7 @@ class SalesOrderLine(SalesLine):
     posted customer returns."""
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    reserved_now: Decimal  # not a field: what the line holds reserved, set by sales.selectors.order_tracking
     shortage_quantity = models.DecimalField(_("short at confirmation"), default=0, **QTY)
     delivered_quantity = models.DecimalField(_("delivered"), default=0, **QTY)
     returned_quantity = models.DecimalField(_("returned"), default=0, **QTY)
@@ -284,7 +285,7 @@ class SalesOrderLine(SalesLine):
         ]
 
     @property
-    def open_quantity(self):
+    def open_quantity(self) -> Decimal:
         """Base-unit quantity still to deliver."""
         return self.quantity_base - self.delivered_quantity
 
@@ -307,7 +308,7 @@ class CreditApproval(CompanyOwned):
         verbose_name_plural = _("credit approvals")
         ordering = ["-approved_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.order} {self.order_total}"
 
 
@@ -329,7 +330,7 @@ class CustomerReturn(Document):
         verbose_name = _("customer return")
         verbose_name_plural = _("customer returns")
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("sales:return_detail", args=[self.pk])
 
 
@@ -355,5 +356,5 @@ class CustomerReturnLine(Restricted):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0) & Q(quantity_base__gt=0),
                                               name="return_line_quantity_positive")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.item.code} {self.quantity} {self.unit.code}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.errors import DomainError
-from erp.models import EventDelivery, OutboxEvent, User
+from erp.models import Document, EventDelivery, OutboxEvent, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
+from erp.roles import SALES, SALES_MANAGER
 from erp.scoping import VIEW
 from inventory.models import DeliveryNote, Reservation
 from inventory.selectors import deliveries_for_source
@@ -30,6 +31,7 @@ from inventory.status import ReservationStatus
 from sales import signals
 from sales import status as st
 from sales.models import (
+    CreditApproval,
     Customer,
     CustomerReturn,
     PaymentTerm,
@@ -42,13 +44,14 @@ from sales.models import (
 from sales.scoping import SERVE, sees_all_customers  # noqa: F401  (the views ask here too)
 
 ZERO = Decimal("0")
+DocumentT = TypeVar("DocumentT", bound=Document)
 
 
-def customers_for_user(user: Any, action: str = VIEW) -> QuerySet[Customer]:
+def customers_for_user(user: User, action: str = VIEW) -> QuerySet[Customer]:
     return Customer.objects.restrict(user, action)
 
 
-def customer_list(user: Any, *, search: str = "", owner: Any = None, active: bool | None = None
+def customer_list(user: User, *, search: str = "", owner: User | None = None, active: bool | None = None
                   ) -> QuerySet[Customer]:
     customers = customers_for_user(user).select_related("owner", "price_list", "tax_code", "payment_term")
     if search:
@@ -61,15 +64,15 @@ def customer_list(user: Any, *, search: str = "", owner: Any = None, active: boo
     return customers.order_by("code")
 
 
-def quotations_for_user(user: Any, *, customer: Customer | None = None, rep: Any = None, status: str | None = None,
-                        date_from: datetime.date | None = None, date_to: datetime.date | None = None,
-                        search: str = "") -> QuerySet[Quotation]:
+def quotations_for_user(user: User, *, customer: Customer | None = None, rep: User | None = None,
+                        status: str | None = None, date_from: datetime.date | None = None,
+                        date_to: datetime.date | None = None, search: str = "") -> QuerySet[Quotation]:
     rows = Quotation.objects.restrict(user).select_related("customer", "sales_rep")
     return _document_filters(rows, customer=customer, rep=rep, status=status, date_from=date_from,
                              date_to=date_to, search=search)
 
 
-def orders_for_user(user: Any, *, customer: Customer | None = None, rep: Any = None, status: str | None = None,
+def orders_for_user(user: User, *, customer: Customer | None = None, rep: User | None = None, status: str | None = None,
                     date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                     search: str = "", late: bool | None = None) -> QuerySet[SalesOrder]:
     rows: QuerySet[SalesOrder] = SalesOrder.objects.restrict(user).select_related("customer", "sales_rep", "warehouse")
@@ -80,7 +83,7 @@ def orders_for_user(user: Any, *, customer: Customer | None = None, rep: Any = N
     return rows
 
 
-def returns_for_user(user: Any, *, customer: Customer | None = None, status: str | None = None,
+def returns_for_user(user: User, *, customer: Customer | None = None, status: str | None = None,
                      date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                      search: str = "") -> QuerySet[CustomerReturn]:
     rows = CustomerReturn.objects.restrict(user).select_related("customer", "order", "delivery")
@@ -88,9 +91,9 @@ def returns_for_user(user: Any, *, customer: Customer | None = None, status: str
                              search=search)
 
 
-def _document_filters(rows: QuerySet[Any], *, customer: Customer | None = None, rep: Any = None,
+def _document_filters(rows: QuerySet[DocumentT], *, customer: Customer | None = None, rep: User | None = None,
                       status: str | None = None, date_from: datetime.date | None = None,
-                      date_to: datetime.date | None = None, search: str = "") -> QuerySet[Any]:
+                      date_to: datetime.date | None = None, search: str = "") -> QuerySet[DocumentT]:
     if customer:
         rows = rows.filter(customer=customer)
     if rep:
@@ -118,26 +121,24 @@ def order_of_delivery(delivery: DeliveryNote) -> SalesOrder:
     return SalesOrder.objects.select_related("customer").get(pk=delivery.source_id)
 
 
-def order_get_for_user(user: Any, pk: int) -> SalesOrder:
+def order_get_for_user(user: User, pk: int) -> SalesOrder:
     return orders_for_user(user).select_related("quotation", "payment_term", "price_list", "created_by").get(pk=pk)
 
 
-def tax_codes_for_user(user: Any) -> QuerySet[TaxCode]:
+def tax_codes_for_user(user: User) -> QuerySet[TaxCode]:
     return TaxCode.objects.restrict(user).order_by("code")
 
 
-def payment_terms_for_user(user: Any) -> QuerySet[PaymentTerm]:
+def payment_terms_for_user(user: User) -> QuerySet[PaymentTerm]:
     return PaymentTerm.objects.restrict(user).order_by("code")
 
 
-def price_lists_for_user(user: Any) -> QuerySet[PriceList]:
+def price_lists_for_user(user: User) -> QuerySet[PriceList]:
     return PriceList.objects.restrict(user).annotate(price_count=Count("prices")).order_by("code")
 
 
-def sales_reps(user: Any) -> QuerySet[User]:
+def sales_reps(user: User) -> QuerySet[User]:
     """Users who own customers or belong to a sales role (for the rep filter)."""
-    from erp.roles import SALES, SALES_MANAGER
-
     return User.objects.filter(company=user_company(user), is_active=True).filter(
         Q(groups__name__in=[SALES, SALES_MANAGER])).distinct().order_by("username")
 
@@ -145,7 +146,15 @@ def sales_reps(user: Any) -> QuerySet[User]:
 # The order's cross-department page ------------------------------------------------------------
 
 
-def order_tracking(order: SalesOrder) -> dict[str, Any]:
+class OrderTracking(TypedDict):
+    lines: list[SalesOrderLine]  # each with ``reserved_now``
+    returns: list[CustomerReturn]
+    events: list[OutboxEvent]  # each with ``subscriber_rows``: its EventDelivery rows
+    requests: list[OutboxEvent]  # the shortage requests, each with ``to_production``
+    approvals: list[CreditApproval]
+
+
+def order_tracking(order: SalesOrder) -> OrderTracking:
     """What sales shows on the order's cross-department page: per line what is reserved now (and
     delivered, returned, short), the shortages announced to production and purchasing with the
     delivery of each event on the bus, credit approvals and returns. The other departments' sections
@@ -161,14 +170,15 @@ def order_tracking(order: SalesOrder) -> dict[str, Any]:
         line.reserved_now = reserved.get(line.pk, ZERO)
     returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))
     event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=order.pk).order_by("pk"))
-    deliveries_by_event = {}
+    deliveries_by_event: dict[int, list[EventDelivery]] = {}
     for d in EventDelivery.objects.filter(event__in=[e.pk for e in event_rows]).order_by("pk"):
         deliveries_by_event.setdefault(d.event_id, []).append(d)
+    # The template reads them off the events (attributes the core's model does not declare).
     for event in event_rows:
-        event.subscriber_rows = deliveries_by_event.get(event.pk, [])
+        event.subscriber_rows = deliveries_by_event.get(event.pk, [])  # type: ignore[attr-defined]
     requests = [e for e in event_rows if e.name in (signals.production_requested.name, signals.purchase_requested.name)]
-    for event in requests:
-        event.to_production = event.name == signals.production_requested.name  # else to purchasing
+    for event in requests:  # to production, else to purchasing
+        event.to_production = event.name == signals.production_requested.name  # type: ignore[attr-defined]
     return {
         "lines": lines,
         "returns": returns,

@@ -1,5 +1,10 @@
 """Business events the sales department announces (see docs/events.md)."""
 
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from erp.events import EventSignal
@@ -26,15 +31,11 @@ return_posted = EventSignal(
 )
 
 
-def shortage_description(payload):
+def shortage_description(payload: Mapping[str, Any]) -> tuple[str, datetime.date]:
     """The lines of a production_requested / purchase_requested payload as text for a task, and the
     earliest required date: (text, date)."""
-    import datetime
-
-    from django.utils.translation import gettext as _
-
     rows = [
-        _("Line %(n)s: %(code)s %(name)s — %(quantity)s %(unit)s by %(date)s") % {
+        gettext("Line %(n)s: %(code)s %(name)s — %(quantity)s %(unit)s by %(date)s") % {
             "n": line["line_no"], "code": line["item_code"], "name": line["item_name"],
             "quantity": line["quantity"].rstrip("0").rstrip(".") if "." in line["quantity"] else line["quantity"],
             "unit": line["unit"], "date": line["required_date"]}

@@ -1,15 +1,21 @@
-"""Validation and pricing of quotation and order lines, shared by both documents."""
+"""Validation and pricing of quotation and order lines, and the header checks and defaults, shared
+by both documents."""
 
+import datetime
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import NoReturn, TypedDict
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.errors import DomainError
-from inventory.models import ItemUnit
+from erp.models import Company, User
+from erp.money import Number
+from inventory.models import Item, ItemUnit, UnitOfMeasure
 from inventory.units import to_base
 from sales.errors import InvalidSalesLine
-from sales.models import TaxCode
+from sales.models import Customer, SalesDocument, TaxCode
 from sales.services.masterdata import check_can_serve
 from sales.services.pricing import document_totals, line_amount, pick_price, price_list_for, prices_for
 
@@ -17,15 +23,49 @@ LINE_FIELDS = ("item", "description", "quantity", "unit", "quantity_base", "list
                "discount_percent", "tax_code", "tax_rate", "net_amount", "requested_date")
 
 
-def refuse(n, message, field="lines"):
+class LineInput(TypedDict, total=False):
+    """A line as a form or the API gives it to ``priced_lines`` (only ``item`` and ``quantity`` are
+    needed; a blank unit price takes the list price)."""
+
+    item: Item | None
+    quantity: Number | None
+    unit: UnitOfMeasure | None
+    unit_price: Number | None
+    discount_percent: Number | None
+    tax_code: TaxCode | None
+    requested_date: datetime.date | None
+    description: str | None
+
+
+class PricedLine(TypedDict):
+    """A checked and priced line: the fields of a QuotationLine or SalesOrderLine."""
+
+    line_no: int
+    item: Item
+    description: str
+    quantity: Decimal
+    unit: UnitOfMeasure
+    quantity_base: Decimal
+    list_price: Decimal | None
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_code: TaxCode | None
+    tax_rate: Decimal
+    net_amount: Decimal
+    requested_date: datetime.date | None
+
+
+def refuse(n: int, message: str, field: str = "lines") -> NoReturn:
     raise InvalidSalesLine(_("Line %(n)s: ") % {"n": n} + message, field=field)
 
 
-def default_tax_code(company):
+def default_tax_code(company: Company) -> TaxCode | None:
     return TaxCode.objects.filter(company=company, is_default=True, is_active=True).order_by("pk").first()
 
 
-def check_header(*, company, customer, actor, requested_date=None, today=None):
+def check_header(*, company: Company, customer: Customer | None, actor: User | None,
+                 requested_date: datetime.date | None = None, today: datetime.date | None = None) -> Customer:
+    """The document's customer, checked: of this company, active, and served by ``actor``."""
     if customer is None:
         raise DomainError(_("Choose a customer."), field="customer")
     if customer.company_id != company.pk:
@@ -36,9 +76,25 @@ def check_header(*, company, customer, actor, requested_date=None, today=None):
     today = today or timezone.localdate()
     if requested_date is not None and requested_date < today:
         raise DomainError(_("The requested date is in the past."), field="requested_date")
+    return customer
 
 
-def priced_lines(*, company, customer, lines, actor, on_date, default_requested_date=None, today=None):
+def fill_from_customer(document: SalesDocument, customer: Customer, actor: User | None) -> None:
+    """Defaults a new document takes from its customer (the rep, terms, price list, address)."""
+    document.customer = customer
+    if not document.sales_rep_id:
+        document.sales_rep = customer.owner or actor
+    if not document.payment_term_id:
+        document.payment_term = customer.payment_term
+    document.currency = customer.currency or document.currency
+    document.price_list = price_list_for(customer)
+    if not document.ship_to:
+        document.ship_to = customer.shipping_address or customer.billing_address
+
+
+def priced_lines(*, company: Company, customer: Customer, lines: Sequence[LineInput], actor: User | None,
+                 on_date: datetime.date, default_requested_date: datetime.date | None = None,
+                 today: datetime.date | None = None) -> list[PricedLine]:
     """Check ``lines`` (dicts: item, quantity, unit, unit_price?, discount_percent?, tax_code?,
     requested_date?, description?) and return them completed with base quantity, list price, tax
     rate and amount. Raises InvalidSalesLine naming the line; nothing is written."""
@@ -47,14 +103,14 @@ def priced_lines(*, company, customer, lines, actor, on_date, default_requested_
     today = today or timezone.localdate()
     items = [line.get("item") for line in lines]
     item_ids = [item.pk for item in items if item is not None]
-    factors = {}
+    factors: dict[int, dict[int, Decimal]] = {}
     for row in ItemUnit.objects.filter(item_id__in=item_ids).values("item_id", "unit_id", "factor"):
         factors.setdefault(row["item_id"], {})[row["unit_id"]] = row["factor"]
     price_list = price_list_for(customer)
     prices = prices_for(price_list, item_ids, on_date)
     fallback_tax = customer.tax_code if customer.tax_code_id else default_tax_code(company)
     may_override = actor is None or actor.has_perm("sales.override_price")
-    checked = []
+    checked: list[PricedLine] = []
     for n, line in enumerate(lines, start=1):
         item, unit, quantity = line.get("item"), line.get("unit"), line.get("quantity")
         if item is None:
@@ -104,7 +160,7 @@ def priced_lines(*, company, customer, lines, actor, on_date, default_requested_
     return checked
 
 
-def apply_totals(document, lines):
+def apply_totals(document: SalesDocument, lines: Iterable[PricedLine]) -> None:
     document.net_amount, document.tax_amount, document.total_amount = document_totals(
         (line["net_amount"], line["tax_rate"]) for line in lines
     )

@@ -1,34 +1,51 @@
 """Writes of the sales master data: customers (with their rep's object permission), contacts,
 tax codes, payment terms, price lists and their prices."""
 
-from typing import Any
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, NotRequired, TypedDict
 
+from django.db import models
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
+from erp.models import Company, User
+from erp.money import Number
+from inventory.models import Item, UnitOfMeasure
+from inventory.units import to_base
 from sales import scoping
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
 from sales.scoping import SERVE, sees_all_customers
 
 
-def check_same_company(company, **related):
+class PriceInput(TypedDict):
+    """One price of ``price_list_set_prices``."""
+
+    item: Item
+    unit: UnitOfMeasure
+    price: Decimal | None
+    min_quantity: NotRequired[Number | None]
+    valid_from: NotRequired[datetime.date | None]
+    valid_to: NotRequired[datetime.date | None]
+
+
+def check_same_company(company: Company, **related: models.Model | None) -> None:
     for field, obj in related.items():
         if obj is not None and getattr(obj, "company_id", company.pk) != company.pk:
             raise DomainError(_("This record belongs to another company."), field=field)
 
 
-def check_owner(company, owner):
+def check_owner(company: Company, owner: User | None) -> None:
     if owner is not None and owner.company_id not in (None, company.pk):
         raise DomainError(_("That user works for another company."), field="owner")
 
 
-def grant_owner(customer, old_owner_id=None):
+def grant_owner(customer: Customer, old_owner_id: int | None = None) -> None:
     """The customer's rep holds serve_customer on it (guardian); a new rep takes it over."""
     if old_owner_id and old_owner_id != customer.owner_id:
-        from erp.models import User
-
         old = User.objects.filter(pk=old_owner_id).first()
         if old is not None:
             remove_perm(SERVE, old, customer)
@@ -36,20 +53,21 @@ def grant_owner(customer, old_owner_id=None):
         assign_perm(SERVE, customer.owner, customer)
 
 
-def can_serve(user: Any, customer: Customer) -> bool:
+def can_serve(user: User | None, customer: Customer) -> bool:
     """Whether ``user`` may work on ``customer``'s documents (None: the system itself); the customer
     scope of sales.scoping (a global permission costs no query)."""
     return user is None or scoping.can_serve(user, customer)
 
 
-def check_can_serve(user, customer, field="customer"):
+def check_can_serve(user: User | None, customer: Customer, field: str = "customer") -> None:
     if not can_serve(user, customer):
         raise DomainError(_("You do not serve customer %(customer)s: only its sales rep or a sales manager may.")
                           % {"customer": customer.code}, field=field)
 
 
 @atomic_with_retry
-def customer_create(*, company, actor=None, contacts=(), **fields):
+def customer_create(*, company: Company, actor: User | None = None, contacts: Iterable[Mapping[str, Any]] = (),
+                    **fields: Any) -> Customer:
     check_same_company(company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     check_owner(company, fields.get("owner"))
     if fields.get("owner") is None and actor is not None and not sees_all_customers(actor):
@@ -65,7 +83,7 @@ def customer_create(*, company, actor=None, contacts=(), **fields):
 
 
 @atomic_with_retry
-def customer_update(*, customer, actor=None, **fields):
+def customer_update(*, customer: Customer, actor: User | None = None, **fields: Any) -> Customer:
     check_can_serve(actor, customer)
     check_same_company(customer.company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     if "owner" in fields:
@@ -82,7 +100,8 @@ def customer_update(*, customer, actor=None, **fields):
 
 
 @atomic_with_retry
-def contact_save(*, customer, actor=None, contact=None, **fields):
+def contact_save(*, customer: Customer, actor: User | None = None, contact: CustomerContact | None = None,
+                 **fields: Any) -> CustomerContact:
     if contact is None:
         contact = CustomerContact(customer=customer)
     for name, value in fields.items():
@@ -96,7 +115,8 @@ def contact_save(*, customer, actor=None, contact=None, **fields):
 
 
 @atomic_with_retry
-def tax_code_save(*, company, tax_code=None, actor=None, **fields):
+def tax_code_save(*, company: Company, tax_code: TaxCode | None = None, actor: User | None = None,
+                  **fields: Any) -> TaxCode:
     tax_code = tax_code or TaxCode(company=company)
     for name, value in fields.items():
         setattr(tax_code, name, value)
@@ -108,7 +128,8 @@ def tax_code_save(*, company, tax_code=None, actor=None, **fields):
 
 
 @atomic_with_retry
-def payment_term_save(*, company, payment_term=None, actor=None, **fields):
+def payment_term_save(*, company: Company, payment_term: PaymentTerm | None = None, actor: User | None = None,
+                      **fields: Any) -> PaymentTerm:
     payment_term = payment_term or PaymentTerm(company=company)
     for name, value in fields.items():
         setattr(payment_term, name, value)
@@ -118,7 +139,9 @@ def payment_term_save(*, company, payment_term=None, actor=None, **fields):
 
 
 @atomic_with_retry
-def price_list_save(*, company, price_list=None, prices=None, actor=None, **fields):
+def price_list_save(*, company: Company, price_list: PriceList | None = None,
+                    prices: Iterable[PriceInput] | None = None, actor: User | None = None,
+                    **fields: Any) -> PriceList:
     """Create or update a price list; ``prices`` (if given) replaces its prices as a whole:
     [{item, unit, price, min_quantity?, valid_from?, valid_to?}]."""
     price_list = price_list or PriceList(company=company)
@@ -134,10 +157,10 @@ def price_list_save(*, company, price_list=None, prices=None, actor=None, **fiel
     return price_list
 
 
-def price_list_set_prices(*, price_list, prices, replace=True):
-    from inventory.units import to_base
-
-    rows, seen = [], set()
+def price_list_set_prices(*, price_list: PriceList, prices: Iterable[PriceInput],
+                          replace: bool = True) -> list[PriceListItem]:
+    rows: list[PriceListItem] = []
+    seen: set[tuple[int, int, Number, datetime.date | None]] = set()
     for n, fields in enumerate(prices, start=1):
         item, unit = fields["item"], fields["unit"]
         prefix = _("Line %(n)s: ") % {"n": n}

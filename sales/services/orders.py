@@ -8,8 +8,10 @@ purchasing receive the shortages, and finance later the deliveries.
 """
 
 import datetime
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
@@ -20,41 +22,57 @@ from erp.db import atomic_with_retry, bulk_set, instances_of, select_list
 from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
-from erp.models import Company
+from erp.models import Company, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
 from inventory import status as inventory_status
 from inventory.errors import InvalidStockLine
-from inventory.models import Item, UnitOfMeasure, Warehouse
+from inventory.models import DeliveryNote, Item, UnitOfMeasure, Warehouse
 from inventory.services import deliveries, stock
+from office.models import Task
 from office.services import task_assign, tasks_close_for_document
 from office.status import TaskStatus
 from sales import signals
 from sales import status as st
 from sales.errors import CreditLimitExceeded
-from sales.models import CreditApproval, Customer, SalesOrder, SalesOrderLine
-from sales.services.lines import apply_totals, check_header, priced_lines
+from sales.models import CreditApproval, Customer, PaymentTerm, SalesOrder, SalesOrderLine
+from sales.services.lines import LineInput, apply_totals, check_header, fill_from_customer, priced_lines
 from sales.services.masterdata import check_can_serve
-from sales.services.quotations import fill_from_customer
 
 ZERO = Decimal("0")
 CREDIT_APPROVAL_TASK = "sales.credit_approval"  # the kind of the sales managers' task: one open per order
-HEADER_FIELDS = ("customer", "sales_rep", "document_date", "requested_date", "warehouse", "customer_reference",
-                 "ship_to", "notes", "payment_term")
 
 
-def default_warehouse(company):
+class OrderHeader(TypedDict, total=False):
+    """The header fields ``order_save`` takes."""
+
+    customer: Customer | None
+    sales_rep: User | None
+    document_date: datetime.date
+    requested_date: datetime.date | None
+    warehouse: Warehouse
+    customer_reference: str
+    ship_to: str
+    notes: str
+    payment_term: PaymentTerm | None
+
+
+HEADER_FIELDS = tuple(OrderHeader.__annotations__)  # refused at run time too: callers pass form data
+
+
+def default_warehouse(company: Company) -> Warehouse | None:
     return Warehouse.objects.filter(company=company, is_active=True).order_by("code").first()
 
 
-def lock_order(order):
+def lock_order(order: SalesOrder) -> SalesOrder:
     return (SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "company", "warehouse")
             .get(pk=order.pk))
 
 
 @atomic_with_retry
-def order_save(*, company, actor, lines, order=None, **header):
+def order_save(*, company: Company, actor: User | None, lines: Sequence[LineInput], order: SalesOrder | None = None,
+               **header: Unpack[OrderHeader]) -> SalesOrder:
     """Create or update a draft order with its lines (replaced as a whole). A confirmed order is immutable."""
     if order is not None:
         order = lock_order(order)
@@ -67,14 +85,16 @@ def order_save(*, company, actor, lines, order=None, **header):
     if unknown:
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     customer = header.get("customer", order.customer if order.customer_id else None)
-    check_header(company=company, customer=customer, actor=actor, requested_date=header.get("requested_date"))
+    customer = check_header(company=company, customer=customer, actor=actor,
+                            requested_date=header.get("requested_date"))
     for name, value in header.items():
         setattr(order, name, value)
     fill_from_customer(order, customer, actor)
     if not order.warehouse_id:
-        order.warehouse = default_warehouse(company)
-        if order.warehouse is None:
+        warehouse = default_warehouse(company)
+        if warehouse is None:
             raise DomainError(_("Create a warehouse first: an order ships from one."), field="warehouse")
+        order.warehouse = warehouse
     if order.warehouse.company_id != company.pk:
         raise DomainError(_("The warehouse belongs to another company."), field="warehouse")
     checked = priced_lines(company=company, customer=customer, lines=lines, actor=actor,
@@ -90,7 +110,7 @@ def order_save(*, company, actor, lines, order=None, **header):
 
 
 @atomic_with_retry
-def order_delete_draft(*, order, actor):
+def order_delete_draft(*, order: SalesOrder, actor: User | None) -> None:
     check_can_serve(actor, order.customer)
     order = lock_order(order)
     if order.status != st.OrderStatus.DRAFT:
@@ -129,11 +149,11 @@ class CreditCheck:
     approved: bool
 
     @property
-    def exceeds(self):
+    def exceeds(self) -> bool:
         return self.limit is not None and self.exposure + self.order_total > self.limit
 
 
-def credit_check(order):
+def credit_check(order: SalesOrder) -> CreditCheck:
     customer = order.customer
     if customer.credit_limit is None:
         return CreditCheck(None, ZERO, order.total_amount, False)  # no limit: nothing to add up
@@ -144,7 +164,7 @@ def credit_check(order):
 
 
 @atomic_with_retry
-def credit_request_approval(*, order, actor):
+def credit_request_approval(*, order: SalesOrder, actor: User | None) -> Task:
     """Ask the sales managers (a task in their inbox) to approve an order above the credit limit."""
     check_can_serve(actor, order.customer)
     check = credit_check(order)
@@ -159,7 +179,7 @@ def credit_request_approval(*, order, actor):
 
 
 @atomic_with_retry
-def credit_approve(*, order, actor, note=""):
+def credit_approve(*, order: SalesOrder, actor: User | None, note: str = "") -> CreditApproval:
     """A sales manager lets this order (at its current total) through above the credit limit."""
     if actor is None or not actor.has_perm("sales.approve_credit"):
         raise DomainError(_("Only a sales manager may approve orders above the credit limit."))
@@ -191,19 +211,19 @@ class LineResult:
 @dataclass
 class ConfirmResult:
     order: SalesOrder
-    lines: list = field(default_factory=list)
+    lines: list[LineResult] = field(default_factory=list)
     already_confirmed: bool = False
 
     @property
-    def promised_date(self):
+    def promised_date(self) -> datetime.date | None:
         return self.order.promised_date
 
     @property
-    def shortages(self):
+    def shortages(self) -> list[LineResult]:
         return [r for r in self.lines if r.short > 0]
 
 
-def promised_for(line, short, order, today):
+def promised_for(line: SalesOrderLine, short: Decimal, order: SalesOrder, today: datetime.date) -> datetime.date:
     """Available-to-promise: covered from stock now → the requested date (today if none);
     short → the requested date plus the item's lead time."""
     requested = line.requested_date or order.requested_date or today
@@ -213,7 +233,8 @@ def promised_for(line, short, order, today):
     return requested
 
 
-def lock_for_confirmation(order, scope_user=None):
+def lock_for_confirmation(order: SalesOrder, scope_user: User | None = None
+                          ) -> tuple[SalesOrder, list[SalesOrderLine]]:
     """The order under a row lock with its customer, company and warehouse, then its lines with
     their items and base units: confirmation's hot path, in two hand-written statements where the
     ORM would compile two wide select_related queries on every call. The lines are read after the
@@ -244,7 +265,7 @@ def lock_for_confirmation(order, scope_user=None):
             "ORDER BY l.line_no, l.id",
             [order.pk],
         )
-        lines = []
+        lines: list[SalesOrderLine] = []
         for line_row in cursor.fetchall():
             line, item, base_unit = instances_of(line_row, SalesOrderLine, Item, UnitOfMeasure)
             item.base_unit = base_unit
@@ -254,7 +275,7 @@ def lock_for_confirmation(order, scope_user=None):
 
 
 @atomic_with_retry
-def order_confirm(*, order, actor, scoped=False):
+def order_confirm(*, order: SalesOrder, actor: User | None, scoped: bool = False) -> ConfirmResult:
     """Confirm a draft order: number, status and reservations in one transaction; returns what was
     reserved and what is short per line and the promised date. Confirming an order that is already
     confirmed returns its result unchanged (a double click or a retried request confirms once).
@@ -288,24 +309,26 @@ def order_confirm(*, order, actor, scoped=False):
                                        line_id=line.pk) for line in stocked],
     )
     today = timezone.localdate()
-    results = []
+    results: list[LineResult] = []
+    promised_dates: list[datetime.date] = []
     for line in lines:
         got = reserved.get(line.pk, ZERO) if line.item.is_stocked else line.quantity_base
         short = line.quantity_base - got
         line.shortage_quantity = short
-        line.promised_date = promised_for(line, short, order, today)
-        results.append(LineResult(line, got, short, line.promised_date))
+        line.promised_date = promised_date = promised_for(line, short, order, today)
+        promised_dates.append(promised_date)
+        results.append(LineResult(line, got, short, promised_date))
     bulk_set(SalesOrderLine, ["shortage_quantity", "promised_date"],
              {line.pk: (line.shortage_quantity, line.promised_date) for line in lines})
-    promised = max(r.promised_date for r in results)
+    promised = max(promised_dates)
     transition(order, st.OrderStatus.CONFIRMED, actor=actor,
                extra_fields={"promised_date": promised, "confirmed_at": timezone.now()})
     announce_confirmation(order, results)
     return ConfirmResult(order=order, lines=results)
 
 
-def confirmation_of(order, lines, *, already):
-    held = {}
+def confirmation_of(order: SalesOrder, lines: Iterable[SalesOrderLine], *, already: bool) -> ConfirmResult:
+    held: dict[int | None, Decimal] = {}
     for line_id, quantity in (
         stock.active_reservations(order).values_list("line_id").annotate(total=Sum("quantity"))
     ):
@@ -316,7 +339,20 @@ def confirmation_of(order, lines, *, already):
     return ConfirmResult(order=order, lines=results, already_confirmed=already)
 
 
-def shortage_payload(result, order, today):
+class ShortagePayload(TypedDict):
+    """A short line in the payload of production_requested / purchase_requested."""
+
+    line_id: int
+    line_no: int
+    item_id: int
+    item_code: str
+    item_name: str
+    quantity: str
+    unit: str
+    required_date: str
+
+
+def shortage_payload(result: LineResult, order: SalesOrder, today: datetime.date) -> ShortagePayload:
     line = result.line
     return {
         "line_id": line.pk, "line_no": line.line_no, "item_id": line.item_id, "item_code": line.item.code,
@@ -325,7 +361,7 @@ def shortage_payload(result, order, today):
     }
 
 
-def announce_confirmation(order, results):
+def announce_confirmation(order: SalesOrder, results: Sequence[LineResult]) -> None:
     """The events that set the other departments moving (after commit, on the bus)."""
     today = timezone.localdate()
     common = {"order_id": order.pk, "order_number": order.number, "customer": str(order.customer)}
@@ -347,7 +383,7 @@ def announce_confirmation(order, results):
 
 
 @atomic_with_retry
-def order_cancel(*, order, actor, reason=""):
+def order_cancel(*, order: SalesOrder, actor: User | None, reason: str = "") -> SalesOrder:
     """Cancel a draft or confirmed order; on an order with deliveries, close the undelivered rest.
 
     Releases the reservations, cancels the delivery-note drafts and closes the tasks the order made.
@@ -375,7 +411,7 @@ def order_cancel(*, order, actor, reason=""):
 
 
 @atomic_with_retry
-def order_close(*, order, actor):
+def order_close(*, order: SalesOrder, actor: User | None) -> SalesOrder:
     """Close a delivered order (nothing left to do in sales)."""
     order = lock_order(order)
     check_can_serve(actor, order.customer)
@@ -387,7 +423,7 @@ def order_close(*, order, actor):
 # Deliveries: the delivery note draft after confirmation, and inventory's delivery hooks ---------
 
 
-def delivery_party(order):
+def delivery_party(order: SalesOrder) -> deliveries.DeliveryParty:
     return deliveries.DeliveryParty(
         customer_code=order.customer.code, customer_name=order.customer.name, customer_tax_id=order.customer.tax_id,
         customer_reference=order.customer_reference, ship_to=order.ship_to, due_date=order.promised_date,
@@ -395,7 +431,8 @@ def delivery_party(order):
 
 
 @atomic_with_retry
-def order_prepare_delivery(*, order_id, source_event=None, actor=None):
+def order_prepare_delivery(*, order_id: int, source_event: int | None = None,
+                           actor: User | None = None) -> DeliveryNote | None:
     """The delivery note draft for what the confirmed order holds reserved (inventory makes it, with
     a pick task for the warehouse); idempotent per event. None when the order is no longer open or
     nothing is reserved yet."""
@@ -413,7 +450,7 @@ def order_prepare_delivery(*, order_id, source_event=None, actor=None):
         demands=demands, actor=actor, source_event=source_event)
 
 
-def order_for_delivery(order_id):
+def order_for_delivery(order_id: int) -> SalesOrder:
     """Lock an order a delivery note is about to ship from; refuses unless it is open."""
     order = SalesOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
     if order.status not in st.OPEN_ORDER_STATUSES:
@@ -422,7 +459,7 @@ def order_for_delivery(order_id):
     return order
 
 
-def order_check_picks(*, order_id, picked):
+def order_check_picks(*, order_id: int, picked: Mapping[int, Decimal]) -> None:
     """Refuse picking more of an order line (``picked``: {line id: base quantity}) than it still
     has to deliver; saving the picks and posting them check the same."""
     lines = SalesOrderLine.objects.filter(order_id=order_id, pk__in=list(picked)).order_by("line_no", "pk")
@@ -435,7 +472,7 @@ def order_check_picks(*, order_id, picked):
                     "open": f"{open_quantity.normalize():f}"}, field="lines")
 
 
-def order_record_delivery(*, order, delivered, actor):
+def order_record_delivery(*, order: SalesOrder, delivered: Mapping[int, Decimal], actor: User | None) -> SalesOrder:
     """Add ``delivered`` ({order line id: base quantity}) to the order's lines, trim the reservations
     to what is still to deliver, and move the order to partially delivered or delivered. The caller
     holds the order's lock (``order_for_delivery``)."""
@@ -458,7 +495,7 @@ def order_record_delivery(*, order, delivered, actor):
     return order
 
 
-def order_record_return(*, order, returned, actor):
+def order_record_return(*, order: SalesOrder, returned: Mapping[int, Decimal], actor: User | None) -> None:
     """Add ``returned`` ({order line id: base quantity}) to the order's lines (a posted customer return)."""
     lines = list(SalesOrderLine.objects.select_for_update().filter(order=order, pk__in=list(returned)).order_by("pk"))
     for line in lines:

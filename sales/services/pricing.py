@@ -12,16 +12,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import F, Q
 
 from erp.money import Number, round_money, round_price
-from sales.models import PriceList, PriceListItem
-
-if TYPE_CHECKING:
-    from inventory.models import Item, UnitOfMeasure
-    from sales.models import Customer
+from inventory.models import Item, UnitOfMeasure
+from sales.models import Customer, PriceList, PriceListItem
 
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")

@@ -1,22 +1,43 @@
 """Quotations: draft, sent, converted into a sales order (one action, the order links back), cancelled."""
 
+import datetime
+from collections.abc import Sequence
+from typing import Any, TypedDict, Unpack
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError, ImmutableDocument
+from erp.models import Company, User
+from inventory.models import Warehouse
 from sales import status as st
-from sales.models import Quotation, QuotationLine
-from sales.services.lines import LINE_FIELDS, apply_totals, check_header, priced_lines
+from sales.models import Customer, PaymentTerm, Quotation, QuotationLine, SalesOrder, SalesOrderLine
+from sales.services.lines import LINE_FIELDS, LineInput, apply_totals, check_header, fill_from_customer, priced_lines
 from sales.services.masterdata import check_can_serve
+from sales.services.orders import default_warehouse
 
-HEADER_FIELDS = ("customer", "sales_rep", "document_date", "valid_until", "customer_reference", "ship_to", "notes",
-                 "payment_term")
+
+class QuotationHeader(TypedDict, total=False):
+    """The header fields ``quotation_save`` takes."""
+
+    customer: Customer | None
+    sales_rep: User | None
+    document_date: datetime.date
+    valid_until: datetime.date | None
+    customer_reference: str
+    ship_to: str
+    notes: str
+    payment_term: PaymentTerm | None
+
+
+HEADER_FIELDS = tuple(QuotationHeader.__annotations__)  # refused at run time too: callers pass form data
 
 
 @atomic_with_retry
-def quotation_save(*, company, actor, lines, quotation=None, **header):
+def quotation_save(*, company: Company, actor: User | None, lines: Sequence[LineInput],
+                   quotation: Quotation | None = None, **header: Unpack[QuotationHeader]) -> Quotation:
     """Create or update a draft quotation with its lines (replaced as a whole)."""
     if quotation is not None:
         quotation = Quotation.objects.select_for_update().get(pk=quotation.pk)
@@ -29,7 +50,7 @@ def quotation_save(*, company, actor, lines, quotation=None, **header):
     if unknown:
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     customer = header.get("customer", getattr(quotation, "customer", None) if quotation.customer_id else None)
-    check_header(company=company, customer=customer, actor=actor)
+    customer = check_header(company=company, customer=customer, actor=actor)
     for name, value in header.items():
         setattr(quotation, name, value)
     fill_from_customer(quotation, customer, actor)
@@ -46,42 +67,25 @@ def quotation_save(*, company, actor, lines, quotation=None, **header):
     return quotation
 
 
-def fill_from_customer(document, customer, actor):
-    """Defaults a new document takes from its customer (the rep, terms, price list, address)."""
-    document.customer = customer
-    if not document.sales_rep_id:
-        document.sales_rep = customer.owner or actor
-    if not document.payment_term_id:
-        document.payment_term = customer.payment_term
-    document.currency = customer.currency or document.currency
-    from sales.services.pricing import price_list_for
-
-    document.price_list = price_list_for(customer)
-    if not document.ship_to:
-        document.ship_to = customer.shipping_address or customer.billing_address
-
-
 @atomic_with_retry
-def quotation_send(*, quotation, actor):
+def quotation_send(*, quotation: Quotation, actor: User | None) -> Quotation:
     """Mark the quotation as sent to the customer: it takes its number and can no longer change."""
     check_can_serve(actor, quotation.customer)
     return transition(quotation, st.QuotationStatus.SENT, actor=actor)
 
 
 @atomic_with_retry
-def quotation_cancel(*, quotation, actor):
+def quotation_cancel(*, quotation: Quotation, actor: User | None) -> Quotation:
     check_can_serve(actor, quotation.customer)
     return transition(quotation, st.QuotationStatus.CANCELLED, actor=actor)
 
 
 @atomic_with_retry
-def quotation_convert(*, quotation, actor, warehouse=None, requested_date=None):
+def quotation_convert(*, quotation: Quotation, actor: User | None, warehouse: Warehouse | None = None,
+                      requested_date: datetime.date | None = None) -> SalesOrder:
     """Copy the quotation into a draft sales order (same lines and prices) and mark it converted.
 
     Converting twice is refused by the status table, so a double click makes one order."""
-    from sales.models import SalesOrder, SalesOrderLine
-    from sales.services.orders import default_warehouse
-
     quotation = Quotation.objects.select_for_update().get(pk=quotation.pk)
     check_can_serve(actor, quotation.customer)
     if quotation.status == st.QuotationStatus.CONVERTED:
@@ -103,7 +107,7 @@ def quotation_convert(*, quotation, actor, warehouse=None, requested_date=None):
     order.save()
     lines = []
     for line in quotation.lines.all():
-        fields = {name: getattr(line, name) for name in LINE_FIELDS}
+        fields: dict[str, Any] = {name: getattr(line, name) for name in LINE_FIELDS}
         if fields["requested_date"] is not None and fields["requested_date"] < today:
             fields["requested_date"] = requested_date
         lines.append(SalesOrderLine(order=order, line_no=line.line_no, **fields))

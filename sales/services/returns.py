@@ -1,8 +1,11 @@
 """Customer returns: goods sent back against a posted delivery note come back into stock (at the
 location the keeper chooses, at the cost they left with); finance is told a credit note is due."""
 
+import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import NoReturn, TypedDict
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -12,8 +15,10 @@ from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError, ImmutableDocument
 from erp.events import publish
+from erp.models import Company, User
+from erp.money import Number
 from inventory import status as inventory_status
-from inventory.models import DeliveryNote, DeliveryNoteLine
+from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Location, Lot, UnitOfMeasure
 from inventory.services.stock import MoveSpec, post_moves
 from inventory.units import to_base
 from sales import signals
@@ -27,11 +32,32 @@ from sales.services.orders import order_record_return
 ZERO = Decimal("0")
 
 
-def refuse(n, message):
+class ReturnLineInput(TypedDict, total=False):
+    """A return line as a form or the API gives it: which delivery line, how much, back to where."""
+
+    delivery_line: DeliveryNoteLine | None
+    quantity: Number | None
+    unit: UnitOfMeasure | None
+    location: Location | None
+
+
+class CheckedReturnLine(TypedDict):
+    """A checked return line: the fields of a CustomerReturnLine."""
+
+    delivery_line: DeliveryNoteLine
+    item: Item
+    quantity: Decimal
+    unit: UnitOfMeasure
+    quantity_base: Decimal
+    location: Location
+    lot: Lot | None
+
+
+def refuse(n: int, message: str) -> NoReturn:
     raise InvalidSalesLine(_("Line %(n)s: ") % {"n": n} + message, field="lines")
 
 
-def returned_so_far(delivery_line_ids, exclude=None):
+def returned_so_far(delivery_line_ids: Iterable[int], exclude: CustomerReturn | None = None) -> dict[int, Decimal]:
     rows = CustomerReturnLine.objects.filter(delivery_line_id__in=delivery_line_ids,
                                              customer_return__status=st.ReturnStatus.POSTED)
     if exclude is not None:
@@ -39,12 +65,13 @@ def returned_so_far(delivery_line_ids, exclude=None):
     return dict(rows.values_list("delivery_line_id").annotate(total=Sum("quantity_base")))
 
 
-def checked_lines(delivery, lines, company, exclude=None):
+def checked_lines(delivery: DeliveryNote, lines: Iterable[ReturnLineInput], company: Company,
+                  exclude: CustomerReturn | None = None) -> list[CheckedReturnLine]:
     delivery_lines = {line.pk: line for line in DeliveryNoteLine.objects.filter(document=delivery)
                       .select_related("item", "item__base_unit", "unit", "lot")}
     already = returned_so_far(list(delivery_lines), exclude=exclude)
-    wanted = defaultdict(lambda: ZERO)
-    checked = []
+    wanted: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
+    checked: list[CheckedReturnLine] = []
     for n, fields in enumerate(lines, start=1):
         delivery_line = fields.get("delivery_line")
         if delivery_line is None or delivery_line.pk not in delivery_lines:
@@ -64,6 +91,7 @@ def checked_lines(delivery, lines, company, exclude=None):
                 or not location.is_active:
             refuse(n, _("location %(loc)s cannot take stock.") % {"loc": location})
         shipped = to_base(delivery_line.item, delivery_line.picked, delivery_line.unit)
+        assert shipped is not None  # the note was posted in this unit of the item
         wanted[delivery_line.pk] += base
         if wanted[delivery_line.pk] + already.get(delivery_line.pk, ZERO) > shipped:
             refuse(n, _("only %(left)s %(unit)s of %(item)s can still be returned from this delivery.") % {
@@ -77,7 +105,9 @@ def checked_lines(delivery, lines, company, exclude=None):
 
 
 @atomic_with_retry
-def return_save(*, company, actor, delivery, lines, reason="", customer_return=None, document_date=None):
+def return_save(*, company: Company, actor: User | None, delivery: DeliveryNote | None,
+                lines: Iterable[ReturnLineInput], reason: str = "", customer_return: CustomerReturn | None = None,
+                document_date: datetime.date | None = None) -> CustomerReturn:
     if delivery is None or delivery.company_id != company.pk:
         raise DomainError(_("Choose a delivery note of this company."), field="delivery")
     if delivery.status != inventory_status.DocStatus.POSTED:
@@ -106,7 +136,7 @@ def return_save(*, company, actor, delivery, lines, reason="", customer_return=N
 
 
 @atomic_with_retry
-def return_post(*, customer_return, actor):
+def return_post(*, customer_return: CustomerReturn, actor: User | None) -> CustomerReturn:
     """Put the goods back into stock at the cost they left with, count them as returned on the
     order, and tell finance a credit note is due."""
     customer_return = CustomerReturn.objects.select_for_update().select_related("order", "delivery").get(
@@ -127,7 +157,7 @@ def return_post(*, customer_return, actor):
         for n, line in enumerate(lines, start=1)
     ]
     post_moves(company=customer_return.company, specs=specs, actor=actor, document=customer_return)
-    returned = defaultdict(lambda: ZERO)
+    returned: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         returned[line.delivery_line.source_line_id] += line.quantity_base
     order_record_return(order=customer_return.order, returned=dict(returned), actor=actor)
@@ -143,6 +173,6 @@ def return_post(*, customer_return, actor):
 
 
 @atomic_with_retry
-def return_cancel(*, customer_return, actor):
+def return_cancel(*, customer_return: CustomerReturn, actor: User | None) -> CustomerReturn:
     check_can_serve(actor, customer_return.customer)
     return transition(customer_return, st.ReturnStatus.CANCELLED, actor=actor)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -119,8 +120,6 @@ def confirmation_message(result: Any) -> str:
 
 def confirmed(order: Any, before: str, result: Any) -> tuple[int, str]:
     """A warning when something is short (the page then shows what production and purchasing got)."""
-    from django.contrib import messages
-
     level = messages.WARNING if result.shortages and not result.already_confirmed else messages.SUCCESS
     return level, confirmation_message(result)
 

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -157,8 +158,6 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=None, help="password of the bench users (default DEMO_PASSWORD)")
 
     def handle(self, *args, **opts):
-        from django.conf import settings
-
         code = opts["company"].strip().upper()
         if opts["customers"] < 1 or opts["orders"] < 0 or opts["lines"] < 1 or opts["reps"] < 1:
             raise CommandError("need --customers ≥ 1, --orders ≥ 0, --lines ≥ 1, --reps ≥ 1")
