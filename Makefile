@@ -23,9 +23,12 @@ compilemessages: $(VENV)/.installed
 run: $(VENV)/.installed compilemessages
 	$(PY) scripts/run.py
 
+# ruff; import-linter (the departments' order, pyproject [tool.importlinter]); mypy, strict on the core
+# and on every department's services and selectors (pyproject [tool.mypy]).
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 # pytest runs in PYTEST_WORKERS processes (pytest-xdist), each with a database and a Redis database
 # of its own; a test module runs whole on one worker (--dist loadscope), so data it shares is built
