@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erp.db import update_row_if
 from erp.errors import ConcurrentChange, IllegalTransition
 from erp.numbering import take_number
 from erp.signals import document_status_changed
+from erp.sql import update_row_if
 
 UNNUMBERED_STATUSES = frozenset({"draft", "cancelled"})
 

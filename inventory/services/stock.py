@@ -10,20 +10,22 @@ StockBalance are the backstop should a bug ever bypass the checks.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry, bulk_set
+from erp import audit
+from erp.db import atomic_with_retry
 from erp.models import Company, User
 from erp.money import round_cost, round_money
+from erp.sql import bulk_set
+from inventory import sql
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import Item, ItemValuation, Location, Lot, Reservation, StockBalance, StockMove, Warehouse
@@ -285,13 +287,10 @@ def _reserve_in_database(company: Company, document: Model, requests: list[Reser
          "lot": r.lot.pk if r.lot is not None else None}
         for r in requests
     ]
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute("SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, %s::jsonb)",
-                       [company.pk, doc_type.pk, doc_id, reference, actor.pk if actor is not None else None,
-                        partial, json.dumps(payload)])
-        (result,) = cursor.fetchone()
-    # Django hands jsonb over as text
-    return cast(dict[str, Any], json.loads(result) if isinstance(result, str) else result)
+    return sql.reserve(company_id=company.pk, document_type_id=doc_type.pk, document_id=doc_id, reference=reference,
+                       actor_id=actor.pk if actor is not None else None, partial=partial, requests=payload,
+                       audit={"content_type": ContentType.objects.get_for_model(Reservation).pk,
+                              **audit.context(actor).as_json()})
 
 
 @atomic_with_retry

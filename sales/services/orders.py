@@ -11,26 +11,26 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry, bulk_set, instances_of, select_list
+from erp.db import atomic_with_retry
 from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
-from erp.models import Company
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
+from erp.sql import bulk_set
 from inventory import status as inventory_status
 from inventory.errors import InvalidStockLine
-from inventory.models import Item, UnitOfMeasure, Warehouse
+from inventory.models import Warehouse
 from inventory.services import deliveries, stock
 from office.services import task_assign, tasks_close_for_document
 from office.status import TaskStatus
 from sales import signals
+from sales import sql as sql_queries
 from sales import status as st
 from sales.errors import CreditLimitExceeded
 from sales.models import CreditApproval, Customer, SalesOrder, SalesOrderLine
@@ -218,39 +218,13 @@ def lock_for_confirmation(order, scope_user=None):
     their items and base units: confirmation's hot path, in two hand-written statements where the
     ORM would compile two wide select_related queries on every call. The lines are read after the
     lock, so a concurrent save of the draft is either wholly before or wholly after."""
-    where, params = "o.id = %s", [order.pk]
+    scope = None
     if scope_user is not None:  # the user's orders, as the selectors define them
-        scope, scope_params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
-                               .query.sql_with_params())
-        where += f" AND o.id IN ({scope})"
-        params.extend(scope_params)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select_list((SalesOrder, 'o'), (Customer, 'c'), (Company, 'co'), (Warehouse, 'w'))} "
-            f"FROM {SalesOrder._meta.db_table} o JOIN {Customer._meta.db_table} c ON c.id = o.customer_id "
-            f"JOIN {Company._meta.db_table} co ON co.id = o.company_id "
-            f"JOIN {Warehouse._meta.db_table} w ON w.id = o.warehouse_id WHERE {where} FOR UPDATE OF o",
-            params,
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise SalesOrder.DoesNotExist()
-        order, customer, company, warehouse = instances_of(row, SalesOrder, Customer, Company, Warehouse)
-        order.customer, order.company, order.warehouse = customer, company, warehouse
-        cursor.execute(
-            f"SELECT {select_list((SalesOrderLine, 'l'), (Item, 'i'), (UnitOfMeasure, 'u'))} "
-            f"FROM {SalesOrderLine._meta.db_table} l JOIN {Item._meta.db_table} i ON i.id = l.item_id "
-            f"JOIN {UnitOfMeasure._meta.db_table} u ON u.id = i.base_unit_id WHERE l.order_id = %s "
-            "ORDER BY l.line_no, l.id",
-            [order.pk],
-        )
-        lines = []
-        for line_row in cursor.fetchall():
-            line, item, base_unit = instances_of(line_row, SalesOrderLine, Item, UnitOfMeasure)
-            item.base_unit = base_unit
-            line.item, line.order = item, order
-            lines.append(line)
-    return order, lines
+        sql, params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
+                       .query.sql_with_params())
+        scope = (sql, list(params))
+    order = sql_queries.order_for_confirmation(order.pk, scope)
+    return order, sql_queries.order_lines_with_items(order)
 
 
 @atomic_with_retry
