@@ -44,23 +44,25 @@ def order_for_confirmation(order_id: int, scope: tuple[str, list[Any]] | None = 
 
 
 def order_lines_with_items(order: SalesOrder) -> list[SalesOrderLine]:
-    """``order``'s lines in line order with their items and the items' base units loaded. The ORM
-    formulation is ``order.lines.select_related("item__base_unit").order_by("line_no", "pk")``.
+    """``order``'s lines in line order with their units, items and the items' base units loaded (the
+    unit for the lines' audit entries). The ORM formulation is
+    ``order.lines.select_related("unit", "item__base_unit").order_by("line_no", "pk")``.
 
     Why raw: as ``order_for_confirmation``, the second statement of confirmation's hot path."""
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(
-            f"SELECT {select_list((SalesOrderLine, 'l'), (Item, 'i'), (UnitOfMeasure, 'u'))} "
+            f"SELECT {select_list((SalesOrderLine, 'l'), (Item, 'i'), (UnitOfMeasure, 'u'), (UnitOfMeasure, 'lu'))} "
             f"FROM {SalesOrderLine._meta.db_table} l JOIN {Item._meta.db_table} i ON i.id = l.item_id "
-            f"JOIN {UnitOfMeasure._meta.db_table} u ON u.id = i.base_unit_id WHERE l.order_id = %s "
+            f"JOIN {UnitOfMeasure._meta.db_table} u ON u.id = i.base_unit_id "
+            f"JOIN {UnitOfMeasure._meta.db_table} lu ON lu.id = l.unit_id WHERE l.order_id = %s "
             "ORDER BY l.line_no, l.id",
             [order.pk],
         )
         rows = cursor.fetchall()
     lines = []
     for line_row in rows:
-        line, item, base_unit = instances_of(line_row, SalesOrderLine, Item, UnitOfMeasure)
+        line, item, base_unit, unit = instances_of(line_row, SalesOrderLine, Item, UnitOfMeasure, UnitOfMeasure)
         item.base_unit = base_unit
-        line.item, line.order = item, order
+        line.item, line.order, line.unit = item, order, unit
         lines.append(line)
     return lines

@@ -346,10 +346,12 @@ def release(*, document: Model, line_id: int | None = None, actor: User | None =
     valuations = lock_valuations(company, [r.item for r in reservations])
     unhold(valuations, [(r, r.quantity) for r in reservations])
     total = ZERO
+    before = audit.snapshot(reservations)
     for reservation in reservations:
         reservation.status = st.ReservationStatus.RELEASED
         total += reservation.quantity
     Reservation.objects.bulk_update(reservations, ["status"])
+    audit.record_updated(reservations, before, ["status"], actor=actor)
     return total
 
 
@@ -369,6 +371,7 @@ def issue_reserved(*, company: Company, document: Model, line_id: int | None = N
             field="quantity",
         )
     specs, remaining = [], wanted
+    before = audit.snapshot(reservations)
     for reservation in reservations:
         take = min(reservation.quantity, remaining)
         if take <= 0:
@@ -382,6 +385,7 @@ def issue_reserved(*, company: Company, document: Model, line_id: int | None = N
         remaining -= take
     moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document or document)
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    audit.record_updated(reservations, before, ["quantity", "issued_quantity", "status"], actor=actor)
     return moves
 
 
@@ -417,6 +421,7 @@ def issue_picks(*, company: Company, document: Model, picks: list[Pick], issuing
     for reservation in reservations:
         by_line.setdefault(reservation.line_id, []).append(reservation)
     specs = []
+    before = audit.snapshot(reservations)
     for pick in picks:
         quantity = Decimal(pick.quantity)
         from_reserved = ZERO
@@ -437,6 +442,7 @@ def issue_picks(*, company: Company, document: Model, picks: list[Pick], issuing
             reservation.status = (st.ReservationStatus.CONSUMED if reservation.issued_quantity > 0
                                   else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    audit.record_updated(reservations, before, ["quantity", "issued_quantity", "status"], actor=actor)
     return moves
 
 
@@ -457,6 +463,7 @@ def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal
         assert reservation.line_id is not None  # filtered on the line ids
         by_line.setdefault(reservation.line_id, []).append(reservation)
     released = []
+    before = audit.snapshot(reservations)
     for line_id, rows in by_line.items():
         surplus = sum((r.quantity for r in rows), ZERO) - max(needed[line_id], ZERO)
         for reservation in reversed(rows):
@@ -475,4 +482,5 @@ def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal
             reservation.status = (st.ReservationStatus.CONSUMED if reservation.issued_quantity > 0
                                   else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update([r for r, _q in released], ["quantity", "status"])
+    audit.record_updated([r for r, _q in released], before, ["quantity", "status"], actor=actor)
     return sum((quantity for _r, quantity in released), ZERO)

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from sales import scoping
@@ -91,7 +92,7 @@ def contact_save(*, customer, actor=None, contact=None, **fields):
     contact.save()
     if contact.is_primary:
         others = CustomerContact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk)
-        others.update(is_primary=False)
+        audit.update_queryset(others, actor=actor, is_primary=False)
     return contact
 
 
@@ -103,7 +104,8 @@ def tax_code_save(*, company, tax_code=None, actor=None, **fields):
     tax_code.full_clean()
     tax_code.save()
     if tax_code.is_default:
-        TaxCode.objects.filter(company=company, is_default=True).exclude(pk=tax_code.pk).update(is_default=False)
+        audit.update_queryset(TaxCode.objects.filter(company=company, is_default=True).exclude(pk=tax_code.pk),
+                              actor=actor, is_default=False)
     return tax_code
 
 
@@ -128,7 +130,8 @@ def price_list_save(*, company, price_list=None, prices=None, actor=None, **fiel
     price_list.full_clean()
     price_list.save()
     if price_list.is_default:
-        PriceList.objects.filter(company=company, is_default=True).exclude(pk=price_list.pk).update(is_default=False)
+        audit.update_queryset(PriceList.objects.filter(company=company, is_default=True).exclude(pk=price_list.pk),
+                              actor=actor, is_default=False)
     if prices is not None:
         price_list_set_prices(price_list=price_list, prices=prices)
     return price_list
@@ -161,5 +164,5 @@ def price_list_set_prices(*, price_list, prices, replace=True):
         rows.append(row)
     if replace:
         PriceListItem.objects.filter(price_list=price_list).delete()
-    PriceListItem.objects.bulk_create(rows)
+    audit.record_created(PriceListItem.objects.bulk_create(rows))
     return rows

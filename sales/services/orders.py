@@ -15,6 +15,7 @@ from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Valu
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
@@ -85,7 +86,8 @@ def order_save(*, company, actor, lines, order=None, **header):
     order.full_clean(exclude=["number", "status"])
     order.save()
     SalesOrderLine.objects.filter(order=order).delete()
-    SalesOrderLine.objects.bulk_create([SalesOrderLine(order=order, **line) for line in checked])
+    audit.record_created(SalesOrderLine.objects.bulk_create([SalesOrderLine(order=order, **line) for line in checked]),
+                         actor=actor)
     return order
 
 
@@ -234,6 +236,11 @@ def order_confirm(*, order, actor, scoped=False):
     confirmed returns its result unchanged (a double click or a retried request confirms once).
     ``scoped``: an order outside the actor's company and customers raises SalesOrder.DoesNotExist
     (the API's 404), checked while locking."""
+    with audit.batch():  # the lines', the status change's and the tasks' entries: one INSERT
+        return _confirm(order, actor=actor, scoped=scoped)
+
+
+def _confirm(order, *, actor, scoped):
     order, lines = lock_for_confirmation(order, actor if scoped else None)
     if order.status != st.OrderStatus.DRAFT:
         check_can_serve(actor, order.customer)
@@ -263,6 +270,7 @@ def order_confirm(*, order, actor, scoped=False):
     )
     today = timezone.localdate()
     results = []
+    before = audit.snapshot(lines)
     for line in lines:
         got = reserved.get(line.pk, ZERO) if line.item.is_stocked else line.quantity_base
         short = line.quantity_base - got
@@ -271,6 +279,7 @@ def order_confirm(*, order, actor, scoped=False):
         results.append(LineResult(line, got, short, line.promised_date))
     bulk_set(SalesOrderLine, ["shortage_quantity", "promised_date"],
              {line.pk: (line.shortage_quantity, line.promised_date) for line in lines})
+    audit.record_updated(lines, before, ["shortage_quantity", "promised_date"], actor=actor)
     promised = max(r.promised_date for r in results)
     transition(order, st.OrderStatus.CONFIRMED, actor=actor,
                extra_fields={"promised_date": promised, "confirmed_at": timezone.now()})
@@ -414,6 +423,7 @@ def order_record_delivery(*, order, delivered, actor):
     to what is still to deliver, and move the order to partially delivered or delivered. The caller
     holds the order's lock (``order_for_delivery``)."""
     lines = list(order.lines.select_related("item").order_by("pk"))
+    before = audit.snapshot(lines)
     for line in lines:
         extra = Decimal(delivered.get(line.pk, ZERO))
         if line.delivered_quantity + extra > line.quantity_base:
@@ -421,6 +431,7 @@ def order_record_delivery(*, order, delivered, actor):
                               field="lines")
         line.delivered_quantity += extra
     SalesOrderLine.objects.bulk_update(lines, ["delivered_quantity"])
+    audit.record_updated(lines, before, ["delivered_quantity"], actor=actor)
     stock.hold_at_most(company=order.company, document=order, actor=actor,
                        needed={line.pk: line.quantity_base - line.delivered_quantity
                                for line in lines if line.pk in delivered})
@@ -435,9 +446,11 @@ def order_record_delivery(*, order, delivered, actor):
 def order_record_return(*, order, returned, actor):
     """Add ``returned`` ({order line id: base quantity}) to the order's lines (a posted customer return)."""
     lines = list(SalesOrderLine.objects.select_for_update().filter(order=order, pk__in=list(returned)).order_by("pk"))
+    before = audit.snapshot(lines)
     for line in lines:
         line.returned_quantity += Decimal(returned[line.pk])
         if line.returned_quantity > line.delivered_quantity:
             raise DomainError(_("Line %(n)s: more would be returned than was delivered.") % {"n": line.line_no},
                               field="lines")
     SalesOrderLine.objects.bulk_update(lines, ["returned_quantity"])
+    audit.record_updated(lines, before, ["returned_quantity"], actor=actor)

@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError, ImmutableDocument
@@ -42,7 +43,8 @@ def quotation_save(*, company, actor, lines, quotation=None, **header):
     quotation.full_clean(exclude=["number", "status"])
     quotation.save()
     QuotationLine.objects.filter(quotation=quotation).delete()
-    QuotationLine.objects.bulk_create([QuotationLine(quotation=quotation, **line) for line in checked])
+    audit.record_created(QuotationLine.objects.bulk_create([QuotationLine(quotation=quotation, **line)
+                                                            for line in checked]), actor=actor)
     return quotation
 
 
@@ -107,6 +109,6 @@ def quotation_convert(*, quotation, actor, warehouse=None, requested_date=None):
         if fields["requested_date"] is not None and fields["requested_date"] < today:
             fields["requested_date"] = requested_date
         lines.append(SalesOrderLine(order=order, line_no=line.line_no, **fields))
-    SalesOrderLine.objects.bulk_create(lines)
+    audit.record_created(SalesOrderLine.objects.bulk_create(lines), actor=actor)
     transition(quotation, st.QuotationStatus.CONVERTED, actor=actor)
     return order
