@@ -67,6 +67,9 @@ def _audited(sql: str) -> str:
                      'document_type', jsonb_build_array('None', coalesce(r.document_type_id::text, 'None')),
                      'document_id', jsonb_build_array('None', coalesce(r.document_id::text, 'None')),
                      'document_reference', jsonb_build_array('None', r.document_reference),
+                     -- the generic foreign key: the document as text, which is its reference
+                     'document', jsonb_build_array('None', CASE WHEN r.document_type_id IS NULL THEN 'None'
+                                                                ELSE r.document_reference END),
                      'line_id', jsonb_build_array('None', coalesce(r.line_id::text, 'None')),
                      -- naive UTC, microseconds only when there are some: as auditlog's diff writes it
                      'created_at', jsonb_build_array('None', to_char(r.created_at AT TIME ZONE 'UTC',
