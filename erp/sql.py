@@ -40,18 +40,19 @@ def bulk_set(model: type[models.Model], fields: Sequence[str], values: Mapping[A
         return 0
     connection = transaction.get_connection()
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    casts = [meta.pk.rel_db_type(connection)] + [field.db_type(connection) for field in columns]  # type: ignore[union-attr]
+    pk: Any = meta.pk  # a concrete field: the stubs' Field union lacks its methods
+    columns: list[Any] = [meta.get_field(name) for name in fields]
+    casts = [pk.rel_db_type(connection)] + [field.db_type(connection) for field in columns]
     row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     names = ", ".join(["id"] + [f"v{n}" for n in range(len(columns))])
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = v.v{n}" for n, field in enumerate(columns))  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(field.column)} = v.v{n}" for n, field in enumerate(columns))
     params: list[Any] = []
     for pk, row_values in values.items():
         params.append(pk)
         params.extend(row_values)
     sql = (f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-           f"FROM (VALUES {', '.join([row] * len(values))}) AS v({names}) WHERE t.{meta.pk.column} = v.id")  # type: ignore[union-attr]
+           f"FROM (VALUES {', '.join([row] * len(values))}) AS v({names}) WHERE t.{pk.column} = v.id")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         touched: int = cursor.rowcount
@@ -69,17 +70,18 @@ def update_row_if(model: type[models.Model], pk: Any, *, where: Mapping[str, Any
     connection = transaction.get_connection()
     meta = model._meta
     quote = connection.ops.quote_name
+    pk_field: Any = meta.pk
 
     def column_and_value(name: str, value: Any) -> tuple[str, Any]:
-        field = meta.get_field(name)
+        field: Any = meta.get_field(name)
         if hasattr(value, "prepare_database_save"):
             value = value.prepare_database_save(field)
-        return quote(field.column), field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+        return quote(field.column), field.get_db_prep_save(value, connection)
 
     sets = [column_and_value(name, value) for name, value in values.items()]
     conditions = [column_and_value(name, value) for name, value in where.items()]
     sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{column} = %s' for column, _v in sets)} "
-           f"WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
+           f"WHERE {quote(pk_field.column)} = %s"
            + "".join(f" AND {column} = %s" for column, _v in conditions))
     with connection.cursor() as cursor:
         cursor.execute(sql, [v for _c, v in sets] + [pk] + [v for _c, v in conditions])
@@ -101,13 +103,13 @@ def instances_of(row: Sequence[Any], *models_: type[models.Model], using: str = 
     instances: list[Any] = []
     start = 0
     for model in models_:
-        fields = model._meta.concrete_fields
+        fields: list[Any] = list(model._meta.concrete_fields)
         values = list(row[start:start + len(fields)])
         start += len(fields)
         for n, field in enumerate(fields):
             for converter in field.get_db_converters(connection):
                 values[n] = converter(values[n], field, connection)
-        pk = values[list(fields).index(model._meta.pk)]  # type: ignore[arg-type]
+        pk = values[fields.index(model._meta.pk)]
         instances.append(None if pk is None else model.from_db(using, [f.attname for f in fields], values))
     return instances
 
