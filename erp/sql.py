@@ -40,9 +40,9 @@ def bulk_set(model: type[models.Model], fields: Sequence[str], values: Mapping[A
         return 0
     connection = transaction.get_connection()
     meta = model._meta
-    pk: Any = meta.pk  # a concrete field: the stubs' Field union lacks its methods
+    pk_field: Any = meta.pk  # a concrete field: the stubs' Field union lacks its methods
     columns: list[Any] = [meta.get_field(name) for name in fields]
-    casts = [pk.rel_db_type(connection)] + [field.db_type(connection) for field in columns]
+    casts = [pk_field.rel_db_type(connection)] + [field.db_type(connection) for field in columns]
     row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     names = ", ".join(["id"] + [f"v{n}" for n in range(len(columns))])
     quote = connection.ops.quote_name
@@ -52,7 +52,7 @@ def bulk_set(model: type[models.Model], fields: Sequence[str], values: Mapping[A
         params.append(pk)
         params.extend(row_values)
     sql = (f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-           f"FROM (VALUES {', '.join([row] * len(values))}) AS v({names}) WHERE t.{pk.column} = v.id")
+           f"FROM (VALUES {', '.join([row] * len(values))}) AS v({names}) WHERE t.{pk_field.column} = v.id")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         touched: int = cursor.rowcount
