@@ -23,7 +23,6 @@ listed, with their error, in Django admin, where they can be retried.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import traceback
@@ -36,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone, translation
 
 from erp.models import Company, EventDelivery, OutboxEvent
+from erp.sql import outbox_insert
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -146,19 +145,12 @@ def publish(event: EventSignal, *, company: Company | None = None, source: model
     keys = [subscriber.key for subscriber in SUBSCRIBERS.values() if subscriber.event is event]
     connection = transaction.get_connection()
     # No savepoint of its own: the event and its delivery rows stand or fall with the caller's changes.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH e AS (INSERT INTO {OutboxEvent._meta.db_table} (name, payload, company_id, source_type_id, "
-            "source_id, created_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
-            f"d AS (INSERT INTO {EventDelivery._meta.db_table} (event_id, subscriber, status, attempts, last_error, "
-            "next_attempt_at) SELECT e.id, k.key, %s, 0, '', %s FROM e, unnest(%s::text[]) WITH ORDINALITY "
-            "AS k(key, n) ORDER BY k.n RETURNING id) "
-            "SELECT (SELECT id FROM e), array(SELECT id FROM d ORDER BY id)",
-            [outbox_event.name, json.dumps(payload, cls=DjangoJSONEncoder), company.pk if company else None,
-             outbox_event.source_type.pk if outbox_event.source_type else None, outbox_event.source_id,
-             outbox_event.created_at, EventDelivery.Status.PENDING, outbox_event.created_at, keys],
-        )
-        outbox_event.pk, delivery_ids = cursor.fetchone()
+    with transaction.atomic(savepoint=False):
+        outbox_event.pk, delivery_ids = outbox_insert(
+            name=outbox_event.name, payload=payload, company_id=company.pk if company else None,
+            source_type_id=outbox_event.source_type.pk if outbox_event.source_type else None,
+            source_id=outbox_event.source_id, created_at=outbox_event.created_at,
+            pending=EventDelivery.Status.PENDING, subscribers=keys)
     outbox_event._state.adding = False
     outbox_event._state.db = connection.alias
     if delivery_ids:

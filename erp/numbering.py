@@ -14,8 +14,9 @@ from django.db import transaction
 
 from erp.errors import InvalidNumberingRule
 from erp.fiscal import fiscal_year_of
-from erp.models import Company, NumberingRule, NumberSequence
+from erp.models import Company
 from erp.number_formats import DEFAULT_FORMAT, NUMBER_MAX_LENGTH, format_number
+from erp.sql import number_take
 
 
 def take_number(*, company: Company, doc_type: str, on_date: datetime.date) -> str:
@@ -28,20 +29,9 @@ def take_number(*, company: Company, doc_type: str, on_date: datetime.date) -> s
     # One statement reads the company's rule (if any) and takes the next value: the first taker
     # creates the counter row, later ones increment it; the row stays locked until the document's
     # transaction ends, which serialises concurrent takers and gives the number back on rollback.
-    table, rules = NumberSequence._meta.db_table, NumberingRule._meta.db_table
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            f"WITH rule AS (SELECT format, prefix, yearly_reset FROM {rules} WHERE company_id = %(company)s "
-            "AND doc_type = %(doc_type)s LIMIT 1) "
-            f"INSERT INTO {table} (company_id, doc_type, year, last_value) VALUES (%(company)s, %(doc_type)s, "
-            "coalesce((SELECT CASE WHEN yearly_reset THEN %(year)s ELSE 0 END FROM rule), %(year)s), 1) "
-            f"ON CONFLICT (company_id, doc_type, year) DO UPDATE SET last_value = {table}.last_value + 1 "
-            "RETURNING last_value, (SELECT format FROM rule), (SELECT prefix FROM rule)",
-            {"company": company.pk, "doc_type": doc_type, "year": year},
-        )
-        value, fmt, prefix = cursor.fetchone()
+    value, fmt, prefix = number_take(company=company, doc_type=doc_type, year=year)
     try:
-        number = format_number(fmt=fmt or DEFAULT_FORMAT, prefix=prefix if fmt is not None else doc_type,
+        number = format_number(fmt=fmt or DEFAULT_FORMAT, prefix=(prefix or "") if fmt is not None else doc_type,
                                year=year, seq=value)
     except (LookupError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         # Only a rule written past NumberingRule's validation gets here (raw SQL, a bulk update).

@@ -19,6 +19,8 @@ from django.contrib.auth import mixins
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
+from erp.sql import permission_version
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, Permission
     from django.db.models import Model, QuerySet
@@ -111,20 +113,6 @@ def permission_names(user: User) -> QuerySet[Permission, str]:
         permissions = permissions.filter(Q(pk__in=own) | Q(pk__in=grouped))
     return permissions.annotate(full_name=Concat("content_type__app_label", Value("."), "codename")).values_list(
         "full_name", flat=True)
-
-
-def permission_version_sql():
-    """SQL of the current permission version (migration erp 0005): an annotation for a query that
-    reads a user anyway."""
-    return "SELECT version FROM erp_permission_version WHERE id = 1"
-
-
-def permission_version():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(permission_version_sql())
-        return cursor.fetchone()[0]
 
 
 # user id -> (permission version, is_superuser, frozenset of "app_label.codename"); per process.

@@ -37,9 +37,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
-from django.db import connections, models
+from django.db import models
 from django.db.models import BigIntegerField, BooleanField, Expression, F, Q, QuerySet
 from django.db.models.functions import Cast
+
+from erp.sql import first_column
 
 if TYPE_CHECKING:
     from erp.models import Company
@@ -240,10 +242,7 @@ class GrantScope:
         cache = grants_cache(user)
         if key not in cache:
             ids = self.granted_ids(user)
-            sql, params = ids[: LITERAL_IDS_LIMIT + 1].query.sql_with_params()
-            with connections[ids.db].cursor() as cursor:  # plain ints: no model layer for 2,500 rows
-                cursor.execute(sql, params)
-                listed = [row[0] for row in cursor.fetchall()]
+            listed = first_column(ids[: LITERAL_IDS_LIMIT + 1])  # plain ints: no model layer for 2,500 rows
             cache[key] = ids if len(listed) > LITERAL_IDS_LIMIT else listed
         found: list[int] | QuerySet[Any] = cache[key]
         return found

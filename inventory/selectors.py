@@ -45,6 +45,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.scoping import OPERATE, can_operate, sees_every_warehouse  # noqa: F401  (the views ask here too)
+from inventory.sql import fefo_balance_order
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -409,11 +410,6 @@ def document_form_choices(user: User) -> DocumentChoices:
 # Picking -------------------------------------------------------------------------------------
 
 
-def expiry_order(lot: Lot | None) -> datetime.date:
-    """Sort key of first-expiry-first-out: a lot's expiry date; stock without lot or expiry last."""
-    return lot.expires_on if lot is not None and lot.expires_on else datetime.date.max
-
-
 def unit_factors(item_ids: Iterable[int]) -> dict[int, dict[int, Decimal]]:
     """{item id: {unit id: base units per unit}} of the items' alternative units, in one query: the
     ``factors`` that ``inventory.units.to_base`` takes for a line."""
@@ -424,9 +420,8 @@ def unit_factors(item_ids: Iterable[int]) -> dict[int, dict[int, Decimal]]:
 
 
 def locations_for_pick(warehouse: Warehouse, item: Item) -> list[StockBalance]:
-    """Where ``item`` can be picked in ``warehouse``: first-expiring lots first (FEFO), then by location."""
-    rows = list(StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=0,
+    """Where ``item`` can be picked in ``warehouse``, in the order the reservation engine takes it
+    (FEFO, ``inventory.sql``): first-expiring lots first, then by location."""
+    return list(StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=0,
                                             location__kind=st.LocationKind.INTERNAL)
-                .select_related("location", "lot"))
-    rows.sort(key=lambda b: (expiry_order(b.lot), b.location.code))
-    return rows
+                .select_related("location", "lot").order_by(*fefo_balance_order()))

@@ -25,9 +25,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.errors import DomainError, IllegalTransition
 from erp.models import Company, CompanyOwned, Department, Document, OutboxEvent, User
+from office import sql
 from office.models import Task
 from office.selectors import user_can_close
 from office.status import TaskPriority, TaskStatus
@@ -173,12 +175,14 @@ def task_close(*, task: Task, actor: User | None, note: str = "", status: str = 
     """Close an open task by hand (done or cancelled); only someone it concerns may close it."""
     if actor is not None and not user_can_close(actor, task):
         raise PermissionDenied
+    before = audit.snapshot([task])
     touched = Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
         status=status, closed_by=actor, closed_at=timezone.now(), close_note=note[:500]
     )
     if touched != 1:
         raise IllegalTransition(_("This task is already closed."))
     task.refresh_from_db()
+    audit.record_updated([task], before, ["status", "closed_by", "closed_at", "close_note"], actor=actor)
     return task
 
 
@@ -188,17 +192,13 @@ def tasks_follow_document(*, document: Document, status: str, actor: User | None
     reference = str(document.reference)[:60]
     # One statement for the usual case: the tasks take the new reference, and those that waited for
     # ``status`` come back (locked by the UPDATE) to be closed one by one, each change audited.
-    table = Task._meta.db_table
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET document_reference = %(reference)s WHERE document_type_id = %(type)s "
-            "AND document_id = %(id)s AND (document_reference <> %(reference)s "
-            "OR (status = %(open)s AND close_on_status = %(status)s)) "
-            "RETURNING id, status = %(open)s AND close_on_status = %(status)s",
-            {"reference": reference, "type": ContentType.objects.get_for_model(document).pk,
-             "id": document.pk, "open": TaskStatus.OPEN, "status": status},
-        )
-        awaiting = sorted(pk for pk, waits in cursor.fetchall() if waits)
+    rows = sql.tasks_follow_reference(document_type_id=ContentType.objects.get_for_model(document).pk,
+                                      document_id=document.pk, reference=reference, open_status=TaskStatus.OPEN,
+                                      status=status)
+    ctx = audit.context(actor)
+    audit.record([audit.row_entry(Task, pk, title, audit.UPDATE, {"document_reference": [old, reference]}, ctx)
+                  for pk, old, title, _waits in rows if old != reference])
+    awaiting = sorted(pk for pk, _old, _title, waits in rows if waits)
     tasks = Task.objects.filter(pk__in=awaiting).order_by("pk") if awaiting else []
     closed = 0
     now = timezone.now()

@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from auditlog.context import auditlog_value
-from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 
-from erp.db import instances_of, select_list
-from erp.models import Company
-from erp.permissions import permission_version_sql
-
-
-@functools.cache
-def _token_sql() -> str:
-    User = get_user_model()
-    return (f"SELECT {select_list((Token, 't'), (User, 'u'), (Company, 'c'))}, ({permission_version_sql()}) "
-            f"FROM {Token._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
-            f"LEFT JOIN {Company._meta.db_table} c ON c.id = u.company_id WHERE t.key = %s")
+from erp.sql import token_with_user
 
 
 def read_token(key: str) -> tuple[Token, int] | None:
-    """(token with its user and the user's company loaded, permission version), or None.
-
-    Every API request does this: one hand-written statement, where the ORM would compile a
-    three-table select_related on each request."""
-    with connection.cursor() as cursor:
-        cursor.execute(_token_sql(), [key])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    token, user, company = instances_of(row, Token, get_user_model(), Company)
-    user.company = company
-    token.user = user
-    version: int = row[-1]
-    return token, version
+    """(token with its user and the user's company loaded, permission version), or None: one
+    hand-written statement per request (``erp.sql.token_with_user``)."""
+    return token_with_user(key)
 
 
 class AuditedTokenAuthentication(TokenAuthentication):

@@ -23,6 +23,7 @@ from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError
@@ -33,10 +34,11 @@ from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.errors import InvalidStockLine
 from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Reservation, UnitOfMeasure, Warehouse
-from inventory.selectors import expiry_order, unit_factors
+from inventory.selectors import unit_factors
 from inventory.services import stock
 from inventory.services.documents import check_editable, check_location, check_lot, checked_base, refuse
 from inventory.signals import delivery_picking, delivery_posted, delivery_posting, delivery_shipped
+from inventory.sql import FefoKey
 from office.services import task_assign, tasks_close_for_document
 
 ZERO = Decimal("0")
@@ -105,10 +107,8 @@ def suggested_lines(source: Model, demands: Sequence[DeliveryDemand],
     """Note lines for ``wanted`` ({source line id: base quantity}): taken from the source's active
     reservations (their location and lot: first-expiring lots first), the rest with no location."""
     reservations: dict[int | None, list[Reservation]] = defaultdict(list)
-    for r in stock.active_reservations(source).select_related("lot").order_by("pk"):
+    for r in stock.active_reservations(source).select_related("lot").order_by(FefoKey("lot__expires_on"), "pk"):
         reservations[r.line_id].append(r)
-    for rows in reservations.values():
-        rows.sort(key=lambda r: (expiry_order(r.lot), r.pk))
     factors = unit_factors([demand.item.pk for demand in demands])
     result = []
     for demand in demands:
@@ -168,7 +168,7 @@ def delivery_create_for_source(*, source: Model, company: Company, warehouse: Wa
     )
     for line in lines:
         line.document = delivery
-    DeliveryNoteLine.objects.bulk_create(lines)
+    audit.record_created(DeliveryNoteLine.objects.bulk_create(lines), actor=actor)
     assign_pick_task(delivery, actor)
     return delivery
 
@@ -202,6 +202,7 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, 
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     check_editable(delivery)
     existing = {line.pk: line for line in delivery.lines.select_related("item", "unit")}
+    before = audit.snapshot(existing.values())
     templates: dict[int | None, DeliveryNoteLine] = {}  # looked up by the posted "source_line", maybe missing
     for existing_line in existing.values():
         templates.setdefault(existing_line.source_line_id, existing_line)
@@ -233,8 +234,9 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, 
     check_picks(delivery, [*existing.values(), *new])
     if changed:
         DeliveryNoteLine.objects.bulk_update(changed, ["picked", "location", "lot"])
+        audit.record_updated(changed, before, ["picked", "location", "lot"], actor=actor)
     if new:
-        DeliveryNoteLine.objects.bulk_create(new)
+        audit.record_created(DeliveryNoteLine.objects.bulk_create(new), actor=actor)
     if notes is not None:
         delivery.notes = notes
     delivery.updated_by = actor
@@ -275,9 +277,11 @@ def delivery_post(*, delivery: DeliveryNote, actor: User | None = None) -> Deliv
     assert source is not None, "the source of a note being posted exists (it is locked by delivery_posting)"
     moves = stock.issue_picks(company=delivery.company, document=source, picks=picks, issuing_document=delivery,
                               actor=actor)
+    before = audit.snapshot(picked_lines)
     for line, move in zip(picked_lines, moves, strict=True):
         line.unit_cost = move.unit_cost
     DeliveryNoteLine.objects.bulk_update(picked_lines, ["unit_cost"])
+    audit.record_updated(picked_lines, before, ["unit_cost"], actor=actor)
     transition(delivery, st.DocStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     delivery_shipped.send(sender=sender, delivery=delivery, shipped=picked_base, actor=actor)
     backorder = create_backorder(delivery, source, lines, demand_base, picked_base, actor)
@@ -317,7 +321,7 @@ def create_backorder(delivery: DeliveryNote, source: Model, lines: Sequence[Deli
     new_lines = suggested_lines(source, demands, wanted)
     for line in new_lines:
         line.document = backorder
-    DeliveryNoteLine.objects.bulk_create(new_lines)
+    audit.record_created(DeliveryNoteLine.objects.bulk_create(new_lines), actor=actor)
     assign_pick_task(backorder, actor, backorder=True)
     return backorder
 

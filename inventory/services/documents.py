@@ -17,6 +17,7 @@ from django.db.models import Manager, Model, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import IllegalTransition, ImmutableDocument
@@ -187,7 +188,8 @@ def save_document(model: type[DocT], line_model: LineModel, *, company: Company,
     document.full_clean(exclude=["number", "status"])
     document.save()
     line_model.objects.filter(document=document).delete()
-    line_model.objects.bulk_create([line_model(document=document, **fields) for fields in checked])
+    created = line_model.objects.bulk_create([line_model(document=document, **fields) for fields in checked])
+    audit.record_created(created, actor=actor)
     return document
 
 
@@ -338,11 +340,13 @@ def issue_post(*, issue: StockIssue, actor: User, move_type: str = st.MoveType.I
                               move_type=move_type, line=n, from_reserved=min(held.get(line.pk, ZERO), base)))
     mark_posted(issue, st.DocStatus.POSTED, actor)
     post_moves(company=issue.company, specs=specs, actor=actor, document=issue)
+    before = audit.snapshot(reservations)
     for reservation in reservations:
         reservation.issued_quantity += reservation.quantity
         reservation.quantity = ZERO
         reservation.status = st.ReservationStatus.CONSUMED
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    audit.record_updated(reservations, before, ["quantity", "issued_quantity", "status"], actor=actor)
     return issue
 
 
@@ -502,11 +506,11 @@ def count_start(*, count: StockCount, actor: User) -> StockCount:
                                            on_hand__gt=0)
     if count.location_id:
         balances = balances.filter(location=count.location)
-    StockCountLine.objects.bulk_create([
+    audit.record_created(StockCountLine.objects.bulk_create([
         StockCountLine(document=count, item_id=b.item_id, location_id=b.location_id, lot_id=b.lot_id,
                        expected_quantity=b.on_hand)
         for b in balances.order_by("location__code", "item__code")
-    ])
+    ]), actor=actor)
     transition(count, st.CountStatus.COUNTING, actor=actor)
     return count
 
@@ -524,6 +528,7 @@ def count_record(*, count: StockCount, counted: Mapping[Any, Decimal | int | str
         except (TypeError, ValueError):
             raise InvalidStockLine(_("Line %(id)s is not on this count sheet.") % {"id": line_id}, field="lines")
     lines = {line.pk: line for line in count.lines.filter(pk__in=list(ids.values()))}
+    before = audit.snapshot(lines.values())
     for line_id, quantity in counted.items():
         line = lines.get(ids[line_id])
         if line is None:
@@ -536,6 +541,7 @@ def count_record(*, count: StockCount, counted: Mapping[Any, Decimal | int | str
             raise InvalidStockLine(_("A counted quantity cannot be negative."), field="counted_quantity")
         line.counted_quantity = quantity
     StockCountLine.objects.bulk_update(lines.values(), ["counted_quantity"])
+    audit.record_updated(lines.values(), before, ["counted_quantity"], actor=actor)
     return count
 
 
@@ -581,6 +587,7 @@ def count_post(*, count: StockCount, actor: User) -> StockCount:
     valued = set(ItemValuation.objects.filter(item__in={line.item_id for line in lines}, quantity__gt=0)
                  .values_list("item_id", flat=True))
     specs = []
+    before = audit.snapshot(lines)
     for n, line in enumerate(lines, start=1):
         current = on_hand.get((line.item_id, line.location_id, line.lot_id), ZERO)
         line.expected_quantity = current  # what the books said at posting time
@@ -592,6 +599,7 @@ def count_post(*, count: StockCount, actor: User) -> StockCount:
                                   move_type=st.MoveType.COUNT_VARIANCE, unit_cost=cost if variance > 0 else None,
                                   line=n))
     StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
+    audit.record_updated(lines, before, ["expected_quantity"], actor=actor)
     mark_posted(count, st.CountStatus.POSTED, actor)
     if specs:
         post_moves(company=count.company, specs=specs, actor=actor, document=count)

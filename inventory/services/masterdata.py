@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from erp.models import Company, User
@@ -204,10 +205,6 @@ def items_create_bulk(*, company: Company, rows: Iterable[Mapping[str, Any]],
     [(UnitOfMeasure, factor)]. Each item is validated like ``item_create`` (field rules, and
     uniqueness of codes and barcodes against the database and within ``rows``), then all are
     written with a few bulk INSERTs and one audit entry each. All or nothing."""
-    from auditlog.context import auditlog_value
-    from auditlog.diff import model_instance_diff
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
     from django.core.exceptions import ValidationError
 
     items, units = [], []
@@ -235,23 +232,13 @@ def items_create_bulk(*, company: Company, rows: Iterable[Mapping[str, Any]],
                 raise DomainError(_("%(item)s: the base unit needs no conversion and factors must be greater than "
                                     "zero.") % {"item": item.code}, field="units")
     Item.objects.bulk_create(items)
-    ItemUnit.objects.bulk_create([
+    item_units = ItemUnit.objects.bulk_create([
         ItemUnit(item=item, unit=unit, factor=factor)
         for item, alternatives in zip(items, units, strict=True) for unit, factor in alternatives
     ])
-    try:
-        context = auditlog_value.get()
-    except LookupError:
-        context = {}
-    content_type = ContentType.objects.get_for_model(Item)
-    LogEntry.objects.bulk_create([
-        LogEntry(
-            content_type=content_type, object_pk=str(item.pk), object_id=item.pk, object_repr=str(item)[:255],
-            action=LogEntry.Action.CREATE, changes=model_instance_diff(None, item),
-            actor=actor if actor is not None else context.get("actor"), remote_addr=context.get("remote_addr"),
-        )
-        for item in items
-    ])
+    with audit.batch():  # the items' and their units' entries in one INSERT
+        audit.record_created(items, actor=actor)
+        audit.record_created(item_units, actor=actor)
     return items
 
 

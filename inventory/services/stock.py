@@ -10,20 +10,22 @@ StockBalance are the backstop should a bug ever bypass the checks.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry, bulk_set
+from erp import audit
+from erp.db import atomic_with_retry
 from erp.models import Company, User
 from erp.money import round_cost, round_money
+from erp.sql import bulk_set
+from inventory import sql
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import Item, ItemValuation, Location, Lot, Reservation, StockBalance, StockMove, Warehouse
@@ -285,13 +287,10 @@ def _reserve_in_database(company: Company, document: Model, requests: list[Reser
          "lot": r.lot.pk if r.lot is not None else None}
         for r in requests
     ]
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute("SELECT inventory_reserve(%s, %s, %s, %s, %s, %s, %s::jsonb)",
-                       [company.pk, doc_type.pk, doc_id, reference, actor.pk if actor is not None else None,
-                        partial, json.dumps(payload)])
-        (result,) = cursor.fetchone()
-    # Django hands jsonb over as text
-    return cast(dict[str, Any], json.loads(result) if isinstance(result, str) else result)
+    return sql.reserve(company_id=company.pk, document_type_id=doc_type.pk, document_id=doc_id, reference=reference,
+                       actor_id=actor.pk if actor is not None else None, partial=partial, requests=payload,
+                       audit={"content_type": ContentType.objects.get_for_model(Reservation).pk,
+                              **audit.context(actor).as_json()})
 
 
 @atomic_with_retry
@@ -347,10 +346,12 @@ def release(*, document: Model, line_id: int | None = None, actor: User | None =
     valuations = lock_valuations(company, [r.item for r in reservations])
     unhold(valuations, [(r, r.quantity) for r in reservations])
     total = ZERO
+    before = audit.snapshot(reservations)
     for reservation in reservations:
         reservation.status = st.ReservationStatus.RELEASED
         total += reservation.quantity
     Reservation.objects.bulk_update(reservations, ["status"])
+    audit.record_updated(reservations, before, ["status"], actor=actor)
     return total
 
 
@@ -370,6 +371,7 @@ def issue_reserved(*, company: Company, document: Model, line_id: int | None = N
             field="quantity",
         )
     specs, remaining = [], wanted
+    before = audit.snapshot(reservations)
     for reservation in reservations:
         take = min(reservation.quantity, remaining)
         if take <= 0:
@@ -383,6 +385,7 @@ def issue_reserved(*, company: Company, document: Model, line_id: int | None = N
         remaining -= take
     moves = post_moves(company=company, specs=specs, actor=actor, document=issuing_document or document)
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    audit.record_updated(reservations, before, ["quantity", "issued_quantity", "status"], actor=actor)
     return moves
 
 
@@ -418,6 +421,7 @@ def issue_picks(*, company: Company, document: Model, picks: list[Pick], issuing
     for reservation in reservations:
         by_line.setdefault(reservation.line_id, []).append(reservation)
     specs = []
+    before = audit.snapshot(reservations)
     for pick in picks:
         quantity = Decimal(pick.quantity)
         from_reserved = ZERO
@@ -438,6 +442,7 @@ def issue_picks(*, company: Company, document: Model, picks: list[Pick], issuing
             reservation.status = (st.ReservationStatus.CONSUMED if reservation.issued_quantity > 0
                                   else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update(reservations, ["quantity", "issued_quantity", "status"])
+    audit.record_updated(reservations, before, ["quantity", "issued_quantity", "status"], actor=actor)
     return moves
 
 
@@ -458,6 +463,7 @@ def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal
         assert reservation.line_id is not None  # filtered on the line ids
         by_line.setdefault(reservation.line_id, []).append(reservation)
     released = []
+    before = audit.snapshot(reservations)
     for line_id, rows in by_line.items():
         surplus = sum((r.quantity for r in rows), ZERO) - max(needed[line_id], ZERO)
         for reservation in reversed(rows):
@@ -476,4 +482,5 @@ def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal
             reservation.status = (st.ReservationStatus.CONSUMED if reservation.issued_quantity > 0
                                   else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update([r for r, _q in released], ["quantity", "status"])
+    audit.record_updated([r for r, _q in released], before, ["quantity", "status"], actor=actor)
     return sum((quantity for _r, quantity in released), ZERO)

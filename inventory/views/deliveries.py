@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, QuerySet, prefetch_related_objects
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,6 +44,7 @@ from inventory import status as st
 from inventory.forms.deliveries import DeliveryFilterForm, PickSheet
 from inventory.models import DeliveryNote, Location, Lot
 from inventory.services import deliveries as services
+from inventory.sql import FefoKey
 from inventory.views.documents import operates_warehouse
 
 DRAFT = st.DocStatus.DRAFT
@@ -159,7 +160,7 @@ def pick_choices(delivery: DeliveryNote, lines: list[Any]) -> tuple[list[Locatio
     locations = list(Location.objects.filter(warehouse=delivery.warehouse, kind=st.LocationKind.INTERNAL,
                                              is_active=True).select_related("warehouse").order_by("code"))
     lots = list(Lot.objects.filter(item_id__in={line.item_id for line in lines}).select_related("item")
-                .order_by("item__code", F("expires_on").asc(nulls_last=True), "number"))
+                .order_by("item__code", FefoKey("expires_on"), "number"))
     return locations, lots
 
 

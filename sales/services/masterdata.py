@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from erp.models import Company, User
@@ -110,7 +111,7 @@ def contact_save(*, customer: Customer, actor: User | None = None, contact: Cust
     contact.save()
     if contact.is_primary:
         others = CustomerContact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk)
-        others.update(is_primary=False)
+        audit.update_queryset(others, actor=actor, is_primary=False)
     return contact
 
 
@@ -123,7 +124,8 @@ def tax_code_save(*, company: Company, tax_code: TaxCode | None = None, actor: U
     tax_code.full_clean()
     tax_code.save()
     if tax_code.is_default:
-        TaxCode.objects.filter(company=company, is_default=True).exclude(pk=tax_code.pk).update(is_default=False)
+        audit.update_queryset(TaxCode.objects.filter(company=company, is_default=True).exclude(pk=tax_code.pk),
+                              actor=actor, is_default=False)
     return tax_code
 
 
@@ -151,7 +153,8 @@ def price_list_save(*, company: Company, price_list: PriceList | None = None,
     price_list.full_clean()
     price_list.save()
     if price_list.is_default:
-        PriceList.objects.filter(company=company, is_default=True).exclude(pk=price_list.pk).update(is_default=False)
+        audit.update_queryset(PriceList.objects.filter(company=company, is_default=True).exclude(pk=price_list.pk),
+                              actor=actor, is_default=False)
     if prices is not None:
         price_list_set_prices(price_list=price_list, prices=prices)
     return price_list
@@ -184,5 +187,5 @@ def price_list_set_prices(*, price_list: PriceList, prices: Iterable[PriceInput]
         rows.append(row)
     if replace:
         PriceListItem.objects.filter(price_list=price_list).delete()
-    PriceListItem.objects.bulk_create(rows)
+    audit.record_created(PriceListItem.objects.bulk_create(rows))
     return rows

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
-from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erp.db import atomic_with_retry, bulk_set, instances_of, select_list
+from erp import audit
+from erp.db import atomic_with_retry
 from erp.documents import transition
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
@@ -26,14 +26,16 @@ from erp.models import Company, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
+from erp.sql import bulk_set
 from inventory import status as inventory_status
 from inventory.errors import InvalidStockLine
-from inventory.models import DeliveryNote, Item, UnitOfMeasure, Warehouse
+from inventory.models import DeliveryNote, Warehouse
 from inventory.services import deliveries, stock
 from office.models import Task
 from office.services import task_assign, tasks_close_for_document
 from office.status import TaskStatus
 from sales import signals
+from sales import sql as sql_queries
 from sales import status as st
 from sales.errors import CreditLimitExceeded
 from sales.models import CreditApproval, Customer, PaymentTerm, SalesOrder, SalesOrderLine
@@ -105,7 +107,8 @@ def order_save(*, company: Company, actor: User | None, lines: Sequence[LineInpu
     order.full_clean(exclude=["number", "status"])
     order.save()
     SalesOrderLine.objects.filter(order=order).delete()
-    SalesOrderLine.objects.bulk_create([SalesOrderLine(order=order, **line) for line in checked])
+    audit.record_created(SalesOrderLine.objects.bulk_create([SalesOrderLine(order=order, **line) for line in checked]),
+                         actor=actor)
     return order
 
 
@@ -239,39 +242,13 @@ def lock_for_confirmation(order: SalesOrder, scope_user: User | None = None
     their items and base units: confirmation's hot path, in two hand-written statements where the
     ORM would compile two wide select_related queries on every call. The lines are read after the
     lock, so a concurrent save of the draft is either wholly before or wholly after."""
-    where, params = "o.id = %s", [order.pk]
+    scope = None
     if scope_user is not None:  # the user's orders, as the selectors define them
-        scope, scope_params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
-                               .query.sql_with_params())
-        where += f" AND o.id IN ({scope})"
-        params.extend(scope_params)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select_list((SalesOrder, 'o'), (Customer, 'c'), (Company, 'co'), (Warehouse, 'w'))} "
-            f"FROM {SalesOrder._meta.db_table} o JOIN {Customer._meta.db_table} c ON c.id = o.customer_id "
-            f"JOIN {Company._meta.db_table} co ON co.id = o.company_id "
-            f"JOIN {Warehouse._meta.db_table} w ON w.id = o.warehouse_id WHERE {where} FOR UPDATE OF o",
-            params,
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise SalesOrder.DoesNotExist()
-        order, customer, company, warehouse = instances_of(row, SalesOrder, Customer, Company, Warehouse)
-        order.customer, order.company, order.warehouse = customer, company, warehouse
-        cursor.execute(
-            f"SELECT {select_list((SalesOrderLine, 'l'), (Item, 'i'), (UnitOfMeasure, 'u'))} "
-            f"FROM {SalesOrderLine._meta.db_table} l JOIN {Item._meta.db_table} i ON i.id = l.item_id "
-            f"JOIN {UnitOfMeasure._meta.db_table} u ON u.id = i.base_unit_id WHERE l.order_id = %s "
-            "ORDER BY l.line_no, l.id",
-            [order.pk],
-        )
-        lines: list[SalesOrderLine] = []
-        for line_row in cursor.fetchall():
-            line, item, base_unit = instances_of(line_row, SalesOrderLine, Item, UnitOfMeasure)
-            item.base_unit = base_unit
-            line.item, line.order = item, order
-            lines.append(line)
-    return order, lines
+        sql, params = (SalesOrder.objects.restrict(scope_user, CHANGE).filter(pk=order.pk).values("pk")
+                       .query.sql_with_params())
+        scope = (sql, list(params))
+    order = sql_queries.order_for_confirmation(order.pk, scope)
+    return order, sql_queries.order_lines_with_items(order)
 
 
 @atomic_with_retry
@@ -281,6 +258,11 @@ def order_confirm(*, order: SalesOrder, actor: User | None, scoped: bool = False
     confirmed returns its result unchanged (a double click or a retried request confirms once).
     ``scoped``: an order outside the actor's company and customers raises SalesOrder.DoesNotExist
     (the API's 404), checked while locking."""
+    with audit.batch():  # the lines', the status change's and the tasks' entries: one INSERT
+        return _confirm(order, actor=actor, scoped=scoped)
+
+
+def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmResult:
     order, lines = lock_for_confirmation(order, actor if scoped else None)
     if order.status != st.OrderStatus.DRAFT:
         check_can_serve(actor, order.customer)
@@ -311,6 +293,7 @@ def order_confirm(*, order: SalesOrder, actor: User | None, scoped: bool = False
     today = timezone.localdate()
     results: list[LineResult] = []
     promised_dates: list[datetime.date] = []
+    before = audit.snapshot(lines)
     for line in lines:
         got = reserved.get(line.pk, ZERO) if line.item.is_stocked else line.quantity_base
         short = line.quantity_base - got
@@ -320,6 +303,7 @@ def order_confirm(*, order: SalesOrder, actor: User | None, scoped: bool = False
         results.append(LineResult(line, got, short, promised_date))
     bulk_set(SalesOrderLine, ["shortage_quantity", "promised_date"],
              {line.pk: (line.shortage_quantity, line.promised_date) for line in lines})
+    audit.record_updated(lines, before, ["shortage_quantity", "promised_date"], actor=actor)
     promised = max(promised_dates)
     transition(order, st.OrderStatus.CONFIRMED, actor=actor,
                extra_fields={"promised_date": promised, "confirmed_at": timezone.now()})
@@ -477,6 +461,7 @@ def order_record_delivery(*, order: SalesOrder, delivered: Mapping[int, Decimal]
     to what is still to deliver, and move the order to partially delivered or delivered. The caller
     holds the order's lock (``order_for_delivery``)."""
     lines = list(order.lines.select_related("item").order_by("pk"))
+    before = audit.snapshot(lines)
     for line in lines:
         extra = Decimal(delivered.get(line.pk, ZERO))
         if line.delivered_quantity + extra > line.quantity_base:
@@ -484,6 +469,7 @@ def order_record_delivery(*, order: SalesOrder, delivered: Mapping[int, Decimal]
                               field="lines")
         line.delivered_quantity += extra
     SalesOrderLine.objects.bulk_update(lines, ["delivered_quantity"])
+    audit.record_updated(lines, before, ["delivered_quantity"], actor=actor)
     stock.hold_at_most(company=order.company, document=order, actor=actor,
                        needed={line.pk: line.quantity_base - line.delivered_quantity
                                for line in lines if line.pk in delivered})
@@ -498,9 +484,11 @@ def order_record_delivery(*, order: SalesOrder, delivered: Mapping[int, Decimal]
 def order_record_return(*, order: SalesOrder, returned: Mapping[int, Decimal], actor: User | None) -> None:
     """Add ``returned`` ({order line id: base quantity}) to the order's lines (a posted customer return)."""
     lines = list(SalesOrderLine.objects.select_for_update().filter(order=order, pk__in=list(returned)).order_by("pk"))
+    before = audit.snapshot(lines)
     for line in lines:
         line.returned_quantity += Decimal(returned[line.pk])
         if line.returned_quantity > line.delivered_quantity:
             raise DomainError(_("Line %(n)s: more would be returned than was delivered.") % {"n": line.line_no},
                               field="lines")
     SalesOrderLine.objects.bulk_update(lines, ["returned_quantity"])
+    audit.record_updated(lines, before, ["returned_quantity"], actor=actor)

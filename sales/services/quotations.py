@@ -7,6 +7,7 @@ from typing import Any, TypedDict, Unpack
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError, ImmutableDocument
@@ -63,7 +64,8 @@ def quotation_save(*, company: Company, actor: User | None, lines: Sequence[Line
     quotation.full_clean(exclude=["number", "status"])
     quotation.save()
     QuotationLine.objects.filter(quotation=quotation).delete()
-    QuotationLine.objects.bulk_create([QuotationLine(quotation=quotation, **line) for line in checked])
+    audit.record_created(QuotationLine.objects.bulk_create([QuotationLine(quotation=quotation, **line)
+                                                            for line in checked]), actor=actor)
     return quotation
 
 
@@ -111,6 +113,6 @@ def quotation_convert(*, quotation: Quotation, actor: User | None, warehouse: Wa
         if fields["requested_date"] is not None and fields["requested_date"] < today:
             fields["requested_date"] = requested_date
         lines.append(SalesOrderLine(order=order, line_no=line.line_no, **fields))
-    SalesOrderLine.objects.bulk_create(lines)
+    audit.record_created(SalesOrderLine.objects.bulk_create(lines), actor=actor)
     transition(quotation, st.QuotationStatus.CONVERTED, actor=actor)
     return order

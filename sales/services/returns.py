@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition
 from erp.errors import DomainError, ImmutableDocument
@@ -130,8 +131,8 @@ def return_save(*, company: Company, actor: User | None, delivery: DeliveryNote 
     customer_return.updated_by = actor
     customer_return.save()
     CustomerReturnLine.objects.filter(customer_return=customer_return).delete()
-    CustomerReturnLine.objects.bulk_create([CustomerReturnLine(customer_return=customer_return, **line)
-                                            for line in checked])
+    audit.record_created(CustomerReturnLine.objects.bulk_create([
+        CustomerReturnLine(customer_return=customer_return, **line) for line in checked]), actor=actor)
     return customer_return
 
 

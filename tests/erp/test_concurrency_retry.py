@@ -128,8 +128,8 @@ def test_the_installed_middleware_answers_a_conflict_with_the_translated_busy_pa
 
 @pytest.mark.django_db
 def test_bulk_set_updates_several_columns_of_the_given_rows_only():
-    from erp.db import bulk_set
     from erp.models import Company
+    from erp.sql import bulk_set
 
     a, b, c = (Company.objects.create(code=f"BS{n}", name=f"bulk {n}") for n in range(3))
     assert bulk_set(Company, ["name", "fiscal_year_start_month"], {a.pk: ("甲", 4), b.pk: ("乙", 7)}) == 2
