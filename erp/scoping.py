@@ -90,6 +90,15 @@ def user_company(user: Any) -> Company | None:
     return company
 
 
+def user_company_id(user: Any) -> int | None:
+    """``user_company(user).pk`` without loading the company when the user has one (a query saved
+    on every scope check of a confirmation)."""
+    if getattr(user, "company_id", None):
+        return int(user.company_id)
+    company = user_company(user)
+    return company.pk if company is not None else None
+
+
 def is_signed_in(user: Any) -> bool:
     return user is not None and bool(user.is_authenticated) and bool(user.is_active)
 
@@ -262,7 +271,7 @@ class GrantScope:
     def allows(self, user: Any, obj: models.Model, action: str = VIEW) -> bool:
         """Whether ``obj`` (an object of ``model``) is within the user's scope for ``action``: no
         query for a user who sees all, one (kept for the request) for the granted ids otherwise."""
-        if not is_signed_in(user) or getattr(obj, "company_id", None) != getattr(user_company(user), "pk", None):
+        if not is_signed_in(user) or getattr(obj, "company_id", None) != user_company_id(user):
             return False
         if self.sees_all(user, action):
             return True

@@ -152,15 +152,7 @@ def validate_customers(table: Table, *, company: Company, user: User) -> ImportR
     rows: list[RowResult] = []
     for number, raw in table.rows:
         check = RowChecker(table, number, raw)
-        code = check.take("code", parse_code)
-        if code:
-            check.show("code", code)
-            if code in seen:
-                check.error("code", _("code “%(code)s” already appears in row %(row)s.") % {
-                    "code": code, "row": seen[code]})
-            elif code in existing:
-                check.error("code", _("customer “%(code)s” already exists.") % {"code": code})
-            seen.setdefault(code, number)
+        check.take_unique("code", seen, existing, _("customer “%(code)s” already exists."))
         check.take("name", parse_text, max_length=200, required=True)
         check.take("short_name", parse_text, max_length=60)
         tax_id = check.take("tax_id", parse_text, max_length=20)

@@ -13,13 +13,13 @@ A kind's validator walks the table's rows with one ``RowChecker`` each::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from django.utils.translation import gettext as _
 
-from erp.imports.parsers import CellError, cell_text
+from erp.imports.parsers import CellError, cell_text, parse_code
 
 if TYPE_CHECKING:
     from erp.imports.engine import Table
@@ -104,6 +104,21 @@ class RowChecker:
             self.error(key, error.message)
             return None
         self.row.values[key] = value
+        return value
+
+    def take_unique(self, key: str, seen: dict[str, int], existing: Container[str], exists: str) -> str | None:
+        """A code column whose value must be new (an item's, a customer's): parsed, shown in the preview, and
+        refused when an earlier row of the file has it (``seen``: value → its first row, kept up to
+        date here) or the database does (``exists``: the message, with ``%(code)s``)."""
+        value = self.take(key, parse_code)
+        if value:
+            self.show(key, value)
+            if value in seen:
+                self.error(key, _("code “%(code)s” already appears in row %(row)s.") % {
+                    "code": value, "row": seen[value]})
+            elif value in existing:
+                self.error(key, exists % {"code": value})
+            seen.setdefault(value, self.row.number)
         return value
 
     def error(self, key: str, message: str) -> None:

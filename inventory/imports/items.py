@@ -154,15 +154,7 @@ def validate_items(table: Table, *, company: Company, user: User) -> ImportResul
     rows: list[RowResult] = []
     for number, raw in table.rows:
         check = RowChecker(table, number, raw)
-        code = check.take("code", parse_code)
-        if code:
-            check.show("code", code)
-            if code in seen_codes:
-                check.error("code", _("code “%(code)s” already appears in row %(row)s.") % {
-                    "code": code, "row": seen_codes[code]})
-            elif code in existing_codes:
-                check.error("code", _("item “%(code)s” already exists.") % {"code": code})
-            seen_codes.setdefault(code, number)
+        check.take_unique("code", seen_codes, existing_codes, _("item “%(code)s” already exists."))
         check.take("name", parse_text, max_length=200, required=True)
         check.take("specification", parse_text, max_length=300)
 

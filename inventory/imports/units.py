@@ -16,7 +16,6 @@ from erp.imports import (
     Table,
     codes_of,
     for_row,
-    parse_code,
     parse_int,
     parse_text,
 )
@@ -43,15 +42,7 @@ def validate_units(table: Table, *, company: Company, user: User) -> ImportResul
     rows: list[RowResult] = []
     for number, raw in table.rows:
         check = RowChecker(table, number, raw)
-        code = check.take("code", parse_code)
-        if code:
-            check.show("code", code)
-            if code in seen:
-                check.error("code", _("code “%(code)s” already appears in row %(row)s.") % {
-                    "code": code, "row": seen[code]})
-            elif code in existing:
-                check.error("code", _("unit “%(code)s” already exists.") % {"code": code})
-            seen.setdefault(code, number)
+        check.take_unique("code", seen, existing, _("unit “%(code)s” already exists."))
         check.take("name", parse_text, max_length=200, required=True)
         decimals = check.take("decimals", parse_int, default=0, maximum=6)
         if decimals is not None:
