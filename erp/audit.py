@@ -34,6 +34,24 @@ UPDATE = LogEntry.Action.UPDATE
 DELETE = LogEntry.Action.DELETE
 
 _BATCH: ContextVar[list[LogEntry] | None] = ContextVar("erp_audit_batch", default=None)
+# Keys of document-level entries that are not fields of the document ("reserved" on an order:
+# what inventory_reserve reserved where), with the label a document's history shows for them.
+_LABELS: dict[str, Any] = {}
+
+
+def register_label(key: str, label: Any) -> None:
+    """Name a key that document-level entries carry (call from an AppConfig's ``ready``)."""
+    _LABELS[key] = label
+
+
+def label_of(key: str) -> Any:
+    """The registered label of a document-level key, or None."""
+    return _LABELS.get(key)
+
+
+def as_text(value: Any) -> str:
+    """A value as auditlog's diff writes it in ``changes`` ("None" for NULL)."""
+    return str(smart_str(value))
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ def transition(document: DocumentT, target: str, *, actor: User | None,
     check_transition(document, target)
     model = type(document)
     old = document.status
+    before = {field: getattr(document, field) for field in (extra_fields or {})}
     updates = {"status": target, "updated_by": actor, "updated_at": timezone.now(), **(extra_fields or {})}
     with transaction.atomic(), audit.batch():  # its entry and its receivers' in one INSERT
         if not document.number and target not in UNNUMBERED_STATUSES:
@@ -69,6 +70,9 @@ def transition(document: DocumentT, target: str, *, actor: User | None,
         changes = {"status": [old, target]}
         if "number" in updates:
             changes["number"] = ["", updates["number"]]
+        for field, value in before.items():  # what the caller changed with the status (a promised date)
+            if value != updates[field]:
+                changes[field] = [audit.as_text(value), audit.as_text(updates[field])]
         # A conditional UPDATE bypasses auditlog's save signals: record the change ourselves.
         audit.record([audit.entry(document, audit.UPDATE, changes, audit.context(actor))])
         document_status_changed.send(

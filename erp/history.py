@@ -8,6 +8,8 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 
+from erp import audit
+
 
 def history_for(instance: Model, limit: int = 200) -> list[dict[str, Any]]:
     entries = (
@@ -26,7 +28,10 @@ def history_for(instance: Model, limit: int = 200) -> list[dict[str, Any]]:
         raw_names = list(entry.changes_dict)
         for index, (field, values) in enumerate(entry.changes_display_dict.items()):
             if index < len(raw_names) and raw_names[index] not in concrete:
-                continue
+                label = audit.label_of(raw_names[index])
+                if label is None:
+                    continue
+                field = label  # a document-level key (erp.audit.register_label)
             old, new = (list(values) + ["", ""])[:2] if isinstance(values, list | tuple) else ("", values)
             old, new = blank(old), blank(new)
             if old == new or field.lower() == "id":

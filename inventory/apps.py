@@ -14,6 +14,7 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
+        from erp.audit import register_label
         from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import register_company_seed, register_demo_loader, register_document_panel
@@ -28,6 +29,8 @@ class InventoryConfig(AppConfig):
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
                                 order=30))
         register_demo_loader("inventory", load_inventory_demo, order=20)
+        # inventory_reserve's document-level audit entry (migration 0012) on the document's history
+        register_label("reserved", _("Reserved stock"))
         register_company_seed("inventory", seed_company, order=20)
         register_role_grants("inventory", ROLE_GRANTS)
         register_scopes()

@@ -41,9 +41,10 @@ def fefo_balance_order(prefix: str = "") -> list[Any]:
 def reserve(*, company_id: int, document_type_id: int, document_id: int, reference: str, actor_id: int | None,
             partial: bool, requests: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> dict[str, Any]:
     """Call ``inventory_reserve`` (migration 0011, rules in 0007): lock, choose the balances in FEFO
-    order, write the reservations, raise the balances' and valuations' ``reserved`` and record an
-    audit entry per reservation (``audit``: the content type of Reservation and ``erp.audit.Context``
-    as JSON). Returns {"reserved": {line id or "": quantity}} or {"short": index, "available": …}.
+    order, write the reservations, raise the balances' and valuations' ``reserved`` and record one
+    audit entry on the document, what was reserved where (migration 0012; ``audit``:
+    ``erp.audit.Context`` as JSON). Returns {"reserved": {line id or "": quantity}} or
+    {"short": index, "available": …}.
     The ORM formulation is the Python engine the function replaced (tests/inventory/test_sql.py
     keeps one as the parity reference).
 

@@ -293,7 +293,6 @@ def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmR
     today = timezone.localdate()
     results: list[LineResult] = []
     promised_dates: list[datetime.date] = []
-    before = audit.snapshot(lines)
     for line in lines:
         got = reserved.get(line.pk, ZERO) if line.item.is_stocked else line.quantity_base
         short = line.quantity_base - got
@@ -303,7 +302,9 @@ def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmR
         results.append(LineResult(line, got, short, promised_date))
     bulk_set(SalesOrderLine, ["shortage_quantity", "promised_date"],
              {line.pk: (line.shortage_quantity, line.promised_date) for line in lines})
-    audit.record_updated(lines, before, ["shortage_quantity", "promised_date"], actor=actor)
+    # The lines' shortages and promised dates follow from the reservations: recorded at document
+    # level, by the order's confirmation entry (its promised date) and inventory_reserve's (what was
+    # reserved where), not as an entry per line.
     promised = max(promised_dates)
     transition(order, st.OrderStatus.CONFIRMED, actor=actor,
                extra_fields={"promised_date": promised, "confirmed_at": timezone.now()})

@@ -1,11 +1,14 @@
 """The audit trail sees everything a confirmation writes: the order, every line, every reservation
-(written by inventory_reserve in SQL), the lines' shortages and promised dates (a bulk UPDATE) and
-the status change; all with the actor and the address, at no extra statement."""
+(written by inventory_reserve in SQL, recorded on the order at document level), the promised date
+and the status change; all with the actor and the address, at no extra statement."""
 
 from decimal import Decimal as D
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from django.utils import translation
+
+from erp.history import history_for
 
 from inventory.models import Reservation
 from sales import status as st
@@ -30,20 +33,28 @@ def test_creating_and_confirming_an_order_puts_every_row_in_the_trail(sal):
     assert order.status == st.OrderStatus.CONFIRMED and len(lines) == 3 and len(reservations) == 3
 
     order_entries = entries(order)
-    assert [e.action for e in order_entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
-    assert order_entries[1].changes_dict["status"] == ["draft", "confirmed"]
-    assert order_entries[1].changes_dict["number"] == ["", order.number]
+    assert [e.action for e in order_entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.UPDATE]
+    (confirmed,) = [e for e in order_entries[1:] if "status" in e.changes_dict]
+    assert confirmed.changes_dict["status"] == ["draft", "confirmed"]
+    assert confirmed.changes_dict["number"] == ["", order.number]
+    assert confirmed.changes_dict["promised_date"] == ["None", str(order.promised_date)]
     for line in lines:
-        created, updated = entries(line)
+        (created,) = entries(line)  # the confirmation's shortages and dates are the order's, below
         assert created.action == LogEntry.Action.CREATE and created.changes_dict["quantity"][0] == "None"
-        assert updated.action == LogEntry.Action.UPDATE
-        assert updated.changes_dict["promised_date"][1] == str(line.promised_date)
-    assert entries(lines[2])[1].changes_dict["shortage_quantity"][1] == str(lines[2].shortage_quantity)
-    for reservation in reservations:
-        (created,) = entries(reservation)
-        assert created.action == LogEntry.Action.CREATE
-        assert created.changes_dict["quantity"][1] == str(reservation.quantity)
-        assert created.changes_dict["line_id"][1] == str(reservation.line_id)
-    everything = [*order_entries, *(e for line in lines for e in entries(line)),
-                  *(e for r in reservations for e in entries(r))]
+    # every reservation, on the order: item, quantity, location (inventory_reserve's entry)
+    (reserved,) = [e for e in order_entries if "reserved" in e.changes_dict]
+    assert reserved.changes_dict["reserved"][1] == ", ".join(
+        f"{r.item.code} {r.quantity.normalize():f} @ {r.location.code}" for r in reservations)
+    assert not any(entries(r) for r in reservations)
+    everything = [*order_entries, *(e for line in lines for e in entries(line))]
     assert {(e.actor, e.remote_addr) for e in everything} == {(sal.rep, "10.20.30.40")}
+
+
+def test_the_order_history_shows_what_was_reserved_and_the_promised_date(sal):
+    sal.receive(sal.widget, 5, location=sal.a1)
+    order = sal.order([{"item": sal.widget, "quantity": D("2")}])
+    order_confirm(order=order, actor=sal.rep)
+    with translation.override("en"):
+        rows = {(str(change["field"]), change["new"]) for row in history_for(order) for change in row["changes"]}
+    assert ("Reserved stock", f"{sal.widget.code} 2 @ {sal.a1.code}") in rows
+    assert any(field.lower() == "promised date" for field, _new in rows)
