@@ -9,7 +9,6 @@ from auditlog.models import LogEntry
 from django.utils import translation
 
 from erp.history import history_for
-
 from inventory.models import Reservation
 from sales import status as st
 from sales.services.orders import order_confirm
