@@ -16,9 +16,13 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from django.conf import settings
 from django.contrib.auth import backends as auth_backends
 from django.contrib.auth import mixins
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 
+from erp.models import Company
 from erp.sql import permission_version
 
 if TYPE_CHECKING:
@@ -90,8 +94,6 @@ def user_company(user: Any) -> Company | None:
     if user.company_id:
         company: Company = user.company
         return company
-    from erp.models import Company
-
     if user.is_superuser:
         return Company.objects.filter(is_active=True).order_by("pk").first()
     return None
@@ -100,9 +102,6 @@ def user_company(user: Any) -> Company | None:
 def permission_names(user: User) -> QuerySet[Permission, str]:
     """The "app_label.codename" names of the permissions ``user`` holds directly or through a group
     (every permission for a superuser), read in one query."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q, Value
-    from django.db.models.functions import Concat
 
     permissions = Permission.objects.all()
     if not user.is_superuser:

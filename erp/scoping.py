@@ -209,6 +209,7 @@ def grants_cache(user: Any) -> dict[tuple[str, str], Any]:
 
 def connect_grant_signals() -> None:
     """Called from the core's AppConfig.ready()."""
+    # guardian's models cannot be imported while erp.models (which imports this module) loads
     from django.db.models.signals import m2m_changed, post_delete, post_save
     from guardian.models import GroupObjectPermission, UserObjectPermission
 

@@ -151,6 +151,7 @@ def permission_version() -> int:
 
 @functools.cache
 def _token_sql() -> str:
+    # erp.models imports erp.scoping, which imports this module: the models are imported on use.
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
@@ -169,6 +170,7 @@ def token_with_user(key: str) -> tuple[Token, int] | None:
 
     Why raw: every API request does this; the ORM would compile a three-table select_related on each
     request, and the version would be a second statement."""
+    # erp.models imports erp.scoping, which imports this module: the models are imported on use.
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
@@ -197,7 +199,7 @@ def number_take(*, company: Company, doc_type: str, year: int) -> tuple[int, str
     Why raw: one statement (INSERT … ON CONFLICT DO UPDATE … RETURNING with the rule in a CTE) where
     the ORM needs three or four, on every document that leaves draft (tests/erp/test_numbering.py
     holds it to one)."""
-    from erp.models import NumberingRule, NumberSequence
+    from erp.models import NumberingRule, NumberSequence  # erp.models → erp.scoping → erp.sql
 
     table, rules = NumberSequence._meta.db_table, NumberingRule._meta.db_table
     # The first taker creates the counter row, later ones increment it; a rule without a yearly
@@ -226,7 +228,7 @@ def outbox_insert(*, name: str, payload: Mapping[str, Any], company_id: int | No
     Why raw: one statement (two INSERTs in CTEs) where the ORM needs two, on every published event
     (a confirmation publishes one to three). Events and deliveries are infrastructure, outside the
     audit trail (erp.settings AUDITLOG_EXCLUDE_TRACKING_MODELS)."""
-    from erp.models import EventDelivery, OutboxEvent
+    from erp.models import EventDelivery, OutboxEvent  # erp.models → erp.scoping → erp.sql
 
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(

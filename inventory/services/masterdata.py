@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
@@ -205,7 +206,6 @@ def items_create_bulk(*, company: Company, rows: Iterable[Mapping[str, Any]],
     [(UnitOfMeasure, factor)]. Each item is validated like ``item_create`` (field rules, and
     uniqueness of codes and barcodes against the database and within ``rows``), then all are
     written with a few bulk INSERTs and one audit entry each. All or nothing."""
-    from django.core.exceptions import ValidationError
 
     items, units = [], []
     for row in rows:
