@@ -38,7 +38,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.db import models
-from django.db.models import BigIntegerField, BooleanField, Expression, F, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, Expression, F, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 
 from erp.sql import first_column
@@ -146,6 +146,34 @@ class AnyOf(Expression):
         sql, params = compiler.compile(self.lhs)
         db_type = self.lhs.output_field.db_type(connection)
         return f"{sql} = ANY(%s::{db_type}[])", (*params, self.values)
+
+
+class AnyOfQuery(Expression):
+    """``<path> = ANY(ARRAY(<subquery>))``: membership in a subquery's rows, computed once (an
+    InitPlan), so an index on ``<path>`` serves each branch of an OR. ``<path> IN (<subquery>)`` in an
+    OR becomes a hashed filter over every row of the table instead: the tasks about an order and its
+    delivery notes took 570 ms at 1.9 million tasks, 0.7 ms this way (bench/README.md)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, path: str, queryset: QuerySet[Any]) -> None:
+        super().__init__()
+        self.lhs: Any = F(path)
+        self.subquery: Any = Subquery(queryset)
+
+    def __repr__(self) -> str:
+        return f"AnyOfQuery({self.lhs!r}, {self.subquery!r})"
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.lhs, self.subquery]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.lhs, self.subquery = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        sql, params = compiler.compile(self.lhs)
+        sub_sql, sub_params = compiler.compile(self.subquery)  # "(SELECT …)"
+        return f"{sql} = ANY(ARRAY{sub_sql})", (*params, *sub_params)
 
 
 # Grants ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from erp.models import User
+from erp.scoping import AnyOfQuery
 from office.models import Task
 from office.scoping import addressed_to
 from office.status import TaskStatus
@@ -72,8 +73,9 @@ def document_condition(document: models.Model, related: Iterable[QuerySet[Any]] 
     subqueries: no query of their own)."""
     condition = Q(document_type=ContentType.objects.get_for_model(document), document_id=document.pk)
     for rows in related:
-        condition |= Q(document_type=ContentType.objects.get_for_model(rows.model),
-                       document_id__in=rows.order_by().values("pk"))
+        # = ANY(ARRAY(subquery)), not IN (subquery): the index on (document type, id) serves each branch
+        condition |= Q(AnyOfQuery("document_id", rows.order_by().values("pk")),
+                       document_type=ContentType.objects.get_for_model(rows.model))
     return condition
 
 

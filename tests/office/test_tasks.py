@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from erp.errors import DomainError
 from erp.models import Department
 from office.models import Task
-from office.selectors import inbox_count, inbox_for_user
+from office.selectors import inbox_count, inbox_for_user, tasks_about
 from office.services import task_assign, task_close
 from tests.factories import CompanyFactory
 from tests.sampleapp.models import SampleOrder
@@ -231,3 +231,20 @@ def test_the_home_page_shows_roles_modules_and_inbox(client, company, people, dj
 
     assert "Check the dock" in page
     assert "/office/" in page
+
+
+def test_the_tasks_about_a_document_include_those_of_its_related_documents_through_an_index(company, people):
+    order = sample_order_create(company=company, actor=people["sales"])
+    other = sample_order_create(company=company, actor=people["sales"])
+    third = sample_order_create(company=company, actor=people["sales"])
+    own = task_assign(company=company, title="Confirm", role="Sales", document=order)
+    related = task_assign(company=company, title="Ship", role="Warehouse", document=other)
+    task_assign(company=company, title="Unrelated", role="Warehouse", document=third)
+
+    tasks = tasks_about(order, [SampleOrder.objects.filter(pk=other.pk)])
+
+    assert list(tasks) == [own, related]
+    # = ANY(ARRAY(subquery)), not IN (subquery): inside an OR, PostgreSQL filters every task row
+    # with a hashed IN, while the array lets the (document type, document id) index serve each branch
+    sql = str(tasks.query)
+    assert "= ANY(ARRAY(SELECT" in sql and "IN (SELECT" not in sql
