@@ -27,7 +27,7 @@ import logging
 import random
 import traceback
 import weakref
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -277,11 +277,7 @@ def _render_event_map(apps: Collection[str] | None) -> str:
         "| event | announced by | meaning | subscribers |",
         "| --- | --- | --- | --- |",
     ]
-    rows = event_map(apps)
-    for name, description, publisher, subscribers in rows:
-        lines.append(f"| `{name}` | {publisher} | {description} | {', '.join(f'`{s}`' for s in subscribers) or '—'} |")
-    if not rows:
-        lines.append("| (none yet) | | | |")
+    lines += _table_rows(event_map(apps))
     lines += [
         "",
         "## In-transaction hooks",
@@ -294,9 +290,13 @@ def _render_event_map(apps: Collection[str] | None) -> str:
         "| hook | sent by | meaning | receivers |",
         "| --- | --- | --- | --- |",
     ]
-    hooks = hook_map(apps)
-    for name, description, publisher, receivers in hooks:
-        lines.append(f"| `{name}` | {publisher} | {description} | {', '.join(f'`{r}`' for r in receivers) or '—'} |")
-    if not hooks:
-        lines.append("| (none yet) | | | |")
+    lines += _table_rows(hook_map(apps))
     return "\n".join(lines) + "\n"
+
+
+def _table_rows(rows: Sequence[MapRow]) -> list[str]:
+    """The Markdown rows of the events' or the hooks' table: name, sender, meaning, listeners."""
+    if not rows:
+        return ["| (none yet) | | | |"]
+    return [f"| `{name}` | {sender} | {meaning} | {', '.join(f'`{who}`' for who in listeners) or '—'} |"
+            for name, meaning, sender, listeners in rows]
