@@ -14,3 +14,11 @@ class CreditLimitExceeded(DomainError):
 
 class InvalidSalesLine(DomainError):
     http_status = 400
+
+
+class CommercialTermsRefused(DomainError):
+    """A user without ``sales.manage_commercial_terms`` tried to change a credit limit, a price list,
+    a payment term or a sales rep: a 403 naming the field (the API) or an error beside it (the screens)."""
+
+    http_status = 403
+    default_message = _("Only a sales manager may change the commercial terms.")

@@ -6,8 +6,10 @@ prices are read once into dicts, so the number of queries does not grow with the
 ``SalesConfig.ready()`` registers the kinds; ``sales.views.imports`` gives them their screens.
 
 - Customers: new customers only (a code that exists is an error, as for items). A sales rep's imported
-  customers are their own; only a user who serves every customer names another rep in ``owner``.
-- Prices: rows go into existing price lists. A row with the price list, item, unit, quantity break and
+  customers are their own, with the default terms: only a user who may manage the commercial terms
+  (``sales.manage_commercial_terms``) names another rep in ``owner`` or fills the credit limit, price
+  list or payment term (the service refuses them too).
+- Prices (for users who may manage the commercial terms): rows go into existing price lists. A row with the price list, item, unit, quantity break and
   start date of a price already there replaces that price; the list's other prices stay.
 """
 
@@ -46,7 +48,7 @@ from inventory.models import ItemUnit
 from sales import selectors
 from sales.forms.masterdata import normalise_tax_id, tax_id_error
 from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, TaxCode
-from sales.scoping import sees_all_customers
+from sales.scoping import may_manage_terms
 from sales.services import masterdata as services
 
 MONEY_PLACES = 2
@@ -143,7 +145,7 @@ def validate_customers(table: Table, *, company: Company, user: User) -> ImportR
     tax_codes = {t.code: t for t in selectors.tax_codes_for_user(user)}
     usernames = {str(raw.get("owner")).strip() for _n, raw in table.rows if raw.get("owner") not in (None, "")}
     users = {u.username: u for u in User.objects.filter(company=company, username__in=usernames)} if usernames else {}
-    serves_all = sees_all_customers(user)
+    manages_terms = may_manage_terms(user)
     nouns = {"payment_term": _("payment term"), "price_list": _("price list"), "tax_code": _("tax code")}
     records: dict[str, Mapping[str, PaymentTerm | PriceList | TaxCode]] = {
         "payment_term": terms, "price_list": price_lists, "tax_code": tax_codes}
@@ -176,6 +178,12 @@ def validate_customers(table: Table, *, company: Company, user: User) -> ImportR
             check.show("credit_limit", fmt_decimal(credit_limit))
         for key in ("payment_term", "price_list", "tax_code"):
             check.row.values[key] = lookup_code(check, key, records[key], nouns[key])
+        if not manages_terms:
+            for key, message in (("credit_limit", _("only a sales manager may set the credit limit.")),
+                                 ("payment_term", _("only a sales manager may set the payment terms.")),
+                                 ("price_list", _("only a sales manager may set the price list."))):
+                if check.row.values.get(key) is not None:
+                    check.error(key, message)
         username = check.take("owner", parse_text, max_length=150)
         owner = None
         if username:
@@ -184,7 +192,7 @@ def validate_customers(table: Table, *, company: Company, user: User) -> ImportR
                 check.error("owner", _("user “%(name)s” does not exist in your company or is inactive.") % {
                     "name": username})
                 owner = None
-            elif not serves_all and owner.pk != user.pk:
+            elif not manages_terms and owner.pk != user.pk:
                 check.error("owner", _("only a sales manager may give a customer to another sales rep."))
                 owner = None
         check.row.values["owner"] = owner
@@ -330,7 +338,7 @@ CUSTOMERS = ImportKind(
     done_message=gettext_lazy("%(count)s customers imported."),
 )
 PRICES = ImportKind(
-    app_label="sales", key="prices", label=gettext_lazy("Prices"), permission="sales.change_pricelist",
+    app_label="sales", key="prices", label=gettext_lazy("Prices"), permission="sales.manage_commercial_terms",
     columns=PRICE_COLUMNS, validator=validate_prices, committer=commit_prices,
     done_message=gettext_lazy("%(count)s prices imported."), lock=lock_prices,
 )

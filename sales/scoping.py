@@ -20,6 +20,7 @@ from erp.scoping import GrantScope, Through, register_scope
 from sales.models import Customer, SalesOrder
 
 SERVE = "sales.serve_customer"
+MANAGE_TERMS = "sales.manage_commercial_terms"  # credit limits, price lists, payment terms, sales reps
 CUSTOMER = "sales.customer"
 
 CUSTOMERS = GrantScope(paths=("pk",), perm=SERVE, model=CUSTOMER)
@@ -37,6 +38,13 @@ THROUGH = {  # model: (path to its parent, parent model)
 
 def sees_all_customers(user: Any) -> bool:
     return CUSTOMERS.sees_all(user)
+
+
+def may_manage_terms(user: Any) -> bool:
+    """Whether ``user`` (None: the system itself) may change the commercial terms: a customer's
+    credit limit, price list, payment term and rep, a document's rep and terms, price lists and
+    payment terms (checked by sales.services.masterdata)."""
+    return user is None or bool(user.has_perm(MANAGE_TERMS))
 
 
 def can_serve(user: Any, customer: Customer) -> bool:

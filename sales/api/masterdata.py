@@ -18,7 +18,6 @@ from erp.api.viewsets import ReloadAfterSaveMixin, search_and_active
 from inventory.models import Item, UnitOfMeasure
 from sales import selectors
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
-from sales.scoping import sees_all_customers
 from sales.services import masterdata
 
 # Customers -----------------------------------------------------------------------------------
@@ -48,12 +47,6 @@ class CustomerSerializer(UniqueCodeMixin, serializers.ModelSerializer[Customer])
         fields = ["id", "code", "name", "short_name", "tax_id", "billing_address", "shipping_address", "phone",
                   "email", "payment_term", "currency", "credit_limit", "price_list", "tax_code", "owner", "notes",
                   "is_active", "contacts"]
-
-    def validate_owner(self, owner: Any) -> Any:
-        user = self.context["request"].user
-        if self.instance is None and owner is not None and owner != user and not sees_all_customers(user):
-            raise serializers.ValidationError(_("Only a sales manager may give a customer to another sales rep."))
-        return owner
 
     def validate_contacts(self, contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         known = set(self.instance.contacts.values_list("pk", flat=True)) if self.instance is not None else set()
@@ -91,7 +84,9 @@ class CustomerSerializer(UniqueCodeMixin, serializers.ModelSerializer[Customer])
 class CustomerViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet[Customer]):
     """Customers the user serves (a sales rep: their own; a sales manager: all). A rep's new customer
-    is their own; only a sales manager hands a customer to another rep."""
+    is their own; only a sales manager (``sales.manage_commercial_terms``) sets the rep, the credit
+    limit, the price list or the payment term: a changed value from anyone else is a 403 naming the
+    field (the same value sent back is accepted)."""
 
     queryset = Customer.objects.none()
     serializer_class = CustomerSerializer
@@ -171,7 +166,7 @@ class PriceListViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retri
                        mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet[PriceList]):
     """Price lists. The list shows the headers (``price_count``); one list shows its ``prices``:
     ``{"item": code, "unit": code, "min_quantity", "price", "valid_from", "valid_to"}``. Saving with
-    ``prices`` replaces them all."""
+    ``prices`` replaces them all. Writing needs ``sales.manage_commercial_terms`` (a sales manager): 403."""
 
     queryset = PriceList.objects.none()
     serializer_class = PriceListSerializer

@@ -26,11 +26,11 @@ from erp.document_screens import LineFormSet as DocumentLineFormSet
 from erp.money import LINE_QTY, PRICE, RATE, DecimalSpec
 from inventory.models import Item, ItemUnit, UnitOfMeasure, Warehouse
 from sales.models import Customer
+from sales.scoping import may_manage_terms
 from sales.selectors import (
     customers_for_user,
     payment_terms_for_user,
     sales_reps,
-    sees_all_customers,
     tax_codes_for_user,
 )
 
@@ -141,11 +141,13 @@ class HeaderForm(forms.Form):
             customer.widget = forms.HiddenInput()
         else:
             customer.widget.choices = [("", "---------"), *((c.pk, f"{c.code} {c.name}") for c in offered)]
-        if sees_all_customers(user):
+        if may_manage_terms(user):
             self.fields["sales_rep"].queryset = sales_reps(user)
+            self.fields["payment_term"].queryset = payment_terms_for_user(user).filter(is_active=True)
         else:
-            del self.fields["sales_rep"]  # a rep's documents are their customers' rep's
-        self.fields["payment_term"].queryset = payment_terms_for_user(user).filter(is_active=True)
+            # A rep's documents are theirs or their customers' rep's, on the customer's terms (the
+            # sales manager's to change; the service refuses too).
+            del self.fields["sales_rep"], self.fields["payment_term"]
         style(self)
 
     def header(self):

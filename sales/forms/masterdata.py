@@ -17,7 +17,7 @@ from inventory.forms.masterdata import ACTIVE_CHOICES, CodeUniqueMixin, FilterFo
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from sales import selectors
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, TaxCode
-from sales.scoping import sees_all_customers
+from sales.scoping import may_manage_terms
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
@@ -149,8 +149,9 @@ CUSTOMER_FIELDS = [
 
 
 class CustomerForm(CodeUniqueMixin, forms.ModelForm):
-    """The customer's fields. Only a user who serves every customer (a sales manager) picks the rep;
-    a rep's new customer is their own (the service decides)."""
+    """The customer's fields. Only a user who may manage the commercial terms (a sales manager) picks
+    the rep and changes the credit limit, price list and payment term; a rep's new customer is their
+    own (the service decides)."""
 
     code_model = Customer
 
@@ -175,7 +176,7 @@ class CustomerForm(CodeUniqueMixin, forms.ModelForm):
         self.fields["currency"] = forms.ChoiceField(
             label=_("Currency"), choices=currency_choices(company, instance.currency if instance.pk else None),
             initial=company.base_currency or "TWD")
-        if sees_all_customers(user):
+        if may_manage_terms(user):
             reps = get_user_model().objects.filter(Q(pk__in=selectors.sales_reps(user).values("pk"))
                                              | Q(pk=instance.owner_id))
             self.fields["owner"].queryset = reps.order_by("username")
@@ -185,6 +186,11 @@ class CustomerForm(CodeUniqueMixin, forms.ModelForm):
             del self.fields["owner"]
         if instance.pk is None:
             del self.fields["is_active"]  # a new customer starts active
+        if not may_manage_terms(user):
+            # Shown as they are, not taken from the post: the sales manager's (the service refuses too).
+            for name in ("payment_term", "price_list", "credit_limit"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Only a sales manager may change this.")
         self.fields["credit_limit"].widget.attrs.update({"step": "any", "min": 0})
         no_form_tag(self)
 

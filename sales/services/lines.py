@@ -16,7 +16,7 @@ from inventory.models import Item, ItemUnit, UnitOfMeasure
 from inventory.units import to_base
 from sales.errors import InvalidSalesLine
 from sales.models import Customer, SalesDocument, TaxCode
-from sales.services.masterdata import check_can_serve
+from sales.services.masterdata import check_can_serve, check_terms_unchanged
 from sales.services.pricing import document_totals, line_amount, pick_price, price_list_for, prices_for
 
 LINE_FIELDS = ("item", "description", "quantity", "unit", "quantity_base", "list_price", "unit_price",
@@ -90,6 +90,19 @@ def fill_from_customer(document: SalesDocument, customer: Customer, actor: User 
     document.price_list = price_list_for(customer)
     if not document.ship_to:
         document.ship_to = customer.shipping_address or customer.billing_address
+
+
+def check_document_terms(document: SalesDocument, customer: Customer, actor: User | None,
+                         before: tuple[int | None, int | None] | None) -> None:
+    """After ``fill_from_customer``: without the permission to manage the commercial terms, a new
+    document's rep is the user or the customer's rep and its terms the customer's; a saved one keeps
+    ``before`` (its rep and terms as they were)."""
+    if before is None:
+        allowed = {"sales_rep": [actor, customer.owner_id], "payment_term": [customer.payment_term_id]}
+    else:
+        allowed = {"sales_rep": [before[0]], "payment_term": [before[1]]}
+    check_terms_unchanged(actor, {"sales_rep": document.sales_rep_id, "payment_term": document.payment_term_id},
+                          allowed)
 
 
 def priced_lines(*, company: Company, customer: Customer, lines: Sequence[LineInput], actor: User | None,

@@ -1,5 +1,10 @@
 """Writes of the sales master data: customers (with their rep's object permission), contacts,
-tax codes, payment terms, price lists and their prices."""
+tax codes, payment terms, price lists and their prices.
+
+The commercial terms (a customer's credit limit, price list, payment term and rep; price lists and
+payment terms themselves) change only for a user holding ``sales.manage_commercial_terms`` (the sales
+manager): checked here, so the screens, the API and the imports refuse alike (CommercialTermsRefused,
+a 403). A value sent back unchanged is not a change."""
 
 import datetime
 from collections.abc import Iterable, Mapping
@@ -18,8 +23,9 @@ from erp.money import Number
 from inventory.models import Item, UnitOfMeasure
 from inventory.units import to_base
 from sales import scoping
+from sales.errors import CommercialTermsRefused
 from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, PriceListItem, TaxCode
-from sales.scoping import SERVE, sees_all_customers
+from sales.scoping import SERVE, may_manage_terms
 
 
 class PriceInput(TypedDict):
@@ -66,12 +72,47 @@ def check_can_serve(user: User | None, customer: Customer, field: str = "custome
                           % {"customer": customer.code}, field=field)
 
 
+def check_may_manage_terms(actor: User | None, message: str) -> None:
+    if not may_manage_terms(actor):
+        raise CommercialTermsRefused(message)
+
+
+def term_messages() -> dict[str, str]:
+    """The commercial fields of customers and sales documents, with the refusal of each."""
+    rep = _("Only a sales manager may change the sales rep.")
+    return {
+        "credit_limit": _("Only a sales manager may change the credit limit."),
+        "price_list": _("Only a sales manager may change the price list."),
+        "payment_term": _("Only a sales manager may change the payment terms."),
+        "owner": rep,
+        "sales_rep": rep,
+    }
+
+
+def _key(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def check_terms_unchanged(actor: User | None, fields: Mapping[str, Any], allowed: Mapping[str, Iterable[Any]]) -> None:
+    """Refuse a commercial field of ``fields`` whose value is not among its ``allowed`` values (the
+    current one, or the defaults of a new record) unless ``actor`` may manage the terms."""
+    if may_manage_terms(actor):
+        return
+    messages = term_messages()
+    for name, values in allowed.items():
+        if name in fields and _key(fields[name]) not in {_key(v) for v in values}:
+            raise CommercialTermsRefused(messages[name], field=name)
+
+
 @atomic_with_retry
 def customer_create(*, company: Company, actor: User | None = None, contacts: Iterable[Mapping[str, Any]] = (),
                     **fields: Any) -> Customer:
     check_same_company(company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     check_owner(company, fields.get("owner"))
-    if fields.get("owner") is None and actor is not None and not sees_all_customers(actor):
+    # Without the permission: the defaults (no limit, the default price list, no terms) and oneself as the rep.
+    check_terms_unchanged(actor, fields, {"credit_limit": [None], "price_list": [None], "payment_term": [None],
+                                          "owner": [None, actor]})
+    if fields.get("owner") is None and actor is not None and not may_manage_terms(actor):
         fields["owner"] = actor  # a rep's new customer is their own
     fields.setdefault("currency", company.base_currency or "TWD")
     customer = Customer(company=company, **fields)
@@ -89,8 +130,8 @@ def customer_update(*, customer: Customer, actor: User | None = None, **fields: 
     check_same_company(customer.company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     if "owner" in fields:
         check_owner(customer.company, fields["owner"])
-        if fields["owner"] != customer.owner and actor is not None and not sees_all_customers(actor):
-            raise DomainError(_("Only a sales manager may hand a customer to another sales rep."), field="owner")
+    check_terms_unchanged(actor, fields, {name: [getattr(customer, name)]
+                                          for name in ("credit_limit", "price_list", "payment_term", "owner")})
     old_owner_id = customer.owner_id
     for name, value in fields.items():
         setattr(customer, name, value)
@@ -132,6 +173,7 @@ def tax_code_save(*, company: Company, tax_code: TaxCode | None = None, actor: U
 @atomic_with_retry
 def payment_term_save(*, company: Company, payment_term: PaymentTerm | None = None, actor: User | None = None,
                       **fields: Any) -> PaymentTerm:
+    check_may_manage_terms(actor, _("Only a sales manager may change payment terms."))
     payment_term = payment_term or PaymentTerm(company=company)
     for name, value in fields.items():
         setattr(payment_term, name, value)
@@ -146,6 +188,7 @@ def price_list_save(*, company: Company, price_list: PriceList | None = None,
                     **fields: Any) -> PriceList:
     """Create or update a price list; ``prices`` (if given) replaces its prices as a whole:
     [{item, unit, price, min_quantity?, valid_from?, valid_to?}]."""
+    check_may_manage_terms(actor, _("Only a sales manager may change price lists."))
     price_list = price_list or PriceList(company=company)
     fields.setdefault("currency", price_list.currency or company.base_currency or "TWD")
     for name, value in fields.items():
@@ -156,12 +199,13 @@ def price_list_save(*, company: Company, price_list: PriceList | None = None,
         audit.update_queryset(PriceList.objects.filter(company=company, is_default=True).exclude(pk=price_list.pk),
                               actor=actor, is_default=False)
     if prices is not None:
-        price_list_set_prices(price_list=price_list, prices=prices)
+        price_list_set_prices(price_list=price_list, prices=prices, actor=actor)
     return price_list
 
 
-def price_list_set_prices(*, price_list: PriceList, prices: Iterable[PriceInput],
-                          replace: bool = True) -> list[PriceListItem]:
+def price_list_set_prices(*, price_list: PriceList, prices: Iterable[PriceInput], replace: bool = True,
+                          actor: User | None = None) -> list[PriceListItem]:
+    check_may_manage_terms(actor, _("Only a sales manager may change price lists."))
     rows: list[PriceListItem] = []
     seen: set[tuple[int, int, Number, datetime.date | None]] = set()
     for n, fields in enumerate(prices, start=1):

@@ -39,7 +39,14 @@ from sales import sql as sql_queries
 from sales import status as st
 from sales.errors import CreditLimitExceeded
 from sales.models import CreditApproval, Customer, PaymentTerm, SalesOrder, SalesOrderLine
-from sales.services.lines import LineInput, apply_totals, check_header, fill_from_customer, priced_lines
+from sales.services.lines import (
+    LineInput,
+    apply_totals,
+    check_document_terms,
+    check_header,
+    fill_from_customer,
+    priced_lines,
+)
 from sales.services.masterdata import check_can_serve
 
 ZERO = Decimal("0")
@@ -89,9 +96,11 @@ def order_save(*, company: Company, actor: User | None, lines: Sequence[LineInpu
     customer = header.get("customer", order.customer if order.customer_id else None)
     customer = check_header(company=company, customer=customer, actor=actor,
                             requested_date=header.get("requested_date"))
+    before = (order.sales_rep_id, order.payment_term_id) if order.pk else None
     for name, value in header.items():
         setattr(order, name, value)
     fill_from_customer(order, customer, actor)
+    check_document_terms(order, customer, actor, before)
     if not order.warehouse_id:
         warehouse = default_warehouse(company)
         if warehouse is None:

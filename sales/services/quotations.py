@@ -15,7 +15,15 @@ from erp.models import Company, User
 from inventory.models import Warehouse
 from sales import status as st
 from sales.models import Customer, PaymentTerm, Quotation, QuotationLine, SalesOrder, SalesOrderLine
-from sales.services.lines import LINE_FIELDS, LineInput, apply_totals, check_header, fill_from_customer, priced_lines
+from sales.services.lines import (
+    LINE_FIELDS,
+    LineInput,
+    apply_totals,
+    check_document_terms,
+    check_header,
+    fill_from_customer,
+    priced_lines,
+)
 from sales.services.masterdata import check_can_serve
 from sales.services.orders import default_warehouse
 
@@ -52,9 +60,11 @@ def quotation_save(*, company: Company, actor: User | None, lines: Sequence[Line
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     customer = header.get("customer", getattr(quotation, "customer", None) if quotation.customer_id else None)
     customer = check_header(company=company, customer=customer, actor=actor)
+    before = (quotation.sales_rep_id, quotation.payment_term_id) if quotation.pk else None
     for name, value in header.items():
         setattr(quotation, name, value)
     fill_from_customer(quotation, customer, actor)
+    check_document_terms(quotation, customer, actor, before)
     on_date = quotation.document_date or timezone.localdate()
     if quotation.valid_until and quotation.valid_until < on_date:
         raise DomainError(_("A quotation cannot expire before its date."), field="valid_until")

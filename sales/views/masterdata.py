@@ -38,6 +38,7 @@ from sales.forms.masterdata import (
     price_formset,
 )
 from sales.models import CustomerContact, PaymentTerm, TaxCode
+from sales.scoping import MANAGE_TERMS
 from sales.services import masterdata as services
 from sales.services.orders import customer_exposure
 
@@ -234,9 +235,13 @@ class Small:
     filename: str
     template: str
     saved: object  # lazy message with %(code)s
+    writer_perms: tuple = ()  # needed besides the model's add/change permission to write
 
     def perm(self, action):
         return f"sales.{action}_{self.model._meta.model_name}"
+
+    def may(self, user, action):
+        return user.has_perms((self.perm(action), *self.writer_perms))
 
 
 TAX_CODE = Small(
@@ -253,13 +258,14 @@ PAYMENT_TERM = Small(
      (gettext_lazy("From the end of the month"), lambda p: yes(p.end_of_month)),
      (gettext_lazy("Active"), lambda p: yes(p.is_active))],
     "payment_terms", "sales/masterdata/payment_term_list.html", gettext_lazy("Payment term %(code)s saved."),
+    writer_perms=(MANAGE_TERMS,),
 )
 
 
 def small_page(request, small, *, form=None, instance=None):
     filters = SearchFilterForm(request.GET or None)
     rows = filters.apply(small.rows(request.user))
-    if form is None and request.user.has_perm(small.perm("add")):
+    if form is None and small.may(request.user, "add"):
         form = small.form_class(company=user_company(request.user))
     return list_or_export(request, rows, columns=small.columns, filename=small.filename, template=small.template,
                           filters=filters, form=form, editing=instance,
@@ -318,12 +324,12 @@ def payment_term_list(request):
     return small_page(request, PAYMENT_TERM)
 
 
-@permission_required("sales.add_paymentterm")
+@permission_required("sales.add_paymentterm", MANAGE_TERMS)
 def payment_term_create(request):
     return small_form(request, PAYMENT_TERM)
 
 
-@permission_required("sales.change_paymentterm")
+@permission_required("sales.change_paymentterm", MANAGE_TERMS)
 def payment_term_edit(request, pk):
     return small_form(request, PAYMENT_TERM, small_instance(request, PAYMENT_TERM, pk))
 
@@ -390,12 +396,12 @@ def price_list_form(request, price_list=None):
     return render(request, "sales/masterdata/price_list_form.html", {"form": form, "price_list": price_list})
 
 
-@permission_required("sales.add_pricelist")
+@permission_required("sales.add_pricelist", MANAGE_TERMS)
 def price_list_create(request):
     return price_list_form(request)
 
 
-@permission_required("sales.change_pricelist")
+@permission_required("sales.change_pricelist", MANAGE_TERMS)
 def price_list_edit(request, pk):
     return price_list_form(request, get_price_list(request, pk))
 
@@ -415,7 +421,7 @@ def price_list_detail(request, pk):
                        "sales/masterdata/partials/price_table.html", context)
 
 
-@permission_required("sales.change_pricelist")
+@permission_required("sales.change_pricelist", MANAGE_TERMS)
 def price_list_prices(request, pk):
     """Every price of the list in one formset; saving replaces the list's prices as a whole."""
     price_list = get_price_list(request, pk)
