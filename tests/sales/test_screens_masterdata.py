@@ -104,12 +104,15 @@ def test_every_screen_renders_for_a_sales_manager_in_each_language(world, as_use
     assert statuses == {url: 200 for url in screen_urls(world)}
 
 
-def test_a_rep_opens_every_screen_of_their_own_customer(world, as_user):
+def test_a_rep_opens_every_screen_of_their_own_customer_but_not_the_commercial_terms(world, as_user):
     client = as_user(world.rep)
+    managers_only = {"/sales/payment-terms/new/", f"/sales/payment-terms/{world.net30.pk}/edit/",
+                     "/sales/price-lists/new/", f"/sales/price-lists/{world.prices.pk}/edit/",
+                     f"/sales/price-lists/{world.prices.pk}/prices/", "/sales/imports/prices/"}
 
     statuses = {url: client.get(url).status_code for url in screen_urls(world)}
 
-    assert statuses == {url: 200 for url in screen_urls(world)}
+    assert statuses == {url: 403 if url in managers_only else 200 for url in screen_urls(world)}
 
 
 def test_warehouse_and_manager_roles_read_but_cannot_create_or_edit(world, as_user, make_user):
@@ -222,7 +225,7 @@ def test_a_reps_new_customer_is_their_own(world, as_user):
     assert response.status_code == 302
     assert response["Location"] == f"/sales/customers/{customer.pk}/"
     assert customer.owner == world.rep
-    assert customer.credit_limit == D("500000")
+    assert customer.credit_limit is None  # the field is the sales manager's: disabled, the post ignored
     assert customer.tax_id == "04595257"
     assert "serve_customer" in get_perms(world.rep, customer)
     assert as_user(world.rep2).get(f"/sales/customers/{customer.pk}/").status_code == 404
@@ -240,7 +243,7 @@ def test_the_sales_manager_gives_a_customer_to_a_rep(world, as_user):
 
 
 def test_bad_customer_input_is_shown_beside_the_fields_and_nothing_is_saved(world, as_user):
-    client = as_user(world.rep)
+    client = as_user(world.manager)
     before = Customer.objects.count()
 
     response = client.post("/sales/customers/new/", customer_post_data(
@@ -307,8 +310,11 @@ def test_a_rep_edits_their_customer_and_the_history_shows_the_change(world, as_u
     assert response.status_code == 302
     world.customer.refresh_from_db()
     assert world.customer.name == "大同機械股份有限公司"
-    assert world.customer.payment_term == world.net30
-    assert world.customer.owner == world.rep  # a rep cannot hand the customer away, and did not lose it
+    assert world.customer.tax_code == world.vat
+    # The terms are the sales manager's (shown disabled, the post ignored); a rep cannot hand the
+    # customer away, and did not lose it.
+    assert (world.customer.payment_term, world.customer.price_list) == (None, None)
+    assert world.customer.owner == world.rep
     detail = client.get(f"/sales/customers/{world.customer.pk}/")
     changes = [c for row in detail.context["history"] for c in row["changes"]]
     assert {"field": "name", "old": "大同機械", "new": "大同機械股份有限公司"} in changes
