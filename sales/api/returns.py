@@ -23,6 +23,7 @@ from erp.api.params import by_code, parse_date_range
 from erp.api.serializers import actor_and_company
 from erp.codes import normalise_code
 from erp.permissions import user_company
+from inventory import selectors as inventory_selectors
 from inventory.api.common import LineResolver, check_operate
 from inventory.models import DeliveryNote, DeliveryNoteLine, UnitOfMeasure, Warehouse
 from sales import selectors
@@ -53,13 +54,24 @@ class ReturnLineSerializer(serializers.Serializer[CustomerReturnLine]):
         return data
 
 
+class DeliveryField(CompanyPrimaryKeyField):
+    """A delivery note the user may see: another rep's note is answered as a missing one (its lines,
+    and so its number, are never looked at)."""
+
+    def get_queryset(self) -> QuerySet[DeliveryNote]:
+        request = self.context.get("request")
+        if request is None:
+            return DeliveryNote.objects.none()
+        return super().get_queryset().filter(pk__in=inventory_selectors.deliveries_for_user(request.user).values("pk"))
+
+
 class ReturnSerializer(serializers.ModelSerializer[CustomerReturn]):
     reference = serializers.CharField(read_only=True)
     status = status_field(st.ReturnStatus.choices)
     customer = serializers.CharField(source="customer.code", read_only=True)
     order_reference = serializers.CharField(source="order.reference", read_only=True)
-    delivery = CompanyPrimaryKeyField(queryset=DeliveryNote.objects.all(),
-                                      help_text=gettext_lazy("Id of a posted delivery note"))
+    delivery = DeliveryField(queryset=DeliveryNote.objects.all(),
+                             help_text=gettext_lazy("Id of a posted delivery note"))
     delivery_reference = serializers.CharField(source="delivery.reference", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
     lines = ReturnLineSerializer(many=True)

@@ -20,6 +20,7 @@ from erp.models import Company, User
 from erp.money import Number
 from inventory import status as inventory_status
 from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Location, Lot, UnitOfMeasure
+from inventory.selectors import deliveries_for_user
 from inventory.services.stock import MoveSpec, post_moves
 from inventory.units import to_base
 from sales import signals
@@ -109,7 +110,10 @@ def checked_lines(delivery: DeliveryNote, lines: Iterable[ReturnLineInput], comp
 def return_save(*, company: Company, actor: User | None, delivery: DeliveryNote | None,
                 lines: Iterable[ReturnLineInput], reason: str = "", customer_return: CustomerReturn | None = None,
                 document_date: datetime.date | None = None) -> CustomerReturn:
-    if delivery is None or delivery.company_id != company.pk:
+    # The scope first, answered like a missing note: nothing of another rep's delivery (its number,
+    # its customer) may show in the messages of the checks below.
+    if delivery is None or delivery.company_id != company.pk or (
+            actor is not None and not deliveries_for_user(actor).filter(pk=delivery.pk).exists()):
         raise DomainError(_("Choose a delivery note of this company."), field="delivery")
     if delivery.status != inventory_status.DocStatus.POSTED:
         raise DomainError(_("Only a posted delivery can be returned."), field="delivery")

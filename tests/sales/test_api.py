@@ -11,6 +11,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from erp.errors import DomainError
 from erp.models import Company
 from inventory.models import DeliveryNote, StockBalance, UnitOfMeasure
 from inventory.services import masterdata as inventory_masterdata
@@ -19,6 +20,7 @@ from sales.models import CreditApproval, Customer, CustomerReturn, PriceList, Pr
 from sales.services import masterdata
 from sales.services.orders import order_confirm
 from sales.services.quotations import quotation_save
+from sales.services.returns import return_save
 from tests.sales.conftest import deliver_events
 
 D = Decimal
@@ -694,6 +696,25 @@ def test_a_return_needs_a_posted_delivery_the_warehouse_and_can_be_cancelled(api
     assert stranger_post.status_code == 403
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
     assert StockBalance.objects.filter(location=sal.a2).count() == 0
+
+
+def test_a_rep_returning_against_another_reps_delivery_is_answered_as_for_a_missing_one(api, sal):
+    note, line = shipped(sal, api)  # rep's customer C001
+    number = DeliveryNote.objects.get(pk=note.pk).number
+    as_user(api, sal.rep2)
+    bad_lines = [{"delivery_line": line.pk + 1000, "quantity": "1", "location": "A-02"}]
+
+    theirs = api.post(URL + "returns/", {"delivery": note.pk, "lines": bad_lines}, format="json")
+    missing = api.post(URL + "returns/", {"delivery": 999999, "lines": bad_lines}, format="json")
+    with pytest.raises(DomainError) as refused:
+        return_save(company=sal.company, actor=sal.rep2, delivery=note, lines=[{"delivery_line": line}])
+
+    assert theirs.status_code == missing.status_code == 400
+    assert theirs.json() == {"delivery": [f'Invalid pk "{note.pk}" - object does not exist.']}
+    assert missing.json() == {"delivery": ['Invalid pk "999999" - object does not exist.']}
+    assert number not in theirs.content.decode()
+    assert (refused.value.field, str(refused.value.message)) == ("delivery", "Choose a delivery note of this company.")
+    assert CustomerReturn.objects.count() == 0
 
 
 # Schema ---------------------------------------------------------------------------------------
