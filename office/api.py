@@ -1,6 +1,5 @@
 """/api/office/: the task inbox over HTTP."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from erp.api.fields import CodeRelatedField, UserField
 from erp.models import Department
 from erp.permissions import user_company
 from office.models import Task
@@ -17,15 +17,13 @@ from office.status import TaskStatus
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    assignee_user = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True
-    )
+    # Looked up in the user's company only: another company's colleague or department is "does not
+    # exist", as a missing one, so the answer tells nothing about other companies.
+    assignee_user = UserField(required=False, allow_null=True)
     assignee_role = serializers.SlugRelatedField(
         slug_field="name", queryset=Group.objects.all(), required=False, allow_null=True
     )
-    assignee_department = serializers.SlugRelatedField(
-        slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True
-    )
+    assignee_department = CodeRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Task

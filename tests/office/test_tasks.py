@@ -248,3 +248,25 @@ def test_the_tasks_about_a_document_include_those_of_its_related_documents_throu
     # with a hashed IN, while the array lets the (document type, document id) index serve each branch
     sql = str(tasks.query)
     assert "= ANY(ARRAY(SELECT" in sql and "IN (SELECT" not in sql
+
+
+def test_the_api_answers_alike_for_another_companys_username_and_a_missing_one(company, people, make_user):
+    from rest_framework.test import APIClient
+
+    other = CompanyFactory(code="OTHER", name="別家公司")
+    make_user("outsider", "Warehouse", company=other)
+    Department.objects.create(company=other, code="QA", name="品保部")
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(people["keeper"])
+
+    answers = {name: api.post("/api/office/tasks/", {"title": "x", field: name}, format="json")
+               for field, name in (("assignee_user", "outsider"), ("assignee_user", "nobody-at-all"),
+                                   ("assignee_department", "QA"), ("assignee_department", "NOPE"))}
+
+    assert {name: (r.status_code, r.json()) for name, r in answers.items()} == {
+        "outsider": (400, {"assignee_user": ["Object with username=outsider does not exist."]}),
+        "nobody-at-all": (400, {"assignee_user": ["Object with username=nobody-at-all does not exist."]}),
+        "QA": (400, {"assignee_department": ["Object with code=QA does not exist."]}),
+        "NOPE": (400, {"assignee_department": ["Object with code=NOPE does not exist."]}),
+    }
+    assert Task.objects.count() == 0
