@@ -9,8 +9,9 @@ prices are read once into dicts, so the number of queries does not grow with the
   customers are their own, with the default terms: only a user who may manage the commercial terms
   (``sales.manage_commercial_terms``) names another rep in ``owner`` or fills the credit limit, price
   list or payment term (the service refuses them too).
-- Prices (for users who may manage the commercial terms): rows go into existing price lists. A row with the price list, item, unit, quantity break and
-  start date of a price already there replaces that price; the list's other prices stay.
+- Prices (for users who may manage the commercial terms): rows go into existing price lists. A row
+  with the price list, item, unit, quantity break and start date of a price already there replaces
+  that price; the list's other prices stay.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ by both documents."""
 import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import NoReturn, TypedDict
+from typing import Any, NoReturn, TypedDict
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,6 +97,7 @@ def check_document_terms(document: SalesDocument, customer: Customer, actor: Use
     """After ``fill_from_customer``: without the permission to manage the commercial terms, a new
     document's rep is the user or the customer's rep and its terms the customer's; a saved one keeps
     ``before`` (its rep and terms as they were)."""
+    allowed: dict[str, list[Any]]
     if before is None:
         allowed = {"sales_rep": [actor, customer.owner_id], "payment_term": [customer.payment_term_id]}
     else:
