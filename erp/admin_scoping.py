@@ -180,6 +180,13 @@ class ScopedAdmin(ScopedFieldsMixin, ModelAdminBase):
             return False
         return bool(fields and fields[-1].is_relation)
 
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+        # Django sends a missing object's change, delete and history pages to the index with a
+        # message; out of the company it is simply not there.
+        if not request.user.is_superuser:
+            raise Http404
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)  # type: ignore[misc]
+
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial: dict[str, Any] = super().get_changeform_initial_data(request)
         user: Any = request.user
