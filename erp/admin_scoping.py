@@ -16,7 +16,6 @@ tokens, axes, anything added later -- as superuser-only. A superuser's admin is 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -40,7 +39,7 @@ from erp.scoping import VIEW, RestrictedManager, Through, restrict, rules_for
 if TYPE_CHECKING:  # django-stubs' admin classes are generic in their model; at run time they are plain classes
     ModelAdminBase = admin.ModelAdmin[Any]
     InlineBase = admin.options.InlineModelAdmin[Any, Any]
-    GuardedBase = GuardedModelAdmin[Any]
+    GuardedBase = GuardedModelAdmin
 else:
     ModelAdminBase = admin.ModelAdmin
     InlineBase = admin.options.InlineModelAdmin
@@ -55,7 +54,6 @@ def company_model() -> type[models.Model]:
     return apps.get_model("erp", "Company")
 
 
-@cache
 def derived_company_path(model: type[models.Model]) -> str | None:
     """The lookup from ``model`` to its company's id, or None for a model that has no company."""
     if model is company_model():
@@ -75,6 +73,10 @@ def derived_company_path(model: type[models.Model]) -> str | None:
 
 
 def company_path_of(model: type[models.Model], admin_path: str | None = None) -> str | None:
+    """``admin_path`` if given, else the ``company_path`` its registered admin declares, else derived."""
+    if admin_path is None:
+        registered = admin.site._registry.get(model)
+        admin_path = getattr(registered, "company_path", None)
     return admin_path or derived_company_path(model)
 
 
@@ -216,13 +218,13 @@ class CompanyUserManage(GuardianUserManage):
     company_id: int | None = None
 
     def clean_user(self) -> Any:
-        user = super().clean_user()
+        user: Any = super().clean_user()  # type: ignore[no-untyped-call]
         if self.company_id is not None and user.company_id != self.company_id:
             raise forms.ValidationError(self.fields["user"].error_messages["does_not_exist"])
         return user
 
 
-class ScopedGuardedAdmin(ScopedAdmin, GuardedBase):
+class ScopedGuardedAdmin(ScopedAdmin, GuardedBase):  # type: ignore[misc]  # guardian's template attribute
     """``ScopedAdmin`` with guardian's object permission pages: the object is the company's (404
     otherwise); a company admin grants permissions to their company's users only. Groups are shared
     by every company, so granting to a group is for superusers."""
@@ -242,7 +244,7 @@ class ScopedGuardedAdmin(ScopedAdmin, GuardedBase):
         self._refuse_outsiders(request)
         if not request.user.is_superuser and "submit_manage_group" in request.POST:
             raise PermissionDenied
-        response: HttpResponse = super().obj_perms_manage_view(request, object_pk)
+        response: HttpResponse = super().obj_perms_manage_view(request, object_pk)  # type: ignore[no-untyped-call]
         return response
 
     def obj_perms_manage_user_view(self, request: HttpRequest, object_pk: str, user_id: str) -> HttpResponse:
@@ -254,14 +256,14 @@ class ScopedGuardedAdmin(ScopedAdmin, GuardedBase):
             if not get_user_model()._default_manager.filter(pk=_int_or_404(user_id),
                                                             company_id=user.company_id).exists():
                 raise Http404
-        response: HttpResponse = super().obj_perms_manage_user_view(request, object_pk, user_id)
+        response: HttpResponse = super().obj_perms_manage_user_view(request, object_pk, user_id)  # type: ignore[no-untyped-call]
         return response
 
     def obj_perms_manage_group_view(self, request: HttpRequest, object_pk: str, group_id: str) -> HttpResponse:
         self._refuse_outsiders(request)
         if not request.user.is_superuser:
             raise PermissionDenied
-        response: HttpResponse = super().obj_perms_manage_group_view(request, object_pk, group_id)
+        response: HttpResponse = super().obj_perms_manage_group_view(request, object_pk, group_id)  # type: ignore[no-untyped-call]
         return response
 
 
