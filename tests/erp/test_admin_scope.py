@@ -26,6 +26,7 @@ from erp.admin_scoping import (
     check_admin_scopes,
     derived_company_path,
     is_covered,
+    lock_down,
 )
 from erp.models import AccessLog, Company, EventDelivery, NumberingRule, User
 from inventory.models import StockCount
@@ -413,3 +414,29 @@ def test_event_deliveries_are_the_companys(world, client):
 
     assert (own.status_code, other.status_code) == (200, 404)
 
+
+
+def test_an_admin_registered_by_another_app_becomes_superuser_only(world, rf):
+    """What django-axes or a new token model registers later: not company-scoped, so superuser-only."""
+    site = admin.AdminSite(name="later")
+    site.register(Permission, admin.ModelAdmin)
+    site.register(Customer, ScopedAdmin)
+    request = rf.get("/")
+
+    locked = lock_down(site)
+
+    plain = site._registry[Permission]
+    assert locked == ["auth.permission"]
+    assert isinstance(plain, SuperuserOnlyAdmin) and isinstance(site._registry[Customer], ScopedAdmin)
+    request.user = User.objects.get(pk=world.admin_a.pk)
+    request.user.user_permissions.add(Permission.objects.get(codename="view_permission"))
+    request.user = User.objects.get(pk=world.admin_a.pk)
+    assert not plain.has_module_permission(request) and not plain.has_view_permission(request)
+    request.user = User.objects.get(pk=world.root.pk)
+    assert plain.has_module_permission(request) and plain.has_view_permission(request)
+
+
+def test_the_system_check_names_an_admin_that_escaped_the_lock_down(monkeypatch):
+    monkeypatch.setitem(admin.site._registry, Permission, admin.ModelAdmin(Permission, admin.site))
+
+    assert [error.id for error in check_admin_scopes()] == ["erp.E111"]
