@@ -196,6 +196,15 @@ class ScopedAdmin(ScopedFieldsMixin, ModelAdminBase):
             initial.setdefault("company", user.company_id)
         return initial
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The form offers only the admin's company; kept here too, whatever the form's fields.
+        user: Any = request.user
+        if not user.is_superuser and self.scoped_path() == "company":
+            if change and obj.company_id != user.company_id:
+                raise PermissionDenied
+            obj.company_id = user.company_id
+        super().save_model(request, obj, form, change)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.may_use(request) and super().has_module_permission(request)
 

@@ -29,6 +29,7 @@ from erp.admin_scoping import (
     lock_down,
 )
 from erp.models import AccessLog, Company, EventDelivery, NumberingRule, User
+from erp.scoping import RestrictedManager, restrict
 from inventory.models import StockCount
 from inventory.services import documents
 from sales.models import CreditApproval, Customer, SalesOrder
@@ -440,3 +441,29 @@ def test_the_system_check_names_an_admin_that_escaped_the_lock_down(monkeypatch)
     monkeypatch.setitem(admin.site._registry, Permission, admin.ModelAdmin(Permission, admin.site))
 
     assert [error.id for error in check_admin_scopes()] == ["erp.E111"]
+
+
+def test_a_company_admin_uses_the_admin_within_their_company(world, client):
+    """Every company-scoped model's list and its object's page answer the first company's admin;
+    superuser-only models answer 403."""
+    client.force_login(world.admin_a)
+    wrong = []
+    for model, model_admin in admin.site._registry.items():
+        target = target_of(model, world.company)
+        opts = model._meta
+        changelist = f"/admin/{opts.app_label}/{opts.model_name}/"
+        listed = client.get(changelist)
+        page = client.get(f"{changelist}{target.pk}/change/")
+        if isinstance(model_admin, SuperuserOnlyAdmin):
+            expected = (403, 403)
+        elif isinstance(model._default_manager, RestrictedManager) and not restrict(
+                model._default_manager.filter(pk=target.pk), world.admin_a).exists():
+            expected = (200, 404)  # another user's export: its owner's alone
+        else:
+            expected = (200, 200)
+        if (listed.status_code, page.status_code) != expected:
+            wrong.append((model._meta.label, listed.status_code, page.status_code))
+        elif expected == (200, 200) and f'href="{changelist}{target.pk}/change/' not in listed.content.decode():
+            wrong.append((model._meta.label, "not listed"))
+
+    assert wrong == []
