@@ -25,11 +25,16 @@ class ErpConfig(AppConfig):
         from django.core import checks
 
         from erp import access_log  # noqa: F401  (connects the login signals)
+        from erp.admin_scoping import check_admin_scopes, lock_down
         from erp.scoping import check_scopes, connect_grant_signals, register_core_scopes
 
         connect_grant_signals()
         register_core_scopes()
         checks.register(check_scopes)
+        # The admin's autodiscovery (django.contrib.admin's ready, before this one) has registered
+        # every app's ModelAdmin: what is not company-scoped becomes superuser-only.
+        lock_down()
+        checks.register(check_admin_scopes)
 
         # After every migrate: new models' permissions reach the roles that match them.
         post_migrate.connect(_sync_roles, dispatch_uid="erp-sync-roles")

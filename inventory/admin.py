@@ -1,11 +1,11 @@
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 
 from erp.admin import ReadOnlyAdmin
+from erp.admin_scoping import ScopedAdmin, ScopedGuardedAdmin, ScopedInline
 from inventory import models as m
 
 
-class MasterDataAdmin(admin.ModelAdmin):
+class MasterDataAdmin(ScopedAdmin):
     list_display = ["code", "name", "company", "is_active"]
     list_filter = ["company", "is_active"]
     search_fields = ["code", "name"]
@@ -17,7 +17,7 @@ admin.site.register(m.AdjustmentReason, MasterDataAdmin)
 
 
 @admin.register(m.Warehouse)
-class WarehouseAdmin(GuardedModelAdmin):
+class WarehouseAdmin(ScopedGuardedAdmin):
     """Object permissions: grant a keeper "Can post stock moves in the warehouse" per warehouse."""
 
     list_display = ["code", "name", "company", "is_active"]
@@ -26,19 +26,19 @@ class WarehouseAdmin(GuardedModelAdmin):
 
 
 @admin.register(m.Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(ScopedAdmin):
     list_display = ["code", "name", "warehouse", "kind", "parent", "is_active"]
     list_filter = ["warehouse", "kind", "is_active"]
     search_fields = ["code", "name"]
 
 
-class ItemUnitInline(admin.TabularInline):
+class ItemUnitInline(ScopedInline, admin.TabularInline):
     model = m.ItemUnit
     extra = 0
 
 
 @admin.register(m.Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ScopedAdmin):
     list_display = ["code", "name", "item_type", "procurement", "base_unit", "lot_tracked", "is_active"]
     list_filter = ["company", "item_type", "procurement", "lot_tracked", "is_active", "category"]
     search_fields = ["code", "name", "barcode", "specification"]
@@ -46,14 +46,14 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.ItemUnit)
-class ItemUnitAdmin(admin.ModelAdmin):
+class ItemUnitAdmin(ScopedAdmin):
     list_display = ["item", "unit", "factor"]
     list_filter = ["unit"]
     search_fields = ["item__code", "item__name"]
 
 
 @admin.register(m.Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(ScopedAdmin):
     list_display = ["number", "item", "manufactured_on", "expires_on"]
     list_filter = ["company", "expires_on"]
     search_fields = ["number", "item__code"]

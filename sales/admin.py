@@ -1,11 +1,11 @@
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 
 from erp.admin import ReadOnlyAdmin
+from erp.admin_scoping import ScopedAdmin, ScopedGuardedAdmin, ScopedInline
 from sales import models as m
 
 
-class MasterDataAdmin(admin.ModelAdmin):
+class MasterDataAdmin(ScopedAdmin):
     list_display = ["code", "name", "company", "is_active"]
     list_filter = ["company", "is_active"]
     search_fields = ["code", "name"]
@@ -21,7 +21,7 @@ class PaymentTermAdmin(MasterDataAdmin):
     list_display = ["code", "name", "days", "end_of_month", "company", "is_active"]
 
 
-class PriceInline(admin.TabularInline):
+class PriceInline(ScopedInline, admin.TabularInline):
     model = m.PriceListItem
     extra = 0
     raw_id_fields = ["item"]
@@ -34,20 +34,20 @@ class PriceListAdmin(MasterDataAdmin):
 
 
 @admin.register(m.PriceListItem)
-class PriceListItemAdmin(admin.ModelAdmin):
+class PriceListItemAdmin(ScopedAdmin):
     list_display = ["price_list", "item", "unit", "min_quantity", "price", "valid_from", "valid_to"]
     list_filter = ["price_list"]
     search_fields = ["item__code", "item__name"]
     raw_id_fields = ["item"]
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ScopedInline, admin.TabularInline):
     model = m.CustomerContact
     extra = 0
 
 
 @admin.register(m.Customer)
-class CustomerAdmin(GuardedModelAdmin):
+class CustomerAdmin(ScopedGuardedAdmin):
     """Object permissions: "Can work with the customer's quotations and orders" per customer and rep."""
 
     list_display = ["code", "name", "tax_id", "owner", "credit_limit", "is_active"]
@@ -57,7 +57,7 @@ class CustomerAdmin(GuardedModelAdmin):
 
 
 @admin.register(m.CustomerContact)
-class CustomerContactAdmin(admin.ModelAdmin):
+class CustomerContactAdmin(ScopedAdmin):
     list_display = ["name", "customer", "title", "phone", "email", "is_primary"]
     list_filter = ["is_primary", "customer__company"]
     search_fields = ["name", "customer__code", "customer__name"]
