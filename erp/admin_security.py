@@ -51,12 +51,11 @@ class ApiTokenAdmin(SuperuserOnlyAdmin):
     list_display = ["prefix", "user", "created", "last_used", "expires_at"]
     list_select_related = ["user"]
     search_fields = ["prefix", "user__username"]
-    fields = ["prefix", "user", "created", "last_used", "expires_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("prefix", "user", "created", "last_used", "expires_at")
 
 
 @admin.register(AccessAttempt)
-class SignInAttemptAdmin(SuperuserOnlyAdmin, AccessAttemptAdmin):
+class SignInAttemptAdmin(SuperuserOnlyAdmin, AccessAttemptAdmin):  # type: ignore[misc]  # axes is untyped
     """Failed sign-ins counted by django-axes. Unlocking a username or address deletes its attempts
     (the action below, or delete); `manage.py axes_reset_username <name>` does the same."""
 

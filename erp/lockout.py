@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 
 
-class LoginThrottleBackend(AxesStandaloneBackend):
+class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes is untyped
     """axes' backend for sign-ins that come with a request (the login forms, the API's token
     endpoint). ``authenticate()`` without a request (the test client's ``login()``, a management
     command) is not an attempt from the network: axes' own backend would raise there, and its

@@ -27,7 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("api/auth/token/", _mark(ObtainTokenView.as_view(), "public"), name="api-token"),
-    path("api/auth/token/revoke-all/", _mark(RevokeAllTokensView.as_view(), "login"), name="api-token-revoke-all"),
+    path("api/auth/token/revoke-all/", RevokeAllTokensView.as_view(), name="api-token-revoke-all"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from erp.access_log import record_access
 from erp.forms import LanguageForm
-from erp.models import AccessLog
+from erp.models import AccessLog, User
 from erp.navigation import menu_for_user
 from erp.permissions import _mark, login_only
 from erp.registry import home_panels
@@ -51,11 +53,11 @@ def set_language(request: HttpRequest) -> HttpResponseRedirect:
 _mark(set_language, "public")  # also used on the login page
 
 
-@require_POST
 @login_only
+@require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     """The user menu's "Sign out everywhere": every session (this one too) and every API token end."""
-    user_sign_out_everywhere(user=request.user, request=request)
+    user_sign_out_everywhere(user=cast(User, request.user), request=request)  # login_only: a User
     logout(request)
     messages.success(request, _("You have been signed out on every device, and your API tokens no longer work."))
     return redirect(settings.LOGIN_URL)

@@ -5,7 +5,7 @@ counts them and refuses them when locked out (erp.lockout)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from erp.lockout import lockout_message
+from erp.models import User
 from erp.services import api_token_issue, user_sign_out_everywhere
 
 
@@ -69,5 +70,5 @@ class RevokeAllTokensView(APIView):
 
     @extend_schema(request=None, responses={204: None}, operation_id="auth_token_revoke_all", tags=["auth"])
     def post(self, request: Request) -> Response:
-        user_sign_out_everywhere(user=request.user, request=request._request)
+        user_sign_out_everywhere(user=cast(User, request.user), request=request._request)  # IsAuthenticated
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -54,12 +54,9 @@ def test_the_database_holds_no_raw_key(keeper):
     key = issue().json()["token"]
 
     token = ApiToken.objects.get()
-    text_columns = [
-        (table, column) for table, column in _text_columns()
-    ]
     with connection.cursor() as cursor:
         found = []
-        for table, column in text_columns:
+        for table, column in _text_columns():
             cursor.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}"::text LIKE %s', [f"%{key[8:]}%"])
             if cursor.fetchone()[0]:
                 found.append((table, column))
@@ -208,7 +205,6 @@ def test_sign_out_everywhere_through_the_api(keeper):
 def test_sign_out_everywhere_needs_a_signed_in_user(client):
     assert APIClient().post("/api/auth/token/revoke-all/").status_code in (401, 403)
     assert client.post("/accounts/sign-out-everywhere/").status_code == 302
-    assert client.get("/accounts/sign-out-everywhere/").status_code == 405
 
 
 def test_the_admin_shows_the_prefix_and_never_the_key(client, keeper, company):
@@ -252,4 +248,13 @@ def test_the_upgrade_hashes_rest_framework_plaintext_tokens_and_drops_their_tabl
         cursor.execute("SELECT to_regclass('authtoken_token')")
         assert cursor.fetchone() == (None,)
     assert ApiToken.objects.get().key_digest == token_digest(key)
+    assert with_token(key).get(TASKS).status_code == 200
+
+
+def test_sign_out_everywhere_is_never_a_get(client, keeper):
+    key = api_token_for(keeper)
+    client.force_login(keeper)
+
+    assert client.get("/accounts/sign-out-everywhere/").status_code == 405
+    assert with_token(key).get("/api/auth/token/revoke-all/").status_code == 405
     assert with_token(key).get(TASKS).status_code == 200
