@@ -50,6 +50,7 @@ class ApiTokenAdmin(SuperuserOnlyAdmin):
 
     list_display = ["prefix", "user", "created", "last_used", "expires_at"]
     list_select_related = ["user"]
+    list_filter = ["created", "expires_at"]
     search_fields = ["prefix", "user__username"]
     fields = readonly_fields = ("prefix", "user", "created", "last_used", "expires_at")
 

@@ -256,7 +256,7 @@ LOGGING = {
 # django-axes counts failed sign-ins on the login form, the admin's and POST /api/auth/token/ in the
 # database (axes_accessattempt): LOGIN_FAILURE_LIMIT failures for one username, or from one client
 # address across usernames, lock that username or address for LOGIN_LOCKOUT_MINUTES after the last
-# failure. A superuser unlocks in the admin ("Sign-in attempts") or with `manage.py axes_reset_username`.
+# failure. A superuser unlocks in the admin (Axes → Access attempts) or with `manage.py axes_reset_username`.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT

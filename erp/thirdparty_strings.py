@@ -69,7 +69,7 @@ THIRD_PARTY_STRINGS = [
     gettext_noop('Save'),
     gettext_noop('History'),
     gettext_noop('View on site'),
-    # django-axes: the superuser's "Sign-in attempts" admin page (erp.admin_security)
+    # django-axes: the superuser's "Access attempts" admin page (erp.admin_security)
     gettext_noop('access attempt'),
     gettext_noop('access attempts'),
     gettext_noop('User Agent'),
