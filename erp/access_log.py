@@ -1,9 +1,10 @@
-"""Recording logins, failed logins, logouts, permission denials and exports (AccessLog)."""
+"""Recording logins, failed logins, lockouts, logouts, permission denials and exports (AccessLog)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -50,3 +51,10 @@ def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
                   **kwargs: Any) -> None:
     record_access(AccessLog.Kind.LOGIN_FAILED, request, username=str(credentials.get("username", ""))[:150])
+
+
+@receiver(user_locked_out, dispatch_uid="erp-access-locked-out")
+def _locked_out(sender: Any, request: HttpRequest, username: str | None = None, **kwargs: Any) -> None:
+    """django-axes refused a sign-in (erp.lockout): sent when the limit is reached and on each
+    attempt while the lock lasts."""
+    record_access(AccessLog.Kind.LOCKED_OUT, request, username=str(username or "")[:150])

@@ -191,3 +191,6 @@ class ExportJobAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "filename", "fmt", "status", "rows_done", "rows_total"]
     list_filter = ["status", "fmt"]
     search_fields = ["filename", "user__username"]
+
+# Sign-in throttling and API tokens: superuser-only pages, kept apart (erp.admin_security).
+from erp import admin_security  # noqa: E402,F401

@@ -24,7 +24,10 @@ class ErpConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from erp import access_log  # noqa: F401  (connects the login signals)
+        from erp import (
+            access_log,  # noqa: F401  (connects the login signals)
+            receivers,  # noqa: F401  (API tokens end with the password and the account)
+        )
         from erp.admin_scoping import check_admin_scopes, lock_down
         from erp.scoping import check_scopes, connect_grant_signals, register_core_scopes
 

@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CodeField
@@ -121,6 +122,10 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
+    # Raised by "sign out everywhere": every session signed with an older value is refused
+    # (get_session_auth_hash below); API tokens are deleted at the same time (erp.tokens).
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
+
     # Kept on the instance, not columns: the permission set (erp.permissions.ModelBackend) and the
     # permission version read with an API token (erp.api.auth).
     _perm_cache: set[str]
@@ -134,6 +139,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
+
+    def get_session_auth_hash(self) -> str:
+        # Generation 0 keeps Django's hash, so the sessions open before this field existed stay valid.
+        if not self.session_generation:
+            return super().get_session_auth_hash()
+        return salted_hmac("erp.User.get_session_auth_hash", f"{self.password}:{self.session_generation}",
+                           algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         # Chinese names read family name first, without a space: 張倉管, not "倉管 張".
@@ -335,6 +347,9 @@ class AccessLog(models.Model):
         LOGIN_FAILED = "login_failed", _("Failed login")
         PERMISSION_DENIED = "denied", _("Permission denied")
         EXPORT = "export", _("Export")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        SIGNED_OUT_EVERYWHERE = "signed_out_all", _("Signed out everywhere")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(
@@ -354,6 +369,31 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+class ApiToken(models.Model):
+    """An API token, stored as the SHA-256 of its key: the key is shown once, when issued (erp.tokens).
+
+    A token ends ``API_TOKEN_IDLE_HOURS`` after its last use and ``API_TOKEN_MAX_DAYS`` after it was
+    issued (``expires_at``), and is deleted when its user's password changes, when the user is
+    deactivated and on "sign out everywhere". ``prefix`` (the key's first characters) tells tokens
+    apart in the admin; it is not enough to use one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
+    key_digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
 
 
 class ExportJob(Restricted):

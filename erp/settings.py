@@ -3,6 +3,7 @@
 Malformed values stop start-up with one line naming the variable (erp.env.ConfigError).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -52,7 +53,7 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",  # sign-in throttling: see "Sign-in throttling and API tokens" below
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "erp.apps.ErpConfig",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "erp.middleware.DomainErrorMiddleware",
     "erp.middleware.BusyOnConflictMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out sign-in into erp.lockout's answer
 ]
 
 ROOT_URLCONF = "erp.urls"
@@ -103,6 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "erp.User"
 AUTHENTICATION_BACKENDS = [
+    "erp.lockout.LoginThrottleBackend",  # first: refuses a locked-out username or address (django-axes)
     "erp.permissions.ModelBackend",  # one query for all of a user's permissions
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -203,7 +206,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "contenttypes",
     "admin",
     "auditlog",
-    "authtoken",
+    "axes",
+    "erp.apitoken",
     "erp.accesslog",
     "erp.exportjob",
     "erp.outboxevent",
@@ -215,9 +219,10 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at", "password", "last_login")
 
 REST_FRAMEWORK = {
+    # The token first: a refused token (ended, revoked) is a 401 with WWW-Authenticate, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "erp.api.AuditedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["erp.api.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -246,6 +251,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Sign-in throttling and API tokens (docs/security-parts/auth.md) ---------------------------------
+# django-axes counts failed sign-ins on the login form, the admin's and POST /api/auth/token/ in the
+# database (axes_accessattempt): LOGIN_FAILURE_LIMIT failures for one username, or from one client
+# address across usernames, lock that username or address for LOGIN_LOCKOUT_MINUTES after the last
+# failure. A superuser unlocks in the admin (Axes → Access attempts) or with `manage.py axes_reset_username`.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_CLIENT_IP_CALLABLE = "erp.access_log.client_ip"  # the same address as the access log and the audit trail
+AXES_LOCKOUT_CALLABLE = "erp.lockout.lockout_response"  # translated page / JSON 429
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends on time even while someone keeps trying
+AXES_RESET_ON_SUCCESS = False  # a success would also clear the address's count of failures on other usernames
+AXES_DISABLE_ACCESS_LOG = True  # logins are in erp's access log already
+AXES_ENABLE_ADMIN = False  # erp.admin_security registers a superuser-only admin instead
+AXES_VERBOSE = False
+# API tokens (erp.models.ApiToken): a token ends API_TOKEN_IDLE_HOURS after its last use and
+# API_TOKEN_MAX_DAYS after it was issued, whichever comes first.
+API_TOKEN_IDLE_HOURS = env_int("API_TOKEN_IDLE_HOURS", 72)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 30)
+for _name in ["LOGIN_FAILURE_LIMIT", "LOGIN_LOCKOUT_MINUTES", "API_TOKEN_IDLE_HOURS", "API_TOKEN_MAX_DAYS"]:
+    if (_number := globals()[_name]) < 1:
+        raise ConfigError(f"{_name}: expected a whole number of at least 1; got {_number}")
 
 # Demo data: created by `manage.py bootstrap` only in the embedded database or when DEMO=1.
 DEMO = env_bool("DEMO", False)

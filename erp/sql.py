@@ -19,9 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, transaction
 
 if TYPE_CHECKING:
-    from rest_framework.authtoken.models import Token
-
-    from erp.models import Company
+    from erp.models import ApiToken, Company
 
 
 # Generic helpers --------------------------------------------------------------------------------
@@ -153,34 +151,33 @@ def permission_version() -> int:
 def _token_sql() -> str:
     # erp.models imports erp.scoping, which imports this module: the models are imported on use.
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
-    from erp.models import Company
+    from erp.models import ApiToken, Company
 
     user_model = get_user_model()
-    return (f"SELECT {select_list((Token, 't'), (user_model, 'u'), (Company, 'c'))}, ({permission_version_sql()}) "
-            f"FROM {Token._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
-            f"LEFT JOIN {Company._meta.db_table} c ON c.id = u.company_id WHERE t.key = %s")
+    return (f"SELECT {select_list((ApiToken, 't'), (user_model, 'u'), (Company, 'c'))}, ({permission_version_sql()}) "
+            f"FROM {ApiToken._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
+            f"LEFT JOIN {Company._meta.db_table} c ON c.id = u.company_id WHERE t.key_digest = %s")
 
 
-def token_with_user(key: str) -> tuple[Token, int] | None:
-    """(token with its user and the user's company loaded, permission version), or None. The ORM
-    formulation is ``Token.objects.select_related("user__company").get(key=key)`` plus
+def token_with_user(key_digest: str) -> tuple[ApiToken, int] | None:
+    """(the token whose key has this digest, with its user and the user's company loaded; the
+    permission version), or None. The ORM formulation is
+    ``ApiToken.objects.select_related("user__company").get(key_digest=key_digest)`` plus
     ``permission_version()``.
 
     Why raw: every API request does this; the ORM would compile a three-table select_related on each
     request, and the version would be a second statement."""
     # erp.models imports erp.scoping, which imports this module: the models are imported on use.
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
-    from erp.models import Company
+    from erp.models import ApiToken, Company
 
-    rows = fetch(_token_sql(), [key])
+    rows = fetch(_token_sql(), [key_digest])
     if not rows:
         return None
     row = rows[0]
-    token, user, company = instances_of(row, Token, get_user_model(), Company)
+    token, user, company = instances_of(row, ApiToken, get_user_model(), Company)
     user.company = company
     token.user = user
     version: int = row[-1]

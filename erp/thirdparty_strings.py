@@ -1,5 +1,5 @@
-"""Strings of django-auditlog and django-guardian, which ship no zh_Hant catalogue (and guardian
-no complete zh_Hans one): listed here so `make messages` puts them in the project's own catalogues,
+"""Strings of django-auditlog, django-guardian and django-axes, which ship no zh_Hant catalogue (and
+guardian and axes no zh_Hans one either): listed here so `make messages` puts them in the project's own catalogues,
 which take precedence (LOCALE_PATHS). Never imported at run time."""
 
 from django.utils.translation import gettext_noop, ngettext_lazy
@@ -69,4 +69,20 @@ THIRD_PARTY_STRINGS = [
     gettext_noop('Save'),
     gettext_noop('History'),
     gettext_noop('View on site'),
+    # django-axes: the superuser's "Access attempts" admin page (erp.admin_security)
+    gettext_noop('access attempt'),
+    gettext_noop('access attempts'),
+    gettext_noop('User Agent'),
+    gettext_noop('IP Address'),
+    gettext_noop('HTTP Accept'),
+    gettext_noop('Path'),
+    gettext_noop('Attempt Time'),
+    gettext_noop('GET Data'),
+    gettext_noop('POST Data'),
+    gettext_noop('Failed Logins'),
+    gettext_noop('Form Data'),
+    gettext_noop('Meta Data'),
+    gettext_noop('Locked Out'),
+    gettext_noop('Attempt Remaining'),
+    gettext_noop('Not set'),
 ]

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from erp import views, views_exports
+from erp.api.tokens import ObtainTokenView, RevokeAllTokensView
 from erp.permissions import _mark, login_only
 
 admin.site.site_header = admin.site.site_title = "ERP + MES"
@@ -25,7 +25,9 @@ urlpatterns = [
     path("exports/<int:pk>/", views_exports.export_detail, name="export_detail"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("admin/", admin.site.urls),
-    path("api/auth/token/", _mark(obtain_auth_token, "public"), name="api-token"),
+    path("accounts/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("api/auth/token/", _mark(ObtainTokenView.as_view(), "public"), name="api-token"),
+    path("api/auth/token/revoke-all/", RevokeAllTokensView.as_view(), name="api-token-revoke-all"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

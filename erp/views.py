@@ -1,18 +1,23 @@
+from typing import cast
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from erp.access_log import record_access
 from erp.forms import LanguageForm
-from erp.models import AccessLog
+from erp.models import AccessLog, User
 from erp.navigation import menu_for_user
 from erp.permissions import _mark, login_only
 from erp.registry import home_panels
 from erp.roles import role_label
-from erp.services import user_set_language
+from erp.services import user_set_language, user_sign_out_everywhere
 
 
 @login_only
@@ -46,6 +51,16 @@ def set_language(request: HttpRequest) -> HttpResponseRedirect:
 
 
 _mark(set_language, "public")  # also used on the login page
+
+
+@login_only
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """The user menu's "Sign out everywhere": every session (this one too) and every API token end."""
+    user_sign_out_everywhere(user=cast(User, request.user), request=request)  # login_only: a User
+    logout(request)
+    messages.success(request, _("You have been signed out on every device, and your API tokens no longer work."))
+    return redirect(settings.LOGIN_URL)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,8 +1,11 @@
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from erp.models import Company, Department
+from erp.services import api_token_issue
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -40,3 +43,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(*[Group.objects.get(name=name) for name in extracted])
         if create:
             self.save()
+
+
+def api_token_for(user: Any) -> str:
+    """A new API token's key for ``user`` (only its digest is stored: erp.models.ApiToken)."""
+    key, _token = api_token_issue(user=user)
+    return key

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from office.models import Task
 from office.services import task_assign, task_close
+from tests.factories import api_token_for
 
 
 @pytest.fixture
@@ -106,13 +107,11 @@ def test_schema_and_docs_are_served_with_local_assets(client, keeper):
 
 def test_a_change_made_with_a_token_is_audited_with_the_tokens_user(client, keeper):
     from auditlog.models import LogEntry
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=keeper)
+    token = api_token_for(keeper)
 
     response = client.post(
         "/api/office/tasks/", {"title": "Via token", "assignee_user": "keeper"}, content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}", REMOTE_ADDR="10.9.8.7",
+        HTTP_AUTHORIZATION=f"Token {token}", REMOTE_ADDR="10.9.8.7",
     )
 
     entry = LogEntry.objects.get_for_object(Task.objects.get(pk=response.json()["id"])).get()

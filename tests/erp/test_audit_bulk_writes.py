@@ -30,6 +30,9 @@ EXEMPT = {
     ("sales/services/orders.py", "_confirm"): "the lines' shortages and promised dates follow from the "
     "reservations: document level, the order's confirmation entry and inventory_reserve's",
     ("erp/sql.py", "update_row_if"): "the statement itself; its callers audit",
+    ("erp/services.py", "api_token_touch"): "ApiToken.last_used: infrastructure, excluded from auditlog",
+    ("erp/services.py", "user_sign_out_everywhere"): "User.session_generation: no business data; the access "
+    "log records the sign-out",
 }
 
 

@@ -6,11 +6,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from erp.models import User
 from erp.permissions import permission_version
+from tests.factories import api_token_for
 
 VIEW_TASK = "office.view_task"
 
@@ -80,7 +80,7 @@ def test_a_rolled_back_change_never_leaves_its_version_behind(clerk):
 def test_a_token_request_reads_the_permissions_only_when_they_may_have_changed(make_user):
     keeper = make_user("keeper", "Warehouse")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=keeper).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(keeper)}")
     api.get("/api/office/tasks/")
 
     with CaptureQueriesContext(connection) as again:

@@ -43,6 +43,8 @@ def start(**overrides):
         ("CSRF_TRUSTED_ORIGINS", "erp.example.com"),
         ("EMAIL_URL", "smtp://"),
         ("SECURE_HSTS_SECONDS", "a year"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
+        ("API_TOKEN_IDLE_HOURS", "a day"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_one_line_naming_it(variable, value):

@@ -9,12 +9,12 @@ from django.db import transaction
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 from hypothesis.extra.django import TestCase as HypothesisTestCase
-from rest_framework.authtoken.models import Token
 
 from erp import sql
-from erp.models import Company, EventDelivery, NumberingRule, NumberSequence, OutboxEvent
+from erp.models import ApiToken, Company, EventDelivery, NumberingRule, NumberSequence, OutboxEvent
 from erp.scoping import granted
-from tests.factories import UserFactory
+from erp.services import token_digest
+from tests.factories import UserFactory, api_token_for
 
 # Text PostgreSQL can store: no NUL, no lone surrogates (not encodable as UTF-8).
 NAMES = hs.text(hs.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=20)
@@ -72,13 +72,15 @@ def test_select_list_and_instances_of_give_the_orm_instances():
 def test_token_with_user_is_the_orm_token_with_its_user_and_company():
     company = Company.objects.create(code="TOK", name="丁")
     user = UserFactory(company=company)
-    token = Token.objects.create(user=user)
-    got, version = sql.token_with_user(token.key)
-    orm = Token.objects.select_related("user__company").get(key=token.key)
-    assert (got.key, got.user.pk, got.user.username, got.user.company.code) == (
-        orm.key, orm.user.pk, orm.user.username, orm.user.company.code)
+    digest = token_digest(api_token_for(user))
+    got, version = sql.token_with_user(digest)
+    orm = ApiToken.objects.select_related("user__company").get(key_digest=digest)
+    fields = [f.attname for f in ApiToken._meta.concrete_fields]
+    assert [getattr(got, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert (got.user.pk, got.user.username, got.user.company.code) == (
+        orm.user.pk, orm.user.username, orm.user.company.code)
     assert version == sql.permission_version()
-    assert sql.token_with_user("nope") is None
+    assert sql.token_with_user(token_digest("nope")) is None
 
 
 @pytest.mark.django_db

@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from erp.models import Company
@@ -27,6 +26,7 @@ from inventory.models import (
 )
 from inventory.services import masterdata
 from inventory.services.documents import issue_save, transfer_save
+from tests.factories import api_token_for
 
 URL = "/api/inventory/"
 
@@ -669,8 +669,7 @@ def test_another_companys_master_data_cannot_be_used_by_code(admin_api, inv):
 def test_a_token_opens_the_inventory_api(api, inv):
     inv.receive(inv.screw, "10", inv.a1)
     assign_perm("inventory.operate_warehouse", inv.keeper, inv.wh1)
-    token = Token.objects.create(user=inv.keeper)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(inv.keeper)}")
 
     root = api.get(URL)
     balances = api.get(URL + "balances/")

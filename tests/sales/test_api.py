@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from erp.errors import DomainError
@@ -21,6 +20,7 @@ from sales.services import masterdata
 from sales.services.orders import order_confirm
 from sales.services.quotations import quotation_save
 from sales.services.returns import return_save
+from tests.factories import api_token_for
 from tests.sales.conftest import deliver_events
 
 D = Decimal
@@ -490,8 +490,7 @@ def test_users_without_the_permission_get_403(api, sal, make_user):
 
 
 def test_a_token_opens_the_sales_api(api, sal):
-    token = Token.objects.create(user=sal.rep)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(sal.rep)}")
 
     root = api.get(URL)
     customers = api.get(URL + "customers/")
