@@ -16,6 +16,7 @@ from erp.api.fields import CodeField, CodeRelatedField, ObjectCodeField, active_
 from erp.api.params import by_code, param_error, parse_bool
 from erp.api.serializers import UniqueCodeMixin, actor_and_company
 from erp.permissions import user_company
+from erp.scoping import CHANGE
 from inventory import selectors
 from inventory import status as st
 from inventory.api.common import location_missing
@@ -122,7 +123,8 @@ class WarehouseSerializer(UniqueCodeMixin, serializers.ModelSerializer[Warehouse
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
-    warehouse = CodeRelatedField(queryset=Warehouse.objects.all())
+    # A location is the warehouse's master data: only who may change the warehouse adds one to it.
+    warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=CHANGE)
     code = CodeField()
     parent = ObjectCodeField(  # type: ignore[assignment]  # a declared field, not Field.parent (its serializer)
         required=False, allow_null=True, allow_blank=True,
