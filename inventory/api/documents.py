@@ -527,8 +527,8 @@ class CountViewSet(DocumentBase):
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
-        """Snapshot what is on hand as the count sheet's lines."""
-        return self.run(docs.count_start)
+        """Snapshot what is on hand as the count sheet's lines; a count already started is a 409."""
+        return self.run(docs.count_start, target=st.CountStatus.COUNTING)
 
     @extend_schema(request=CountRecordSerializer)
     @action(detail=True, methods=["post"])

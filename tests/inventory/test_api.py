@@ -19,6 +19,7 @@ from inventory.models import (
     Lot,
     StockBalance,
     StockCount,
+    StockCountLine,
     StockIssue,
     StockMove,
     StockTransfer,
@@ -461,6 +462,20 @@ def test_a_count_is_started_recorded_and_posted_once(admin_api, inv):
     assert StockMove.objects.filter(move_type="count_variance").get().quantity == Decimal("-2")
     assert twice.status_code == 409
     assert StockMove.objects.count() == moves_after_post
+
+
+def test_starting_a_count_twice_is_a_409_and_changes_nothing(admin_api, inv):
+    inv.receive(inv.screw, "10", inv.a1)
+    count = admin_api.post(URL + "counts/", {"warehouse": "WH1"}, format="json").json()
+    first = admin_api.post(URL + f"counts/{count['id']}/start/")
+    lines = list(StockCountLine.objects.filter(document_id=count["id"]).values())
+
+    again = admin_api.post(URL + f"counts/{count['id']}/start/")
+
+    assert (first.status_code, first.json()["status"]) == (200, "counting")
+    assert (again.status_code, list(again.json())) == (409, ["detail"])
+    assert list(StockCountLine.objects.filter(document_id=count["id"]).values()) == lines
+    assert StockCount.objects.get(pk=count["id"]).status == "counting"
 
 
 def test_a_count_of_a_location_in_another_warehouse_is_refused(admin_api, inv):
