@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Model, Q, QuerySet
@@ -68,8 +68,14 @@ class CompanyViewMixin(_ViewSet):
 
     def get_object(self) -> Any:
         instance = super().get_object()
-        check_may_change(self.request, instance)
+        if self.request.method not in permissions.SAFE_METHODS and not may_change(self.request.user, instance):
+            self.refuse_change(instance)
         return instance
+
+    def refuse_change(self, instance: Any) -> NoReturn:
+        """The 403 for a write on ``instance``, which the user sees but may not change; a department
+        may say why (inventory: the warehouse they may not operate)."""
+        raise exceptions.PermissionDenied()
 
     def handle_exception(self, exc: Exception) -> Response:
         # A number beyond the columns' range: the service's transaction was rolled back.

@@ -22,12 +22,11 @@ from rest_framework.response import Response
 from erp.api.fields import CodeRelatedField, ObjectCodeField, base_qty_field, cost_field, qty_field
 from erp.api.params import by_code, parse_day
 from erp.api.serializers import LineErrors, actor_and_company
-from erp.api.viewsets import CompanyViewMixin
 from erp.documents import check_transition
 from erp.errors import ImmutableDocument
 from inventory import selectors
 from inventory import status as st
-from inventory.api.common import LineResolver, LotNumberField, check_operate
+from inventory.api.common import LineResolver, LotNumberField, WarehouseViewMixin, check_operate
 from inventory.models import (
     AdjustmentReason,
     GoodsReceipt,
@@ -315,7 +314,7 @@ DOCUMENT_FILTERS = [
 ]
 
 
-class DocumentBase(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class DocumentBase(WarehouseViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet[Any]):
     """Listing, reading and creating documents of the warehouses the user may see."""
 
