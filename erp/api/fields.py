@@ -44,17 +44,28 @@ def in_company(queryset: QuerySet[Any] | None, context: dict[str, Any]) -> Query
     return queryset.filter(company=request_company(context))
 
 
-def in_scope(queryset: QuerySet[Any] | None, context: dict[str, Any]) -> QuerySet[Any]:
-    """A writable related field's queryset as far as the request user may see it (erp.scoping);
-    nothing without a request."""
+# ``action`` of a related field naming a record anywhere in the user's company, beyond their scope:
+# what the screen offers the same way (a transfer's destination warehouse, an order's ship-from
+# warehouse: inventory.selectors.company_warehouses). Naming one never shows what is in it.
+IN_COMPANY = "company"
+
+
+def in_scope(queryset: QuerySet[Any] | None, context: dict[str, Any], action: str = VIEW) -> QuerySet[Any]:
+    """A writable related field's queryset as far as the request user may see it (erp.scoping), or
+    their whole company's (``IN_COMPANY``); nothing without a request."""
     assert queryset is not None, "a writable related field needs a queryset"
     request = context.get("request")
-    return restrict(queryset, request.user, VIEW) if request is not None else queryset.none()
+    if request is None:
+        return queryset.none()
+    if action == IN_COMPANY:
+        return in_company(queryset, context)
+    return restrict(queryset, request.user, VIEW)
 
 
 class ScopedRelatedMixin:
     """A related field that finds records through ``restrict`` (VIEW) and, with ``action=CHANGE``,
-    refuses with a 403 one the user sees but may not change (the parent a write puts a record in)."""
+    refuses with a 403 one the user sees but may not change (the parent a write puts a record in);
+    with ``action=IN_COMPANY`` it finds any of the company's, as the screen's choice does."""
 
     context: dict[str, Any]
 
@@ -63,7 +74,7 @@ class ScopedRelatedMixin:
         super().__init__(**kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
-        return in_scope(super().get_queryset(), self.context)  # type: ignore[misc]
+        return in_scope(super().get_queryset(), self.context, self.scope_action)  # type: ignore[misc]
 
     def to_internal_value(self, data: Any) -> Any:
         found = super().to_internal_value(data)  # type: ignore[misc]

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from erp.api.fields import CodeRelatedField, ObjectCodeField, base_qty_field, cost_field, qty_field
+from erp.api.fields import IN_COMPANY, CodeRelatedField, ObjectCodeField, base_qty_field, cost_field, qty_field
 from erp.api.params import by_code, parse_day
 from erp.api.serializers import LineErrors, actor_and_company
 from erp.documents import check_transition
@@ -188,7 +188,8 @@ class IssueSerializer(DocumentSerializer):
 
 
 class TransferSerializer(DocumentSerializer):
-    to_warehouse = CodeRelatedField(queryset=Warehouse.objects.all())
+    # any warehouse of the company, as on the screen: its keeper receives the goods
+    to_warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY)
     is_two_step = serializers.BooleanField(read_only=True)
     lines = TransferLineSerializer(many=True)
     save_service = staticmethod(docs.transfer_save)

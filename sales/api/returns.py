@@ -89,7 +89,7 @@ class ReturnSerializer(serializers.ModelSerializer[CustomerReturn]):
                     "id": line["delivery_line_id"], "dn": delivery.reference}]
             code = normalise_code(line.get("warehouse") or "") or delivery.warehouse.code
             if code not in warehouses:
-                warehouses[code] = inventory_selectors.warehouses_for_user(user).filter(code=code).first()
+                warehouses[code] = inventory_selectors.company_warehouses(user).filter(code=code).first()
             warehouse = warehouses[code]
             location = None
             if warehouse is None:

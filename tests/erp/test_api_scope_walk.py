@@ -2,7 +2,8 @@
 (``tests/erp/scope_world.py``): another company's users, a rep of other customers, a keeper of another
 warehouse, a keeper who operates none. The routes come from the URL resolver, so a route added later is
 walked too; one the walk cannot handle fails ``test_every_api_route_is_walked`` unless it is listed in
-``NOT_WALKED`` with its reason.
+``NOT_WALKED`` with its reason; a parent a body may name without the right to change it is listed in
+``PARENT_SCOPE`` with its reason.
 
 - a list never shows the ``OUT`` object;
 - reading an ``OUT`` object is a 404 (403 without the permission); any write or action on it is a 404,
@@ -37,17 +38,19 @@ NOT_WALKED = {
     "api/schema/": "the OpenAPI description of the operations; no records",
     "api/docs/": "the page that shows the schema; no records",
 }
-# A create's parents that the user need only see, not change (as on the screens), with the reason; every
-# other parent the body names must be one the user may change.
-SEEING_IS_ENOUGH = {
-    ("inventory.stocktransfer", "to_warehouse"): "a keeper ships to any warehouse they see; receiving needs "
-                                                  "the destination's keeper",
-    ("sales.salesorder", "warehouse"): "the ship-from warehouse of an order is any the rep sees",
-    ("sales.customerreturn", "delivery"): "a return is taken against a delivery the user sees; posting it "
-                                          "needs the right to operate the warehouse",
-    ("sales.customer", "owner"): "a user of the company; who may give a customer to another rep is the "
-                                 "service's rule",
-    ("office.task", "assignee_user"): "a task is addressed to any user of the company",
+# A create's parents that the user need not change (as on the screens), with the reason: "view" — one
+# they see, "company" — any of their company's. Every other parent the body names must be one the user
+# may change.
+PARENT_SCOPE = {
+    ("inventory.stocktransfer", "to_warehouse"): ("company", "a transfer goes to any warehouse of the company "
+                                                             "(the screen offers them all); its keeper receives"),
+    ("sales.salesorder", "warehouse"): ("company", "the ship-from warehouse of an order is any of the company's, "
+                                                   "as on the order screen"),
+    ("sales.customerreturn", "delivery"): ("view", "a return is taken against a delivery the user sees; posting "
+                                                   "it needs the right to operate the warehouse"),
+    ("sales.customer", "owner"): ("company", "a user of the company; who may give a customer to another rep is "
+                                             "the service's rule"),
+    ("office.task", "assignee_user"): ("company", "a task is addressed to any user of the company"),
 }
 # Lists whose default leaves the OUT object out even for the insider: the query that shows everything.
 LIST_QUERY = {
@@ -146,12 +149,14 @@ def replay(value: Any, key: str = "") -> Any:
 
 
 def in_scope(user: Any, obj: models.Model, action: str) -> bool:
+    if action == "company":
+        return getattr(obj, "company_id", None) == user.company_id
     return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
 def parents_out_of_scope(user: Any, view: Any, body: dict[str, Any]) -> list[str]:
     """The parents the ``OUT`` object's body names (its foreign keys written through the serializer)
-    that ``user`` may not change (or, for ``SEEING_IS_ENOUGH``, not see)."""
+    that ``user`` may not change (or, for ``PARENT_SCOPE``, not see or not name)."""
     model = model_of(view)
     obj = model._default_manager.get(pk=OUT)
     label, out = model._meta.label_lower, []
@@ -159,7 +164,7 @@ def parents_out_of_scope(user: Any, view: Any, body: dict[str, Any]) -> list[str
         if not isinstance(field, models.ForeignKey) or field.name not in body or body[field.name] in (None, ""):
             continue
         parent = getattr(obj, field.name)
-        action = VIEW if (label, field.name) in SEEING_IS_ENOUGH else CHANGE
+        action = PARENT_SCOPE.get((label, field.name), (CHANGE, ""))[0]
         if parent is not None and not in_scope(user, parent, action):
             out.append(field.name)
     return out
