@@ -1,12 +1,13 @@
 """Viewset behaviour every department's API builds on (docs/architecture.md, "API").
 
 - ``CompanyViewMixin``: the user's company, the actor the services take, a too-large number as a
-  400, reading a record back after a service wrote it. DomainErrors raised by the services become
+  400, reading a record back after a service wrote it; a write or action on a record the user sees
+  but may not change (erp.scoping, CHANGE) is a 403. DomainErrors raised by the services become
   400/409 with the field to blame in ``erp.api.errors.exception_handler``, for every view.
 - ``ReloadAfterSaveMixin``: create and update answer with the record as the viewset reads it.
 - ``DeleteOrDeactivateMixin``: DELETE through the department's delete service (409 while in use).
 - ``MasterDataViewSet``: CRUD of coded master data as ``restrict`` lets the user see it (their
-  company's; a keeper's warehouses); a write on a record the user sees but may not change is a 403.
+  company's; a keeper's warehouses).
 - ``DepartmentRootView``: a department router's root, for users holding any of its permissions.
 """
 
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Model, Q, QuerySet
 from rest_framework import exceptions, permissions, routers, serializers, viewsets
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from erp.api.errors import number_out_of_range
@@ -48,15 +48,6 @@ def may_change(user: Any, instance: Model) -> bool:
     except EmptyResultSet:  # a scope that can match nothing does not compile: ask the database
         pass
     return changeable.exists()
-
-
-def check_may_change(request: Request, instance: Model) -> None:
-    """A write on a record the user sees but may not change (erp.scoping, CHANGE) is a 403; what they
-    do not see at all was a 404 already."""
-    if request.method in permissions.SAFE_METHODS:
-        return
-    if not may_change(request.user, instance):
-        raise exceptions.PermissionDenied()
 
 
 class CompanyViewMixin(_ViewSet):

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, viewsets
 
 from erp.api import viewsets as core
-from erp.api.fields import CodeField, CodeRelatedField, ObjectCodeField, active_field, base_qty_field
+from erp.api.fields import IN_COMPANY, CodeField, CodeRelatedField, ObjectCodeField, active_field, base_qty_field
 from erp.api.params import by_code, param_error, parse_bool
 from erp.api.serializers import UniqueCodeMixin, actor_and_company
 from erp.permissions import user_company
@@ -58,7 +58,9 @@ class ItemSerializer(UniqueCodeMixin, serializers.ModelSerializer[Item]):
     code = CodeField()
     base_unit = CodeRelatedField(queryset=UnitOfMeasure.objects.all())
     category = CodeRelatedField(queryset=ItemCategory.objects.all(), required=False, allow_null=True)
-    default_warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), required=False, allow_null=True)
+    # any warehouse of the company, as on the item screen: naming it shows nothing of what is in it
+    default_warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY, required=False,
+                                         allow_null=True)
     units = ItemUnitSerializer(many=True, required=False,
                                help_text=gettext_lazy("Alternative units; on update the list replaces the old one"))
     is_active = active_field()
