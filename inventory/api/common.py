@@ -4,13 +4,13 @@ uses these for inventory's own records (the locations a customer return goes bac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
 from erp.api.serializers import LineErrorCollector, LineErrors
-from erp.api.viewsets import DepartmentRootView
+from erp.api.viewsets import CompanyViewMixin, DepartmentRootView
 from inventory import selectors
 from inventory.models import Item, Location, Lot, Warehouse
 
@@ -27,6 +27,14 @@ def check_operate(user: Any, warehouse: Warehouse) -> None:
         raise exceptions.PermissionDenied(
             _("You may not post stock moves in warehouse %(warehouse)s.") % {"warehouse": warehouse.code}
         )
+
+
+class WarehouseViewMixin(CompanyViewMixin):
+    """Records of a warehouse: a write on one the user sees but may not change names the warehouse."""
+
+    def refuse_change(self, instance: Any) -> NoReturn:
+        check_operate(self.request.user, instance.warehouse)
+        raise exceptions.PermissionDenied()
 
 
 def location_missing(code: str, warehouse: Warehouse) -> str:

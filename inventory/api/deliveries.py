@@ -18,12 +18,11 @@ from rest_framework.response import Response
 
 from erp.api.fields import ObjectCodeField, qty_field
 from erp.api.params import param_error
-from erp.api.viewsets import CompanyViewMixin as InventoryViewMixin
 from erp.documents import check_transition
 from erp.errors import IllegalTransition, ImmutableDocument
 from inventory import selectors
 from inventory import status as st
-from inventory.api.common import LineResolver, LotNumberField, check_operate
+from inventory.api.common import LineResolver, LotNumberField, WarehouseViewMixin, check_operate
 from inventory.api.documents import DOCUMENT_FILTERS, DocumentBase
 from inventory.models import DeliveryNote, DeliveryNoteLine
 from inventory.services import deliveries as services
@@ -121,7 +120,7 @@ def resolve_picks(delivery, lines):
     OpenApiParameter("source_id", int, description=gettext_lazy("Id of the document the notes ship against")),
     OpenApiParameter("source_type", str, description=gettext_lazy("Its type, as app_label.model (sales.salesorder)")),
 ]))
-class DeliveryViewSet(InventoryViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeliveryViewSet(WarehouseViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Delivery notes of the user's warehouses. POST …/pick/ records the picking: ``{"lines": [{"id"
     (or "order_line" for a split pick of a line of the source order), "location": code, "lot": number,
     "picked"}]}``; …/post/ ships what was picked (a backorder note takes the rest); …/cancel/ cancels a draft."""

@@ -19,15 +19,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from erp.api.fields import CodeRelatedField, ObjectCodeField, base_qty_field, cost_field, qty_field
+from erp.api.fields import IN_COMPANY, CodeRelatedField, ObjectCodeField, base_qty_field, cost_field, qty_field
 from erp.api.params import by_code, parse_day
 from erp.api.serializers import LineErrors, actor_and_company
-from erp.api.viewsets import CompanyViewMixin
 from erp.documents import check_transition
 from erp.errors import ImmutableDocument
 from inventory import selectors
 from inventory import status as st
-from inventory.api.common import LineResolver, LotNumberField, check_operate
+from inventory.api.common import LineResolver, LotNumberField, WarehouseViewMixin, check_operate
 from inventory.models import (
     AdjustmentReason,
     GoodsReceipt,
@@ -189,7 +188,8 @@ class IssueSerializer(DocumentSerializer):
 
 
 class TransferSerializer(DocumentSerializer):
-    to_warehouse = CodeRelatedField(queryset=Warehouse.objects.all())
+    # any warehouse of the company, as on the screen: its keeper receives the goods
+    to_warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY)
     is_two_step = serializers.BooleanField(read_only=True)
     lines = TransferLineSerializer(many=True)
     save_service = staticmethod(docs.transfer_save)
@@ -315,7 +315,7 @@ DOCUMENT_FILTERS = [
 ]
 
 
-class DocumentBase(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class DocumentBase(WarehouseViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet[Any]):
     """Listing, reading and creating documents of the warehouses the user may see."""
 
@@ -527,8 +527,8 @@ class CountViewSet(DocumentBase):
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
-        """Snapshot what is on hand as the count sheet's lines."""
-        return self.run(docs.count_start)
+        """Snapshot what is on hand as the count sheet's lines; a count already started is a 409."""
+        return self.run(docs.count_start, target=st.CountStatus.COUNTING)
 
     @extend_schema(request=CountRecordSerializer)
     @action(detail=True, methods=["post"])

@@ -12,10 +12,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, viewsets
 
 from erp.api import viewsets as core
-from erp.api.fields import CodeField, CodeRelatedField, ObjectCodeField, active_field, base_qty_field
+from erp.api.fields import IN_COMPANY, CodeField, CodeRelatedField, ObjectCodeField, active_field, base_qty_field
 from erp.api.params import by_code, param_error, parse_bool
 from erp.api.serializers import UniqueCodeMixin, actor_and_company
 from erp.permissions import user_company
+from erp.scoping import CHANGE
 from inventory import selectors
 from inventory import status as st
 from inventory.api.common import location_missing
@@ -57,7 +58,9 @@ class ItemSerializer(UniqueCodeMixin, serializers.ModelSerializer[Item]):
     code = CodeField()
     base_unit = CodeRelatedField(queryset=UnitOfMeasure.objects.all())
     category = CodeRelatedField(queryset=ItemCategory.objects.all(), required=False, allow_null=True)
-    default_warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), required=False, allow_null=True)
+    # any warehouse of the company, as on the item screen: naming it shows nothing of what is in it
+    default_warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY, required=False,
+                                         allow_null=True)
     units = ItemUnitSerializer(many=True, required=False,
                                help_text=gettext_lazy("Alternative units; on update the list replaces the old one"))
     is_active = active_field()
@@ -122,7 +125,8 @@ class WarehouseSerializer(UniqueCodeMixin, serializers.ModelSerializer[Warehouse
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
-    warehouse = CodeRelatedField(queryset=Warehouse.objects.all())
+    # A location is the warehouse's master data: only who may change the warehouse adds one to it.
+    warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=CHANGE)
     code = CodeField()
     parent = ObjectCodeField(  # type: ignore[assignment]  # a declared field, not Field.parent (its serializer)
         required=False, allow_null=True, allow_blank=True,

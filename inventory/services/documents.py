@@ -502,6 +502,10 @@ def count_create(*, company: Company, warehouse: Warehouse, actor: User, locatio
 @atomic_with_retry
 def count_start(*, count: StockCount, actor: User) -> StockCount:
     """Generate the count sheet: one line per item, location and lot with stock (expected = on hand)."""
+    # Lock the count and check its status before writing the sheet: a second start, or two at once,
+    # is an illegal transition (409), not a duplicate sheet refused by count_line_unique (500).
+    count.status = StockCount.objects.select_for_update().values_list("status", flat=True).get(pk=count.pk)
+    check_transition(count, st.CountStatus.COUNTING)
     balances = StockBalance.objects.filter(warehouse=count.warehouse, location__kind=st.LocationKind.INTERNAL,
                                            on_hand__gt=0)
     if count.location_id:

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from erp.api.fields import (
+    IN_COMPANY,
     CodeRelatedField,
     UserField,
     base_qty_field,
@@ -156,7 +157,7 @@ class QuotationSummarySerializer(QuotationSerializer):
 
 class OrderSerializer(SalesDocumentSerializer):
     status = OrderStatusField()
-    warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), required=False,
+    warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY, required=False,
                                  help_text=gettext_lazy("Ship-from warehouse code; empty = the first warehouse"))
     late = serializers.SerializerMethodField()
     lines = OrderLineSerializer(many=True)
@@ -185,7 +186,8 @@ class OrderSummarySerializer(OrderSerializer):
 
 
 class ConvertSerializer(serializers.Serializer[Any]):
-    warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), required=False, allow_null=True,
+    warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY, required=False,
+                                 allow_null=True,
                                  help_text=gettext_lazy("Ship-from warehouse code; empty = the first warehouse"))
     requested_date = serializers.DateField(required=False, allow_null=True)
 

@@ -22,7 +22,6 @@ from erp.api.fields import CodeRelatedField, CompanyPrimaryKeyField, ObjectCodeF
 from erp.api.params import by_code, parse_date_range
 from erp.api.serializers import actor_and_company
 from erp.codes import normalise_code
-from erp.permissions import user_company
 from inventory import selectors as inventory_selectors
 from inventory.api.common import LineResolver, check_operate
 from inventory.models import DeliveryNote, DeliveryNoteLine, UnitOfMeasure, Warehouse
@@ -89,7 +88,7 @@ class ReturnSerializer(serializers.ModelSerializer[CustomerReturn]):
         return attrs
 
     def resolve_lines(self, delivery: Any, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        company = user_company(self.context["request"].user)
+        user = self.context["request"].user
         delivery_lines = {line.pk: line for line in DeliveryNoteLine.objects.filter(document=delivery)}
         warehouses: dict[str, Warehouse | None] = {delivery.warehouse.code: delivery.warehouse}
         resolver, resolved = LineResolver(), []
@@ -101,7 +100,7 @@ class ReturnSerializer(serializers.ModelSerializer[CustomerReturn]):
                     "id": line["delivery_line_id"], "dn": delivery.reference}]
             code = normalise_code(line.get("warehouse") or "") or delivery.warehouse.code
             if code not in warehouses:
-                warehouses[code] = Warehouse.objects.filter(company=company, code=code).first()
+                warehouses[code] = inventory_selectors.company_warehouses(user).filter(code=code).first()
             warehouse = warehouses[code]
             location = None
             if warehouse is None:

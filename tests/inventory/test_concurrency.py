@@ -5,13 +5,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from erp.db import atomic_with_retry
 from erp.money import round_quantity
 from inventory import status as st
 from inventory.errors import InsufficientStock
-from inventory.models import Reservation, StockBalance, StockMove
+from inventory.models import Reservation, StockBalance, StockCount, StockCountLine, StockMove
 from inventory.services import masterdata
+from inventory.services.documents import count_create
 from inventory.services.stock import MoveSpec, post_moves, reserve
 from tests.factories import CompanyFactory, UserFactory
 
@@ -146,3 +148,23 @@ def test_issues_and_reservations_racing_keep_available_non_negative():
     assert (outcomes.count("reserved") + outcomes.count("issued")) == 10
     assert balance.on_hand - balance.reserved == round_quantity(0)
     assert balance.on_hand == Decimal("20") - 2 * outcomes.count("issued")
+
+
+def test_two_parallel_starts_of_a_count_one_makes_the_sheet_the_other_is_a_409():
+    company, user, bin_a, items = world()
+    post_moves(company=company, actor=user, specs=[
+        MoveSpec(item=item, location=bin_a, quantity=Decimal("5"), move_type=st.MoveType.RECEIPT,
+                 unit_cost=Decimal("1")) for item in items])
+    count = count_create(company=company, warehouse=bin_a.warehouse, actor=user)
+
+    def start(index):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_authenticate(user)
+        return client.post(f"/api/inventory/counts/{count.pk}/start/").status_code
+
+    outcomes, errors = run_parallel(2, start)
+
+    assert errors == []
+    assert sorted(outcomes) == [200, 409]
+    assert StockCount.objects.get(pk=count.pk).status == st.CountStatus.COUNTING
+    assert StockCountLine.objects.filter(document=count).count() == 2

@@ -74,7 +74,8 @@ def test_the_groups_keeper_posts_in_its_warehouse_through_the_api_and_not_in_ano
                                                       "lines": [{**body["lines"][0], "location": "B-01"}]},
                          format="json")
 
-    assert (created.status_code, posted.status_code, elsewhere.status_code) == (201, 200, 403)
+    assert (created.status_code, posted.status_code, elsewhere.status_code) == (201, 200, 400)  # WH2: not theirs to see
+    assert list(elsewhere.json()) == ["warehouse"]
 
 
 def test_leaving_the_group_takes_the_warehouse_away_at_once(crew):
