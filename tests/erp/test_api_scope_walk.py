@@ -35,6 +35,7 @@ OUT = scope_world.OUT
 # Routes that hold no records of their own, with the reason. Anything else must be walkable.
 NOT_WALKED = {
     "api/auth/token/": "signs in with a username and password; names no record",
+    "api/auth/token/revoke-all/": "revokes the caller's own tokens and sessions; names no record",
     "api/schema/": "the OpenAPI description of the operations; no records",
     "api/docs/": "the page that shows the schema; no records",
 }
