@@ -186,9 +186,10 @@ def load_upload(request: HttpRequest, kind: ImportKind, token: str) -> Table | N
         return None
     if entry["ext"] == "json":
         try:
-            return imports.table_from_json(data)
+            table = imports.table_from_json(data)
         except (ValueError, KeyError, TypeError):
             return None
+        return table if table.kind == kind.id else None
     table = imports.read_table(data, entry["filename"], kind)
     write_table(file_path(request, token, "json"), table, exclusive=False)
     discard_file(request, token, entry)

@@ -245,6 +245,8 @@ def map_header(kind: ImportKind, values: RawRow) -> tuple[dict[str, int], dict[s
                 "first": headers[key], "second": text, "column": key})
         positions[key], headers[key] = index, text
     missing = [column.key for column in kind.columns if column.required and column.key not in positions]
+    if not positions:  # not one column the kind knows (a kind whose columns are all optional)
+        missing = [column.key for column in kind.columns]
     if missing:
         raise ImportFileError(
             _("Missing column(s): %(columns)s. The first row must hold the column headers; "

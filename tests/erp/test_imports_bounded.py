@@ -10,6 +10,7 @@ import re
 import time
 import tracemalloc
 import zipfile
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -157,6 +158,17 @@ def test_the_row_limit_is_the_IMPORT_MAX_ROWS_setting(settings):
     assert len(read(csv_bytes(rows), "d.csv").rows) == 5
     assert file_error(csv_bytes([*rows, ["D9", "x"]]), "d.csv") == (
         "The file has more than 5 rows: split it into smaller files.")
+
+
+def test_a_header_without_one_known_column_is_refused_even_when_every_column_is_optional():
+    optional = replace(DEPARTMENTS, columns=tuple(replace(c, required=False) for c in DEPARTMENTS.columns))
+
+    with pytest.raises(imports.ImportFileError) as refusal:
+        imports.read_table(csv_bytes([["colour"], ["red"]]), "d.csv", optional)
+
+    assert str(refusal.value.message) == (
+        "Missing column(s): code, name, rank. The first row must hold the column headers; download the template "
+        "to see them.")
 
 
 def test_a_stored_table_comes_back_with_every_kind_of_cell():

@@ -609,3 +609,7 @@ def test_an_upload_pending_under_the_old_session_key_survives_the_upgrade(as_adm
     assert preview.context["result"].ok is True
     assert LEGACY_SESSION_KEY not in as_admin.session
     assert as_admin.session[SESSION_KEY][token]["kind"] == "sampleapp.departments"
+    # Read once, now, and kept as its table like a new upload.
+    assert as_admin.session[SESSION_KEY][token]["ext"] == "json"
+    assert [p.name for p in (settings.MEDIA_ROOT / "imports").iterdir()] == [f"{admin.pk}-{token}.json"]
+    assert as_admin.get(f"/sample/imports/org-units/{token}/").context["result"].ok is True
