@@ -245,7 +245,7 @@ def map_header(kind: ImportKind, values: RawRow) -> tuple[dict[str, int], dict[s
                 "first": headers[key], "second": text, "column": key})
         positions[key], headers[key] = index, text
     missing = [column.key for column in kind.columns if column.required and column.key not in positions]
-    if not positions:  # not one column the kind knows (a kind whose columns are all optional)
+    if not positions and not missing:  # not one column known, and none of them required
         missing = [column.key for column in kind.columns]
     if missing:
         raise ImportFileError(
