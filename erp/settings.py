@@ -148,6 +148,10 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "var" / "media"  # never served publicly: exports are downloaded through a view
 # Exports of more rows than this are built in the background with progress (erp.exports).
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5000)
+# Imports (erp.imports): an uploaded file's size, its data rows, and its data rows × the columns read.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 1_000_000)
 
 # Security: secure by default whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

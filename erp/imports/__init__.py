@@ -3,10 +3,12 @@ and written all or nothing. Departments declare their kinds of import; the core 
 
 Three steps, each usable on its own:
 
-1. ``read_table(data, filename, kind)`` (``engine``) reads the file within the limits (``MAX_BYTES``,
-   ``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_UNPACKED_BYTES``) into a ``Table``: the header row mapped onto the
-   kind's columns (English keys or the zh-Hant / zh-Hans names such as 料號 or 品名) and the data rows
-   with their spreadsheet row numbers. Problems with the file as a whole raise ``ImportFileError``.
+1. ``read_table(data, filename, kind)`` (``engine``) reads the file within the limits (``limits()``: the
+   settings IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, IMPORT_MAX_CELLS; ``MAX_COLUMNS`` header cells) into a
+   ``Table``: the header row mapped onto the kind's columns (English keys or the zh-Hant / zh-Hans names
+   such as 料號 or 品名) and the data rows with their spreadsheet row numbers, read only up to the last
+   column the kind knows. Problems with the file as a whole raise ``ImportFileError``. The screens read a
+   file once, at upload, and keep the ``Table`` as JSON (``stored``) for the preview and the commit.
 2. ``validate(kind, table, company=, user=)`` (``commit``) runs the kind's validator: an
    ``ImportResult`` with, for each row, its parsed values and its errors ("Row 7, column base_unit:
    unit “BX” does not exist."). Validators parse cells with ``parsers`` and collect errors with a
@@ -22,12 +24,11 @@ docs/architecture.md, "Imports".
 
 from erp.imports.commit import commit, for_row, validate, validation_text
 from erp.imports.engine import (
-    MAX_BYTES,
     MAX_COLUMNS,
-    MAX_ROWS,
-    MAX_UNPACKED_BYTES,
+    Limits,
     Table,
     codes_of,
+    limits,
     normalise_header,
     read_table,
     zip_is_xlsx,
@@ -57,14 +58,15 @@ from erp.imports.parsers import (
     parse_text,
 )
 from erp.imports.results import ImportResult, RowChecker, RowError, RowResult
+from erp.imports.stored import table_from_json, table_to_json
 from erp.imports.workbook import template_workbook
 
 __all__ = [
-    "MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNPACKED_BYTES",
-    "CellError", "Column", "Committer", "ImportFileError", "ImportKind", "ImportRejected", "ImportResult", "Locker",
-    "RowChecker", "RowError", "RowResult", "Table", "Validator",
+    "MAX_COLUMNS",
+    "CellError", "Column", "Committer", "ImportFileError", "ImportKind", "ImportRejected", "ImportResult",
+    "Limits", "Locker", "RowChecker", "RowError", "RowResult", "Table", "Validator",
     "cell_text", "choice_lookup", "codes_of", "commit", "fmt_decimal", "for_row", "import_kind", "import_kinds",
-    "normalise_header", "parse_bool", "parse_choice", "parse_code", "parse_date", "parse_decimal", "parse_int",
-    "parse_text", "read_table", "register_import_kind", "template_workbook", "validate", "validation_text",
-    "zip_is_xlsx",
+    "limits", "normalise_header", "parse_bool", "parse_choice", "parse_code", "parse_date", "parse_decimal",
+    "parse_int", "parse_text", "read_table", "register_import_kind", "table_from_json", "table_to_json",
+    "template_workbook", "validate", "validation_text", "zip_is_xlsx",
 ]

@@ -1,15 +1,18 @@
 """Reading an uploaded CSV (UTF-8) or XLSX file into a ``Table``, within limits.
 
-``read_table(data, filename, kind)`` checks the file as a whole (size, type, encoding, row and column
+``read_table(data, filename, kind)`` checks the file as a whole (size, type, encoding, row and cell
 limits, the header row) and maps the header row onto the kind's columns; every problem with the file
 as a whole raises ``ImportFileError`` (shown beside the upload field, never a 500). Cells are kept as
-read (text, numbers, dates): the kind's validator parses them.
+read (text, numbers, dates): the kind's validator parses them. A file is read once, at upload: the
+screens keep the ``Table`` (``erp.imports.stored``) for the preview and the commit.
 
-Hostile files are refused cheaply: more than ``MAX_BYTES``; a zip archive that would unpack to more
-than ``MAX_UNPACKED_BYTES`` (a zip bomb); more than ``MAX_ROWS`` rows (blank rows count towards a
-larger bound, so a sheet of a million empty rows stops early); cells beyond ``MAX_COLUMNS`` are not
-read, whatever size the sheet claims; NUL bytes in a CSV; formulas are never evaluated (XLSX cells give
-their cached value).
+The limits are settings (``limits()``): ``IMPORT_MAX_BYTES`` (the file), ``IMPORT_MAX_ROWS`` (data rows)
+and ``IMPORT_MAX_CELLS`` (data rows × the columns read). Hostile files are refused cheaply: a zip
+archive that would unpack to more than ten times the byte limit (a zip bomb); a sheet of a million
+empty rows (blank rows count towards ten times the row limit); NUL bytes in a CSV; formulas are never
+evaluated (XLSX cells give their cached value). Whatever size a sheet declares (openpyxl's read-only
+reader pads every row to it: A1:XFD20001 is 16,384 cells a row), the header row is read up to
+``MAX_COLUMNS`` cells and the data rows only up to the last column the kind knows.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,20 +35,50 @@ from erp.imports.errors import ImportFileError
 from erp.imports.parsers import CellError, parse_code
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     from erp.imports.kinds import ImportKind
 
+# The defaults of the settings IMPORT_MAX_BYTES, IMPORT_MAX_ROWS and IMPORT_MAX_CELLS.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-# Rows read at most, blank ones included (a sheet may have a million empty rows).
-MAX_READ_ROWS = MAX_ROWS * 10
-# Columns read at most; further cells are not read (a sheet may claim to be 16,384 columns wide).
+MAX_CELLS = 1_000_000
+# Cells of the header row read at most; further cells are not read (a sheet may claim 16,384 columns).
 MAX_COLUMNS = 200
-# An XLSX is a zip archive: refuse one that would unpack to more than this (a zip bomb).
-MAX_UNPACKED_BYTES = 10 * MAX_BYTES
 XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
 
 RawRow = Sequence[object]
+Rows = Iterator[tuple[int, RawRow]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an import may hold; ``limits()`` reads them from the settings."""
+
+    bytes: int = MAX_BYTES
+    rows: int = MAX_ROWS
+    cells: int = MAX_CELLS
+
+    @property
+    def unpacked_bytes(self) -> int:
+        """An XLSX is a zip archive: refuse one that would unpack to more than this (a zip bomb)."""
+        return 10 * self.bytes
+
+    @property
+    def read_rows(self) -> int:
+        """Rows read at most, blank ones included (a sheet may have a million empty rows)."""
+        return 10 * self.rows
+
+    @property
+    def megabytes(self) -> str:
+        return f"{self.bytes / (1024 * 1024):g}"
+
+
+def limits() -> Limits:
+    return Limits(bytes=getattr(settings, "IMPORT_MAX_BYTES", MAX_BYTES),
+                  rows=getattr(settings, "IMPORT_MAX_ROWS", MAX_ROWS),
+                  cells=getattr(settings, "IMPORT_MAX_CELLS", MAX_CELLS))
 
 
 @dataclass
@@ -63,30 +97,38 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[\s_\-()（）.:：*]+", "", str(text or "")).casefold()
 
 
+def too_large(limit: Limits) -> ImportFileError:
+    return ImportFileError(_("The file is larger than %(limit)s MB: split it into smaller files.") % {
+        "limit": limit.megabytes})
+
+
 def read_table(data: bytes, filename: str, kind: ImportKind) -> Table:
     """The rows of an uploaded CSV/XLSX file mapped onto the kind's columns; ImportFileError if the
     file as a whole is unusable."""
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(_("The file is larger than %(limit)s MB: split it into smaller files.") % {
-            "limit": MAX_BYTES // (1024 * 1024)})
+    limit = limits()
+    if len(data) > limit.bytes:
+        raise too_large(limit)
     if not data:
         raise ImportFileError(_("The file is empty."))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
     if data[:8] == XLS_SIGNATURE:
         raise ImportFileError(_("Old Excel .xls files are not supported: save the file as .xlsx or CSV (UTF-8)."))
-    raw_rows: Iterable[tuple[int, RawRow]]
     if extension == "xlsx" or (data[:4] == ZIP_SIGNATURE and extension != "csv"):
-        raw_rows = xlsx_rows(data)
-    elif extension in ("csv", "txt"):
-        raw_rows = csv_rows(data)
-    else:
-        raise ImportFileError(_("Upload a CSV (UTF-8) or Excel .xlsx file."))
-    return to_table(kind, filename, raw_rows)
+        with first_sheet(data, limit) as sheet:
+            return to_table(kind, filename, XlsxSource(sheet), limit)
+    if extension in ("csv", "txt"):
+        return to_table(kind, filename, CsvSource(data), limit)
+    raise ImportFileError(_("Upload a CSV (UTF-8) or Excel .xlsx file."))
 
 
-def too_many_rows() -> ImportFileError:
+def too_many_rows(limit: Limits) -> ImportFileError:
     return ImportFileError(_("The file has more than %(limit)s rows: split it into smaller files.") % {
-        "limit": f"{MAX_ROWS:,}"})
+        "limit": f"{limit.rows:,}"})
+
+
+def too_many_cells(limit: Limits) -> ImportFileError:
+    return ImportFileError(_("The file has more than %(limit)s cells to read: remove the columns that are not "
+                             "imported, or split it into smaller files.") % {"limit": f"{limit.cells:,}"})
 
 
 def zip_is_xlsx(data: bytes) -> bool:
@@ -105,47 +147,65 @@ def unpacked_size(data: bytes) -> int:
         return sum(member.file_size for member in archive.infolist())
 
 
-def xlsx_rows(data: bytes) -> Iterator[tuple[int, RawRow]]:
-    """(row number, cells) of the workbook's first sheet, at most MAX_COLUMNS cells each."""
+@contextmanager
+def first_sheet(data: bytes, limit: Limits) -> Iterator[ReadOnlyWorksheet]:
+    """The workbook's first sheet, read-only, its declared size ignored; the workbook is closed after."""
     if not zip_is_xlsx(data):
         raise ImportFileError(_("The file is not an Excel .xlsx workbook."))
-    if unpacked_size(data) > MAX_UNPACKED_BYTES:
+    if unpacked_size(data) > limit.unpacked_bytes:
         raise ImportFileError(_("The workbook is too large once unpacked: split it into smaller files."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
     except Exception:  # openpyxl raises many kinds for a damaged or foreign zip file
         raise ImportFileError(_("The file is not an Excel .xlsx workbook or it is damaged.")) from None
     try:
-        try:
-            sheet = workbook.worksheets[0]
-            # The size a sheet declares may be false (A1:XFD1048576 would pad every row to 16,384
-            # cells): read the cells that are there, up to MAX_COLUMNS.
-            sheet.reset_dimensions()
-            yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
-        except ImportFileError:
-            raise
-        except Exception:
-            raise ImportFileError(_("The workbook could not be read; it may be damaged.")) from None
+        # The size a sheet declares may be false: without this, the reader pads every row to it and
+        # adds the empty rows it claims.
+        sheet.reset_dimensions()
+        yield sheet
     finally:
         workbook.close()
 
 
-def csv_rows(data: bytes) -> Iterator[tuple[int, RawRow]]:
-    """(row number, cells) of a UTF-8 CSV file (with or without BOM); the delimiter (, ; or tab) is the
-    one the first line uses most."""
-    if b"\x00" in data:  # a binary file, or text PostgreSQL could not store
-        raise ImportFileError(_("The file is not a CSV text file: save it as CSV (UTF-8) or .xlsx."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("The file is not UTF-8 text: save it as “CSV UTF-8” or as .xlsx.")) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
-    try:
-        for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            yield number, values[:MAX_COLUMNS]
-    except csv.Error:
-        raise ImportFileError(_("The CSV file is malformed (check quotes and line breaks).")) from None
+class XlsxSource:
+    """The sheet's rows: the header row up to MAX_COLUMNS cells, then the data rows up to ``width``
+    cells (openpyxl pads each row it yields to ``max_col``, so nothing wider is ever built)."""
+
+    def __init__(self, sheet: ReadOnlyWorksheet) -> None:
+        self.sheet = sheet
+
+    def rows(self, *, first: int = 1, width: int = MAX_COLUMNS) -> Rows:
+        try:
+            yield from enumerate(self.sheet.iter_rows(min_row=first, max_col=width, values_only=True), start=first)
+        except ImportFileError:
+            raise
+        except Exception:
+            raise ImportFileError(_("The workbook could not be read; it may be damaged.")) from None
+
+
+class CsvSource:
+    """The rows of a UTF-8 CSV file (with or without BOM); the delimiter (, ; or tab) is the one the first
+    line uses most. One pass: ``rows(first=n)`` goes on from the row after the header."""
+
+    def __init__(self, data: bytes) -> None:
+        if b"\x00" in data:  # a binary file, or text PostgreSQL could not store
+            raise ImportFileError(_("The file is not a CSV text file: save it as CSV (UTF-8) or .xlsx."))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The file is not UTF-8 text: save it as “CSV UTF-8” or as .xlsx.")) from None
+        first_line = text.split("\n", 1)[0]
+        delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
+        # csv refuses a field over 128 KB (csv.Error: a malformed file); a file is at most IMPORT_MAX_BYTES.
+        self.reader = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+
+    def rows(self, *, first: int = 1, width: int = MAX_COLUMNS) -> Rows:
+        try:
+            for number, values in self.reader:
+                yield number, values[:width]
+        except csv.Error:
+            raise ImportFileError(_("The CSV file is malformed (check quotes and line breaks).")) from None
 
 
 def is_blank(values: RawRow) -> bool:
@@ -185,6 +245,8 @@ def map_header(kind: ImportKind, values: RawRow) -> tuple[dict[str, int], dict[s
                 "first": headers[key], "second": text, "column": key})
         positions[key], headers[key] = index, text
     missing = [column.key for column in kind.columns if column.required and column.key not in positions]
+    if not positions and not missing:  # not one column known, and none of them required
+        missing = [column.key for column in kind.columns]
     if missing:
         raise ImportFileError(
             _("Missing column(s): %(columns)s. The first row must hold the column headers; "
@@ -193,28 +255,34 @@ def map_header(kind: ImportKind, values: RawRow) -> tuple[dict[str, int], dict[s
     return positions, headers, ignored
 
 
-def to_table(kind: ImportKind, filename: str, raw_rows: Iterable[tuple[int, RawRow]]) -> Table:
-    """The first non-blank row is the header; the data rows keep only the kind's columns."""
-    header: tuple[dict[str, int], dict[str, str], list[str]] | None = None
-    data_rows: list[tuple[int, dict[str, object]]] = []
-    for number, values in raw_rows:
-        if number > MAX_READ_ROWS:  # mostly blank sheet rows: do not read a million of them
-            raise too_many_rows()
-        if is_blank(values):
-            continue
-        if header is None:
-            header = map_header(kind, values)
-            continue
-        width = len(values)
-        data_rows.append((number, {key: values[index] if index < width else None
-                                   for key, index in header[0].items()}))
-        if len(data_rows) > MAX_ROWS:
-            raise too_many_rows()
+def to_table(kind: ImportKind, filename: str, source: XlsxSource | CsvSource, limit: Limits) -> Table:
+    """The first non-blank row is the header; the data rows are read up to the last column the kind
+    knows and keep only the kind's columns."""
+    header: tuple[int, RawRow] | None = None
+    for number, values in source.rows():
+        if number > limit.read_rows:  # mostly blank sheet rows: do not read a million of them
+            raise too_many_rows(limit)
+        if not is_blank(values):
+            header = number, values
+            break
     if header is None:
         raise ImportFileError(_("The file is empty."))
+    positions, headers, ignored = map_header(kind, header[1])
+    width = max(positions.values()) + 1
+    max_rows = min(limit.rows, limit.cells // width)
+    data_rows: list[tuple[int, dict[str, object]]] = []
+    for number, values in source.rows(first=header[0] + 1, width=width):
+        if number > limit.read_rows:
+            raise too_many_rows(limit)
+        if is_blank(values):
+            continue
+        if len(data_rows) >= max_rows:
+            raise too_many_rows(limit) if len(data_rows) >= limit.rows else too_many_cells(limit)
+        count = len(values)
+        data_rows.append((number, {key: values[index] if index < count else None
+                                   for key, index in positions.items()}))
     if not data_rows:
         raise ImportFileError(_("The file has column headers but no rows to import."))
-    _positions, headers, ignored = header
     return Table(kind=kind.id, filename=filename, headers=headers, rows=data_rows, ignored_headers=ignored)
 
 

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
+from erp.exports import FORMULA_PREFIXES
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 QTY_PLACES = 6
@@ -37,7 +38,10 @@ class CellError(Exception):
 
 
 def cell_text(raw: object) -> str:
-    """The cell as the user sees it: '' for empty, 12.0 -> '12', a midnight datetime -> '2026-11-25'."""
+    """The cell as the user sees it: '' for empty, 12.0 -> '12', a midnight datetime -> '2026-11-25';
+    text as an export escaped it ("'@home" -> '@home', see erp.exports) without the apostrophe."""
+    if isinstance(raw, str) and raw[:1] == "'" and raw[1:].startswith(FORMULA_PREFIXES):
+        raw = raw[1:]
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():

@@ -230,7 +230,7 @@ def test_more_than_20000_rows_are_refused_and_20000_are_read():
 
 
 def test_a_file_over_the_byte_limit_is_refused_before_it_is_read():
-    assert file_error(b"code,name\n" + b"x" * imports.MAX_BYTES) == (
+    assert file_error(b"code,name\n" + b"x" * imports.limits().bytes) == (
         "The file is larger than 5 MB: split it into smaller files.")
 
 
@@ -264,9 +264,9 @@ def test_a_zip_that_is_not_a_workbook_or_a_damaged_workbook_is_refused():
 
 def test_a_zip_bomb_is_refused_without_unpacking_it():
     bomb = rezipped(xlsx_bytes([["code", "name"], ["D1", "x"]]), lambda name, data: {
-        name: data, **({"xl/media/bomb.bin": b"\0" * (imports.MAX_UNPACKED_BYTES + 1)}
+        name: data, **({"xl/media/bomb.bin": b"\0" * (imports.limits().unpacked_bytes + 1)}
                        if name == "xl/workbook.xml" else {})})
-    assert len(bomb) < imports.MAX_BYTES
+    assert len(bomb) < imports.limits().bytes
 
     tracemalloc.start()
     try:
@@ -609,3 +609,7 @@ def test_an_upload_pending_under_the_old_session_key_survives_the_upgrade(as_adm
     assert preview.context["result"].ok is True
     assert LEGACY_SESSION_KEY not in as_admin.session
     assert as_admin.session[SESSION_KEY][token]["kind"] == "sampleapp.departments"
+    # Read once, now, and kept as its table like a new upload.
+    assert as_admin.session[SESSION_KEY][token]["ext"] == "json"
+    assert [p.name for p in (settings.MEDIA_ROOT / "imports").iterdir()] == [f"{admin.pk}-{token}.json"]
+    assert as_admin.get(f"/sample/imports/org-units/{token}/").context["result"].ok is True
