@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "erp.middleware.AuditlogMiddleware",  # client address: erp.access_log.client_ip
     "erp.middleware.DomainErrorMiddleware",
     "erp.middleware.BusyOnConflictMiddleware",
 ]
@@ -163,6 +163,11 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For in front of the app: 0 trusts no header and
+# records REMOTE_ADDR (erp.access_log.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ConfigError(f"TRUSTED_PROXY_COUNT: expected 0 or more proxies; got {TRUSTED_PROXY_COUNT}")
 
 for _key, _value in env_email("EMAIL_URL").items():
     globals()[_key] = _value
