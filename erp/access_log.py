@@ -1,12 +1,14 @@
-"""Recording logins, failed logins, logouts, permission denials and exports (AccessLog), and which
+"""Recording logins, failed logins, logouts, refused requests and exports (AccessLog), and which
 address a request came from (``client_ip``: the access log, the audit trail and the login throttle)."""
 
 from __future__ import annotations
 
 import ipaddress
+import time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -78,6 +80,34 @@ def record_access(kind: str, request: HttpRequest | None = None, *, user: Any = 
         path=(request.get_full_path()[:500] if request is not None else ""),
         detail=str(detail)[:500],
     )
+
+
+# What ``RefusalLogMiddleware`` records; a refusal flood is capped per requester (rate_allows).
+REFUSALS = (AccessLog.Kind.PERMISSION_DENIED, AccessLog.Kind.NOT_FOUND, AccessLog.Kind.CSRF_FAILURE)
+
+
+def rate_allows(kind: str, request: HttpRequest, user: Any = None) -> bool:
+    """At most ACCESS_LOG_REFUSALS_PER_MINUTE entries of ``kind`` per user (or, signed out, per
+    address) and clock minute, so a flood of refused requests cannot fill the table. The count
+    lives in the cache (per process with the default local-memory cache)."""
+    user = user or getattr(request, "user", None)
+    who = f"u{user.pk}" if user is not None and user.is_authenticated else f"a{client_ip(request)}"
+    key = f"erp:refusals:{kind}:{who}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        count = 1
+        cache.set(key, count, timeout=120)
+    limit: int = settings.ACCESS_LOG_REFUSALS_PER_MINUTE
+    return count <= limit
+
+
+def record_refusal(kind: str, request: HttpRequest, detail: object = "", *, user: Any = None) -> AccessLog | None:
+    """A refused request (403, a signed-in user's 404, a CSRF failure), unless over the rate."""
+    if not rate_allows(kind, request, user):
+        return None
+    return record_access(kind, request, user=user, detail=detail)
 
 
 def record_export(request: HttpRequest, what: object) -> AccessLog:

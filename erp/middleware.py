@@ -1,5 +1,5 @@
 """Request-wide behaviour: each user's language, domain errors as messages, conflicts as a busy page,
-the audit trail's client address."""
+the audit trail's client address, refused requests in the access log."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from erp.access_log import client_ip, client_port
+from erp.access_log import client_ip, client_port, record_refusal
 from erp.db import is_retryable
 from erp.errors import DomainError
+from erp.models import AccessLog
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +113,32 @@ class AuditlogMiddleware(BaseAuditlogMiddleware):
     @staticmethod
     def _get_remote_port(request: HttpRequest) -> int | None:
         return client_port(request)
+
+
+class RefusalLogMiddleware:
+    """Refused requests in the access log (rate-limited: erp.access_log.rate_allows): every 403 (a
+    missing permission, the API's refusals, a CSRF failure — which its view marks as such), and a
+    signed-in user's 404 from a view, which is how an object outside their scope answers. That 404
+    cannot be told from one for an id that does not exist (deliberately: it must not reveal what
+    exists), so both are recorded; a URL that matches no view is not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        session_user = getattr(request, "user", None)
+        response = self.get_response(request)
+        kind = getattr(response, "access_log_kind", None)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            # DRF puts an anonymous user on the request when the session's CSRF check fails.
+            user = session_user
+        if kind is None and response.status_code == 403:
+            kind = AccessLog.Kind.PERMISSION_DENIED
+        elif (kind is None and response.status_code == 404 and user is not None and user.is_authenticated
+              and getattr(request, "resolver_match", None) is not None):
+            kind = AccessLog.Kind.NOT_FOUND
+        if kind is not None:
+            detail = getattr(response, "access_log_detail", "api" if request.path.startswith("/api/") else "")
+            record_refusal(kind, request, detail, user=user if user is not None and user.is_authenticated else None)
+        return response

@@ -334,6 +334,8 @@ class AccessLog(models.Model):
         LOGOUT = "logout", _("Logout")
         LOGIN_FAILED = "login_failed", _("Failed login")
         PERMISSION_DENIED = "denied", _("Permission denied")
+        NOT_FOUND = "not_found", _("Not found or out of scope")
+        CSRF_FAILURE = "csrf_failure", _("CSRF check failed")
         EXPORT = "export", _("Export")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "erp.middleware.RefusalLogMiddleware",  # 403s, scoped 404s and CSRF failures in the access log
     "erp.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -168,6 +169,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ConfigError(f"TRUSTED_PROXY_COUNT: expected 0 or more proxies; got {TRUSTED_PROXY_COUNT}")
+CSRF_FAILURE_VIEW = "erp.views.csrf_failure"  # translated, and recorded in the access log
+ACCESS_LOG_REFUSALS_PER_MINUTE = env_int("ACCESS_LOG_REFUSALS_PER_MINUTE", 20)  # per user or address and kind
 
 for _key, _value in env_email("EMAIL_URL").items():
     globals()[_key] = _value
