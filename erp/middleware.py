@@ -1,9 +1,10 @@
 """Request-wide behaviour: each user's language, domain errors as messages, conflicts as a busy page,
-the audit trail's client address, refused requests in the access log."""
+the audit trail's client address, refused requests in the access log, the session idle timeout."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
@@ -142,3 +143,25 @@ class RefusalLogMiddleware:
             detail = getattr(response, "access_log_detail", "api" if request.path.startswith("/api/") else "")
             record_refusal(kind, request, detail, user=user if user is not None and user.is_authenticated else None)
         return response
+
+
+class SessionIdleMiddleware:
+    """The session idle timeout: a signed-in user's page load or write moves the session's expiry to
+    SESSION_COOKIE_AGE from now. Background htmx GETs (the inbox badge, a page refreshing itself) do
+    not, or a tab left open would never time out. Unlike SESSION_SAVE_EVERY_REQUEST the session row
+    is rewritten at most once a minute (the timeout is exact to that minute)."""
+
+    KEY = "_active_at"
+    GRANULARITY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        background = request.headers.get("HX-Request") == "true" and request.method == "GET"
+        if user is not None and user.is_authenticated and not background:
+            now = int(time.time())
+            if now - int(request.session.get(self.KEY, 0)) >= self.GRANULARITY:
+                request.session[self.KEY] = now  # modified: saved with a new expiry
+        return self.get_response(request)

@@ -28,6 +28,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ConfigError("SECRET_KEY: must be set when DEBUG is off (there is no fallback in production)")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+if not DEBUG and len(SECRET_KEY) < 50:
+    raise ConfigError(f"SECRET_KEY: must be at least 50 characters when DEBUG is off; got {len(SECRET_KEY)}"
+                      " (python3 -c \"import secrets; print(secrets.token_urlsafe(50))\")")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "erp.middleware.SessionIdleMiddleware",
     "erp.middleware.RefusalLogMiddleware",  # 403s, scoped 404s and CSRF failures in the access log
     "erp.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -152,6 +156,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: a session ends this long after the user's last page load or form post
+# (erp.middleware.SessionIdleMiddleware; background htmx refreshes do not count as activity).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 3600)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
