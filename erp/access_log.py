@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest
 

@@ -20,7 +20,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """400 with field errors, 403, 409 for illegal state changes — never a 500 for a domain error."""
     from rest_framework.views import exception_handler as drf_exception_handler  # avoids an import cycle
 
-    request = context.get("request")
     if isinstance(exc, DomainError):
         body: dict[str, str | list[str]] = {"detail": str(exc.message)}
         if exc.field:
