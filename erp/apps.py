@@ -24,7 +24,7 @@ class ErpConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from erp import access_log  # noqa: F401  (connects the login signals)
+        from erp import access_log, middleware  # noqa: F401  (connect the login signals)
         from erp.scoping import check_scopes, connect_grant_signals, register_core_scopes
 
         connect_grant_signals()

@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
 from django.db import OperationalError
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -163,5 +166,16 @@ class SessionIdleMiddleware:
         if user is not None and user.is_authenticated and not background:
             now = int(time.time())
             if now - int(request.session.get(self.KEY, 0)) >= self.GRANULARITY:
-                request.session[self.KEY] = now  # modified: saved with a new expiry
+                self.touch(request.session, now)  # modified: saved with a new expiry
         return self.get_response(request)
+
+    @classmethod
+    def touch(cls, session: Any, now: int | None = None) -> None:
+        session[cls.KEY] = int(time.time()) if now is None else now
+
+
+@receiver(user_logged_in, dispatch_uid="erp-session-active-at-login")
+def _active_at_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    # Signing in saves the session anyway: the pages right after it need not write it again.
+    if request is not None and hasattr(request, "session"):
+        SessionIdleMiddleware.touch(request.session)

@@ -204,7 +204,7 @@ def test_the_detail_shows_header_lines_actions_panels_and_history(company, clerk
     assert [(a.label, a.url, a.link) for a in response.context["actions"]] == [
         ("Edit", f"/sample/samples/{draft.pk}/edit/", True), ("Confirm", f"/sample/samples/{draft.pk}/confirm/", False),
         ("Cancel", f"/sample/samples/{draft.pk}/cancel/", False)]
-    assert "return confirm('Confirm this order?')" in html
+    assert 'data-confirm="Confirm this order?"' in html
     assert "about Alpha" in html  # the panel that has something to show; the other one is left out
     assert [p.template for p in response.context["panels"]] == ["erp/partials/header_rows.html"]
     assert response.context["history"][0]["entry"].action == 0  # created
