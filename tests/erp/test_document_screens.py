@@ -226,9 +226,13 @@ def test_the_print_page_has_the_company_number_lines_and_signature_boxes(company
     sample_order_confirm(order=confirmed, actor=clerk)
     client.force_login(clerk)
 
-    html = client.get(f"/sample/samples/{confirmed.pk}/print/").content.decode()
+    response = client.get(f"/sample/samples/{confirmed.pk}/print/")
+    html = response.content.decode()
 
     assert f'<div class="number" id="document-number">{confirmed.number}</div>' in html
+    # its style element carries the Content-Security-Policy's nonce, the Print button no handler
+    nonce = response["Content-Security-Policy"].split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'<style nonce="{nonce}">' in html and "<button type=\"button\" data-print>" in html
     assert company.name in html and "@media print" in html and "navbar" not in html
     assert '<td class="num">3 PCS</td>' in html
     assert html.count('class="signature"') == 3
