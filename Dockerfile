@@ -29,7 +29,7 @@ COPY . .
 # to the database or Redis here. locale/ is created in case a checkout has no catalogues yet
 # (compilemessages refuses to run without any locale directory).
 RUN mkdir -p locale var/media \
-    && export DEBUG=0 SECRET_KEY=build-only-key ALLOWED_HOSTS=localhost \
+    && export DEBUG=0 SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdefgh ALLOWED_HOSTS=localhost \
         DATABASE_URL=postgresql://x@localhost/x REDIS_URL=redis://localhost:6379/0 \
     && python manage.py compilemessages --ignore=.venv --ignore=var \
     && python manage.py collectstatic --noinput \

@@ -60,7 +60,7 @@ from sales.services.orders import order_save  # noqa: E402
 
 DEFAULT_CEILING = ROOT.parent / "shared" / "bench" / "raw-sql-ceiling"
 BENCH_ENV = {
-    "DEBUG": "0", "SECRET_KEY": "bench-only-0123456789abcdefghijklmnopqrstuvwxyz",
+    "DEBUG": "0", "SECRET_KEY": "bench-only-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "SECURE_HSTS_SECONDS": "0",
 }

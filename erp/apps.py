@@ -26,6 +26,7 @@ class ErpConfig(AppConfig):
 
         from erp import (
             access_log,  # noqa: F401  (connects the login signals)
+            middleware,  # noqa: F401  (connects the signals it listens to)
             receivers,  # noqa: F401  (API tokens end with the password and the account)
         )
         from erp.admin_scoping import check_admin_scopes, lock_down

@@ -1,12 +1,19 @@
-"""Request-wide behaviour: each user's language, domain errors as messages, conflicts as a busy page."""
+"""Request-wide behaviour: each user's language, domain errors as messages, conflicts as a busy page,
+the audit trail's client address, refused requests in the access log, the session idle timeout."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
 from django.db import OperationalError
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -15,8 +22,10 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from erp.access_log import client_ip, client_port, record_refusal
 from erp.db import is_retryable
 from erp.errors import DomainError
+from erp.models import AccessLog
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +103,79 @@ class BusyOnConflictMiddleware:
             response = render(request, "busy.html", {"message": message}, status=503)
         response["Retry-After"] = "1"
         return response
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):  # type: ignore[misc]  # auditlog is untyped
+    """auditlog's middleware with the address rule of ``erp.access_log.client_ip``: auditlog's own
+    trusts the left-most X-Forwarded-For entry, which the client chooses (and "not-an-ip" there made
+    the entry's INSERT fail on the inet column)."""
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        return None if getattr(settings, "AUDITLOG_DISABLE_REMOTE_ADDR", False) else client_ip(request)
+
+    @staticmethod
+    def _get_remote_port(request: HttpRequest) -> int | None:
+        return client_port(request)
+
+
+class RefusalLogMiddleware:
+    """Refused requests in the access log (rate-limited: erp.access_log.rate_allows): every 403 (a
+    missing permission, the API's refusals, a CSRF failure — which its view marks as such), and a
+    signed-in user's 404 from a view, which is how an object outside their scope answers. That 404
+    cannot be told from one for an id that does not exist (deliberately: it must not reveal what
+    exists), so both are recorded; a URL that matches no view is not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        session_user = getattr(request, "user", None)
+        response = self.get_response(request)
+        kind = getattr(response, "access_log_kind", None)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            # DRF puts an anonymous user on the request when the session's CSRF check fails.
+            user = session_user
+        if kind is None and response.status_code == 403:
+            kind = AccessLog.Kind.PERMISSION_DENIED
+        elif (kind is None and response.status_code == 404 and user is not None and user.is_authenticated
+              and getattr(request, "resolver_match", None) is not None):
+            kind = AccessLog.Kind.NOT_FOUND
+        if kind is not None:
+            detail = getattr(response, "access_log_detail", "api" if request.path.startswith("/api/") else "")
+            record_refusal(kind, request, detail, user=user if user is not None and user.is_authenticated else None)
+        return response
+
+
+class SessionIdleMiddleware:
+    """The session idle timeout: a signed-in user's page load or write moves the session's expiry to
+    SESSION_COOKIE_AGE from now. Background htmx GETs (the inbox badge, a page refreshing itself) do
+    not, or a tab left open would never time out. Unlike SESSION_SAVE_EVERY_REQUEST the session row
+    is rewritten at most once a minute (the timeout is exact to that minute)."""
+
+    KEY = "_active_at"
+    GRANULARITY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        background = request.headers.get("HX-Request") == "true" and request.method == "GET"
+        if user is not None and user.is_authenticated and not background:
+            now = int(time.time())
+            if now - int(request.session.get(self.KEY, 0)) >= self.GRANULARITY:
+                self.touch(request.session, now)  # modified: saved with a new expiry
+        return self.get_response(request)
+
+    @classmethod
+    def touch(cls, session: Any, now: int | None = None) -> None:
+        session[cls.KEY] = int(time.time()) if now is None else now
+
+
+@receiver(user_logged_in, dispatch_uid="erp-session-active-at-login")
+def _active_at_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    # Signing in saves the session anyway: the pages right after it need not write it again.
+    if request is not None and hasattr(request, "session"):
+        SessionIdleMiddleware.touch(request.session)

@@ -346,6 +346,8 @@ class AccessLog(models.Model):
         LOGOUT = "logout", _("Logout")
         LOGIN_FAILED = "login_failed", _("Failed login")
         PERMISSION_DENIED = "denied", _("Permission denied")
+        NOT_FOUND = "not_found", _("Not found or out of scope")
+        CSRF_FAILURE = "csrf_failure", _("CSRF check failed")
         EXPORT = "export", _("Export")
         LOCKED_OUT = "locked_out", _("Locked out")
         TOKEN_ISSUED = "token_issued", _("API token issued")

@@ -6,6 +6,7 @@ Malformed values stop start-up with one line naming the variable (erp.env.Config
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from erp.env import (
@@ -29,6 +30,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ConfigError("SECRET_KEY: must be set when DEBUG is off (there is no fallback in production)")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+if not DEBUG and len(SECRET_KEY) < 50:
+    raise ConfigError(f"SECRET_KEY: must be at least 50 characters when DEBUG is off; got {len(SECRET_KEY)}"
+                      " (python3 -c \"import secrets; print(secrets.token_urlsafe(50))\")")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
@@ -62,17 +66,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "erp.middleware.SessionIdleMiddleware",
+    "erp.middleware.RefusalLogMiddleware",  # 403s, scoped 404s and CSRF failures in the access log
     "erp.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "erp.middleware.AuditlogMiddleware",  # client address: erp.access_log.client_ip
     "erp.middleware.DomainErrorMiddleware",
     "erp.middleware.BusyOnConflictMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out sign-in into erp.lockout's answer
@@ -158,6 +165,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: a session ends this long after the user's last page load or form post
+# (erp.middleware.SessionIdleMiddleware; background htmx refreshes do not count as activity).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 3600)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -170,6 +180,29 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For in front of the app: 0 trusts no header and
+# records REMOTE_ADDR (erp.access_log.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ConfigError(f"TRUSTED_PROXY_COUNT: expected 0 or more proxies; got {TRUSTED_PROXY_COUNT}")
+# Content-Security-Policy: this site's own files only (every asset is vendored under static/), no inline
+# script or style attribute; a <style> block needs the request's nonce (print pages, the API docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # Bootstrap's and Swagger UI's icons are data: URLs in their CSS
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+CSRF_FAILURE_VIEW = "erp.views.csrf_failure"  # translated, and recorded in the access log
+ACCESS_LOG_REFUSALS_PER_MINUTE = env_int("ACCESS_LOG_REFUSALS_PER_MINUTE", 20)  # per user or address and kind
 
 for _key, _value in env_email("EMAIL_URL").items():
     globals()[_key] = _value

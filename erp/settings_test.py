@@ -9,7 +9,7 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789" * 4)  # 50+: erp.settings
 
 from erp.settings import *  # noqa: E402,F401,F403
 from erp.settings import INSTALLED_APPS, REDIS_URL  # noqa: E402

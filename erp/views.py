@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from erp.access_log import record_access
 from erp.forms import LanguageForm
 from erp.models import AccessLog, User
 from erp.navigation import menu_for_user
@@ -64,8 +63,16 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    record_access(AccessLog.Kind.PERMISSION_DENIED, request)
+    # Recorded in the access log by erp.middleware.RefusalLogMiddleware, as every 403 is.
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a translated page (an expired form, most often), recorded as a CSRF failure."""
+    response = render(request, "403_csrf.html", status=403)
+    response.access_log_kind = AccessLog.Kind.CSRF_FAILURE  # type: ignore[attr-defined]
+    response.access_log_detail = reason  # type: ignore[attr-defined]
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

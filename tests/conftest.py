@@ -73,6 +73,15 @@ def _fresh_permission_sets():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the access log's refusal counts (erp.access_log.rate_allows)
+    are per user id and minute, and users shared by several tests (`shared_data`) keep their ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language. A request activates its user's language in the
     thread (erp.middleware, LocaleMiddleware) and nothing switches it back, so without this a test

@@ -106,11 +106,26 @@ def test_the_app_environment_points_at_the_compose_services(compose):
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert env["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}"
     assert str(env["DEBUG"]) == "0"
-    assert env["SECURE_SSL_REDIRECT"] == "${SECURE_SSL_REDIRECT:-0}"
-    assert env["SESSION_COOKIE_SECURE"] == "${SESSION_COOKIE_SECURE:-0}"
-    assert env["CSRF_COOKIE_SECURE"] == "${CSRF_COOKIE_SECURE:-0}"
+    # https only unless told otherwise (a local plain-http trial sets the three to 0 in .env)
+    assert env["SECURE_SSL_REDIRECT"] == "${SECURE_SSL_REDIRECT:-1}"
+    assert env["SESSION_COOKIE_SECURE"] == "${SESSION_COOKIE_SECURE:-1}"
+    assert env["CSRF_COOKIE_SECURE"] == "${CSRF_COOKIE_SECURE:-1}"
+    assert env["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-0}"
     # the web healthcheck requests http://127.0.0.1:8000/, so that host must always be allowed
     assert env["ALLOWED_HOSTS"].split(",")[0] == "127.0.0.1"
+
+
+def test_the_web_port_is_published_on_the_loopback_unless_told_otherwise(compose):
+    assert compose["services"]["web"]["ports"] == ["${WEB_PORT:-127.0.0.1:8000}:8000"]
+    assert "ports" not in compose["services"]["postgres"]
+    assert "ports" not in compose["services"]["redis"]
+
+
+def test_the_web_healthcheck_counts_the_redirect_to_https_as_healthy(compose):
+    probe = compose["services"]["web"]["healthcheck"]["test"][-1]
+
+    assert "urlopen" not in probe  # urllib would follow the redirect to https, which gunicorn does not speak
+    assert "status < 400" in probe
 
 
 def test_postgres_and_redis_keep_their_data_on_declared_named_volumes(compose):

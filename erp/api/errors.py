@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from erp.access_log import record_access
 from erp.errors import DomainError
 from erp.models import AccessLog
 
@@ -21,7 +20,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """400 with field errors, 403, 409 for illegal state changes — never a 500 for a domain error."""
     from rest_framework.views import exception_handler as drf_exception_handler  # avoids an import cycle
 
-    request = context.get("request")
     if isinstance(exc, DomainError):
         body: dict[str, str | list[str]] = {"detail": str(exc.message)}
         if exc.field:
@@ -34,9 +32,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": " ".join(str(m) for m in exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    if isinstance(exc, exceptions.PermissionDenied) and request is not None:
-        record_access(AccessLog.Kind.PERMISSION_DENIED, request, detail="api")
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    # Every 403 is recorded by erp.middleware.RefusalLogMiddleware; a session's missing CSRF token
+    # (DRF's SessionAuthentication) is recorded as what it is.
+    if response is not None and isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF"):
+        response.access_log_kind = AccessLog.Kind.CSRF_FAILURE  # type: ignore[attr-defined]
+        response.access_log_detail = "api"  # type: ignore[attr-defined]
+    return response
 
 
 def number_out_of_range(exc: Exception) -> Exception:

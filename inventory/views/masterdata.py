@@ -274,7 +274,6 @@ def location_tree(locations):
     while stack:
         location, depth = stack.pop()
         location.depth = depth
-        location.indent = f"{depth * 1.5}rem"
         ordered.append(location)
         stack.extend((child, depth + 1) for child in reversed(children.get(location.pk, [])))
     return ordered

@@ -22,6 +22,11 @@ def page(live_server):
         )
         context = browser.new_context(locale="zh-TW", viewport={"width": 1280, "height": 800})
         page = context.new_page()
+        # Every browser test also checks that the Content-Security-Policy refused nothing on its pages.
+        violations = []
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        page.csp_violations = violations
         yield page
         page.goto("about:blank")  # stop the htmx polling before the live server goes away
         page.wait_for_timeout(500)
@@ -29,6 +34,7 @@ def page(live_server):
         # ORM calls made while Playwright's loop runs get their own connection (asgiref's
         # context-local): close it here, or the test database cannot be dropped afterwards.
         connections.close_all()
+    assert violations == []
 
 
 def screenshot(page, name):

@@ -66,7 +66,8 @@ def test_a_rep_enters_and_confirms_an_order_and_watches_the_other_departments_pi
     for n, (code, quantity) in enumerate([("LM-30", "2"), ("PA-100", "3")]):
         page.fill(f"#id_lines-{n}-item_search", code)
         page.press(f"#id_lines-{n}-item_search", "Enter")  # a scanner's Enter picks the exact match
-        page.wait_for_function(f"document.querySelector('#id_lines-{n}-item').value !== ''", timeout=10_000)
+        # a function, not an expression: Playwright evals an expression, which the CSP refuses
+        page.wait_for_function(f"() => document.querySelector('#id_lines-{n}-item').value !== ''", timeout=10_000)
         page.fill(f"#id_lines-{n}-quantity", quantity)
         page.press(f"#id_lines-{n}-quantity", "Tab")
     # 2 × 5,800 + 3 × 1,580 = 16,340; 5 % tax 817 → 17,157, computed by the server as they type

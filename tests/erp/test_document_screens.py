@@ -204,7 +204,7 @@ def test_the_detail_shows_header_lines_actions_panels_and_history(company, clerk
     assert [(a.label, a.url, a.link) for a in response.context["actions"]] == [
         ("Edit", f"/sample/samples/{draft.pk}/edit/", True), ("Confirm", f"/sample/samples/{draft.pk}/confirm/", False),
         ("Cancel", f"/sample/samples/{draft.pk}/cancel/", False)]
-    assert "return confirm('Confirm this order?')" in html
+    assert 'data-confirm="Confirm this order?"' in html
     assert "about Alpha" in html  # the panel that has something to show; the other one is left out
     assert [p.template for p in response.context["panels"]] == ["erp/partials/header_rows.html"]
     assert response.context["history"][0]["entry"].action == 0  # created
@@ -226,9 +226,13 @@ def test_the_print_page_has_the_company_number_lines_and_signature_boxes(company
     sample_order_confirm(order=confirmed, actor=clerk)
     client.force_login(clerk)
 
-    html = client.get(f"/sample/samples/{confirmed.pk}/print/").content.decode()
+    response = client.get(f"/sample/samples/{confirmed.pk}/print/")
+    html = response.content.decode()
 
     assert f'<div class="number" id="document-number">{confirmed.number}</div>' in html
+    # its style element carries the Content-Security-Policy's nonce, the Print button no handler
+    nonce = response["Content-Security-Policy"].split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'<style nonce="{nonce}">' in html and "<button type=\"button\" data-print>" in html
     assert company.name in html and "@media print" in html and "navbar" not in html
     assert '<td class="num">3 PCS</td>' in html
     assert html.count('class="signature"') == 3

@@ -93,3 +93,28 @@ def test_email_url_configures_smtp():
 
     assert config["EMAIL_HOST"] == "mail.example.com"
     assert (config["EMAIL_PORT"], config["EMAIL_HOST_USER"], config["EMAIL_USE_TLS"]) == (2525, "mailer", True)
+
+
+@pytest.mark.parametrize("key", ["short", "y" * 49])
+def test_production_refuses_a_secret_key_shorter_than_50_characters(key):
+    result = start(SECRET_KEY=key)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(
+        f"Configuration error: SECRET_KEY: must be at least 50 characters when DEBUG is off; got {len(key)}"
+    )
+
+
+def test_a_short_secret_key_is_accepted_with_debug_on():
+    assert start(DEBUG="1", SECRET_KEY="short").returncode == 0
+
+
+def test_the_session_idle_timeout_and_trusted_proxies_come_from_the_environment():
+    defaults = start()
+    configured = start(SESSION_COOKIE_AGE="900", TRUSTED_PROXY_COUNT="2")
+
+    assert "SESSION_COOKIE_AGE = 7200" in defaults.stdout
+    assert "TRUSTED_PROXY_COUNT = 0" in defaults.stdout
+    assert "SESSION_COOKIE_AGE = 900" in configured.stdout
+    assert "TRUSTED_PROXY_COUNT = 2" in configured.stdout
+    assert start(TRUSTED_PROXY_COUNT="-1").stderr.strip().startswith("Configuration error: TRUSTED_PROXY_COUNT:")
