@@ -121,7 +121,8 @@ class AuditlogMiddleware(BaseAuditlogMiddleware):  # type: ignore[misc]  # audit
 
 class RefusalLogMiddleware:
     """Refused requests in the access log (rate-limited: erp.access_log.rate_allows): every 403 (a
-    missing permission, the API's refusals, a CSRF failure — which its view marks as such), and a
+    missing permission, the API's refusals, a CSRF failure — which its view marks as such), every
+    401 (an API call without a valid token: missing, wrong, expired or revoked), and a
     signed-in user's 404 from a view, which is how an object outside their scope answers. That 404
     cannot be told from one for an id that does not exist (deliberately: it must not reveal what
     exists), so both are recorded; a URL that matches no view is not."""
@@ -137,7 +138,7 @@ class RefusalLogMiddleware:
         if user is None or not user.is_authenticated:
             # DRF puts an anonymous user on the request when the session's CSRF check fails.
             user = session_user
-        if kind is None and response.status_code == 403:
+        if kind is None and response.status_code in (401, 403):
             kind = AccessLog.Kind.PERMISSION_DENIED
         elif (kind is None and response.status_code == 404 and user is not None and user.is_authenticated
               and getattr(request, "resolver_match", None) is not None):
