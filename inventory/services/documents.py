@@ -502,6 +502,10 @@ def count_create(*, company: Company, warehouse: Warehouse, actor: User, locatio
 @atomic_with_retry
 def count_start(*, count: StockCount, actor: User) -> StockCount:
     """Generate the count sheet: one line per item, location and lot with stock (expected = on hand)."""
+    # The status first, on the locked row: a count already started has its sheet, and inserting it
+    # again would break count_line_unique (a 500) before transition() could answer 409.
+    count.status = StockCount.objects.select_for_update().values_list("status", flat=True).get(pk=count.pk)
+    check_transition(count, st.CountStatus.COUNTING)
     balances = StockBalance.objects.filter(warehouse=count.warehouse, location__kind=st.LocationKind.INTERNAL,
                                            on_hand__gt=0)
     if count.location_id:

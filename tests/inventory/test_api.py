@@ -436,6 +436,17 @@ def test_an_adjustment_removes_stock_and_cannot_take_more_than_there_is(admin_ap
 # Counts ---------------------------------------------------------------------------------------
 
 
+def test_starting_a_count_that_is_already_counting_is_a_409_and_keeps_its_sheet(admin_api, inv):
+    inv.receive(inv.screw, "10", inv.a1)
+    count_id = admin_api.post(URL + "counts/", {"warehouse": "WH1"}, format="json").json()["id"]
+    started = admin_api.post(URL + f"counts/{count_id}/start/")
+    again = admin_api.post(URL + f"counts/{count_id}/start/")
+
+    assert started.status_code == 200
+    assert (again.status_code, list(again.json())) == (409, ["detail"])
+    assert StockCount.objects.get(pk=count_id).lines.count() == len(started.json()["lines"]) == 1
+
+
 def test_a_count_is_started_recorded_and_posted_once(admin_api, inv):
     inv.receive(inv.screw, "10", inv.a1)
     created = admin_api.post(URL + "counts/", {"warehouse": "WH1", "location": "a-01"}, format="json")
