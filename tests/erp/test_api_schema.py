@@ -37,7 +37,7 @@ def test_every_operation_documents_its_error_answers(schema):
     assert schema["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
 
 
-def test_an_order_lines_promised_date_is_nullable_as_a_draft_has_none(schema, sal):
+def test_an_order_lines_promised_date_is_nullable_as_a_draft_has_none(schema, sal):  # noqa: F811
     order = sal.order([{"item": sal.widget, "quantity": Decimal("2")}])
     api = APIClient()
     api.force_authenticate(sal.admin)
