@@ -65,6 +65,8 @@ def request_has_nul(request: HttpRequest) -> bool:
     content_type = request.content_type or ""
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         if request.method == "POST":
+            # Parses the form as CsrfViewMiddleware would anyway (files go to the upload handlers,
+            # not memory); a view that wants other upload handlers must set them before this runs.
             try:
                 return _query_has_nul(request.POST)
             except MultiPartParserError:
