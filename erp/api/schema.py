@@ -3,7 +3,7 @@
 drf-spectacular documents only the success of each operation; the API also answers 400 (bad input,
 field by field), 401/403 (no credentials, no permission), 404 (not in the user's scope, or a page
 past the end), 409 (an illegal state change), 415 (a body in a Content-Type it does not read) and
-503 (busy, try again). Documenting them lets a client (and the fuzz test, tests/erp/test_api_fuzz.py)
+503 (busy, try again). Documenting them lets a client (and the fuzz test, tests/erp/api_fuzz.py)
 know every answer it may get."""
 
 from __future__ import annotations
