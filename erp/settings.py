@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "erp.middleware.SessionIdleMiddleware",
     "erp.middleware.RefusalLogMiddleware",  # 403s, scoped 404s and CSRF failures in the access log
     "erp.middleware.UserLanguageMiddleware",
+    # Before any view or filter reaches the database: a NUL byte answers 400, in the user's language.
+    "erp.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -278,6 +280,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"DocumentStatusEnum": "inventory.status.DocStatus"},
+    # The error answers (400/401/403/404/409/503) every operation may give, after the enums' hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "erp.api.schema.error_responses"],
 }
 
 LOGGING = {

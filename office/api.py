@@ -1,10 +1,10 @@
 """/api/office/: the task inbox over HTTP."""
 
 from django.contrib.auth.models import Group
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a ValueError
 from rest_framework.response import Response
 
 from erp.api.fields import CodeRelatedField, UserField

@@ -81,7 +81,7 @@ class OrderLineSerializer(SalesLineSerializer):
     delivered_quantity = base_qty_field(read_only=True)
     returned_quantity = base_qty_field(read_only=True)
     open_quantity = base_qty_field(read_only=True, help_text=gettext_lazy("Still to deliver (base unit)"))
-    promised_date = serializers.DateField(read_only=True)
+    promised_date = serializers.DateField(read_only=True, allow_null=True)  # none until confirmed
 
 
 def lines_of(document: Any) -> list[dict[str, Any]]:

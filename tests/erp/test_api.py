@@ -93,6 +93,16 @@ def test_closing_a_task_that_does_not_concern_the_user_is_403(api, company, keep
     assert response.status_code == 404  # not visible to the seller at all
 
 
+@pytest.mark.parametrize("task_id", ["abc", "%C2%A8%C3%8D", "1e3"])
+def test_closing_a_task_with_an_id_that_is_not_a_number_is_404(api, keeper, task_id):
+    # the fuzz test's find: the action looked the id up with Django's get_object_or_404 (ValueError, 500)
+    api.force_authenticate(keeper)
+
+    response = api.post(f"/api/office/tasks/{task_id}/close/", {}, format="json")
+
+    assert response.status_code == 404
+
+
 def test_schema_and_docs_are_served_with_local_assets(client, keeper):
     client.force_login(keeper)
 
