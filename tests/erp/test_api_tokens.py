@@ -202,7 +202,7 @@ def test_sign_out_everywhere_through_the_api(keeper):
     assert with_token(other).get(TASKS).status_code == 401
 
 
-def test_sign_out_everywhere_needs_a_signed_in_user(client):
+def test_sign_out_everywhere_needs_a_signed_in_user(client, db):  # the refusal is written to the access log
     assert APIClient().post("/api/auth/token/revoke-all/").status_code in (401, 403)
     assert client.post("/accounts/sign-out-everywhere/").status_code == 302
 
