@@ -1,5 +1,5 @@
 """Sign-in throttling with django-axes (settings: "Sign-in throttling and API tokens";
-docs/security-parts/auth.md): the authentication backend that refuses a locked-out username or
+docs/security.md): the authentication backend that refuses a locked-out username or
 client address, and the answer a locked-out sign-in gets."""
 
 from __future__ import annotations

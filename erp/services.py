@@ -16,7 +16,7 @@ from erp.access_log import record_access
 from erp.db import atomic_with_retry
 from erp.models import AccessLog, ApiToken, User
 
-# A token's last_used is written at most this often: not on every request (docs/security-parts/auth.md).
+# A token's last_used is written at most this often: not on every request (docs/security.md).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 

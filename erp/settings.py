@@ -293,7 +293,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Sign-in throttling and API tokens (docs/security-parts/auth.md) ---------------------------------
+# Sign-in throttling and API tokens (docs/security.md) ---------------------------------
 # django-axes counts failed sign-ins on the login form, the admin's and POST /api/auth/token/ in the
 # database (axes_accessattempt): LOGIN_FAILURE_LIMIT failures for one username, or from one client
 # address across usernames, lock that username or address for LOGIN_LOCKOUT_MINUTES after the last
