@@ -136,13 +136,17 @@ class ScopedFieldsMixin:
         queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
         return scope_queryset(queryset, request.user, self.scoped_path())
 
+    @staticmethod
+    def company_choices(db_field: Any, user: Any, queryset: QuerySet[Any] | None) -> QuerySet[Any]:
+        """A relation field's choices, within the user's company."""
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.all()
+        return choices_for(queryset, user)
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         user: Any = request.user
         if not user.is_superuser:
-            queryset = kwargs.get("queryset")
-            if queryset is None:
-                queryset = db_field.remote_field.model._default_manager.all()
-            kwargs["queryset"] = choices_for(queryset, user)
+            kwargs["queryset"] = self.company_choices(db_field, user, kwargs.get("queryset"))
             if db_field.related_model is company_model():  # new rows are the admin's company's
                 kwargs["required"] = True
                 kwargs["empty_label"] = None
@@ -151,10 +155,7 @@ class ScopedFieldsMixin:
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         user: Any = request.user
         if not user.is_superuser:
-            queryset = kwargs.get("queryset")
-            if queryset is None:
-                queryset = db_field.remote_field.model._default_manager.all()
-            kwargs["queryset"] = choices_for(queryset, user)
+            kwargs["queryset"] = self.company_choices(db_field, user, kwargs.get("queryset"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
