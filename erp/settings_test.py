@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789" * 4)  # 50+: erp.settings
 
 from erp.settings import *  # noqa: E402,F401,F403
-from erp.settings import INSTALLED_APPS, REDIS_URL  # noqa: E402
+from erp.settings import ALLOWED_HOSTS, INSTALLED_APPS, REDIS_URL  # noqa: E402
 
 
 def redis_url_for_worker(url: str, worker: str | None) -> str:
@@ -35,6 +35,9 @@ def redis_url_for_worker(url: str, worker: str | None) -> str:
 
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.sampleapp"]
+# Schemathesis' in-process WSGI client (tests/erp/api_fuzz.py) sends Host: localhost, also when DEBUG
+# is off (as in `make test`), where the real settings allow no host (Django adds "testserver" only).
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
