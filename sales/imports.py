@@ -182,8 +182,10 @@ def validate_customers(table: Table, *, company: Company, user: User) -> ImportR
         if not manages_terms:
             for key, message in (("credit_limit", _("only a sales manager may set the credit limit.")),
                                  ("payment_term", _("only a sales manager may set the payment terms.")),
-                                 ("price_list", _("only a sales manager may set the price list."))):
-                if check.row.values.get(key) is not None:
+                                 ("price_list", _("only a sales manager may set the price list.")),
+                                 ("tax_code", _("only a sales manager may set the tax code."))):
+                value = check.row.values.get(key)
+                if value is not None and not (key == "tax_code" and value.is_default):  # the default: as if empty
                     check.error(key, message)
         username = check.take("owner", parse_text, max_length=150)
         owner = None

@@ -122,9 +122,10 @@ class Customer(MasterData):
             ("serve_customer", _("Can work with the customer's quotations and orders")),
             ("approve_credit", _("Can approve orders above the credit limit")),
             ("override_price", _("Can change prices from the price list")),
-            # Credit limits, price lists (and their assignment), payment terms and the sales rep of
-            # customers and documents: enforced by the services, so screens, API and imports agree.
-            ("manage_commercial_terms", _("Can change credit limits, price lists, payment terms and sales reps")),
+            # Credit limits, price lists (and their assignment), payment terms, tax codes and the sales
+            # rep of customers and documents: enforced by the services, so screens, API and imports agree.
+            ("manage_commercial_terms",
+             _("Can change credit limits, price lists, payment terms, tax codes and sales reps")),
         ]
         indexes = [
             models.Index(fields=["company", "name"], name="customer_by_name"),

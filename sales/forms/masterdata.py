@@ -188,7 +188,7 @@ class CustomerForm(CodeUniqueMixin, forms.ModelForm):
             del self.fields["is_active"]  # a new customer starts active
         if not may_manage_terms(user):
             # Shown as they are, not taken from the post: the sales manager's (the service refuses too).
-            for name in ("payment_term", "price_list", "credit_limit"):
+            for name in ("payment_term", "price_list", "tax_code", "credit_limit"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Only a sales manager may change this.")
         self.fields["credit_limit"].widget.attrs.update({"step": "any", "min": 0})

@@ -1,10 +1,10 @@
 """Writes of the sales master data: customers (with their rep's object permission), contacts,
 tax codes, payment terms, price lists and their prices.
 
-The commercial terms (a customer's credit limit, price list, payment term and rep; price lists and
-payment terms themselves) change only for a user holding ``sales.manage_commercial_terms`` (the sales
-manager): checked here, so the screens, the API and the imports refuse alike (CommercialTermsRefused,
-a 403). A value sent back unchanged is not a change."""
+The commercial terms (a customer's credit limit, price list, payment term, tax code and rep; price
+lists, payment terms and tax codes themselves) change only for a user holding
+``sales.manage_commercial_terms`` (the sales manager): checked here, so the screens, the API and the
+imports refuse alike (CommercialTermsRefused, a 403). A value sent back unchanged is not a change."""
 
 import datetime
 from collections.abc import Iterable, Mapping
@@ -84,6 +84,7 @@ def term_messages() -> dict[str, str]:
         "credit_limit": _("Only a sales manager may change the credit limit."),
         "price_list": _("Only a sales manager may change the price list."),
         "payment_term": _("Only a sales manager may change the payment terms."),
+        "tax_code": _("Only a sales manager may change the tax code."),
         "owner": rep,
         "sales_rep": rep,
     }
@@ -110,8 +111,10 @@ def customer_create(*, company: Company, actor: User | None = None, contacts: It
     check_same_company(company, **{k: fields.get(k) for k in ("price_list", "tax_code", "payment_term")})
     check_owner(company, fields.get("owner"))
     # Without the permission: the defaults (no limit, the default price list, no terms) and oneself as the rep.
+    # (Naming the company's default tax code is the same as leaving it empty.)
+    default_tax = TaxCode.objects.filter(company=company, is_default=True).first()
     check_terms_unchanged(actor, fields, {"credit_limit": [None], "price_list": [None], "payment_term": [None],
-                                          "owner": [None, actor]})
+                                          "tax_code": [None, default_tax], "owner": [None, actor]})
     if fields.get("owner") is None and actor is not None and not may_manage_terms(actor):
         fields["owner"] = actor  # a rep's new customer is their own
     fields.setdefault("currency", company.base_currency or "TWD")
@@ -131,7 +134,8 @@ def customer_update(*, customer: Customer, actor: User | None = None, **fields: 
     if "owner" in fields:
         check_owner(customer.company, fields["owner"])
     check_terms_unchanged(actor, fields, {name: [getattr(customer, name)]
-                                          for name in ("credit_limit", "price_list", "payment_term", "owner")})
+                                          for name in ("credit_limit", "price_list", "payment_term", "tax_code",
+                                                       "owner")})
     old_owner_id = customer.owner_id
     for name, value in fields.items():
         setattr(customer, name, value)
@@ -159,6 +163,8 @@ def contact_save(*, customer: Customer, actor: User | None = None, contact: Cust
 @atomic_with_retry
 def tax_code_save(*, company: Company, tax_code: TaxCode | None = None, actor: User | None = None,
                   **fields: Any) -> TaxCode:
+    # A tax code's rate prices every line that uses it: the sales manager's, like price lists.
+    check_may_manage_terms(actor, _("Only a sales manager may change tax codes."))
     tax_code = tax_code or TaxCode(company=company)
     for name, value in fields.items():
         setattr(tax_code, name, value)

@@ -250,6 +250,7 @@ TAX_CODE = Small(
      (gettext_lazy("Rate (%)"), lambda t: t.rate), (gettext_lazy("Default"), lambda t: yes(t.is_default)),
      (gettext_lazy("Active"), lambda t: yes(t.is_active))],
     "tax_codes", "sales/masterdata/tax_code_list.html", gettext_lazy("Tax code %(code)s saved."),
+    writer_perms=(MANAGE_TERMS,),
 )
 PAYMENT_TERM = Small(
     "payment_term", PaymentTerm, PaymentTermForm, selectors.payment_terms_for_user, services.payment_term_save,
@@ -309,12 +310,12 @@ def tax_code_list(request):
     return small_page(request, TAX_CODE)
 
 
-@permission_required("sales.add_taxcode")
+@permission_required("sales.add_taxcode", MANAGE_TERMS)
 def tax_code_create(request):
     return small_form(request, TAX_CODE)
 
 
-@permission_required("sales.change_taxcode")
+@permission_required("sales.change_taxcode", MANAGE_TERMS)
 def tax_code_edit(request, pk):
     return small_form(request, TAX_CODE, small_instance(request, TAX_CODE, pk))
 

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from sales.errors import CommercialTermsRefused
-from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, Quotation, SalesOrder
+from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, Quotation, SalesOrder, TaxCode
 from sales.services import masterdata as services
 from tests.sales.test_imports import CUSTOMER_HEADERS, csv_bytes
 from tests.sales.test_screens_masterdata import current_rows, price_formset_data
@@ -24,6 +24,7 @@ REFUSED = {
     "credit_limit": "Only a sales manager may change the credit limit.",
     "price_list": "Only a sales manager may change the price list.",
     "payment_term": "Only a sales manager may change the payment terms.",
+    "tax_code": "Only a sales manager may change the tax code.",
     "owner": "Only a sales manager may change the sales rep.",
     "sales_rep": "Only a sales manager may change the sales rep.",
 }
@@ -38,6 +39,7 @@ def world(sal):
     sal.cheap = services.price_list_save(company=sal.company, code="CHEAP", name="特價",
                                          prices=[{"item": sal.widget, "unit": sal.pcs, "price": D("1")}])
     services.customer_update(customer=sal.customer, credit_limit=D("1000"))
+    sal.zero = services.tax_code_save(company=sal.company, code="ZERO", name="零稅率", rate=D("0"))
     return sal
 
 
@@ -74,17 +76,17 @@ def test_the_sales_manager_role_holds_the_permission_and_the_sales_role_not(worl
 
 @pytest.mark.parametrize(("field", "value"), [
     ("credit_limit", "999999999"), ("credit_limit", None), ("price_list", "CHEAP"), ("payment_term", "NET30"),
-    ("owner", "rep2"),
+    ("owner", "rep2"), ("tax_code", "ZERO"),
 ])
 def test_a_rep_may_not_change_a_customers_terms_through_the_api(api, world, field, value):
-    before = terms(world.customer)
+    before = terms(world.customer), Customer.objects.get(pk=world.customer.pk).tax_code_id
 
     response = as_user(api, world.rep).patch(URL + f"customers/{world.customer.pk}/", {field: value, "name": "x"},
                                              format="json")
 
     assert response.status_code == 403
     assert response.json()[field] == [REFUSED[field]]
-    assert terms(world.customer) == before
+    assert (terms(world.customer), Customer.objects.get(pk=world.customer.pk).tax_code_id) == before
     assert Customer.objects.get(pk=world.customer.pk).name == "大同機械"
 
 
@@ -112,6 +114,7 @@ def test_a_manager_changes_a_customers_terms_through_the_api(api, world):
 
 @pytest.mark.parametrize(("field", "value"), [
     ("credit_limit", "50000"), ("price_list", "CHEAP"), ("payment_term", "NET30"), ("owner", "rep2"),
+    ("tax_code", "ZERO"),
 ])
 def test_a_rep_creates_customers_on_the_default_terms_only(api, world, field, value):
     client = as_user(api, world.rep)
@@ -254,9 +257,15 @@ def test_a_rep_may_not_open_or_post_the_price_list_and_payment_term_screens(clie
         client.get("/sales/payment-terms/new/").status_code,
         client.post(f"/sales/payment-terms/{world.net30.pk}/edit/", {"code": "NET30", "name": "x", "days": "90",
                                                                       "is_active": "on"}).status_code,
+        client.get("/sales/tax-codes/new/").status_code,
+        client.post(f"/sales/tax-codes/{world.zero.pk}/edit/", {"code": "ZERO", "name": "x", "rate": "5",
+                                                                 "is_active": "on"}).status_code,
     ]
+    tax_list = client.get("/sales/tax-codes/")
 
-    assert statuses == [403] * 9
+    assert statuses == [403] * 11
+    assert tax_list.status_code == 200 and f"/sales/tax-codes/{world.zero.pk}/edit/".encode() not in tax_list.content
+    assert TaxCode.objects.get(pk=world.zero.pk).rate == 0
     assert detail.status_code == 200
     assert edit.encode() not in detail.content
     assert price_state(world) == before
@@ -265,6 +274,8 @@ def test_a_rep_may_not_open_or_post_the_price_list_and_payment_term_screens(clie
         services.price_list_set_prices(price_list=world.prices, prices=[], actor=world.rep)
     with pytest.raises(CommercialTermsRefused):
         services.payment_term_save(company=world.company, actor=world.rep, code="NET90", name="x", days=90)
+    with pytest.raises(CommercialTermsRefused):
+        services.tax_code_save(company=world.company, tax_code=world.zero, actor=world.rep, rate=D("5"))
 
 
 def test_the_manager_opens_and_posts_the_price_list_and_payment_term_screens(client, world):
