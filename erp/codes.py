@@ -1,20 +1,34 @@
-"""Master-data codes: trimmed, upper-case, a safe alphabet, unique per company."""
+"""Master-data codes: half-width, trimmed, upper-case, a safe alphabet, unique per company."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, overload
 
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-CODE_MAX_LENGTH = 32
+from erp.identifiers import half_width
 
-code_validator = RegexValidator(
-    regex=r"^[A-Z0-9][A-Z0-9._/-]*$",
-    message=_("Use letters, digits and . _ / - only, starting with a letter or digit."),
-)
+CODE_MAX_LENGTH = 32
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
+CODE_CHARACTER = re.compile(r"[A-Z0-9._/-]")
+
+
+def code_validator(value: str) -> None:
+    """A code is letters, digits and . _ / -, starting with a letter or digit; the message names the
+    first character that is not allowed (after full-width ones were folded to half-width)."""
+    if CODE_RE.match(value):
+        return
+    wrong = next((ch for ch in value if not CODE_CHARACTER.match(ch)), None)
+    if wrong is None:  # only the first character is wrong: . _ / - cannot start a code
+        message = gettext("A code starts with a letter or digit.")
+    else:
+        message = gettext("“%(char)s” is not allowed in a code: use letters, digits and . _ / - only.") % {
+            "char": wrong}
+    raise ValidationError(message, code="invalid")
 
 
 @overload
@@ -22,10 +36,11 @@ def normalise_code(value: None) -> None: ...
 @overload
 def normalise_code(value: str) -> str: ...
 def normalise_code(value: object) -> str | None:
-    """' ab-01 ' -> 'AB-01'; inner whitespace collapses to nothing so codes never hide spaces."""
+    """' ab-01 ' -> 'AB-01', 'ＡＢ－０１' -> 'AB-01' (full-width folded to half-width); inner whitespace
+    collapses to nothing so codes never hide spaces."""
     if value is None:
         return value
-    return re.sub(r"\s+", "", str(value)).upper()
+    return re.sub(r"\s+", "", half_width(str(value))).upper()
 
 
 class CodeField(models.CharField):  # type: ignore[type-arg]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CodeField
 from erp.errors import ImmutableDocument
+from erp.identifiers import TaxIdField
 from erp.number_formats import DEFAULT_FORMAT, NUMBER_MAX_LENGTH, check_number_format
 from erp.scoping import RestrictedManager
 
@@ -29,7 +30,7 @@ from erp.scoping import RestrictedManager
 class Company(models.Model):
     name = models.CharField(_("name"), max_length=200)
     code = CodeField(unique=True)
-    tax_id = models.CharField(_("tax id"), max_length=20, blank=True)
+    tax_id = TaxIdField()
     base_currency = models.CharField(
         _("base currency"),
         max_length=3,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from erp.errors import DomainError
+from erp.identifiers import normalise_tax_id, tax_id_error
 from erp.imports import (
     Column,
     ImportKind,
@@ -47,7 +48,6 @@ from erp.models import Company, User
 from inventory import selectors as inventory_selectors
 from inventory.models import ItemUnit
 from sales import selectors
-from sales.forms.masterdata import normalise_tax_id, tax_id_error
 from sales.models import Customer, PaymentTerm, PriceList, PriceListItem, TaxCode
 from sales.scoping import may_manage_terms
 from sales.services import masterdata as services

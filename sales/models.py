@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from erp.identifiers import TaxIdField
 from erp.models import CompanyOwned, Document, MasterData, Restricted
 from erp.money import LINE_QTY, MONEY, PRICE, QTY, RATE
 from sales import status as st
@@ -95,7 +96,7 @@ class PriceListItem(Restricted):
 
 class Customer(MasterData):
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
-    tax_id = models.CharField(_("tax id"), max_length=20, blank=True)
+    tax_id = TaxIdField()
     billing_address = models.TextField(_("billing address"), blank=True)
     shipping_address = models.TextField(_("shipping address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)

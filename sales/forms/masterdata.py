@@ -2,7 +2,6 @@
 lists and their prices, and the list filters. Forms validate input; the views hand the cleaned values to
 ``sales.services.masterdata`` (never ``.save()``)."""
 
-import re
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -11,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
+from erp.identifiers import normalise_tax_id, tax_id_error
 from erp.imports import fmt_decimal
 from erp.money import LINE_QTY, PRICE
 from inventory.forms.masterdata import ACTIVE_CHOICES, CodeUniqueMixin, FilterForm, no_form_tag, yes_no
@@ -20,61 +20,6 @@ from sales.models import Customer, CustomerContact, PaymentTerm, PriceList, TaxC
 from sales.scoping import may_manage_terms
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-
-# Tax ids ---------------------------------------------------------------------------------------
-
-TW_WEIGHTS = (1, 2, 1, 2, 1, 2, 4, 1)
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-TAX_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
-
-
-def taiwan_tax_id_valid(value):
-    """Taiwan's 統一編號: 8 digits; the digit sums of digit × weight add up to a multiple of 5 (10 before
-    2023, which is still a multiple of 5); a 7th digit of 7 gives 28 → 10, counted as 1 or 0."""
-    if not re.fullmatch(r"\d{8}", value):
-        return False
-    total, seventh = 0, 0
-    for index, (digit, weight) in enumerate(zip(value, TW_WEIGHTS, strict=True)):
-        product = int(digit) * weight
-        sum_of_digits = product // 10 + product % 10
-        if index == 6:
-            seventh = sum_of_digits
-        else:
-            total += sum_of_digits
-    if seventh == 10:
-        return total % 5 == 0 or (total + 1) % 5 == 0
-    return (total + seventh) % 5 == 0
-
-
-def uscc_valid(value):
-    """The PRC's 统一社会信用代码: 18 characters, the last a mod-31 check character (GB 32100-2015)."""
-    if len(value) != 18 or any(ch not in USCC_CHARS for ch in value):
-        return False
-    total = sum(USCC_CHARS.index(ch) * weight for ch, weight in zip(value[:17], USCC_WEIGHTS, strict=True))
-    return USCC_CHARS[(31 - total % 31) % 31] == value[17]
-
-
-def tax_id_error(value):
-    """None when ``value`` (normalised) is acceptable, else the message. Eight digits are checked as a
-    Taiwan 統一編號, 18 characters as a PRC 统一社会信用代码; other ids (foreign customers) only for
-    their characters."""
-    if not value:
-        return None
-    if re.fullmatch(r"\d{8}", value):
-        return None if taiwan_tax_id_valid(value) else _("This is not a valid tax id (統一編號): check the digits.")
-    if len(value) == 18 and uscc_valid(value):
-        return None
-    if len(value) == 18 and re.fullmatch(r"\d{2}\d{6}[0-9A-Z]{10}", value):
-        return _("This is not a valid unified social credit code: check the characters.")
-    if not TAX_ID_RE.match(value):
-        return _("Use letters, digits and - only.")
-    return None
-
-
-def normalise_tax_id(value):
-    return re.sub(r"\s+", "", str(value or "")).upper()
-
 
 # Filters ---------------------------------------------------------------------------------------
 

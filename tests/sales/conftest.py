@@ -86,7 +86,7 @@ def build_world():
         ],
     )
     w.customer = sales_masterdata.customer_create(company=company, code="C001", name="大同機械", owner=w.rep,
-                                                  tax_id="12345678", shipping_address="台中市")
+                                                  tax_id="22099131", shipping_address="台中市")
     w.other_customer = sales_masterdata.customer_create(company=company, code="C002", name="永豐工業", owner=w.rep2)
     return w
 

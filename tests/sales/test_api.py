@@ -63,7 +63,7 @@ def test_a_rep_lists_only_their_customers_and_a_manager_all_with_filters(api, sa
     everyone = as_user(api, sal.manager).get(URL + "customers/").json()["results"]
     of_rep2 = api.get(URL + "customers/", {"owner": "rep2"}).json()["results"]
     searched = api.get(URL + "customers/", {"search": "永豐"}).json()["results"]
-    by_tax_id = api.get(URL + "customers/", {"search": "12345678"}).json()["results"]
+    by_tax_id = api.get(URL + "customers/", {"search": "22099131"}).json()["results"]
     unknown_owner = api.get(URL + "customers/", {"owner": "ghost"})
 
     assert [c["code"] for c in mine] == ["C001", "C003"]
@@ -77,7 +77,7 @@ def test_a_rep_lists_only_their_customers_and_a_manager_all_with_filters(api, sa
 
 def test_a_rep_creates_a_customer_with_contacts_and_owns_it(api, sal):
     response = as_user(api, sal.rep).post(URL + "customers/", {
-        "code": " c010 ", "name": "新竹電子", "tax_id": "87654321", "tax_code": "vat5",
+        "code": " c010 ", "name": "新竹電子", "tax_id": "53212539", "tax_code": "vat5",
         "contacts": [{"name": "王小姐", "email": "wang@example.com", "is_primary": True}],
     }, format="json")
 
@@ -739,3 +739,19 @@ def test_codes_are_looked_up_in_the_users_company_only(api, sal):
     response = as_user(api, sal.rep).post(URL + "orders/", order_body(), format="json")
 
     assert response.status_code == 201
+
+
+def test_a_customers_tax_id_is_checked_and_full_width_input_folded(api, sal):
+    client = as_user(api, sal.manager)
+
+    short = client.post(URL + "customers/", {"code": "C020", "name": "短統編", "tax_id": "12345"}, format="json")
+    wrong = client.patch(URL + f"customers/{sal.customer.pk}/", {"tax_id": "12345678"}, format="json")
+    wide = client.post(URL + "customers/", {"code": "Ｃ０２１", "name": "全形", "tax_id": "０４５９５２５７"},
+                       format="json")
+
+    assert (short.status_code, short.json()) == (400, {"tax_id": ["A tax id (統一編號) has 8 digits."]})
+    assert (wrong.status_code, list(wrong.json())) == (400, ["tax_id"])
+    assert not Customer.objects.filter(code="C020").exists()
+    assert Customer.objects.get(pk=sal.customer.pk).tax_id == "22099131"
+    assert wide.status_code == 201, wide.json()
+    assert Customer.objects.filter(code="C021", tax_id="04595257").exists()

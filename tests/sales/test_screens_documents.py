@@ -604,7 +604,7 @@ def test_the_order_print_page(world, client):
     html = page(client, f"/sales/orders/{order.pk}/print/")
 
     assert f'<div class="number" id="document-number">{order.reference}</div>' in html
-    assert "PO-1" in html and "12345678" in html  # the customer's tax id
+    assert "PO-1" in html and "22099131" in html  # the customer's tax id
     assert '<strong>210.00 TWD</strong>' in html
 
 
