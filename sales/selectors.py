@@ -152,6 +152,7 @@ class OrderTracking(TypedDict):
     events: list[OutboxEvent]  # each with ``subscriber_rows``: its EventDelivery rows
     requests: list[OutboxEvent]  # the shortage requests, each with ``to_production``
     approvals: list[CreditApproval]
+    shortages_apply: bool  # False once the order is closed or cancelled: what was short no longer is owed
 
 
 def order_tracking(order: SalesOrder) -> OrderTracking:
@@ -185,6 +186,7 @@ def order_tracking(order: SalesOrder) -> OrderTracking:
         "events": event_rows,
         "requests": requests,
         "approvals": list(order.credit_approvals.select_related("approved_by")),
+        "shortages_apply": order.status not in (st.OrderStatus.CLOSED, st.OrderStatus.CANCELLED),
     }
 
 

@@ -17,7 +17,7 @@ from office.models import Task
 from sales import status as st
 from sales.models import CreditApproval, Quotation, SalesOrder
 from sales.services import masterdata as sales_masterdata
-from sales.services.orders import order_confirm
+from sales.services.orders import order_cancel, order_confirm
 from sales.services.quotations import quotation_save
 from tests.conftest import warm_permissions
 from tests.sales.conftest import deliver_events
@@ -486,6 +486,21 @@ def test_quote_convert_confirm_and_follow_the_order_across_departments(world, cl
     assert 'id="document-reservations"' in html and "<td>A-01</td>" in html
     assert "No delivery note yet" in html  # the event waits for the worker
     assert f"/sales/orders/{order.pk}/cancel/" in html and f"/sales/orders/{order.pk}/confirm/" not in html
+
+
+def test_a_cancelled_order_no_longer_shows_its_shortages_as_owed(world, client):
+    order = world.order([{"item": world.motor, "quantity": D("5")}])
+    order_confirm(order=order, actor=world.rep)
+    client.force_login(world.rep)
+    confirmed = client.get(f"/sales/orders/{order.pk}/tracking/").content.decode()
+
+    order_cancel(order=order, actor=world.rep, reason="客戶取消")
+    cancelled = client.get(f"/sales/orders/{order.pk}/tracking/").content.decode()
+
+    assert '<td class="num text-nowrap text-danger fw-bold" data-col="short">5 PCS</td>' in confirmed
+    assert 'id="shortages-closed"' not in confirmed
+    assert "text-danger" not in cancelled and '<td class="num text-muted" data-col="short">—</td>' in cancelled
+    assert 'id="shortages-closed"' in cancelled
 
 
 def test_the_tracking_partial_shows_delivery_notes_tasks_and_history_after_the_events(world, client):
