@@ -15,6 +15,8 @@ department therefore adds registrations in that department, never an edit of the
   posted delivery note, contributed by sales).
 - ``register_related_documents``: the documents that belong with a document (a sales order's delivery
   notes and returns), for the sections that show what concerns a document and its family (the tasks).
+- ``register_task_screen``: the screen a task of a kind opens on its document, instead of the
+  document's page ("pick and ship" opens the pick sheet).
 """
 
 from __future__ import annotations
@@ -160,6 +162,18 @@ class RelatedDocuments:
     models: tuple[str, ...] = ("*",)
 
 
+@dataclass(frozen=True)
+class TaskScreen:
+    """A task of ``kind`` opens ``url_name`` (with the document's id) for users holding ``permission``."""
+
+    app: str
+    order: int
+    kind: str
+    url_name: str
+    permission: str
+
+
+TASK_SCREENS: list[TaskScreen] = []
 HOME_PANELS: list[HomePanel] = []
 RELATED_DOCUMENTS: list[RelatedDocuments] = []
 DOCUMENT_ACTIONS: list[DocumentAction] = []
@@ -190,6 +204,14 @@ def register_document_action(app: str, action: Callable[[Any, Model], Action | N
 def register_related_documents(app: str, related: Callable[[Model], Iterable[QuerySet[Any]]], *,
                                models: Iterable[str] = ("*",), order: int = 100) -> None:
     _add(RELATED_DOCUMENTS, RelatedDocuments(app, order, related, tuple(models)))
+
+
+def register_task_screen(app: str, kind: str, url_name: str, *, permission: str, order: int = 100) -> None:
+    _add(TASK_SCREENS, TaskScreen(app, order, kind, url_name, permission))
+
+
+def task_screen(kind: str) -> TaskScreen | None:
+    return next((screen for screen in TASK_SCREENS if screen.kind == kind), None)
 
 
 def home_panels(request: HttpRequest) -> list[RenderedPanel]:

@@ -17,7 +17,12 @@ class InventoryConfig(AppConfig):
         from erp.audit import register_label
         from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
-        from erp.registry import register_company_seed, register_demo_loader, register_document_panel
+        from erp.registry import (
+            register_company_seed,
+            register_demo_loader,
+            register_document_panel,
+            register_task_screen,
+        )
         from erp.roles import register_role_grants
         from inventory import receivers, signals  # noqa: F401  (declares the events, connects receivers)
         from inventory.demo import load_inventory_demo
@@ -25,6 +30,7 @@ class InventoryConfig(AppConfig):
         from inventory.panels import document_reservations
         from inventory.roles import ROLE_GRANTS
         from inventory.scoping import register as register_scopes
+        from inventory.services.deliveries import PICK_TASK
 
         register_menu(MenuEntry("inventory", _("Inventory"), "inventory:workbench", "inventory.view_stockbalance",
                                 order=30))
@@ -36,5 +42,8 @@ class InventoryConfig(AppConfig):
         register_scopes()
         register_document_panel("inventory", "inventory/panels/reservations.html", document_reservations,
                                 permission="inventory.view_reservation", order=20)
+        # "Pick and ship" opens the pick sheet of its delivery note, not the note's page.
+        register_task_screen("inventory", PICK_TASK, "inventory:delivery_pick",
+                             permission="inventory.change_deliverynote")
         for kind in IMPORT_KINDS:
             register_import_kind(kind)

@@ -9,8 +9,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
+from erp.document_screens.kinds import visible_documents
 from erp.models import User
+from erp.registry import task_screen
 from erp.scoping import AnyOfQuery
 from office.models import Task
 from office.scoping import addressed_to
@@ -89,3 +92,30 @@ def has_open_task(document: models.Model, *, role: str) -> bool:
     """Whether an open task about ``document`` waits for the role named ``role``."""
     return bool(Task.objects.filter(document_condition(document), status=TaskStatus.OPEN,
                                     assignee_role__name=role).exists())
+
+
+def task_links(user: User, tasks: Iterable[Task]) -> dict[int, str]:
+    """{task id: the URL it opens} for the tasks whose document the user may open: the screen its
+    kind registered (``erp.registry.register_task_screen``: a pick task opens the pick sheet), else
+    the document's page. A task whose document the user may not see gets no link (shown as text).
+    One query per kind of document among ``tasks``, however many tasks."""
+    refs = [(task, task.document_type_id, task.document_id) for task in tasks]
+    about = [(task, type_id, doc_id) for task, type_id, doc_id in refs if type_id is not None and doc_id is not None]
+    ids_by_type: dict[int, set[int]] = {}
+    for _task, type_id, doc_id in about:
+        ids_by_type.setdefault(type_id, set()).add(doc_id)
+    visible: dict[int, set[int]] = {}
+    pages: dict[int, str] = {}
+    for type_id, ids in ids_by_type.items():
+        found = visible_documents(user, ContentType.objects.get_for_id(type_id).model_class(), ids)
+        if found is not None:
+            kind, visible[type_id] = found
+            pages[type_id] = kind.url("detail")
+    links = {}
+    for task, type_id, doc_id in about:
+        if doc_id not in visible.get(type_id, ()):
+            continue
+        screen = task_screen(task.kind)
+        url_name = screen.url_name if screen is not None and user.has_perm(screen.permission) else pages[type_id]
+        links[task.pk] = reverse(url_name, args=[doc_id])
+    return links

@@ -9,6 +9,7 @@ from erp.history import history_for
 from erp.permissions import permission_required, user_company
 from office.forms import TaskCloseForm, TaskFilterForm, TaskForm
 from office.models import Task
+from office.panels import with_links
 from office.selectors import inbox_count, inbox_for_user, task_get_for_user, task_list_for_user, user_can_close
 from office.services import task_assign, task_close
 from office.status import TaskStatus
@@ -27,6 +28,8 @@ def inbox(request):
     else:
         tasks = task_list_for_user(request.user, status=status, search=search)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    with_links(request.user, page.object_list)
     context = {"page": page, "filters": filters, "querystring": request.GET.urlencode()}
     if request.htmx and request.htmx.target == "task-list":
         return render(request, "office/partials/task_list.html", context)
@@ -49,6 +52,7 @@ def _get_task(request, pk):
 @permission_required("office.view_task")
 def task_detail(request, pk):
     task = _get_task(request, pk)
+    with_links(request.user, [task])
     return render(
         request,
         "office/task_detail.html",

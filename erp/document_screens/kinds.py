@@ -213,6 +213,9 @@ class DocumentKind:
     section: str = ""  # the department's navigation tab
     views: Mapping[str, type[Any]] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        KINDS.setdefault(self.model, self)  # the first kind declared for a model is its screens
+
     # Names ---------------------------------------------------------------------------------------
 
     def url(self, name: str) -> str:
@@ -364,6 +367,24 @@ class DocumentKind:
                                  view(action.name, views.DocumentActionView, permissions, action=action),
                                  name=f"{self.key}_{action.name}"))
         return patterns
+
+
+KINDS: dict[type[Model], DocumentKind] = {}
+
+
+def kind_for(model: type[Model] | None) -> DocumentKind | None:
+    """The screens of a model's documents, if it has any (declared when the app's URLs load)."""
+    return KINDS.get(model) if model is not None else None
+
+
+def visible_documents(user: User, model: type[Model] | None,
+                      ids: Iterable[int]) -> tuple[DocumentKind, set[int]] | None:
+    """The kind of ``model``'s screens and which of ``ids`` the user may open there (the view
+    permission and the kind's scoped selector, as the detail page itself checks): one query."""
+    kind = kind_for(model)
+    if kind is None or not user.has_perm(kind.perm("view")):
+        return None
+    return kind, set(kind.selector(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
 def kinds_urls(kinds: Iterable[DocumentKind]) -> list[URLPattern]:

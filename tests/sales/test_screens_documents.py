@@ -12,8 +12,9 @@ from django.contrib.messages import get_messages
 
 from inventory.models import DeliveryNote
 from inventory.services import masterdata
-from inventory.services.deliveries import delivery_post, delivery_save_picks
+from inventory.services.deliveries import PICK_TASK, delivery_post, delivery_save_picks
 from office.models import Task
+from office.services import task_assign
 from sales import status as st
 from sales.models import CreditApproval, Quotation, SalesOrder
 from sales.services import masterdata as sales_masterdata
@@ -831,3 +832,39 @@ def test_the_order_page_and_its_partial_do_not_grow_with_the_lines(world, client
     ]
 
     assert counts[0] == counts[1] and counts[2] == counts[3]
+
+
+def test_tasks_open_their_documents_for_those_who_may_and_pick_tasks_the_pick_sheet(world, client):
+    """The keeper's inbox links the pick task to the pick sheet and the order page lists the
+    warehouse's task as text for the rep, who may not open it (issue 11)."""
+    world.receive(world.widget, 30, cost="40")
+    order = world.order([{"item": world.widget, "quantity": D("5")}])
+    order_confirm(order=order, actor=world.rep)
+    deliver_events()
+    note = DeliveryNote.objects.get(source_id=order.pk)
+    pick = Task.objects.get(kind=PICK_TASK, document_id=note.pk)
+
+    client.force_login(world.keeper)
+    inbox = client.get("/office/").content.decode()
+    detail = client.get(f"/office/tasks/{pick.pk}/").content.decode()
+    client.force_login(world.rep)
+    order_page = client.get(f"/sales/orders/{order.pk}/tracking/").content.decode()
+
+    pick_sheet = f'href="/inventory/deliveries/{note.pk}/pick/"'
+    assert pick_sheet in inbox and pick_sheet in detail
+    assert f'href="/office/tasks/{pick.pk}/"' not in order_page  # the warehouse's task: text for the rep
+    assert pick.title in order_page
+
+
+def test_a_task_about_a_document_the_reader_may_not_see_is_not_linked(world):
+    from office.selectors import task_links
+
+    theirs = world.order([{"item": world.widget, "quantity": D("5")}], customer=world.other_customer,
+                         actor=world.manager)
+    mine = world.order([{"item": world.widget, "quantity": D("1")}])
+    about_theirs = task_assign(company=world.company, title="Call the customer", user=world.rep, document=theirs)
+    about_mine = task_assign(company=world.company, title="Check the order", user=world.rep, document=mine)
+
+    links = task_links(world.rep, [about_theirs, about_mine])
+
+    assert links == {about_mine.pk: f"/sales/orders/{mine.pk}/"}
