@@ -15,20 +15,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from erp.admin_scoping import SuperuserOnlyAdmin as LockedAdmin
+from erp.admin_scoping import SuperuserOnlyAdmin
 from erp.models import ApiToken
 
 
-class SuperuserOnlyAdmin(LockedAdmin):
-    """An admin page only superusers see or use: every permission below answers False for anyone else."""
-
-    superuser_only = True
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
+class RevokeOnlyAdmin(SuperuserOnlyAdmin):
+    """Superusers see the rows and delete them (revoking a token, unlocking a sign-in); nobody adds
+    or edits one here."""
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -36,12 +29,9 @@ class SuperuserOnlyAdmin(LockedAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(SuperuserOnlyAdmin):
+class ApiTokenAdmin(RevokeOnlyAdmin):
     """Tokens by prefix and dates; the key is never stored, so never shown. Deleting one revokes it."""
 
     list_display = ["prefix", "user", "created", "last_used", "expires_at"]
@@ -52,7 +42,7 @@ class ApiTokenAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(AccessAttempt)
-class SignInAttemptAdmin(SuperuserOnlyAdmin, AccessAttemptAdmin):  # type: ignore[misc]  # axes is untyped
+class SignInAttemptAdmin(RevokeOnlyAdmin, AccessAttemptAdmin):  # type: ignore[misc]  # axes is untyped
     """Failed sign-ins counted by django-axes. Unlocking a username or address deletes its attempts
     (the action below, or delete); `manage.py axes_reset_username <name>` does the same."""
 

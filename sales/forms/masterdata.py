@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
-from erp.identifiers import normalise_tax_id, tax_id_error
 from erp.imports import fmt_decimal
 from erp.money import LINE_QTY, PRICE
 from inventory.forms.masterdata import ACTIVE_CHOICES, CodeUniqueMixin, FilterForm, no_form_tag, yes_no
@@ -138,12 +137,6 @@ class CustomerForm(CodeUniqueMixin, forms.ModelForm):
                 self.fields[name].help_text = _("Only a sales manager may change this.")
         self.fields["credit_limit"].widget.attrs.update({"step": "any", "min": 0})
         no_form_tag(self)
-
-    def clean_tax_id(self):
-        value = normalise_tax_id(self.cleaned_data.get("tax_id"))
-        if message := tax_id_error(value):
-            raise ValidationError(message, code="invalid")
-        return value
 
     def clean_credit_limit(self):
         value = self.cleaned_data.get("credit_limit")

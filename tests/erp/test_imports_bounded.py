@@ -3,7 +3,6 @@ right in every row) is read in bounded memory, rows and cells are capped by sett
 once at upload and its table re-used by the preview and the commit, and hostile files give a form error
 on every kind's upload screen, never a 500."""
 
-import csv
 import datetime
 import io
 import re
@@ -17,42 +16,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import Workbook
 
 from erp import imports
 from erp.import_views import SESSION_KEY
 from erp.models import Department
+from tests.files import csv_bytes, rezipped, xlsx_bytes
 from tests.sampleapp.imports import DEPARTMENTS
 
 SCREENS = "tests.sampleapp.urls"
 UPLOAD = "/sample/imports/org-units/"
 # Every kind the departments offer (the sample app's test-only kind has its own screens, above).
 KINDS = [kind for kind in imports.import_kinds() if kind.app_label != "sampleapp"]
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows):
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def rezipped(data, change):
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            for name, content in change(info.filename, source.read(info.filename)).items():
-                target.writestr(name, content)
-    return out.getvalue()
 
 
 def hostile_xlsx(rows):

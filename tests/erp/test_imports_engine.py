@@ -2,7 +2,6 @@
 registry, all-or-nothing commits and the shared screens, with the sample app's test-only kind
 (departments) instead of a department's."""
 
-import csv
 import datetime
 import io
 import re
@@ -15,7 +14,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from erp import imports
 from erp.errors import DomainError
@@ -23,36 +22,11 @@ from erp.import_views import LEGACY_SESSION_KEY, SESSION_KEY
 from erp.imports import CellError, kinds
 from erp.models import Department
 from inventory import status as inventory_status
+from tests.files import csv_bytes, rezipped, xlsx_bytes
 from tests.sampleapp.imports import DEPARTMENTS, REFUSED_NAME
 
 D = Decimal
 SCREENS = "tests.sampleapp.urls"
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows, *, bom=True):
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
-
-
-def rezipped(data, change):
-    """The workbook ``data`` with its members passed through ``change(name, bytes) -> {name: bytes}``."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            for name, content in change(info.filename, source.read(info.filename)).items():
-                target.writestr(name, content)
-    return out.getvalue()
 
 
 def read(data, name="d.csv"):

@@ -1,6 +1,5 @@
 """Imports of units, items and opening balances: upload, preview with row errors, commit all or nothing."""
 
-import csv
 import io
 import threading
 from decimal import Decimal
@@ -12,13 +11,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from guardian.shortcuts import assign_perm
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from erp import imports
 from inventory import status as st
 from inventory.imports import ITEMS, OPENING
 from inventory.models import Item, ItemCategory, ItemUnit, ItemValuation, StockBalance, StockMove, UnitOfMeasure
 from inventory.selectors import valuation_by_item, valuation_by_warehouse
+from tests.files import csv_bytes, xlsx_bytes
 
 ITEM_HEADERS = ["code", "name", "base_unit", "alternative_units", "reorder_point", "category"]
 
@@ -26,21 +26,6 @@ ITEM_HEADERS = ["code", "name", "base_unit", "alternative_units", "reorder_point
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows, *, bom=True):
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
 def upload(client, segment, data, name):

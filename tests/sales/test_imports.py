@@ -1,6 +1,5 @@
 """Imports of customers and prices: upload, preview with row errors, commit all or nothing."""
 
-import csv
 import io
 from decimal import Decimal
 
@@ -10,13 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from guardian.shortcuts import get_perms
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from erp import imports
 from sales.imports import CUSTOMERS, PRICES
 from sales.models import Customer, PriceListItem
 from sales.services import masterdata as services
 from tests.conftest import warm_permissions
+from tests.files import csv_bytes, xlsx_bytes
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -47,21 +47,6 @@ def as_user(client):
         return client
 
     return login
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows):
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def upload(client, segment, data, name):
