@@ -43,6 +43,13 @@ class Company(models.Model):
         help_text=_("Document numbers follow the fiscal year, named after the calendar year in which it starts."),
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
+    shipping_prep_days = models.PositiveSmallIntegerField(
+        _("shipping preparation days"),
+        default=1,
+        help_text=_("Days the warehouse needs to pick, pack and ship: goods asked of production or purchasing for "
+                    "an order are needed this many days before the date promised to the customer."),
+        validators=[MaxValueValidator(60)],
+    )
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -6,6 +6,7 @@ Malformed values stop start-up with one line naming the variable (erp.env.Config
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -228,6 +229,8 @@ CELERY_BEAT_SCHEDULE = {
     "redeliver-pending-events": {"task": "erp.tasks.redeliver_pending_events", "schedule": 30.0},
     "check-reorder-points": {"task": "inventory.tasks.check_reorder_points", "schedule": 3600.0},
     "restart-and-purge-exports": {"task": "erp.tasks.restart_and_purge_exports", "schedule": 300.0},
+    "reserve-waiting-orders": {"task": "sales.tasks.reserve_waiting_orders",
+                               "schedule": crontab(hour=2, minute=30)},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)

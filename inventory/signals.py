@@ -14,6 +14,12 @@ from erp.events import EventSignal, Hook
 goods_received = EventSignal("inventory.goods_received", _("A goods receipt was posted."))
 reorder_needed = EventSignal("inventory.reorder_needed",
                              _("An item's available stock fell below its reorder point."))
+# payload ``stock``: [[item id, warehouse id], ...]. Sent by the stock engine whenever stock may
+# be reserved that could not be before (goods received, a transfer arrived, a return, a count or
+# adjustment found more, reservations released): an app that holds waiting demand reserves it.
+stock_available = EventSignal("inventory.stock_available", _(
+    "Stock became available to reserve (received, transferred in, returned, counted, or released by a reservation): "
+    "per item and warehouse."))
 delivery_posted = EventSignal("inventory.delivery_posted",
                               _("A delivery note was posted: goods left for the customer and are to be invoiced."))
 

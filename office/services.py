@@ -152,12 +152,16 @@ def task_assign(
 
     With ``close_on_status`` the task closes itself when the document reaches that status. With a
     ``kind`` and a ``document``, a task of that kind already open about the document is returned
-    instead of a second one (``task_assign_once``)."""
-    task, _created = task_assign_once(
+    instead of a second one (``task_assign_once``), brought forward to ``due_date`` if that is earlier
+    (more of the document's work is due sooner)."""
+    task, created = task_assign_once(
         company=company, title=title, kind=kind, user=user, role=role, department=department, document=document,
         close_on_status=close_on_status, description=description, priority=priority, due_date=due_date,
         actor=actor,
     )
+    if not created and task.is_open and due_date is not None and (task.due_date is None or due_date < task.due_date):
+        task.due_date = due_date
+        task.save(update_fields=["due_date"])
     return task
 
 
@@ -216,15 +220,19 @@ def tasks_follow_document(*, document: Document, status: str, actor: User | None
 
 
 def tasks_close_for_document(*, documents: Iterable[models.Model] | None = None, document: models.Model | None = None,
-                             actor: User | None = None, note: str = "", status: str = TaskStatus.CANCELLED) -> int:
-    """Close the open tasks about ``document`` (or each of ``documents``) — the document they were
-    about was cancelled or settled elsewhere. Returns how many were closed (each change audited)."""
+                             actor: User | None = None, note: str = "", status: str = TaskStatus.CANCELLED,
+                             kinds: Iterable[str] | None = None) -> int:
+    """Close the open tasks about ``document`` (or each of ``documents``), of ``kinds`` only when
+    given — the document they were about was cancelled or settled elsewhere. Returns how many were
+    closed (each change audited)."""
     about = list(documents or []) + ([document] if document is not None else [])
     if not about:
         return 0
     condition = Q(pk__in=[])
     for doc in about:
         condition |= Q(document_type=ContentType.objects.get_for_model(doc), document_id=doc.pk)
+    if kinds is not None:
+        condition &= Q(kind__in=list(kinds))
     now = timezone.now()
     closed = 0
     for task in Task.objects.select_for_update().filter(condition, status=TaskStatus.OPEN).order_by("pk"):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 
 from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import PRODUCTION
-from office.services import task_assign_for_event
+from inventory.status import Procurement
+from office.services import task_assign_for_event, tasks_close_for_document
+from office.status import TaskStatus
 from sales import signals as sales_signals
 from sales.models import SalesOrder
 
@@ -25,3 +29,17 @@ def plan_shortage(event: OutboxEvent) -> None:
         task_assign_for_event(event=event, kind=PLAN_SHORTAGE, document=order, role=PRODUCTION, description=description,
                               due_date=due,
                               title=_("Plan production for %(order)s") % {"order": event.payload["order_number"]})
+
+
+@subscribe(sales_signals.shortage_reduced, "production.shortage_covered")
+def shortage_covered(event: OutboxEvent) -> None:
+    """Stock that arrived was reserved for an order we were asked about: once none of its
+    make items is short any more, the request is settled and its task closes."""
+    ours = [line for line in event.payload["lines"] if line["procurement"] == Procurement.MAKE]
+    if not any(Decimal(line["reserved"]) > 0 for line in ours) or any(Decimal(line["short"]) > 0 for line in ours):
+        return
+    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
+    if order is not None:
+        tasks_close_for_document(document=order, kinds=[PLAN_SHORTAGE], status=TaskStatus.DONE,
+                                 note=_("Covered by stock that arrived: nothing of %(order)s is left to make.")
+                                 % {"order": event.payload["order_number"]})

@@ -266,12 +266,13 @@ class SalesOrder(SalesDocument):
 
 class SalesOrderLine(SalesLine):
     """Quantities after ``quantity_base`` are in the item's base unit and change only through the
-    order's services: shortage at confirmation, delivered by posted delivery notes, returned by
-    posted customer returns."""
+    order's services: short (at confirmation, then less as stock arrives), delivered by posted
+    delivery notes, returned by posted customer returns."""
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
     reserved_now: Decimal  # not a field: what the line holds reserved, set by sales.selectors.order_tracking
-    shortage_quantity = models.DecimalField(_("short at confirmation"), default=0, **QTY)
+    # Short of stock: set at confirmation, lowered as arriving stock is reserved (services.waiting).
+    shortage_quantity = models.DecimalField(_("short"), default=0, **QTY)
     delivered_quantity = models.DecimalField(_("delivered"), default=0, **QTY)
     returned_quantity = models.DecimalField(_("returned"), default=0, **QTY)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
@@ -288,6 +289,8 @@ class SalesOrderLine(SalesLine):
                                    & Q(returned_quantity__lte=models.F("delivered_quantity")),
                                    name="order_line_returned_in_range"),
         ]
+        # The lines waiting for stock, found by item when it arrives (a small part of all lines).
+        indexes = [models.Index(fields=["item"], condition=Q(shortage_quantity__gt=0), name="order_line_waiting")]
 
     @property
     def open_quantity(self) -> Decimal:

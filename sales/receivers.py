@@ -1,18 +1,25 @@
 """What sales does when something happens: after its own confirmation (the delivery note draft, on the
-event bus) and while inventory posts a delivery note whose source is a sales order (inventory's
-in-transaction hooks: sales locks the order, checks the picks and records what was shipped)."""
+event bus); when inventory has stock to reserve again (the waiting order lines take it, on the bus);
+and while inventory posts a delivery note whose source is a sales order (inventory's in-transaction
+hooks: sales locks the order, checks the picks and records what was shipped)."""
 
 from erp.events import subscribe
 from inventory import signals as inventory_signals
 from sales import signals
 from sales.models import SalesOrder
-from sales.services import orders
+from sales.services import orders, waiting
 
 
 @subscribe(signals.order_confirmed, "sales.prepare_delivery")
 def prepare_delivery(event):
     """A confirmed order's reserved stock gets a delivery note draft and the keepers a pick task."""
     orders.order_prepare_delivery(order_id=event.payload["order_id"], source_event=event.pk)
+
+
+@subscribe(inventory_signals.stock_available, "sales.reserve_waiting")
+def reserve_waiting(event):
+    """Stock arrived (or was released): the order lines waiting for it are reserved, fairly."""
+    waiting.reserve_waiting(company=event.company, stock_pairs=event.payload["stock"])
 
 
 def lock_order_for_delivery(sender, delivery, **kwargs):

@@ -21,6 +21,11 @@ purchase_requested = EventSignal(
     "sales.purchase_requested",
     _("A confirmed order is short of items the company buys: item, quantity and required date per line."),
 )
+shortage_reduced = EventSignal(
+    "sales.shortage_reduced",
+    _("Stock that arrived was reserved for a waiting order: per line what was reserved now and what is still short, "
+      "so production and purchasing can reduce what they were asked for."),
+)
 order_cancelled = EventSignal(
     "sales.order_cancelled",
     _("A sales order was cancelled or its undelivered rest closed; its reservations were released."),

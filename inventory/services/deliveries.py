@@ -67,6 +67,15 @@ class DeliveryDemand:
     unit: UnitOfMeasure  # the source line's unit: the note shows its quantities in it when exact
     open_quantity: Decimal  # base unit
     description: str = ""
+    due_date: date | None = None  # when the customer was promised this line
+
+
+def earliest_due(demands: Sequence[DeliveryDemand], lines: Iterable[DeliveryNoteLine],
+                 fallback: date | None) -> date | None:
+    """A note is due when its earliest line is: the pick task follows what ships first, not last."""
+    on_note = {line.source_line_id for line in lines}
+    dates = [d.due_date for d in demands if d.due_date is not None and d.source_line_id in on_note]
+    return min(dates) if dates else fallback
 
 
 def source_model(delivery: DeliveryNote) -> type[Model]:
@@ -161,9 +170,10 @@ def delivery_create_for_source(*, source: Model, company: Company, warehouse: Wa
     lines = [line for line in suggested_lines(source, demands, wanted) if line.location_id]
     if not lines:
         return None
+    header = {**party.__dict__, "due_date": earliest_due(demands, lines, party.due_date)}
     delivery = DeliveryNote.objects.create(
         company=company, warehouse=warehouse, **source_filter(source),
-        source_reference=str(getattr(source, "reference", source))[:60], **party.__dict__,
+        source_reference=str(getattr(source, "reference", source))[:60], **header,
         source_event=source_event, created_by=actor, updated_by=actor, document_date=timezone.localdate(),
     )
     for line in lines:
@@ -171,6 +181,79 @@ def delivery_create_for_source(*, source: Model, company: Company, warehouse: Wa
     audit.record_created(DeliveryNoteLine.objects.bulk_create(lines), actor=actor)
     assign_pick_task(delivery, actor)
     return delivery
+
+
+@atomic_with_retry
+def delivery_add_reserved(*, source: Model, company: Company, warehouse: Warehouse, party: DeliveryParty,
+                          demands: Sequence[DeliveryDemand], reserved: Mapping[int, Decimal],
+                          actor: User | None = None) -> DeliveryNote | None:
+    """Stock just reserved for ``source``'s lines (``reserved``: {source line id: base quantity}, the
+    newest of the lines' reservations) goes onto its delivery-note draft, ready to pick from where it
+    is held; the line's waiting rest on a backorder shrinks by as much. With no draft, a new one is
+    made for everything the source holds. The warehouse gets (or keeps) the note's pick task, due
+    on its earliest line. The caller holds the source's lock."""
+    drafts = list(DeliveryNote.objects.select_for_update().filter(status=st.DocStatus.DRAFT, **source_filter(source))
+                  .order_by("pk"))
+    if not drafts:
+        return delivery_create_for_source(source=source, company=company, warehouse=warehouse, party=party,
+                                          demands=demands, actor=actor)
+    notes = {note.pk: note for note in drafts}
+    by_line = {demand.source_line_id: demand for demand in demands}
+    draft_lines = list(DeliveryNoteLine.objects.filter(document__in=drafts).select_related("item", "unit")
+                       .order_by("pk"))
+    waiting = {line.source_line_id: line for line in draft_lines if line.location_id is None and line.picked == 0}
+    carrying = {line.source_line_id: line.document_id for line in draft_lines}
+    newest: dict[int | None, list[Reservation]] = defaultdict(list)
+    for r in stock.active_reservations(source).filter(line_id__in=list(reserved)).order_by("-pk"):
+        newest[r.line_id].append(r)
+    factors = unit_factors([demand.item.pk for demand in demands])
+    added: list[DeliveryNoteLine] = []
+    shrunk: list[DeliveryNoteLine] = []
+    emptied: list[DeliveryNoteLine] = []
+    touched: dict[int, DeliveryNote] = {}
+    for line_id, quantity in sorted(reserved.items()):
+        demand = by_line.get(line_id)
+        if demand is None or quantity <= 0:
+            continue
+        rest = waiting.get(line_id)
+        note = notes[rest.document_id if rest is not None else carrying.get(line_id, drafts[-1].pk)]
+        touched[note.pk] = note
+        remaining = Decimal(quantity)
+        for reservation in newest.get(line_id, []):  # the reservations just made: the newest rows
+            take = min(reservation.quantity, remaining)
+            if take <= 0:
+                break
+            shown, unit = in_demand_unit(demand, take, factors)
+            added.append(DeliveryNoteLine(
+                document=note, source_line_id=line_id, source_line_no=demand.line_no, description=demand.description,
+                item=demand.item, unit=unit, quantity=shown, picked=shown, location_id=reservation.location_id,
+                lot_id=reservation.lot_id))
+            remaining -= take
+        if rest is not None:
+            left = checked_base(rest.item, rest.quantity, rest.unit, factors.get(rest.item_id, {})) - Decimal(quantity)
+            if left <= 0:
+                emptied.append(rest)
+            else:
+                rest.quantity, rest.unit = in_demand_unit(demand, left, factors)
+                shrunk.append(rest)
+    if not touched:
+        return None
+    before = audit.snapshot(shrunk)
+    if shrunk:
+        DeliveryNoteLine.objects.bulk_update(shrunk, ["quantity", "unit"])
+        audit.record_updated(shrunk, before, ["quantity", "unit"], actor=actor)
+    if emptied:
+        DeliveryNoteLine.objects.filter(pk__in=[line.pk for line in emptied]).delete()
+    audit.record_created(DeliveryNoteLine.objects.bulk_create(added), actor=actor)
+    for note in touched.values():
+        lines = [line for line in [*draft_lines, *added] if line.document_id == note.pk and line not in emptied]
+        due = earliest_due(demands, lines, note.due_date)
+        if due is not None and (note.due_date is None or due < note.due_date):
+            note.due_date = due
+            note.updated_by = actor
+            note.save(update_fields=["due_date", "updated_by", "updated_at"])
+        assign_pick_task(note, actor, backorder=note.backorder_of_id is not None)
+    return drafts[-1] if len(touched) > 1 else next(iter(touched.values()))
 
 
 def picked_by_source_line(lines: Iterable[DeliveryNoteLine],

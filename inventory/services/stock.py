@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from erp import audit
 from erp.db import atomic_with_retry
+from erp.events import publish
 from erp.models import Company, User
 from erp.money import round_cost, round_money
 from erp.sql import bulk_set
@@ -29,6 +30,7 @@ from inventory import sql
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import Item, ItemValuation, Location, Lot, Reservation, StockBalance, StockMove, Warehouse
+from inventory.signals import stock_available
 
 ZERO = Decimal("0")
 BalanceKey = tuple[int, int, int | None]  # item, location, lot
@@ -181,7 +183,19 @@ def post_moves(*, company: Company, specs: Sequence[MoveSpec], actor: User | Non
         StockBalance.objects.bulk_update(balances.values(), ["on_hand", "reserved"])
         ItemValuation.objects.bulk_update(valuations.values(),
                                           ["quantity", "value", "average_cost", "stored", "reserved"])
+        announce_available(company, [(s.item.pk, s.location.warehouse_id) for s in specs
+                                     if s.quantity > 0 and s.location.kind == st.LocationKind.INTERNAL],
+                           source=document)
         return StockMove.objects.bulk_create(moves)
+
+
+def announce_available(company: Company, pairs: Iterable[tuple[int, int]], source: Model | None = None) -> None:
+    """Tell whoever holds waiting demand that ``pairs`` ([(item id, warehouse id)]) have stock to
+    reserve again (``stock_available``, after commit), because of ``source`` (the document that
+    brought or released it). Sales reserves its waiting order lines."""
+    stock = sorted(set(pairs))
+    if stock:
+        publish(stock_available, company=company, source=source, stock=[list(pair) for pair in stock])
 
 
 def cost_of(spec: MoveSpec, valuation: ItemValuation) -> tuple[Decimal, Decimal]:
@@ -352,6 +366,7 @@ def release(*, document: Model, line_id: int | None = None, actor: User | None =
         total += reservation.quantity
     Reservation.objects.bulk_update(reservations, ["status"])
     audit.record_updated(reservations, before, ["status"], actor=actor)
+    announce_available(company, [(r.item_id, r.warehouse_id) for r in reservations], source=document)
     return total
 
 
@@ -483,4 +498,5 @@ def hold_at_most(*, company: Company, document: Model, needed: dict[int, Decimal
                                   else st.ReservationStatus.RELEASED)
     Reservation.objects.bulk_update([r for r, _q in released], ["quantity", "status"])
     audit.record_updated([r for r, _q in released], before, ["quantity", "status"], actor=actor)
+    announce_available(company, [(r.item_id, r.warehouse_id) for r, _q in released], source=document)
     return sum((quantity for _r, quantity in released), ZERO)

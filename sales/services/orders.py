@@ -346,12 +346,20 @@ class ShortagePayload(TypedDict):
     required_date: str
 
 
+def needed_by(promised: datetime.date | None, company: Company, today: datetime.date) -> datetime.date:
+    """When goods asked of production or purchasing must be in to keep the promise: the line's
+    promised date less the company's shipping preparation days (never before today)."""
+    if promised is None:
+        return today
+    return max(today, promised - datetime.timedelta(days=company.shipping_prep_days))
+
+
 def shortage_payload(result: LineResult, order: SalesOrder, today: datetime.date) -> ShortagePayload:
     line = result.line
     return {
         "line_id": line.pk, "line_no": line.line_no, "item_id": line.item_id, "item_code": line.item.code,
         "item_name": line.item.name, "quantity": str(result.short), "unit": line.item.base_unit.code,
-        "required_date": (line.requested_date or order.requested_date or today).isoformat(),
+        "required_date": needed_by(result.promised_date, order.company, today).isoformat(),
     }
 
 
@@ -434,14 +442,19 @@ def order_prepare_delivery(*, order_id: int, source_event: int | None = None,
         .filter(pk=order_id).first()
     if order is None or order.status not in st.OPEN_ORDER_STATUSES:
         return None
-    demands = [
-        deliveries.DeliveryDemand(source_line_id=line.pk, line_no=line.line_no, item=line.item, unit=line.unit,
-                                  open_quantity=line.open_quantity, description=line.description)
-        for line in order.lines.select_related("item", "item__base_unit", "unit").order_by("line_no", "pk")
-    ]
     return deliveries.delivery_create_for_source(
         source=order, company=order.company, warehouse=order.warehouse, party=delivery_party(order),
-        demands=demands, actor=actor, source_event=source_event)
+        demands=delivery_demands(order), actor=actor, source_event=source_event)
+
+
+def delivery_demands(order: SalesOrder) -> list[deliveries.DeliveryDemand]:
+    """The order's lines as inventory's delivery demands: what each still has to deliver, by when."""
+    return [
+        deliveries.DeliveryDemand(source_line_id=line.pk, line_no=line.line_no, item=line.item, unit=line.unit,
+                                  open_quantity=line.open_quantity, description=line.description,
+                                  due_date=line.promised_date)
+        for line in order.lines.select_related("item", "item__base_unit", "unit").order_by("line_no", "pk")
+    ]
 
 
 def order_for_delivery(order_id: int) -> SalesOrder:
@@ -483,12 +496,32 @@ def order_record_delivery(*, order: SalesOrder, delivered: Mapping[int, Decimal]
     stock.hold_at_most(company=order.company, document=order, actor=actor,
                        needed={line.pk: line.quantity_base - line.delivered_quantity
                                for line in lines if line.pk in delivered})
+    settle_shortages(order, [line for line in lines if line.pk in delivered and line.shortage_quantity > 0], actor)
     stocked = [line for line in lines if line.item.is_stocked]
     complete = all(line.delivered_quantity >= line.quantity_base for line in stocked)
     target = st.OrderStatus.DELIVERED if complete else st.OrderStatus.PARTIAL
     if target != order.status:
         transition(order, target, actor=actor)
     return order
+
+
+def settle_shortages(order: SalesOrder, lines: Sequence[SalesOrderLine], actor: User | None) -> None:
+    """A short line shipped from stock it had not reserved (the keeper found it elsewhere): it is
+    short only of what it still has to deliver beyond what it holds."""
+    if not lines:
+        return
+    held = dict(stock.active_reservations(order).filter(line_id__in=[line.pk for line in lines])
+                .values_list("line_id").annotate(total=Sum("quantity")))
+    before = audit.snapshot(lines)
+    changed = []
+    for line in lines:
+        short = max(ZERO, line.quantity_base - line.delivered_quantity - held.get(line.pk, ZERO))
+        if short < line.shortage_quantity:
+            line.shortage_quantity = short
+            changed.append(line)
+    if changed:
+        SalesOrderLine.objects.bulk_update(changed, ["shortage_quantity"])
+        audit.record_updated(changed, before, ["shortage_quantity"], actor=actor)
 
 
 def order_record_return(*, order: SalesOrder, returned: Mapping[int, Decimal], actor: User | None) -> None:

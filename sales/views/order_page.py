@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from erp.document_screens import ServiceAction, shown
 from erp.document_screens.views import DocumentDetailView
@@ -36,6 +36,7 @@ from sales import selectors
 from sales import status as st
 from sales.forms.documents import CreditApprovalForm
 from sales.services import orders as services
+from sales.services import waiting
 from sales.views.entry import plain
 
 S = st.OrderStatus
@@ -130,6 +131,23 @@ def cancelled(order: Any, before: str, result: Any) -> str:
     return _("%(order)s cancelled.") % {"order": order.reference}
 
 
+def waits_for_stock(order: Any) -> bool:
+    """An open order with a line still short: stock may have arrived that it can take."""
+    return any(line.shortage_quantity > 0 for line in order.lines.all())
+
+
+def reserved_waiting(order: Any, before: str, result: Any) -> tuple[int, str]:
+    mine = result.reserved.get(order.pk, {})
+    if not mine:
+        return messages.INFO, _("No stock of the short items is free in %(warehouse)s yet: %(order)s keeps waiting, "
+                                "and takes it as soon as it arrives.") % {
+            "warehouse": order.warehouse.code, "order": order.reference}
+    return messages.SUCCESS, ngettext(
+        "%(count)s line of %(order)s got stock: it is on the delivery note for the warehouse to pick.",
+        "%(count)s lines of %(order)s got stock: they are on the delivery note for the warehouse to pick.",
+        len(mine)) % {"count": len(mine), "order": order.reference}
+
+
 def approval_note(request: HttpRequest) -> dict[str, Any]:
     form = CreditApprovalForm(request.POST)
     return {"note": form.cleaned_data["note"] if form.is_valid() else ""}
@@ -155,6 +173,9 @@ ORDER_ACTIONS = (
                   confirm=lambda order: _("Cancel this order?") if order.status == S.DRAFT else _(
                       "Cancel this order? Its reservations are released, its delivery-note drafts cancelled and its "
                       "tasks closed.")),
+    ServiceAction(name="reserve", label=_l("Reserve available stock"), service=waiting.order_reserve_available,
+                  statuses=(S.CONFIRMED, S.PARTIAL), when=waits_for_stock, success=reserved_waiting,
+                  style="outline-primary", refresh=REFRESH),
     ServiceAction(name="close", label=_l("Close"), service=services.order_close, success=_l("%(order)s closed."),
                   statuses=(S.PARTIAL, S.DELIVERED), style="outline-secondary", refresh=REFRESH,
                   confirm=_l("Close this order? What is not delivered is not shipped any more.")),

@@ -11,11 +11,12 @@ from guardian.shortcuts import assign_perm
 
 from erp.roles import sync_roles
 from inventory import status as ist
-from inventory.models import UnitOfMeasure
+from inventory.models import Item, Location, UnitOfMeasure
 from inventory.services import masterdata
 from inventory.services.documents import receipt_post, receipt_save
 from sales.models import SalesOrder
 from sales.services import masterdata as sales_masterdata
+from sales.services.orders import order_confirm, order_save
 from tests.browser.conftest import CHROMIUM, screenshot
 from tests.factories import CompanyFactory, UserFactory
 from tests.sales.conftest import deliver_events
@@ -89,3 +90,48 @@ def test_a_rep_enters_and_confirms_an_order_and_watches_the_other_departments_pi
     promised = (order.document_date + datetime.timedelta(days=10)).strftime("%Y/%m/%d")
     assert promised in page.inner_text("#order-tracking")
     screenshot(page, "sales-order-live")
+
+
+def log_in(page, url, username):
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#language-form")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stock_received_for_a_waiting_order_is_reserved_and_the_keeper_gets_the_pick_task_without_a_reload(
+        page, live_server):
+    customer = a_small_company()
+    company = customer.company
+    shaft = Item.objects.get(company=company, code="PA-100")
+    order = order_save(company=company, actor=customer.owner, customer=customer,
+                       lines=[{"item": shaft, "quantity": D("3"), "unit": shaft.base_unit}])
+    order_confirm(order=order, actor=customer.owner)
+    deliver_events()
+    log_in(page, live_server.url, "rep")
+    page.goto(f"{live_server.url}/sales/orders/{order.pk}/")
+    page.wait_for_selector("#order-line-1 [data-col='short'] >> text=3 PCS")
+    assert page.locator("#order-tracking a[href*='/inventory/deliveries/']").count() == 0
+    keeper = page.context.browser.new_context(locale="zh-TW").new_page()
+    log_in(keeper, live_server.url, "keeper")
+    keeper.goto(f"{live_server.url}/office/")
+    keeper.wait_for_selector("#inbox-count[data-count='0']", timeout=10_000)
+    for p in (page, keeper):
+        p.evaluate("window.__notReloaded = true")
+
+    bin_a = Location.objects.get(warehouse__company=company, code="A-01")
+    receipt = receipt_save(company=company, actor=customer.owner, warehouse=bin_a.warehouse, lines=[
+        {"item": shaft, "quantity": D("3"), "unit": shaft.base_unit, "location": bin_a, "unit_cost": D("900")}])
+    receipt_post(receipt=receipt, actor=customer.owner)
+    deliver_events()  # the worker: stock_available → the waiting line is reserved, its note and pick task made
+
+    page.wait_for_selector("#order-line-1 [data-col='reserved'] >> text=3 PCS", timeout=6_000)  # polled every 3 s
+    page.wait_for_selector("#order-line-1 [data-col='short'] >> text=0 PCS", timeout=6_000)
+    page.wait_for_selector("#order-tracking a[href*='/inventory/deliveries/']", timeout=6_000)
+    keeper.wait_for_selector("#inbox-count[data-count='1']", timeout=8_000)  # polled every 4 s
+    assert page.evaluate("window.__notReloaded") is True
+    assert keeper.evaluate("window.__notReloaded") is True
+    screenshot(page, "waiting-order-reserved")
+    keeper.goto("about:blank")

@@ -160,7 +160,8 @@ def test_a_shortage_event_handled_twice_makes_one_task(sal):
     EventDelivery.objects.filter(pk=delivery.pk).update(status="pending")  # as if the done mark were lost
     events.deliver(delivery.pk)
     task = Task.objects.get(assignee_role__name="Production")
-    assert "PMP-1" in task.description and task.due_date == sal.today
+    # needed by the promised date (today + the pump's 14 days of lead time) less a day to ship
+    assert "PMP-1" in task.description and task.due_date == sal.today + datetime.timedelta(days=13)
 
 
 def test_a_delivery_note_handler_run_twice_makes_one_note(sal):
