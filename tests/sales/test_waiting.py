@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from erp import events
 from erp.models import EventDelivery, OutboxEvent
@@ -347,3 +349,37 @@ def test_parallel_receipts_confirmations_and_handlers_never_reserve_more_than_ar
     # the first two waiting orders were confirmed first: they are served first unless the late
     # confirmation took stock before the handlers ran
     assert sorted(held(o) for o in waiting)[-1] == D("5")
+
+
+# A property: whatever the orders and however the stock arrives, the waiting lines fill in their
+# fair order — every line before the first one still short is covered, every line after it waits.
+
+ORDERS = hst.lists(hst.tuples(hst.integers(min_value=1, max_value=9), hst.integers(min_value=0, max_value=6)),
+                   min_size=1, max_size=6)  # (quantity, requested in n days)
+ARRIVALS = hst.lists(hst.integers(min_value=1, max_value=15), min_size=1, max_size=4)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(orders=ORDERS, arrivals=ARRIVALS)
+def test_arriving_stock_fills_the_waiting_lines_in_their_fair_order_and_never_beyond_what_arrived(
+        sal, orders, arrivals):
+    with transaction.atomic():
+        placed = [confirm(sal, [{"item": sal.widget, "quantity": D(quantity)}],
+                          requested_date=sal.today + datetime.timedelta(days))
+                  for quantity, days in orders]
+        for quantity in arrivals:
+            sal.receive(sal.widget, quantity)
+            deliver_events()
+
+            lines = sorted((line_of(o) for o in placed),
+                           key=lambda line: (line.promised_date, line.order.confirmed_at, line.order_id))
+            reserved = [held(line.order) for line in lines]
+            assert all(held(line.order) + line.shortage_quantity == line.quantity_base for line in lines)
+            first_short = next((n for n, line in enumerate(lines) if line.shortage_quantity > 0), len(lines))
+            covered = zip(reserved[:first_short], lines[:first_short], strict=True)
+            assert all(r == line.quantity_base for r, line in covered)
+            assert all(r == 0 for r in reserved[first_short + 1:])
+        total_in = sum(arrivals)
+        assert sum(held(o) for o in placed) == min(total_in, sum(q for q, _d in orders))
+        assert StockBalance.objects.get(item=sal.widget).reserved == min(total_in, sum(q for q, _d in orders))
+        transaction.set_rollback(True)
