@@ -69,7 +69,8 @@ def test_a_voided_order_keeps_its_reason_gives_it_to_its_delivery_drafts_and_sho
     assert "<strong>作廢原因</strong>: — → 客戶專案延期" in html
     note = deliveries_for_source(order).get()
     client.force_login(sal.keeper)
-    assert '<span id="void-reason">客戶專案延期</span>' in client.get(f"/inventory/deliveries/{note.pk}/").content.decode()
+    note_page = client.get(f"/inventory/deliveries/{note.pk}/").content.decode()
+    assert '<span id="void-reason">客戶專案延期</span>' in note_page
 
 
 def test_a_reason_the_system_gave_is_shown_in_the_readers_language_and_a_typed_one_as_typed(sal):
