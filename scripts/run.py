@@ -6,6 +6,7 @@ It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, 
 pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
 development server instead (Django's runserver: reloads on code changes, the debug pages)."""
 
+import hashlib
 import os
 import secrets
 import signal
@@ -57,15 +58,38 @@ def run_environment(environ, var=VAR):
     return env
 
 
+def static_fingerprint(root=ROOT):
+    """What the collected static files depend on: the project's static/ tree and the pinned packages
+    (whose own static files come with them)."""
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "static").rglob("*"), root / "requirements.txt"]):
+        if path.is_file():
+            info = path.stat()
+            digest.update(f"{path.relative_to(root)}:{info.st_mtime_ns}:{info.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static(env, var=VAR):
+    """collectstatic for WhiteNoise, skipped when nothing it depends on changed since the last run
+    (it takes seconds: every file is fingerprinted and compressed)."""
+    stamp, fingerprint = var / "staticfiles" / ".fingerprint", static_fingerprint()
+    if stamp.exists() and stamp.read_text() == fingerprint and (var / "staticfiles" / "staticfiles.json").exists():
+        return False
+    run(["collectstatic", "--noinput", "-v", "0"], env)
+    stamp.write_text(fingerprint)
+    return True
+
+
 def web_server(env, port):
     """gunicorn as in production; with DEBUG=1 the development server."""
     if env["DEBUG"].lower() in TRUE:
         return [PY, "manage.py", "runserver", f"127.0.0.1:{port}"]
     return [PY, "-m", "gunicorn", "erp.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--access-logfile", "-", "--graceful-timeout", "10"]
+            "--access-logfile", "-", "--graceful-timeout", "10", "--no-control-socket"]  # one per user's home otherwise
 
 
 def main():
+    started = time.monotonic()
     port = os.environ.get("PORT", "8000")
     services = Services()
     children = []
@@ -86,7 +110,7 @@ def main():
         run(["bootstrap", *(["--demo"] if demo else [])], env)
         VAR.mkdir(exist_ok=True)
         if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
-            run(["collectstatic", "--noinput", "-v", "0"], env)
+            collect_static(env)
         children.append(subprocess.Popen(web_server(env, port), cwd=ROOT, env=env))
         children.append(subprocess.Popen(
             [PY, "-m", "celery", "-A", "erp", "worker", "-l", "info", "--concurrency", "2", "-n", "worker@%h"],
@@ -99,6 +123,8 @@ def main():
         time.sleep(2)
         print("\n" + "=" * 70)
         print(f"  ERP + MES is running on http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
+        print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
+                                                                  if env["DEBUG"].lower() in TRUE else ""))
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

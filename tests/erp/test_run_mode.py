@@ -152,3 +152,18 @@ def test_favicon_ico_leads_to_the_static_icon(client, db):
     assert response.status_code == 301
     assert response["Location"] == "/static/favicon.svg"
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_static_files_are_collected_again_only_when_they_changed(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(run, "run", lambda args, env: calls.append(args))
+    (tmp_path / "staticfiles").mkdir()
+
+    first = run.collect_static({}, var=tmp_path)
+    (tmp_path / "staticfiles" / "staticfiles.json").write_text("{}")  # what collectstatic writes
+    again = run.collect_static({}, var=tmp_path)
+    (tmp_path / "staticfiles" / ".fingerprint").write_text("an older static/ tree")
+    changed = run.collect_static({}, var=tmp_path)
+
+    assert (first, again, changed) == (True, False, True)
+    assert calls == [["collectstatic", "--noinput", "-v", "0"]] * 2
