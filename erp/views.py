@@ -3,7 +3,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -97,5 +97,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
-    """/favicon.ico, which browsers ask for on their own: the site's icon under static/."""
-    return HttpResponsePermanentRedirect(static("favicon.svg"))
+    """/favicon.ico, which browsers ask for on their own: the site's icon under static/. Not a permanent
+    redirect: the icon's fingerprinted name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))

@@ -149,7 +149,7 @@ def test_the_400_and_500_pages_are_translated(production, client, db):
 def test_favicon_ico_leads_to_the_static_icon(client, db):
     response = client.get("/favicon.ico")
 
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response["Location"] == "/static/favicon.svg"
     assert client.get(response["Location"]).status_code == 200
 
