@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from erp import audit
-from erp.errors import ConcurrentChange, IllegalTransition
+from erp.errors import ConcurrentChange, DomainError, IllegalTransition
 from erp.models import Document
 from erp.numbering import take_number
 from erp.signals import document_status_changed
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
     from erp.models import User
 
 UNNUMBERED_STATUSES = frozenset({"draft", "cancelled"})
+VOID_REASON_MAX_LENGTH = 300
+# Reasons the system gives when it voids a document nobody voided by hand; stored as these message
+# keys and translated when shown (Document.void_reason_text), like task titles.
+SYSTEM_VOID_REASONS = {
+    "order_closed": gettext_noop("The order was closed: what was not delivered will not be shipped."),
+}
 DocumentT = TypeVar("DocumentT", bound=Document)
+UNAUDITED_FIELDS = frozenset({"voided_by", "voided_at"})  # the history row's who and when say it already
 
 
 def status_label(document: Document, status: str) -> StrOrPromise:
@@ -71,7 +79,7 @@ def transition(document: DocumentT, target: str, *, actor: User | None,
         if "number" in updates:
             changes["number"] = ["", updates["number"]]
         for field, value in before.items():  # what the caller changed with the status (a promised date)
-            if value != updates[field]:
+            if value != updates[field] and field not in UNAUDITED_FIELDS:
                 changes[field] = [audit.as_text(value), audit.as_text(updates[field])]
         # A conditional UPDATE bypasses auditlog's save signals: record the change ourselves.
         audit.record([audit.entry(document, audit.UPDATE, changes, audit.context(actor))])
@@ -79,3 +87,23 @@ def transition(document: DocumentT, target: str, *, actor: User | None,
             sender=model, document=document, old_status=old, new_status=target, actor=actor
         )
     return document
+
+
+def void_reason(reason: str | None) -> str:
+    """The reason for voiding, trimmed; refused (a DomainError on the field ``reason``) when empty."""
+    text = " ".join(str(reason or "").split())
+    if not text:
+        raise DomainError(_("Give the reason for voiding."), field="reason")
+    if len(text) > VOID_REASON_MAX_LENGTH:
+        raise DomainError(_("The reason is too long: at most %(max)s characters.") % {"max": VOID_REASON_MAX_LENGTH},
+                          field="reason")
+    return text
+
+
+def void(document: DocumentT, target: str, *, actor: User | None, reason: str,
+         extra_fields: Mapping[str, Any] | None = None) -> DocumentT:
+    """Void (作廢) ``document``: the ``transition`` to ``target`` (its cancelled status) recording the
+    reason, who and when; the history shows the reason with the change of status."""
+    text = void_reason(reason)
+    return transition(document, target, actor=actor, extra_fields={
+        "void_reason": text, "voided_by": actor, "voided_at": timezone.now(), **(extra_fields or {})})

@@ -40,7 +40,7 @@ class ImmutableDocument(DomainError):
     """A confirmed or posted document was about to be edited or deleted."""
 
     http_status = 409
-    default_message = _("This document is no longer a draft: cancel or reverse it instead of editing it.")
+    default_message = _("This document is no longer a draft: void or reverse it instead of editing it.")
 
 
 class InvalidNumberingRule(DomainError):

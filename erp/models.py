@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CodeField
@@ -246,6 +247,15 @@ class Document(CompanyOwned):
         verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # A voided (作廢) document keeps why, by whom and when (erp.documents.void): shown on its page and
+    # in its history. A reason the system gave is a message key, translated when shown (void_reason_text).
+    void_reason = models.CharField(_("void reason"), max_length=300, blank=True, default="", db_default="",
+                                   editable=False)  # db_default: bulk COPY writers (bench) need not name it
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        editable=False, verbose_name=_("voided by"),
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -289,6 +299,12 @@ class Document(CompanyOwned):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    @property
+    def void_reason_text(self) -> str:
+        """The void reason in the reader's language: a reason the system gave is a message key
+        (erp.documents.SYSTEM_VOID_REASONS); what a person typed is shown as typed."""
+        return gettext(self.void_reason) if self.void_reason else ""
 
 
 class OutboxEvent(models.Model):

@@ -291,9 +291,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_client_errors": {"()": "erp.log_filters.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django's own console handler (with DEBUG) printed every 403's traceback a second time: its
+        # records go to the root's handler only, once, a refusal on one line.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # Sign-in throttling and API tokens (docs/security.md) ---------------------------------

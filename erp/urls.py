@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/password/done/", login_only(auth_views.PasswordChangeDoneView.as_view()),
          name="password_change_done"),
     path("i18n/language/", views.set_language, name="set_language"),
+    path("favicon.ico", _mark(views.favicon, "public"), name="favicon"),
     path("exports/", views_exports.export_list, name="export_list"),
     path("exports/<int:pk>/", views_exports.export_detail, name="export_detail"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
@@ -48,6 +49,7 @@ def department_urls() -> list[URLResolver]:
 
 urlpatterns += department_urls()
 
+handler400 = "erp.views.bad_request"
 handler403 = "erp.views.permission_denied"
 handler404 = "erp.views.page_not_found"
 handler500 = "erp.views.server_error"

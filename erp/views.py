@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -83,5 +85,18 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", {"message": _("The request could not be understood. Go back and try again.")},
+                  status=400)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    # Without the context processors (the menu and inbox read the database, which may be what failed);
+    # in the request's language all the same, which LocaleMiddleware has activated.
+    return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: the site's icon under static/. Not a permanent
+    redirect: the icon's fingerprinted name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))

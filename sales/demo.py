@@ -360,7 +360,7 @@ def quotation_story(ctx, reference, customer_code, username, days_ago, valid_day
     if story in ("sent", "convert"):
         quotations.quotation_send(quotation=quotation, actor=actor)
     if story == "cancelled":
-        quotations.quotation_cancel(quotation=quotation, actor=actor)
+        quotations.quotation_cancel(quotation=quotation, actor=actor, reason=notes)
     if story == "convert":
         order = quotations.quotation_convert(quotation=quotation, actor=actor,
                                              requested_date=ctx.today + datetime.timedelta(days=7))

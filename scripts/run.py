@@ -1,8 +1,14 @@
 """`make run`: database and Redis (embedded unless DATABASE_URL / REDIS_URL are set), migrations,
 roles and demo data, then the web server, a Celery worker and Celery beat side by side.
-Ctrl-C stops every child and then the embedded servers cleanly (nothing is lost)."""
+Ctrl-C stops every child and then the embedded servers cleanly (nothing is lost).
 
+It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, translated error
+pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
+development server instead (Django's runserver: reloads on code changes, the debug pages)."""
+
+import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,7 +25,71 @@ def run(args, env):
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+TRUE = ("1", "true", "yes", "on")
+
+
+def secret_key(var=VAR):
+    """The key kept in var/secret_key, made (random, readable by its owner only) on the first run."""
+    path = var / "secret_key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def run_environment(environ, var=VAR):
+    """The environment `make run` serves with: DEBUG off unless DEBUG=1 is set; then a persistent
+    SECRET_KEY from var/ (unless one is set), ALLOWED_HOSTS 127.0.0.1 and localhost, and cookies and
+    redirects for plain http on 127.0.0.1 (no https there). A value set in ``environ`` wins. The
+    deployed defaults (erp/settings.py, `manage.py check --deploy`) are untouched."""
+    env = dict(environ)
+    env.setdefault("DEBUG", "0")
+    if env["DEBUG"].lower() in TRUE:
+        return env
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = secret_key(var)
+    env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+                 "SECURE_HSTS_INCLUDE_SUBDOMAINS"):
+        env.setdefault(name, "0")
+    env.setdefault("SECURE_HSTS_SECONDS", "0")
+    return env
+
+
+def static_fingerprint(root=ROOT):
+    """What the collected static files depend on: the project's static/ tree and the pinned packages
+    (whose own static files come with them)."""
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "static").rglob("*"), root / "requirements.txt"]):
+        if path.is_file():
+            info = path.stat()
+            digest.update(f"{path.relative_to(root)}:{info.st_mtime_ns}:{info.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static(env, var=VAR):
+    """collectstatic for WhiteNoise, skipped when nothing it depends on changed since the last run
+    (it takes seconds: every file is fingerprinted and compressed)."""
+    stamp, fingerprint = var / "staticfiles" / ".fingerprint", static_fingerprint()
+    if stamp.exists() and stamp.read_text() == fingerprint and (var / "staticfiles" / "staticfiles.json").exists():
+        return False
+    run(["collectstatic", "--noinput", "-v", "0"], env)
+    stamp.write_text(fingerprint)
+    return True
+
+
+def web_server(env, port):
+    """gunicorn as in production; with DEBUG=1 the development server."""
+    if env["DEBUG"].lower() in TRUE:
+        return [PY, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    return [PY, "-m", "gunicorn", "erp.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            "--access-logfile", "-", "--graceful-timeout", "10", "--no-control-socket"]  # one per user's home otherwise
+
+
 def main():
+    started = time.monotonic()
     port = os.environ.get("PORT", "8000")
     services = Services()
     children = []
@@ -31,8 +101,7 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        env = dict(os.environ)
-        env.setdefault("DEBUG", "1")  # a local development server; production runs gunicorn (README)
+        env = run_environment(os.environ)
         env["DATABASE_URL"] = services.database_url(allow_local=False)
         env["REDIS_URL"] = services.redis_url(allow_local=False)
         demo = services.embedded_db or env.get("DEMO", "").lower() in ("1", "true", "yes", "on")
@@ -40,7 +109,9 @@ def main():
         run(["migrate", "--noinput", "-v", "0"], env)
         run(["bootstrap", *(["--demo"] if demo else [])], env)
         VAR.mkdir(exist_ok=True)
-        children.append(subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT, env=env))
+        if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
+            collect_static(env)
+        children.append(subprocess.Popen(web_server(env, port), cwd=ROOT, env=env))
         children.append(subprocess.Popen(
             [PY, "-m", "celery", "-A", "erp", "worker", "-l", "info", "--concurrency", "2", "-n", "worker@%h"],
             cwd=ROOT, env=env,
@@ -52,6 +123,8 @@ def main():
         time.sleep(2)
         print("\n" + "=" * 70)
         print(f"  ERP + MES is running on http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
+        print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
+                                                                  if env["DEBUG"].lower() in TRUE else ""))
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

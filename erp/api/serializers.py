@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from erp.documents import VOID_REASON_MAX_LENGTH
 from erp.models import Company
 from erp.permissions import user_company
 
@@ -19,6 +21,23 @@ def actor_and_company(serializer: serializers.BaseSerializer[Any]) -> tuple[Any,
     """The request user (the services' ``actor``) and the company they work in."""
     user = serializer.context["request"].user
     return user, user_company(user)
+
+
+class VoidSerializer(serializers.Serializer[Any]):
+    """The body of every document's …/cancel/ (void, 作廢): the reason, required."""
+
+    reason = serializers.CharField(
+        max_length=VOID_REASON_MAX_LENGTH, help_text=_("Why the document is voided; kept on the document."),
+        error_messages={"required": _("Give the reason for voiding."), "blank": _("Give the reason for voiding.")},
+    )
+
+
+def void_reason_of(request: Any) -> str:
+    """The request's void reason, or a 400 naming the field ``reason``."""
+    payload = VoidSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    reason: str = payload.validated_data["reason"]
+    return reason
 
 
 class UniqueCodeMixin:

@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from erp.documents import VOID_REASON_MAX_LENGTH
 
 
 class LineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
@@ -32,3 +35,13 @@ class LineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             return
         if not self.kept_forms():
             raise forms.ValidationError(_("Add at least one line."))
+
+
+class VoidForm(forms.Form):
+    """The reason a document is voided (作廢): required, kept on the document and in its history."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for voiding"), max_length=VOID_REASON_MAX_LENGTH, strip=True,
+        error_messages={"required": gettext_lazy("Give the reason for voiding.")},
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )

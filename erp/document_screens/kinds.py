@@ -82,6 +82,9 @@ class ServiceAction:
     ``(level, text)``.
     ``refresh``: fields read again before the message; ``redirect(document, result)``: where to go
     (default the document's page); ``button=False``: no button (a form elsewhere on the page posts it).
+    ``reason=True``: the action needs a reason (voiding, 作廢): its button opens a page asking for it
+    (``confirm`` is that page's question) and the service gets ``reason=``; posted without one, the
+    page comes back with the message beside the field and nothing is saved.
     """
 
     name: str
@@ -100,6 +103,7 @@ class ServiceAction:
     redirect: Callable[[Any, Any], str] | None = None
     refusals: Mapping[type[Exception], Label] = field(default_factory=lambda: MappingProxyType({}))
     button: bool = True
+    reason: bool = False
 
     def message(self, document: Any, before: str, result: Any, names: dict[str, str]) -> tuple[int, str]:
         """(level, text) of the success message; ``names``: the document's reference by the names a
@@ -314,6 +318,9 @@ class DocumentKind:
         if isinstance(action, LinkAction):
             url = reverse(f"{self.namespace}:{action.url_name}", args=[document.pk])
             return Action(text_of(action.label, document), url, action.style, link=True)
+        if action.reason:  # the page asking for the reason
+            return Action(text_of(action.label, document), self.url_of(action.name, document), action.style,
+                          link=True)
         return Action(text_of(action.label, document), self.url_of(action.name, document), action.style,
                       confirm=text_of(action.confirm, document))
 

@@ -21,10 +21,12 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views import View
 
 from erp.document_screens.columns import ListRow, headers, line_rows, shown
 from erp.document_screens.columns import export_columns as export_columns_of
+from erp.document_screens.forms import VoidForm
 from erp.errors import DomainError, ImmutableDocument
 from erp.exports import export_response
 from erp.forms import show_error
@@ -39,6 +41,11 @@ if TYPE_CHECKING:
     from erp.document_screens.kinds import DocumentKind, Entry, ServiceAction
 
 EXPORT_FORMATS = ("xlsx", "csv")
+
+
+def text_of(value: Any, document: Any) -> Any:
+    """A label or question given as text or as a function of the document."""
+    return value(document) if callable(value) else value
 
 
 def export_format(request: HttpRequest) -> str | None:
@@ -200,10 +207,29 @@ class DocumentPrintView(DocumentView):
 
 
 class DocumentActionView(DocumentView):
-    """POST only: the action's one service on the document, then back to a page with a message."""
+    """POST: the action's one service on the document, then back to a page with a message. An action
+    that needs a reason (voiding) also answers GET with the page asking for it (``VoidForm``)."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
     action: Any = None
+    reason_template = "erp/documents/void.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.action.reason:
+            return self.http_method_not_allowed(request)
+        document = self.get_document(pk)
+        self.check_guard(document, self.action)
+        if not self.kind.offered(self.action, self.user, document, {}):
+            messages.error(request, str(_("%(document)s cannot be voided now.") % {"document": document.reference}))
+            return redirect(self.kind.url("detail"), pk=pk)
+        return self.reason_page(document, VoidForm())
+
+    def reason_page(self, document: Any, form: VoidForm, status: int = 200) -> HttpResponse:
+        action = self.action
+        context = self.base_context(document=document, form=form, action_label=text_of(action.label, document),
+                                    question=text_of(action.confirm, document),
+                                    detail_url=self.kind.url_of("detail", document))
+        return render(self.request, self.reason_template, context, status=status)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         kind, action = self.kind, self.action
@@ -211,9 +237,18 @@ class DocumentActionView(DocumentView):
         self.check_guard(document, action)
         before, reference = document.status, document.reference
         params = action.params(request) if action.params is not None else {}
+        form = None
+        if action.reason:
+            form = VoidForm(request.POST)
+            if not form.is_valid():
+                return self.reason_page(document, form, status=400)
+            params["reason"] = form.cleaned_data["reason"]
         try:
             result = action.service(**{kind.document_argument: document, "actor": self.user, **params})
         except DomainError as exc:
+            if form is not None and exc.field == "reason":
+                form.add_error("reason", str(exc.message))
+                return self.reason_page(document, form, status=400)
             messages.error(request, str(exc.message))
             return redirect(kind.url("detail"), pk=pk)
         except tuple(action.refusals) as exc:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from erp.api.fields import ObjectCodeField, qty_field
 from erp.api.params import param_error
+from erp.api.serializers import VoidSerializer, void_reason_of
 from erp.documents import check_transition
 from erp.errors import IllegalTransition, ImmutableDocument
 from inventory import selectors
@@ -192,15 +193,17 @@ class DeliveryViewSet(WarehouseViewMixin, mixins.ListModelMixin, mixins.Retrieve
         services.delivery_post(delivery=delivery, actor=request.user)
         return self.answer(delivery)
 
-    @extend_schema(request=None, responses=DeliverySerializer)
+    @extend_schema(request=VoidSerializer, responses=DeliverySerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel a draft (the order keeps its reservations); a posted note is returned, not cancelled."""
+        """Void a draft with a ``reason`` (required; the order keeps its reservations); a posted note is
+        returned, not voided."""
         delivery = self.get_object()
         check_operate(request.user, delivery.warehouse)
+        reason = void_reason_of(request)
         if delivery.status == st.DocStatus.POSTED:
-            raise IllegalTransition(_("A posted delivery cannot be cancelled: the customer returns the goods instead."))
+            raise IllegalTransition(_("A posted delivery cannot be voided: the customer returns the goods instead."))
         check_transition(delivery, st.DocStatus.CANCELLED)
-        services.delivery_cancel(delivery=delivery, actor=request.user)
+        services.delivery_cancel(delivery=delivery, actor=request.user, reason=reason)
         return self.answer(delivery)
 

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from erp.api.fields import IN_COMPANY, CodeRelatedField, ObjectCodeField, base_qty_field, cost_field, qty_field
 from erp.api.params import by_code, parse_day
-from erp.api.serializers import LineErrors, actor_and_company
+from erp.api.serializers import LineErrors, VoidSerializer, actor_and_company, void_reason_of
 from erp.documents import check_transition
 from erp.errors import ImmutableDocument
 from inventory import selectors
@@ -349,10 +349,13 @@ class DocumentBase(WarehouseViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         serializer.instance = self.reload(serializer.save())
 
     def run(self, service: Callable[..., Any], *, target: str | None = None, warehouse_field: str = "warehouse",
-            **kwargs: Any) -> Response:
-        """One service call on one document the user may operate; answers with the document."""
+            void: bool = False, **kwargs: Any) -> Response:
+        """One service call on one document the user may operate; answers with the document. ``void``:
+        the body's ``reason`` is required (read after the scope and operate checks: 404/403 first)."""
         document = self.get_object()
         check_operate(self.request.user, getattr(document, warehouse_field))
+        if void:
+            kwargs["reason"] = void_reason_of(self.request)
         if target is not None:
             check_transition(document, target)  # refuse before any move is written
         service(**{self.document_kwarg: document}, actor=self.actor, **kwargs)
@@ -361,7 +364,8 @@ class DocumentBase(WarehouseViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
 class DocumentViewSet(mixins.UpdateModelMixin, DocumentBase):
     """Drafts are created and changed here (the lines are replaced as a whole); POST …/post/ posts,
-    POST …/cancel/ cancels a draft or reverses a posted document. Posted documents are immutable (409)."""
+    POST …/cancel/ ``{"reason"}`` voids (作廢) a draft or reverses a posted document, keeping the reason
+    (required: 400 without it). Posted documents are immutable (409)."""
 
     line_model: ClassVar[type[Model]]
     line_related: ClassVar[tuple[str, ...]] = ("item", "unit", "location", "lot")
@@ -404,11 +408,11 @@ class DocumentViewSet(mixins.UpdateModelMixin, DocumentBase):
         """Post the draft: its moves are written and it takes its number."""
         return self.run(type(self).post_service, target=self.post_target(self.get_object()))
 
-    @extend_schema(request=None)
+    @extend_schema(request=VoidSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a draft, or reverse a posted document with opposite moves."""
-        return self.run(type(self).cancel_service, target=st.DocStatus.CANCELLED)
+        """Void a draft, or reverse a posted document with opposite moves; ``reason`` is required."""
+        return self.run(type(self).cancel_service, target=st.DocStatus.CANCELLED, void=True)
 
 
 @extend_schema_view(list=extend_schema(parameters=DOCUMENT_FILTERS))
@@ -480,14 +484,14 @@ class TransferViewSet(DocumentViewSet):
         """Receive a shipped transfer into its destination locations."""
         return self.run(docs.transfer_receive, target=st.TransferStatus.RECEIVED, warehouse_field="to_warehouse")
 
-    @extend_schema(request=None)
+    @extend_schema(request=VoidSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:  # type: ignore[override]  # stubs' action type
-        """Cancel a draft, or reverse a shipped or received transfer."""
+        """Void a draft, or reverse a shipped or received transfer; ``reason`` is required."""
         transfer = self.get_object()
         if transfer.status == st.TransferStatus.RECEIVED:
             check_operate(request.user, transfer.to_warehouse)
-        return self.run(docs.transfer_cancel, target=st.TransferStatus.CANCELLED)
+        return self.run(docs.transfer_cancel, target=st.TransferStatus.CANCELLED, void=True)
 
 
 @extend_schema_view(list=extend_schema(parameters=DOCUMENT_FILTERS))
@@ -565,8 +569,8 @@ class CountViewSet(DocumentBase):
         """Post the variances of the counted lines; every line must be counted. Posting twice is a 409."""
         return self.run(docs.count_post)
 
-    @extend_schema(request=None)
+    @extend_schema(request=VoidSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a count that is not posted."""
-        return self.run(docs.count_cancel)
+        """Void a count that is not posted; ``reason`` is required."""
+        return self.run(docs.count_cancel, void=True)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from erp import audit
 from erp.db import atomic_with_retry
-from erp.documents import check_transition, transition
+from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError
 from erp.events import publish
 from erp.models import Company, User
@@ -410,24 +410,27 @@ def create_backorder(delivery: DeliveryNote, source: Model, lines: Sequence[Deli
 
 
 @atomic_with_retry
-def delivery_cancel(*, delivery: DeliveryNote, actor: User | None = None) -> DeliveryNote:
-    """Cancel a draft note (the source keeps its reservations; a posted note is returned, not cancelled)."""
+def delivery_cancel(*, delivery: DeliveryNote, actor: User | None = None, reason: str) -> DeliveryNote:
+    """Void a draft note with the reason (the source keeps its reservations; a posted note is returned,
+    not voided)."""
+    void_reason(reason)
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status == st.DocStatus.POSTED:
-        raise DomainError(_("A posted delivery cannot be cancelled: the customer returns the goods instead."))
-    transition(delivery, st.DocStatus.CANCELLED, actor=actor)
+        raise DomainError(_("A posted delivery cannot be voided: the customer returns the goods instead."))
+    void(delivery, st.DocStatus.CANCELLED, actor=actor, reason=reason)
     tasks_close_for_document(document=delivery, actor=actor,
                              note=_("%(dn)s was cancelled.") % {"dn": delivery.reference})
     return delivery
 
 
-def delivery_cancel_drafts_for_source(*, source: Model, actor: User | None = None) -> list[DeliveryNote]:
-    """Cancel the source's draft notes and close their tasks (the source is being cancelled; the
-    caller holds its lock)."""
+def delivery_cancel_drafts_for_source(*, source: Model, actor: User | None = None,
+                                      reason: str) -> list[DeliveryNote]:
+    """Void the source's draft notes with the source's reason and close their tasks (the source is
+    being voided; the caller holds its lock)."""
     drafts = list(DeliveryNote.objects.select_for_update().filter(status=st.DocStatus.DRAFT, **source_filter(source))
                   .order_by("pk"))
     for delivery in drafts:
-        transition(delivery, st.DocStatus.CANCELLED, actor=actor)
+        void(delivery, st.DocStatus.CANCELLED, actor=actor, reason=reason)
     tasks_close_for_document(documents=drafts, actor=actor,
                              note=_("%(order)s was cancelled.") % {"order": getattr(source, "reference", source)})
     return drafts

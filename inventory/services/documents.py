@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from erp import audit
 from erp.db import atomic_with_retry
-from erp.documents import check_transition, transition
+from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import IllegalTransition, ImmutableDocument
 from erp.events import publish
 from erp.models import Company, Document, User
@@ -212,12 +212,13 @@ def reverse_document(document: StockDocument, actor: User) -> None:
         post_moves(company=document.company, specs=reversal_specs(moves), actor=actor, document=document)
 
 
-def cancel_document(document: DocT, actor: User, cancelled: str = st.DocStatus.CANCELLED) -> DocT:
-    """Cancel a draft, or reverse a posted document's moves and mark it cancelled."""
+def cancel_document(document: DocT, actor: User, reason: str, cancelled: str = st.DocStatus.CANCELLED) -> DocT:
+    """Void (作廢) a draft, or reverse a posted document's moves and mark it cancelled, with the reason."""
+    void_reason(reason)
     check_transition(document, cancelled)
     if document.status != st.DocStatus.DRAFT:
         reverse_document(document, actor)
-    transition(document, cancelled, actor=actor)
+    void(document, cancelled, actor=actor, reason=reason)
     return document
 
 
@@ -271,8 +272,8 @@ def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
 
 
 @atomic_with_retry
-def receipt_cancel(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
-    return cancel_document(receipt, actor)
+def receipt_cancel(*, receipt: GoodsReceipt, actor: User, reason: str) -> GoodsReceipt:
+    return cancel_document(receipt, actor, reason)
 
 
 def vars_of(line: Model) -> dict[str, Any]:
@@ -351,10 +352,11 @@ def issue_post(*, issue: StockIssue, actor: User, move_type: str = st.MoveType.I
 
 
 @atomic_with_retry
-def issue_cancel(*, issue: StockIssue, actor: User) -> StockIssue:
+def issue_cancel(*, issue: StockIssue, actor: User, reason: str) -> StockIssue:
+    void_reason(reason)
     if issue.status == st.DocStatus.DRAFT:
         stock.release(document=issue, actor=actor)
-    return cancel_document(issue, actor)
+    return cancel_document(issue, actor, reason)
 
 
 # Transfers -----------------------------------------------------------------------------------
@@ -435,8 +437,8 @@ def transfer_receive(*, transfer: StockTransfer, actor: User) -> StockTransfer:
 
 
 @atomic_with_retry
-def transfer_cancel(*, transfer: StockTransfer, actor: User) -> StockTransfer:
-    return cancel_document(transfer, actor, cancelled=st.TransferStatus.CANCELLED)
+def transfer_cancel(*, transfer: StockTransfer, actor: User, reason: str) -> StockTransfer:
+    return cancel_document(transfer, actor, reason, cancelled=st.TransferStatus.CANCELLED)
 
 
 # Adjustments ---------------------------------------------------------------------------------
@@ -478,8 +480,8 @@ def adjustment_post(*, adjustment: StockAdjustment, actor: User) -> StockAdjustm
 
 
 @atomic_with_retry
-def adjustment_cancel(*, adjustment: StockAdjustment, actor: User) -> StockAdjustment:
-    return cancel_document(adjustment, actor)
+def adjustment_cancel(*, adjustment: StockAdjustment, actor: User, reason: str) -> StockAdjustment:
+    return cancel_document(adjustment, actor, reason)
 
 
 # Stock counts --------------------------------------------------------------------------------
@@ -611,10 +613,11 @@ def count_post(*, count: StockCount, actor: User) -> StockCount:
 
 
 @atomic_with_retry
-def count_cancel(*, count: StockCount, actor: User) -> StockCount:
+def count_cancel(*, count: StockCount, actor: User, reason: str) -> StockCount:
+    void_reason(reason)
     if count.status == st.CountStatus.POSTED:
-        raise ImmutableDocument(_("A posted count is corrected with an adjustment, not cancelled."))
-    transition(count, st.CountStatus.CANCELLED, actor=actor)
+        raise ImmutableDocument(_("A posted count is corrected with an adjustment, not voided."))
+    void(count, st.CountStatus.CANCELLED, actor=actor, reason=reason)
     return count
 
 

@@ -141,9 +141,9 @@ DELIVERIES = DocumentKind(
         ServiceAction(name="post", label=_l("Post delivery"), service=services.delivery_post, success=posted_message,
                       statuses=(DRAFT,), confirm=_l("Ship what was picked? The stock leaves the warehouse; the rest "
                                                     "goes on a backorder.")),
-        ServiceAction(name="cancel", label=_l("Cancel"), service=services.delivery_cancel,
-                      success=_l("%(document)s cancelled."), statuses=(DRAFT,), style="outline-danger",
-                      confirm=_l("Cancel this delivery note draft?")),
+        ServiceAction(name="cancel", label=_l("Void"), service=services.delivery_cancel, reason=True,
+                      success=_l("%(document)s voided."), statuses=(DRAFT,), style="outline-danger",
+                      confirm=_l("Void this delivery note draft?")),
     ),
     guard=operates_warehouse,
     templates=Templates(list="inventory/deliveries/list.html", results="inventory/deliveries/_list_table.html",

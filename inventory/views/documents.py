@@ -191,17 +191,18 @@ def signatures(first: Any, second: Any = None) -> tuple[Any, ...]:
 
 def cancelled_message(document: Any, before: str, result: Any) -> str:
     if before in document.EDITABLE:
-        return _("%(document)s cancelled.") % {"document": document.reference}
-    return _("%(document)s cancelled: its stock moves were reversed.") % {"document": document.reference}
+        return _("%(document)s voided.") % {"document": document.reference}
+    return _("%(document)s voided: its stock moves were reversed.") % {"document": document.reference}
 
 
 def cancel_action(service: Callable[..., Any]) -> ServiceAction:
-    """Cancel a draft, or cancel and reverse a posted document, where its status table allows it."""
+    """Void (作廢) a draft, or void and reverse a posted document, where its status table allows it;
+    the reason is asked for and kept on the document."""
     return ServiceAction(
-        name="cancel", service=service, success=cancelled_message, style="outline-danger",
-        label=lambda d: _("Cancel") if d.status in d.EDITABLE else _("Cancel and reverse"),
-        confirm=lambda d: (_("Cancel this draft?") if d.status in d.EDITABLE
-                           else _("Cancel this document and reverse its stock moves?")),
+        name="cancel", service=service, success=cancelled_message, style="outline-danger", reason=True,
+        label=lambda d: _("Void") if d.status in d.EDITABLE else _("Void and reverse"),
+        confirm=lambda d: (_("Void this draft?") if d.status in d.EDITABLE
+                           else _("Void this document and reverse its stock moves?")),
         when=lambda d: "cancelled" in d.TRANSITIONS.get(d.status, ()))
 
 

@@ -28,7 +28,7 @@ from erp.api.fields import (
     rate_field,
 )
 from erp.api.params import by_code, by_username, parse_bool, parse_date_range
-from erp.api.serializers import actor_and_company
+from erp.api.serializers import VoidSerializer, actor_and_company, void_reason_of
 from erp.api.viewsets import ReloadAfterSaveMixin
 from erp.errors import ImmutableDocument
 from inventory.models import Item, UnitOfMeasure, Warehouse
@@ -197,10 +197,6 @@ class ConvertSerializer(serializers.Serializer[Any]):
         return value
 
 
-class CancelSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-
-
 class CreditApproveSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -252,9 +248,12 @@ class SalesDocumentViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.R
             raise ImmutableDocument()
         return super().update(request, *args, **kwargs)
 
-    def run(self, service: Callable[..., Any], **kwargs: Any) -> Response:
-        """One service call on one document the user may see; answers with the document."""
+    def run(self, service: Callable[..., Any], *, void: bool = False, **kwargs: Any) -> Response:
+        """One service call on one document the user may see; answers with the document. ``void``: the
+        body's ``reason`` is required (read after the scoped read: another's document is a 404 first)."""
         document = self.get_object()
+        if void:
+            kwargs["reason"] = void_reason_of(self.request)
         serializer_class: Any = self.serializer_class  # a SalesDocumentSerializer: it names the service's argument
         service(**{serializer_class.document_kwarg: document}, actor=self.actor, **kwargs)
         return self.answer(document)
@@ -296,11 +295,11 @@ class QuotationViewSet(SalesDocumentViewSet):
         """Mark the quotation as sent: it takes its number and can no longer change."""
         return self.run(quotation_services.quotation_send)
 
-    @extend_schema(request=None, responses=QuotationSerializer)
+    @extend_schema(request=VoidSerializer, responses=QuotationSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a draft or sent quotation."""
-        return self.run(quotation_services.quotation_cancel)
+        """Void a draft or sent quotation; ``reason`` is required."""
+        return self.run(quotation_services.quotation_cancel, void=True)
 
     @extend_schema(request=ConvertSerializer, responses={201: OrderSerializer, 200: OrderSerializer})
     @action(detail=True, methods=["post"])
@@ -377,14 +376,13 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
             raise exceptions.NotFound() from None
         return Response(ConfirmationSerializer(result, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=CancelSerializer, responses=OrderSerializer)
+    @extend_schema(request=VoidSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel the order (releasing its reservations and delivery-note drafts); with deliveries,
-        close the undelivered rest. Delivered goods come back only through a customer return."""
-        payload = CancelSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return self.run(order_services.order_cancel, reason=payload.validated_data["reason"])
+        """Void the order with a ``reason`` (required; its reservations and delivery-note drafts are
+        released); with deliveries, close the undelivered rest. Delivered goods come back only through a
+        customer return."""
+        return self.run(order_services.order_cancel, void=True)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from erp.api.fields import CodeRelatedField, CompanyPrimaryKeyField, ObjectCodeField, base_qty_field, qty_field
 from erp.api.params import by_code, parse_date_range
-from erp.api.serializers import actor_and_company
+from erp.api.serializers import VoidSerializer, actor_and_company, void_reason_of
 from erp.codes import normalise_code
 from inventory import selectors as inventory_selectors
 from inventory.api.common import LineResolver, check_operate
@@ -168,8 +168,10 @@ class ReturnViewSet(SalesDocumentViewSet):
             status=status_param(params, self.statuses), date_from=date_from, date_to=date_to,
             search=params.get("search", "").strip()))
 
-    def run(self, service: Callable[..., Any], **kwargs: Any) -> Response:
+    def run(self, service: Callable[..., Any], *, void: bool = False, **kwargs: Any) -> Response:
         document = self.get_object()
+        if void:
+            kwargs["reason"] = void_reason_of(self.request)
         service(customer_return=document, actor=self.actor, **kwargs)
         return self.answer(document)
 
@@ -182,8 +184,8 @@ class ReturnViewSet(SalesDocumentViewSet):
             check_operate(request.user, warehouse)
         return self.run(return_services.return_post)
 
-    @extend_schema(request=None, responses=ReturnSerializer)
+    @extend_schema(request=VoidSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a draft return."""
-        return self.run(return_services.return_cancel)
+        """Void a draft return; ``reason`` is required."""
+        return self.run(return_services.return_cancel, void=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from erp import audit
 from erp.db import atomic_with_retry
-from erp.documents import transition
+from erp.documents import SYSTEM_VOID_REASONS, transition, void, void_reason
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
 from erp.models import Company, User
@@ -385,28 +385,33 @@ def announce_confirmation(order: SalesOrder, results: Sequence[LineResult]) -> N
 
 
 @atomic_with_retry
-def order_cancel(*, order: SalesOrder, actor: User | None, reason: str = "") -> SalesOrder:
+def order_cancel(*, order: SalesOrder, actor: User | None, reason: str) -> SalesOrder:
     """Cancel a draft or confirmed order; on an order with deliveries, close the undelivered rest.
 
     Releases the reservations, cancels the delivery-note drafts and closes the tasks the order made.
-    Delivered quantities stay delivered: they come back only through customer returns."""
+    Delivered quantities stay delivered: they come back only through customer returns. ``reason``
+    (required) is kept on the voided order and its voided delivery-note drafts."""
+    reason = void_reason(reason)
     order = lock_order(order)
     check_can_serve(actor, order.customer)
     if order.status == st.OrderStatus.DRAFT:
-        return transition(order, st.OrderStatus.CANCELLED, actor=actor)
+        return void(order, st.OrderStatus.CANCELLED, actor=actor, reason=reason)
     if order.status == st.OrderStatus.CONFIRMED:
         target = st.OrderStatus.CANCELLED
     elif order.status == st.OrderStatus.PARTIAL:
         target = st.OrderStatus.CLOSED
     else:
         raise IllegalTransition(
-            _("%(order)s is %(status)s: nothing is left to cancel; delivered goods come back through a customer "
+            _("%(order)s is %(status)s: nothing is left to void; delivered goods come back through a customer "
               "return.") % {"order": order.reference, "status": order.get_status_display()})
     stock.release(document=order, actor=actor)
-    deliveries.delivery_cancel_drafts_for_source(source=order, actor=actor)
+    deliveries.delivery_cancel_drafts_for_source(source=order, actor=actor, reason=reason)
     note = _("%(order)s was cancelled.") % {"order": order.reference}
     tasks_close_for_document(document=order, actor=actor, note=note)
-    transition(order, target, actor=actor)
+    if target == st.OrderStatus.CANCELLED:
+        void(order, target, actor=actor, reason=reason)
+    else:
+        transition(order, target, actor=actor)
     publish(signals.order_cancelled, company=order.company, source=order, order_id=order.pk,
             order_number=order.number, reason=reason[:300], status=target)
     return order
@@ -418,7 +423,7 @@ def order_close(*, order: SalesOrder, actor: User | None) -> SalesOrder:
     order = lock_order(order)
     check_can_serve(actor, order.customer)
     if order.status == st.OrderStatus.PARTIAL:
-        return order_cancel(order=order, actor=actor)
+        return order_cancel(order=order, actor=actor, reason=SYSTEM_VOID_REASONS["order_closed"])
     return transition(order, st.OrderStatus.CLOSED, actor=actor)
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from erp import audit
 from erp.db import atomic_with_retry
-from erp.documents import check_transition, transition
+from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError, ImmutableDocument
 from erp.models import Company, User
 from inventory.models import Warehouse
@@ -87,9 +87,10 @@ def quotation_send(*, quotation: Quotation, actor: User | None) -> Quotation:
 
 
 @atomic_with_retry
-def quotation_cancel(*, quotation: Quotation, actor: User | None) -> Quotation:
+def quotation_cancel(*, quotation: Quotation, actor: User | None, reason: str) -> Quotation:
+    void_reason(reason)
     check_can_serve(actor, quotation.customer)
-    return transition(quotation, st.QuotationStatus.CANCELLED, actor=actor)
+    return void(quotation, st.QuotationStatus.CANCELLED, actor=actor, reason=reason)
 
 
 @atomic_with_retry

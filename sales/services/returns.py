@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from erp import audit
 from erp.db import atomic_with_retry
-from erp.documents import check_transition, transition
+from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError, ImmutableDocument
 from erp.events import publish
 from erp.models import Company, User
@@ -178,6 +178,7 @@ def return_post(*, customer_return: CustomerReturn, actor: User | None) -> Custo
 
 
 @atomic_with_retry
-def return_cancel(*, customer_return: CustomerReturn, actor: User | None) -> CustomerReturn:
+def return_cancel(*, customer_return: CustomerReturn, actor: User | None, reason: str) -> CustomerReturn:
+    void_reason(reason)
     check_can_serve(actor, customer_return.customer)
-    return transition(customer_return, st.ReturnStatus.CANCELLED, actor=actor)
+    return void(customer_return, st.ReturnStatus.CANCELLED, actor=actor, reason=reason)

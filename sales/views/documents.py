@@ -160,9 +160,9 @@ QUOTATION_ACTIONS = (
                   success=converted, refresh=("number", "status"),
                   redirect=lambda quotation, order: reverse("sales:order_detail", args=[order.pk]),
                   confirm=_l("Copy this quotation into a new sales order?")),
-    ServiceAction(name="cancel", label=_l("Cancel"), service=quotation_services.quotation_cancel,
-                  statuses=OPEN_QUOTATION, style="outline-danger", confirm=_l("Cancel this quotation?"),
-                  success=lambda q, before, result: _("%(document)s cancelled.") % {"document": result.reference}),
+    ServiceAction(name="cancel", label=_l("Void"), service=quotation_services.quotation_cancel, reason=True,
+                  statuses=OPEN_QUOTATION, style="outline-danger", confirm=_l("Void this quotation?"),
+                  success=lambda q, before, result: _("%(document)s voided.") % {"document": result.reference}),
 )
 
 

@@ -128,7 +128,7 @@ def confirmed(order: Any, before: str, result: Any) -> tuple[int, str]:
 def cancelled(order: Any, before: str, result: Any) -> str:
     if order.status == S.CLOSED:
         return _("%(order)s closed: what was not delivered will not be shipped.") % {"order": order.reference}
-    return _("%(order)s cancelled.") % {"order": order.reference}
+    return _("%(order)s voided.") % {"order": order.reference}
 
 
 def waits_for_stock(order: Any) -> bool:
@@ -167,11 +167,11 @@ ORDER_ACTIONS = (
                   confirm=_l("Delete this draft order?"), success=_l("%(order)s deleted."),
                   redirect=lambda order, result: reverse("sales:order_list"),
                   refusals={ProtectedError: _l("%(order)s has records that refer to it (a credit approval): "
-                                               "cancel it instead.")}),
-    ServiceAction(name="cancel", label=_l("Cancel"), service=services.order_cancel, success=cancelled,
-                  statuses=(S.DRAFT, S.CONFIRMED), style="outline-danger", refresh=REFRESH,
-                  confirm=lambda order: _("Cancel this order?") if order.status == S.DRAFT else _(
-                      "Cancel this order? Its reservations are released, its delivery-note drafts cancelled and its "
+                                               "void it instead.")}),
+    ServiceAction(name="cancel", label=_l("Void"), service=services.order_cancel, success=cancelled,
+                  statuses=(S.DRAFT, S.CONFIRMED), style="outline-danger", refresh=REFRESH, reason=True,
+                  confirm=lambda order: _("Void this order?") if order.status == S.DRAFT else _(
+                      "Void this order? Its reservations are released, its delivery-note drafts voided and its "
                       "tasks closed.")),
     ServiceAction(name="reserve", label=_l("Reserve available stock"), service=waiting.order_reserve_available,
                   statuses=(S.CONFIRMED, S.PARTIAL), when=waits_for_stock, success=reserved_waiting,

@@ -120,9 +120,9 @@ RETURNS = DocumentKind(
                       % {"document": posted.reference},
                       confirm=_l("Post this return? The goods go back into stock and finance is told a credit note "
                                  "is due.")),
-        ServiceAction(name="cancel", label=_l("Cancel"), service=services.return_cancel, statuses=(DRAFT,),
-                      style="outline-danger", success=_l("%(document)s cancelled."),
-                      confirm=_l("Cancel this return draft?")),
+        ServiceAction(name="cancel", label=_l("Void"), service=services.return_cancel, statuses=(DRAFT,),
+                      style="outline-danger", success=_l("%(document)s voided."), reason=True,
+                      confirm=_l("Void this return draft?")),
     ),
     section="return",
     templates=Templates(results="sales/returns/_list_table.html",

@@ -318,7 +318,7 @@ def test_a_draft_is_edited_and_a_confirmed_one_is_not(company, clerk, client):
     response = client.get(f"/sample/samples/{draft.pk}/edit/")
 
     assert response["Location"] == f"/sample/samples/{draft.pk}/"
-    assert messages_of(response) == ["This document is no longer a draft: cancel or reverse it instead of editing it."]
+    assert messages_of(response) == ["This document is no longer a draft: void or reverse it instead of editing it."]
 
 
 # Actions -----------------------------------------------------------------------------------------

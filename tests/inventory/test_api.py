@@ -314,7 +314,7 @@ def test_a_draft_can_be_changed_but_a_posted_receipt_is_a_409(admin_api, inv):
 def test_cancelling_a_posted_receipt_reverses_its_moves(admin_api, inv):
     receipt = inv.receive(inv.screw, "10", inv.a1)
 
-    response = admin_api.post(URL + f"receipts/{receipt.pk}/cancel/")
+    response = admin_api.post(URL + f"receipts/{receipt.pk}/cancel/", {"reason": "重複建立"}, format="json")
 
     assert (response.status_code, response.json()["status"]) == (200, "cancelled")
     assert sorted(StockMove.objects.values_list("quantity", flat=True)) == [Decimal("-10"), Decimal("10")]

@@ -83,14 +83,14 @@ def test_a_posted_receipt_cannot_be_edited_or_posted_twice_and_cancelling_revers
                           lines=[{"item": inv.screw, "quantity": D("1"), "unit": inv.pcs, "location": inv.a1}])
     with pytest.raises(IllegalTransition):
         docs.receipt_post(receipt=receipt, actor=inv.admin)
-    docs.receipt_cancel(receipt=receipt, actor=inv.admin)
+    docs.receipt_cancel(receipt=receipt, actor=inv.admin, reason="輸入錯誤")
 
     assert GoodsReceipt.objects.get(pk=receipt.pk).status == "cancelled"
     assert bal(inv.screw, inv.a1) == (D(0), D(0))
     assert ItemValuation.objects.get(item=inv.screw).value == D("0.00")
     assert StockMove.objects.filter(reverses__isnull=False).count() == 1
     with pytest.raises(IllegalTransition):
-        docs.receipt_cancel(receipt=receipt, actor=inv.admin)
+        docs.receipt_cancel(receipt=receipt, actor=inv.admin, reason="輸入錯誤")
 
 
 def test_a_receipt_whose_goods_are_gone_cannot_be_reversed(inv):
@@ -100,7 +100,7 @@ def test_a_receipt_whose_goods_are_gone_cannot_be_reversed(inv):
     docs.issue_post(issue=issue, actor=inv.admin)
 
     with pytest.raises(InsufficientStock):
-        docs.receipt_cancel(receipt=receipt, actor=inv.admin)
+        docs.receipt_cancel(receipt=receipt, actor=inv.admin, reason="輸入錯誤")
     assert GoodsReceipt.objects.get(pk=receipt.pk).status == "posted"
 
 
@@ -111,7 +111,7 @@ def test_an_issue_in_boxes_and_its_cancellation(inv):
 
     docs.issue_post(issue=issue, actor=inv.admin)
     assert bal(inv.screw, inv.a1) == (D("42"), D(0))
-    docs.issue_cancel(issue=issue, actor=inv.admin)
+    docs.issue_cancel(issue=issue, actor=inv.admin, reason="輸入錯誤")
     assert bal(inv.screw, inv.a1) == (D("60"), D(0))
     assert ItemValuation.objects.get(item=inv.screw).value == D("600.00")
 
@@ -165,7 +165,7 @@ def test_an_adjustment_with_a_reason_adds_and_removes_and_can_be_reversed(inv):
     docs.adjustment_post(adjustment=adjustment, actor=inv.admin)
     assert (bal(inv.screw, inv.a1)[0], bal(inv.screw, inv.a2)[0]) == (D(7), D(5))
     assert ItemValuation.objects.get(item=inv.screw).value == D("24.00")  # all at the average of 2
-    docs.adjustment_cancel(adjustment=adjustment, actor=inv.admin)
+    docs.adjustment_cancel(adjustment=adjustment, actor=inv.admin, reason="輸入錯誤")
     assert (bal(inv.screw, inv.a1)[0], bal(inv.screw, inv.a2)[0]) == (D(10), D(0))
 
 
@@ -260,7 +260,7 @@ def test_cancelling_a_receipt_after_the_average_moved_leaves_no_value_without_st
     docs.issue_post(issue=docs.issue_save(company=inv.company, actor=inv.admin, warehouse=inv.wh1, lines=[
         {"item": inv.screw, "quantity": D("10"), "unit": inv.pcs, "location": inv.a1}]), actor=inv.admin)
 
-    docs.receipt_cancel(receipt=second, actor=inv.admin)
+    docs.receipt_cancel(receipt=second, actor=inv.admin, reason="輸入錯誤")
 
     valuation = ItemValuation.objects.get(item=inv.screw)
     reversal = StockMove.objects.get(reverses__isnull=False)
@@ -287,7 +287,8 @@ def test_whatever_happens_the_ledger_balances_and_valuation_agree_and_nothing_go
                 receipts.append(inv.receive(inv.screw, str(quantity), location, cost=str(D(cents) / 100)))
             elif kind == "cancel":
                 if receipts:
-                    docs.receipt_cancel(receipt=receipts.pop(quantity % len(receipts)), actor=inv.admin)
+                    docs.receipt_cancel(receipt=receipts.pop(quantity % len(receipts)), actor=inv.admin,
+                                        reason="輸入錯誤")
             elif kind == "issue":
                 docs.issue_post(issue=docs.issue_save(
                     company=inv.company, actor=inv.admin, warehouse=inv.wh1,
@@ -376,7 +377,7 @@ def test_editing_or_cancelling_a_reserving_draft_gives_the_stock_back(inv):
     assert bal(inv.screw, inv.a1) == (D(10), D(0))
     docs.issue_reserve(issue=issue, actor=inv.admin)
     assert bal(inv.screw, inv.a1) == (D(10), D(2))
-    docs.issue_cancel(issue=issue, actor=inv.admin)
+    docs.issue_cancel(issue=issue, actor=inv.admin, reason="輸入錯誤")
     assert bal(inv.screw, inv.a1) == (D(10), D(0))
 
 

@@ -184,16 +184,16 @@ def test_a_draft_is_edited_and_a_posted_one_is_not(inv, keeper, client):
     assert response.status_code == 302
     assert response["Location"] == f"/inventory/receipts/{receipt.pk}/"
     assert messages_of(response) == [
-        "This document is no longer a draft: cancel or reverse it instead of editing it."]
+        "This document is no longer a draft: void or reverse it instead of editing it."]
 
 
 def test_cancelling_a_posted_receipt_reverses_its_moves(inv, keeper, client):
     receipt = services.receipt_post(receipt=draft_receipt(inv, inv.wh1, inv.a1, quantity="5"), actor=inv.admin)
 
-    response = client.post(f"/inventory/receipts/{receipt.pk}/cancel/")
+    response = client.post(f"/inventory/receipts/{receipt.pk}/cancel/", {"reason": "重複建立"})
 
     receipt.refresh_from_db()
-    assert messages_of(response) == [f"{receipt.number} cancelled: its stock moves were reversed."]
+    assert messages_of(response) == [f"{receipt.number} voided: its stock moves were reversed."]
     assert receipt.status == "cancelled"
     assert [m[3] for m in moves_of(receipt)] == [Decimal("5.000000"), Decimal("-5.000000")]
     assert on_hand(inv.screw, inv.a1) == Decimal("0")

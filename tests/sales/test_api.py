@@ -189,7 +189,7 @@ def test_a_quotation_is_priced_sent_and_converted_once(api, sal):
     converted = api.post(URL + f"quotations/{quotation_id}/convert/", {"requested_date": str(sal.in_a_week)},
                          format="json")
     again = api.post(URL + f"quotations/{quotation_id}/convert/")
-    cancel_converted = api.post(URL + f"quotations/{quotation_id}/cancel/")
+    cancel_converted = api.post(URL + f"quotations/{quotation_id}/cancel/", {"reason": "重複建立"}, format="json")
     read = api.get(URL + f"quotations/{quotation_id}/").json()
 
     lines = created.json()["lines"]
@@ -222,7 +222,8 @@ def test_a_draft_quotation_keeps_its_lines_on_a_header_change_and_lists_filter(a
     mine = api.get(URL + "quotations/").json()["results"]
     drafts = as_user(api, sal.manager).get(URL + "quotations/", {"status": "draft", "rep": "rep2"}).json()["results"]
     bad_status = api.get(URL + "quotations/", {"status": "lost"})
-    cancelled = as_user(api, sal.rep).post(URL + f"quotations/{created['id']}/cancel/")
+    cancelled = as_user(api, sal.rep).post(URL + f"quotations/{created['id']}/cancel/", {"reason": "重複建立"},
+                                           format="json")
 
     assert (patched.status_code, patched.json()["customer_reference"]) == (200, "RFQ-7")
     assert [(line["item"], line["quantity"]) for line in patched.json()["lines"]] == [("PMP-1", "3.0000")]
@@ -409,7 +410,7 @@ def test_cancelling_an_order_releases_its_stock_and_a_delivered_order_is_closed(
     order_id = confirmed_order(sal, api)
 
     cancelled = api.post(URL + f"orders/{order_id}/cancel/", {"reason": "客戶取消"}, format="json")
-    again = api.post(URL + f"orders/{order_id}/cancel/")
+    again = api.post(URL + f"orders/{order_id}/cancel/", {"reason": "重複建立"}, format="json")
     confirm_cancelled = api.post(URL + f"orders/{order_id}/confirm/")
     close_cancelled = api.post(URL + f"orders/{order_id}/close/")
 
@@ -516,7 +517,7 @@ def test_the_keeper_picks_and_posts_a_delivery_which_makes_a_backorder_and_updat
         {"id": line["id"], "location": "A-01", "picked": "8"}]}, format="json")
     posted = api.post(DN_URL + f"{note['id']}/post/")
     twice = api.post(DN_URL + f"{note['id']}/post/")
-    cancel_posted = api.post(DN_URL + f"{note['id']}/cancel/")
+    cancel_posted = api.post(DN_URL + f"{note['id']}/cancel/", {"reason": "重複建立"}, format="json")
     read = api.get(DN_URL + f"{note['id']}/")
     order = as_user(api, sal.rep).get(URL + f"orders/{order_id}/").json()
     backorder = DeliveryNote.objects.get(backorder_of_id=note["id"])
@@ -614,7 +615,7 @@ def test_a_draft_delivery_is_cancelled_and_the_delivery_list_takes_fixed_queries
     with django_assert_max_num_queries(9):
         large = api.get(DN_URL)
     note_id = small.json()["results"][0]["id"]
-    cancelled = api.post(DN_URL + f"{note_id}/cancel/")
+    cancelled = api.post(DN_URL + f"{note_id}/cancel/", {"reason": "重複建立"}, format="json")
 
     assert (len(small.json()["results"]), len(large.json()["results"])) == (1, 5)
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
@@ -689,7 +690,8 @@ def test_a_return_needs_a_posted_delivery_the_warehouse_and_can_be_cancelled(api
         {"delivery_line": line.pk, "quantity": "1", "location": "A-02"}]}, format="json").json()
     stranger = make_user("keeper2", "Warehouse")
     stranger_post = as_user(api, stranger).post(URL + f"returns/{draft['id']}/post/")
-    cancelled = as_user(api, sal.keeper).post(URL + f"returns/{draft['id']}/cancel/")
+    cancelled = as_user(api, sal.keeper).post(URL + f"returns/{draft['id']}/cancel/", {"reason": "重複建立"},
+                                              format="json")
 
     assert (unposted.status_code, unposted.json()["delivery"]) == (400, ["Only a posted delivery can be returned."])
     assert stranger_post.status_code == 403

@@ -180,7 +180,7 @@ def test_cancelling_a_confirmed_order_undoes_what_confirmation_set_moving(sal):
     assert set(deliveries_for_source(order).values_list("status", flat=True)) == {"cancelled"}
     assert Task.objects.filter(status="open").count() == 0
     with pytest.raises(IllegalTransition):
-        order_cancel(order=order, actor=sal.rep)
+        order_cancel(order=order, actor=sal.rep, reason="客戶取消")
 
 
 @pytest.mark.django_db
@@ -188,7 +188,7 @@ def test_an_event_handled_after_the_order_was_cancelled_makes_no_delivery_note(s
     sal.receive(sal.widget, 10)
     order = sal.order([{"item": sal.widget, "quantity": D("6")}])
     order_confirm(order=order, actor=sal.rep)
-    order_cancel(order=order, actor=sal.rep)
+    order_cancel(order=order, actor=sal.rep, reason="客戶取消")
     deliver_events()
     assert not deliveries_for_source(order).exists()
 

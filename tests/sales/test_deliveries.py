@@ -120,7 +120,7 @@ def test_picking_in_another_warehouse_is_refused(sal):
 def test_a_cancelled_order_cannot_be_shipped(sal):
     sal.receive(sal.widget, 20)
     order, note = confirmed(sal, [{"item": sal.widget, "quantity": D("5")}])
-    order_cancel(order=order, actor=sal.rep)
+    order_cancel(order=order, actor=sal.rep, reason="客戶取消")
     with pytest.raises(DomainError):
         delivery_post(delivery=note, actor=sal.keeper)
     assert StockBalance.objects.get(item=sal.widget).on_hand == D("20")
@@ -131,7 +131,7 @@ def test_a_draft_note_can_be_cancelled_but_a_posted_one_only_returned(sal):
     order, note = confirmed(sal, [{"item": sal.widget, "quantity": D("5")}])
     posted = delivery_post(delivery=note, actor=sal.keeper)
     with pytest.raises(DomainError):
-        delivery_cancel(delivery=posted, actor=sal.keeper)
+        delivery_cancel(delivery=posted, actor=sal.keeper, reason="重複")
 
 
 def test_returns_are_bounded_by_what_was_delivered(sal):

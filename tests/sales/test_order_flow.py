@@ -74,7 +74,7 @@ def test_partial_shipment_backorder_return_and_cancel(sal):
     assert StockBalance.objects.get(item=sal.widget, location=sal.a2).on_hand == D("3")
     assert order.lines.get(item=sal.widget).returned_quantity == D("3")
 
-    order_cancel(order=order, actor=sal.rep)
+    order_cancel(order=order, actor=sal.rep, reason="客戶取消")
     order.refresh_from_db()
     assert order.status == st.OrderStatus.CLOSED  # delivered quantities stay delivered
     backorder.refresh_from_db()

@@ -300,7 +300,7 @@ def test_posting_refusals_are_shown_and_change_nothing(users, client):
 def test_a_note_of_a_cancelled_order_cannot_be_posted_or_picked(users, client):
     sal = users
     order, note = confirmed(sal)
-    order_cancel(order=order, actor=sal.rep)
+    order_cancel(order=order, actor=sal.rep, reason="客戶取消")
     client.force_login(sal.keeper)
 
     response = client.post(f"/inventory/deliveries/{note.pk}/post/")
@@ -318,11 +318,11 @@ def test_cancelling_a_draft_through_the_screen(users, client):
     order, note = confirmed(sal)
     client.force_login(sal.keeper)
 
-    response = client.post(f"/inventory/deliveries/{note.pk}/cancel/")
+    response = client.post(f"/inventory/deliveries/{note.pk}/cancel/", {"reason": "重複建立"})
 
     note.refresh_from_db()
     assert note.status == "cancelled"
-    assert messages_of(response) == [f"{note.reference} cancelled."]
+    assert messages_of(response) == [f"{note.reference} voided."]
 
 
 # Bad input -----------------------------------------------------------------------------------

@@ -429,7 +429,7 @@ def test_editing_a_draft_replaces_its_lines_and_a_confirmed_order_cannot_be_edit
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        "This document is no longer a draft: cancel or reverse it instead of editing it."]
+        "This document is no longer a draft: void or reverse it instead of editing it."]
 
 
 # Quotation → order → confirmation through the screens ------------------------------------------
@@ -546,11 +546,11 @@ def test_cancelling_a_confirmed_order_releases_it_on_the_page(world, client):
     deliver_events()
     client.force_login(world.rep)
 
-    response = client.post(f"/sales/orders/{order.pk}/cancel/")
+    response = client.post(f"/sales/orders/{order.pk}/cancel/", {"reason": "重複建立"})
 
     order.refresh_from_db()
     assert order.status == st.OrderStatus.CANCELLED
-    assert messages_of(response) == [f"{order.number} cancelled."]
+    assert messages_of(response) == [f"{order.number} voided."]
     html = page(client, f"/sales/orders/{order.pk}/tracking/")
     assert '<td class="num text-nowrap" data-col="reserved">0 PCS</td>' in html
     assert not Task.objects.filter(status="open", assignee_role__name="Warehouse").exists()
@@ -605,7 +605,7 @@ def test_a_quotation_is_cancelled_and_its_page_and_print_render(world, client):
     printed = page(client, f"/sales/quotations/{quotation.pk}/print/")
     assert '<td class="num" id="print-total"><strong>210.00 TWD</strong></td>' in printed
 
-    client.post(f"/sales/quotations/{quotation.pk}/cancel/")
+    client.post(f"/sales/quotations/{quotation.pk}/cancel/", {"reason": "重複建立"})
 
     quotation.refresh_from_db()
     assert quotation.status == st.QuotationStatus.CANCELLED

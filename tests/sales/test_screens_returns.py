@@ -155,11 +155,11 @@ def test_editing_a_draft_return_and_cancelling_it(users, client):
     assert customer_return.reason == "規格不符"
     assert list(customer_return.lines.values_list("quantity", "location__code")) == [(D("5.0000"), "A-02")]
 
-    response = client.post(f"/sales/returns/{customer_return.pk}/cancel/")
+    response = client.post(f"/sales/returns/{customer_return.pk}/cancel/", {"reason": "重複建立"})
 
     customer_return.refresh_from_db()
     assert customer_return.status == "cancelled"
-    assert messages_of(response) == [f"{customer_return.reference} cancelled."]
+    assert messages_of(response) == [f"{customer_return.reference} voided."]
     assert client.get(f"/sales/returns/{customer_return.pk}/edit/").status_code == 302
     assert not StockMove.objects.filter(move_type="customer_return").exists()
 

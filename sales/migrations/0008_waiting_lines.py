@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0012_reservations_audited_on_the_document'),
-        ('sales', '0006_tax_id_checked'),
+        ('sales', '0007_document_void_reason'),
     ]
 
     operations = [
