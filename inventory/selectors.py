@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
@@ -41,11 +42,13 @@ from inventory.models import (
     StockIssue,
     StockMove,
     StockTransfer,
+    StockTransferLine,
     UnitOfMeasure,
     Warehouse,
 )
 from inventory.scoping import OPERATE, can_operate, sees_every_warehouse  # noqa: F401  (the views ask here too)
 from inventory.sql import fefo_balance_order
+from inventory.units import to_base
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -425,3 +428,61 @@ def locations_for_pick(warehouse: Warehouse, item: Item) -> list[StockBalance]:
     return list(StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=0,
                                             location__kind=st.LocationKind.INTERNAL)
                 .select_related("location", "lot").order_by(*fefo_balance_order()))
+
+
+# Stock in the company's other warehouses (a shortage's transfer) -----------------------------
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    """What one warehouse holds available of an item (base unit): on hand in its active storage
+    locations less what is reserved there."""
+
+    warehouse: Warehouse
+    available: Decimal
+
+
+def available_elsewhere(company: Company, items: Iterable[Item | int], exclude_warehouse: Warehouse | None,
+                        warehouses: Iterable[int] | None = None) -> dict[int, list[WarehouseStock]]:
+    """{item id: [WarehouseStock…]}: where else the company holds ``items`` available, by warehouse
+    code, leaving out ``exclude_warehouse`` (where the demand is) and warehouses with nothing
+    available. ``warehouses``: only these warehouse ids (what a keeper may see). The active internal
+    locations of active warehouses count — what a transfer can take. Two queries whatever the
+    number of items and warehouses (none without items)."""
+    item_ids = sorted({item if isinstance(item, int) else item.pk for item in items})
+    if not item_ids:
+        return {}
+    balances = StockBalance.objects.filter(
+        company=company, item_id__in=item_ids, location__kind=st.LocationKind.INTERNAL, location__is_active=True,
+        warehouse__is_active=True)
+    if exclude_warehouse is not None:
+        balances = balances.exclude(warehouse_id=exclude_warehouse.pk)
+    if warehouses is not None:
+        balances = balances.filter(warehouse_id__in=list(warehouses))
+    rows = list(balances.order_by().values("item_id", "warehouse_id")
+                .annotate(free=Sum(F("on_hand") - F("reserved"))).filter(free__gt=0))
+    found = Warehouse.objects.in_bulk({row["warehouse_id"] for row in rows}) if rows else {}
+    result: dict[int, list[WarehouseStock]] = {}
+    for row in sorted(rows, key=lambda r: (r["item_id"], found[r["warehouse_id"]].code)):
+        result.setdefault(row["item_id"], []).append(WarehouseStock(found[row["warehouse_id"]], row["free"]))
+    return result
+
+
+def transfers_for_source(source: Model) -> QuerySet[StockTransfer]:
+    """The stock transfers made for ``source`` (a sales order's shortage), oldest first."""
+    return (StockTransfer.objects.filter(source_type=ContentType.objects.get_for_model(source), source_id=source.pk)
+            .order_by("pk"))
+
+
+def open_transfer_quantities(source: Model) -> dict[int, Decimal]:
+    """{item id: base quantity} on the transfers for ``source`` that have not arrived yet (drafts and
+    shipped ones): what is already on its way to the source's shortage. Two queries."""
+    lines = list(StockTransferLine.objects.filter(
+        document__source_type=ContentType.objects.get_for_model(source), document__source_id=source.pk,
+        document__status__in=st.OPEN_TRANSFER_STATUSES).select_related("item", "unit"))
+    factors = unit_factors(line.item_id for line in lines) if lines else {}
+    totals: dict[int, Decimal] = {}
+    for line in lines:
+        base = to_base(line.item, line.quantity, line.unit, factors.get(line.item_id, {}))
+        totals[line.item_id] = totals.get(line.item_id, Decimal("0")) + (base or Decimal("0"))
+    return totals
