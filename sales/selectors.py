@@ -27,6 +27,7 @@ from erp.permissions import user_company
 from erp.roles import SALES, SALES_MANAGER
 from erp.scoping import CHANGE, VIEW
 from inventory.models import DeliveryNote, Item, Reservation, StockTransfer, Warehouse
+from inventory.scoping import sees_every_warehouse
 from inventory.selectors import (
     WarehouseStock,
     available_elsewhere,
@@ -35,7 +36,6 @@ from inventory.selectors import (
     transfers_for_source,
     warehouse_ids_for_user,
 )
-from inventory.scoping import sees_every_warehouse
 from inventory.status import OPEN_TRANSFER_STATUSES, ReservationStatus
 from sales import signals
 from sales import status as st
