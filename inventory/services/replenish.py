@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from erp.db import atomic_with_retry
@@ -24,9 +24,8 @@ from erp.models import Company, User
 from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.models import Item, Location, StockBalance, StockTransfer, Warehouse
-from inventory.selectors import open_transfer_quantities
+from inventory.selectors import open_transfer_quantities, transferable_balances
 from inventory.services.documents import LineInput, transfer_save
-from inventory.sql import fefo_balance_order
 from office.services import task_assign
 
 ZERO = Decimal("0")
@@ -79,18 +78,15 @@ def still_needed(company: Company, source: Model,
     return items, {pk: quantity for pk, quantity in needed.items() if quantity > 0}
 
 
-def lines_from(from_warehouse: Warehouse, items: dict[int, Item], needed: dict[int, Decimal],
+def lines_from(company: Company, from_warehouse: Warehouse, items: dict[int, Item], needed: dict[int, Decimal],
                destinations: dict[int, Location]) -> list[LineInput]:
-    """Transfer lines for ``needed`` out of what is free at ``from_warehouse``'s active storage
-    locations, first-expiring lots first (the order reservations take): one line per location and lot."""
-    balances = (StockBalance.objects.filter(warehouse=from_warehouse, item_id__in=list(needed),
-                                            location__kind=st.LocationKind.INTERNAL, location__is_active=True,
-                                            on_hand__gt=F("reserved"))
-                .select_related("location", "lot").order_by("item_id", *fefo_balance_order()))
+    """Transfer lines for ``needed`` out of what is free to transfer at ``from_warehouse``
+    (``selectors.transferable_balances``: not reserved, not on another draft transfer), first-expiring
+    lots first (the order reservations take): one line per location and lot."""
     remaining = dict(needed)
     result: list[LineInput] = []
-    for balance in balances:
-        take = min(balance.on_hand - balance.reserved, remaining[balance.item_id])
+    for balance, free in transferable_balances(company, list(needed), warehouse=from_warehouse):
+        take = min(free, remaining[balance.item_id])
         if take <= 0:
             continue
         remaining[balance.item_id] -= take
@@ -122,7 +118,7 @@ def transfer_create_for_shortage(*, company: Company, source: Model, to_warehous
     if not needed:
         raise DomainError(_("Transfers under way already cover what %(document)s is short of.")
                           % {"document": reference})
-    inputs = lines_from(from_warehouse, items, needed, destination_locations(to_warehouse, list(needed)))
+    inputs = lines_from(company, from_warehouse, items, needed, destination_locations(to_warehouse, list(needed)))
     if not inputs:
         raise DomainError(_("%(warehouse)s has nothing available of what %(document)s is short of.")
                           % {"warehouse": from_warehouse.code, "document": reference})
