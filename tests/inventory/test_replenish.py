@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
 
 from erp.errors import DomainError
 from inventory import status as st
@@ -29,6 +30,12 @@ from tests.factories import CompanyFactory
 
 D = Decimal
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
