@@ -228,3 +228,16 @@ def test_the_order_page_with_stock_elsewhere_does_not_grow_with_the_lines(world,
         counts.append(len(captured.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_transfers_page_and_the_api_say_which_document_it_is_for(world, client):
+    order = short_order(world)
+    transfer = order_transfer_shortage(order=order, from_warehouse=world.raw, actor=world.raw_keeper)
+    client.force_login(world.raw_keeper)
+
+    page = client.get(f"/inventory/transfers/{transfer.pk}/").content.decode()
+    response = client.get(f"/api/inventory/transfers/{transfer.pk}/")
+
+    assert "For document" in page and order.number in page
+    assert response.status_code == 200
+    assert response.json()["source_reference"] == order.number
