@@ -102,8 +102,9 @@ def transfer_create_for_shortage(*, company: Company, source: Model, to_warehous
                                  reference: str = "") -> StockTransfer:
     """A draft transfer from ``from_warehouse`` to ``to_warehouse`` for ``source``'s shortage:
     for each item of ``lines`` ((item, quantity short in base units)), the smaller of what is still
-    short — less what open transfers for ``source`` already bring — and what is available at the
-    source now; and a task for the warehouse to ship it (closed when the transfer is received).
+    short — less what open transfers for ``source`` already bring — and what is free at the source
+    now (not reserved, not on another draft transfer); and a task for the warehouse to ship it
+    (closed when the transfer is received, or cancelled with it).
 
     Refused (DomainError, nothing written) for another company's warehouse or item, when open
     transfers already cover the shortage (a second click), or when the source has none of it
