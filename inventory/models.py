@@ -416,7 +416,12 @@ class StockIssueLine(DocumentLine):
 
 class StockTransfer(StockDocument):
     """Between locations of one warehouse it posts at once; between warehouses it is shipped (the
-    goods sit in the destination's transit location) and then received."""
+    goods sit in the destination's transit location) and then received.
+
+    A transfer made for another document's shortage (``transfer_create_for_shortage``: stock of
+    another warehouse brought to where a sales order ships from) names that document as its source,
+    a generic reference like a delivery note's (inventory stands below the apps whose documents
+    it serves); a transfer entered by hand has none."""
 
     DOC_TYPE = "TR"
     TRANSITIONS = st.TRANSFER_TRANSITIONS
@@ -426,10 +431,16 @@ class StockTransfer(StockDocument):
                                      verbose_name=_("to warehouse"))
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    editable=False, verbose_name=_("source document type"))
+    source_id = models.PositiveBigIntegerField(_("source document id"), null=True, blank=True, editable=False)
+    source = GenericForeignKey("source_type", "source_id")
+    source_reference = models.CharField(_("source document"), max_length=60, blank=True, editable=False)
 
     class Meta(StockDocument.Meta):
         verbose_name = _("stock transfer")
         verbose_name_plural = _("stock transfers")
+        indexes = [models.Index(fields=["source_type", "source_id"], name="transfer_by_source")]
 
     @property
     def is_two_step(self) -> bool:

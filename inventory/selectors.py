@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
@@ -41,11 +42,13 @@ from inventory.models import (
     StockIssue,
     StockMove,
     StockTransfer,
+    StockTransferLine,
     UnitOfMeasure,
     Warehouse,
 )
 from inventory.scoping import OPERATE, can_operate, sees_every_warehouse  # noqa: F401  (the views ask here too)
 from inventory.sql import fefo_balance_order
+from inventory.units import to_base
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -425,3 +428,106 @@ def locations_for_pick(warehouse: Warehouse, item: Item) -> list[StockBalance]:
     return list(StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=0,
                                             location__kind=st.LocationKind.INTERNAL)
                 .select_related("location", "lot").order_by(*fefo_balance_order()))
+
+
+# Stock in the company's other warehouses (a shortage's transfer) -----------------------------
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    """What one warehouse holds available of an item (base unit): on hand in its active storage
+    locations, less what is reserved there and what draft transfers plan to take out of it."""
+
+    warehouse: Warehouse
+    available: Decimal
+
+
+def base_quantities(lines: list[StockTransferLine]) -> list[tuple[StockTransferLine, Decimal]]:
+    """Transfer lines (with item and unit) and their quantity in the item's base unit: one query for
+    the units' factors when there are lines."""
+    factors = unit_factors(line.item_id for line in lines) if lines else {}
+    return [(line, to_base(line.item, line.quantity, line.unit, factors.get(line.item_id, {})) or Decimal("0"))
+            for line in lines]
+
+
+def planned_transfers_out(company: Company, item_ids: Iterable[int]) -> dict[BalanceKey, Decimal]:
+    """{(item, location, lot): base quantity} that draft transfers plan to take from each balance:
+    nothing is reserved for them, but that stock is spoken for. Two queries at most."""
+    lines = list(StockTransferLine.objects.filter(document__company=company, item_id__in=list(item_ids),
+                                                  document__status=st.TransferStatus.DRAFT)
+                 .select_related("item", "unit"))
+    planned: dict[BalanceKey, Decimal] = {}
+    for line, base in base_quantities(lines):
+        key = (line.item_id, line.from_location_id, line.lot_id)
+        planned[key] = planned.get(key, Decimal("0")) + base
+    return planned
+
+
+def transferable_balances(company: Company, item_ids: Iterable[int], *, warehouse: Warehouse | None = None,
+                          exclude_warehouse: Warehouse | None = None, warehouses: Iterable[int] | None = None,
+                          ) -> list[tuple[StockBalance, Decimal]]:
+    """[(balance, quantity free to transfer)] of ``item_ids`` in the active storage locations of the
+    company's active warehouses (``warehouse`` only, or all but ``exclude_warehouse``, or only the ids
+    ``warehouses``): on hand less reserved less what draft transfers plan to take; by item, then in
+    the order reservations take stock (FEFO, then location). Three queries at most."""
+    item_ids = list(item_ids)
+    balances = StockBalance.objects.filter(
+        company=company, item_id__in=item_ids, location__kind=st.LocationKind.INTERNAL, location__is_active=True,
+        warehouse__is_active=True, on_hand__gt=F("reserved"))
+    if warehouse is not None:
+        balances = balances.filter(warehouse_id=warehouse.pk)
+    if exclude_warehouse is not None:
+        balances = balances.exclude(warehouse_id=exclude_warehouse.pk)
+    if warehouses is not None:
+        balances = balances.filter(warehouse_id__in=list(warehouses))
+    rows = list(balances.select_related("warehouse", "location", "lot").order_by("item_id", *fefo_balance_order()))
+    planned = planned_transfers_out(company, {b.item_id for b in rows}) if rows else {}
+    result = []
+    for balance in rows:
+        free = balance.on_hand - balance.reserved - planned.get((balance.item_id, balance.location_id, balance.lot_id),
+                                                                Decimal("0"))
+        if free > 0:
+            result.append((balance, free))
+    return result
+
+
+def available_elsewhere(company: Company, items: Iterable[Item | int], exclude_warehouse: Warehouse | None,
+                        warehouses: Iterable[int] | None = None) -> dict[int, list[WarehouseStock]]:
+    """{item id: [WarehouseStock…]}: where else the company holds ``items`` available to transfer, by
+    warehouse code, leaving out ``exclude_warehouse`` (where the demand is) and warehouses with
+    nothing available. ``warehouses``: only these warehouse ids (what a keeper may see). Counted:
+    the active storage locations of active warehouses, on hand less reserved less what draft
+    transfers plan to take (``transferable_balances``). Three queries at most whatever the number
+    of items and warehouses, none without items."""
+    item_ids = sorted({item if isinstance(item, int) else item.pk for item in items})
+    if not item_ids:
+        return {}
+    totals: dict[tuple[int, int], Decimal] = {}
+    found: dict[int, Warehouse] = {}
+    for balance, free in transferable_balances(company, item_ids, exclude_warehouse=exclude_warehouse,
+                                               warehouses=warehouses):
+        key = (balance.item_id, balance.warehouse_id)
+        totals[key] = totals.get(key, Decimal("0")) + free
+        found[balance.warehouse_id] = balance.warehouse
+    result: dict[int, list[WarehouseStock]] = {}
+    for (item_id, warehouse_id), available in sorted(totals.items(), key=lambda kv: (kv[0][0], found[kv[0][1]].code)):
+        result.setdefault(item_id, []).append(WarehouseStock(found[warehouse_id], available))
+    return result
+
+
+def transfers_for_source(source: Model) -> QuerySet[StockTransfer]:
+    """The stock transfers made for ``source`` (a sales order's shortage), oldest first."""
+    return (StockTransfer.objects.filter(source_type=ContentType.objects.get_for_model(source), source_id=source.pk)
+            .order_by("pk"))
+
+
+def open_transfer_quantities(source: Model) -> dict[int, Decimal]:
+    """{item id: base quantity} on the transfers for ``source`` that have not arrived yet (drafts and
+    shipped ones): what is already on its way to the source's shortage. Two queries at most."""
+    lines = list(StockTransferLine.objects.filter(
+        document__source_type=ContentType.objects.get_for_model(source), document__source_id=source.pk,
+        document__status__in=st.OPEN_TRANSFER_STATUSES).select_related("item", "unit"))
+    totals: dict[int, Decimal] = {}
+    for line, base in base_quantities(lines):
+        totals[line.item_id] = totals.get(line.item_id, Decimal("0")) + base
+    return totals

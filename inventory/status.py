@@ -67,6 +67,8 @@ class TransferStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("document status", "Cancelled")
 
 
+OPEN_TRANSFER_STATUSES = (TransferStatus.DRAFT, TransferStatus.SHIPPED)  # not arrived yet
+
 TRANSFER_TRANSITIONS = {
     TransferStatus.DRAFT: {TransferStatus.SHIPPED, TransferStatus.RECEIVED, TransferStatus.CANCELLED},
     TransferStatus.SHIPPED: {TransferStatus.RECEIVED, TransferStatus.CANCELLED},

@@ -11,6 +11,7 @@ and dashboards all read through here.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
@@ -24,10 +25,18 @@ from erp.models import Document, EventDelivery, OutboxEvent, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
 from erp.roles import SALES, SALES_MANAGER
-from erp.scoping import VIEW
-from inventory.models import DeliveryNote, Reservation
-from inventory.selectors import deliveries_for_source
-from inventory.status import ReservationStatus
+from erp.scoping import CHANGE, VIEW
+from inventory.models import DeliveryNote, Item, Reservation, StockTransfer, Warehouse
+from inventory.scoping import sees_every_warehouse
+from inventory.selectors import (
+    WarehouseStock,
+    available_elsewhere,
+    deliveries_for_source,
+    open_transfer_quantities,
+    transfers_for_source,
+    warehouse_ids_for_user,
+)
+from inventory.status import OPEN_TRANSFER_STATUSES, ReservationStatus
 from sales import signals
 from sales import status as st
 from sales.models import (
@@ -217,3 +226,85 @@ def sales_dashboard(user: User) -> dict[str, Any]:
         "today": today,
         "week_end": today + datetime.timedelta(days=7),
     }
+
+
+# Stock of a short order's items in the company's other warehouses ----------------------------
+
+
+class ShortLineElsewhere(TypedDict):
+    """A short line of an order and where else its item is: ``short`` what the line lacks,
+    ``on_the_way`` what open transfers for the order bring of the item, ``elsewhere`` the other
+    warehouses' available stock (inventory.selectors.WarehouseStock), all in the base unit."""
+
+    line: SalesOrderLine
+    short: Decimal
+    on_the_way: Decimal
+    elsewhere: list[WarehouseStock]
+
+
+class TransferSource(TypedDict):
+    """A warehouse a transfer for the order could come from: what it would bring per item
+    (``takes``: [(item code, quantity, unit code)]) and whether the user may make it."""
+
+    warehouse: Warehouse
+    takes: list[tuple[str, Decimal, str]]
+    can_transfer: bool
+
+
+class OrderStockElsewhere(TypedDict):
+    lines: list[ShortLineElsewhere]
+    sources: list[TransferSource]
+    transfers: list[StockTransfer]
+
+
+def stock_elsewhere_of(order: SalesOrder, items: Iterable[Item | int],
+                       warehouses: Iterable[int] | None = None) -> dict[int, list[WarehouseStock]]:
+    """{item id: [WarehouseStock…]}: the items' available stock in the order's company's other
+    warehouses (``warehouses``: only these ids). Two queries."""
+    return available_elsewhere(order.company, items, order.warehouse, warehouses=warehouses)
+
+
+def order_stock_elsewhere(user: User, order: SalesOrder) -> OrderStockElsewhere | None:
+    """For an open order with short lines: each short line with the stock of its item in the
+    company's other warehouses the user may see, the open transfers made for the order, and per
+    warehouse holding some what a transfer would bring (the shortage less what is on the way, at
+    most what is available there) and whether the user may make it (inventory's add-transfer
+    permission and operating that warehouse). None when nothing is short or the order is closed.
+    A fixed number of queries whatever the number of lines and warehouses."""
+    if order.status not in st.OPEN_ORDER_STATUSES:
+        return None
+    lines = list(order.lines.filter(shortage_quantity__gt=0, item__is_active=True)
+                 .select_related("item", "item__base_unit").order_by("line_no", "pk"))
+    lines = [line for line in lines if line.item.is_stocked]
+    if not lines:
+        return None
+    visible = None if sees_every_warehouse(user) else warehouse_ids_for_user(user)
+    elsewhere = stock_elsewhere_of(order, [line.item_id for line in lines], visible)
+    on_the_way = open_transfer_quantities(order)
+    transfers = list(transfers_for_source(order).filter(status__in=OPEN_TRANSFER_STATUSES)
+                     .select_related("warehouse", "to_warehouse"))
+    rows: list[ShortLineElsewhere] = [
+        {"line": line, "short": line.shortage_quantity, "on_the_way": on_the_way.get(line.item_id, ZERO),
+         "elsewhere": elsewhere.get(line.item_id, [])} for line in lines]
+    still_short: dict[int, Decimal] = {}
+    for line in lines:
+        still_short[line.item_id] = still_short.get(line.item_id, ZERO) + line.shortage_quantity
+    items = {line.item_id: line.item for line in lines}
+    by_warehouse: dict[int, TransferSource] = {}
+    for item_id, stocks in elsewhere.items():
+        needed = still_short[item_id] - on_the_way.get(item_id, ZERO)
+        for stock in stocks:
+            if needed <= 0:
+                break
+            source = by_warehouse.setdefault(
+                stock.warehouse.pk, {"warehouse": stock.warehouse, "takes": [], "can_transfer": False})
+            item = items[item_id]
+            source["takes"].append((item.code, min(needed, stock.available), item.base_unit.code))
+    if by_warehouse and user.has_perm("inventory.add_stocktransfer"):
+        operated = set(warehouse_ids_for_user(user, CHANGE))
+        for pk, source in by_warehouse.items():
+            source["can_transfer"] = pk in operated
+    if not transfers and not any(row["elsewhere"] for row in rows):
+        return None
+    sources = sorted(by_warehouse.values(), key=lambda source: source["warehouse"].code)
+    return {"lines": rows, "sources": sources, "transfers": transfers}

@@ -198,8 +198,8 @@ class TransferSerializer(DocumentSerializer):
     class Meta:
         model = StockTransfer
         fields = [*DocumentSerializer.common_fields, "to_warehouse", "is_two_step", "shipped_at", "received_at",
-                  "lines"]
-        read_only_fields = [*DocumentSerializer.common_read_only, "shipped_at", "received_at"]
+                  "source_reference", "lines"]
+        read_only_fields = [*DocumentSerializer.common_read_only, "shipped_at", "received_at", "source_reference"]
 
     def resolve_line(self, resolver: LineResolver, errors: LineErrors, line: dict[str, Any],
                      attrs: dict[str, Any]) -> dict[str, Any]:

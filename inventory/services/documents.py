@@ -53,6 +53,7 @@ from inventory.services.masterdata import lot_for_receipt, transit_location
 from inventory.services.stock import MoveSpec, post_moves, reversal_specs
 from inventory.signals import goods_received
 from inventory.units import to_base, unit_error
+from office.services import tasks_close_for_document
 
 ZERO = Decimal("0")
 
@@ -438,7 +439,11 @@ def transfer_receive(*, transfer: StockTransfer, actor: User) -> StockTransfer:
 
 @atomic_with_retry
 def transfer_cancel(*, transfer: StockTransfer, actor: User, reason: str) -> StockTransfer:
-    return cancel_document(transfer, actor, reason, cancelled=st.TransferStatus.CANCELLED)
+    cancel_document(transfer, actor, reason, cancelled=st.TransferStatus.CANCELLED)
+    # A shortage transfer's ship task (replenish.transfer_create_for_shortage) goes with it.
+    tasks_close_for_document(document=transfer, actor=actor,
+                             note=_("%(transfer)s was voided.") % {"transfer": transfer.reference})
+    return transfer
 
 
 # Adjustments ---------------------------------------------------------------------------------

@@ -168,8 +168,10 @@ def header_rows(document: Any, *middle: tuple[Any, Any]) -> list[tuple[Any, Any]
 
 
 def transfer_header_rows(transfer: Any) -> list[tuple[Any, Any]]:
+    """The warehouses, dates and people; a transfer made for a shortage names the document it serves."""
+    made_for = [(_("For document"), transfer.source_reference)] if transfer.source_reference else []
     return with_notes(transfer, [
-        (_("From warehouse"), transfer.warehouse), (_("To warehouse"), transfer.to_warehouse),
+        (_("From warehouse"), transfer.warehouse), (_("To warehouse"), transfer.to_warehouse), *made_for,
         (_("Date"), transfer.document_date), (_("Created by"), transfer.created_by),
         (_("Shipped at"), transfer.shipped_at), (_("Received at"), transfer.received_at)])
 

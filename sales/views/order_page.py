@@ -8,9 +8,13 @@ reservations and delivery notes (inventory), the tasks (office). Its body is a p
 (``order_tracking``) that htmx polls every 3 seconds; it reads through ``selectors.order_tracking``
 and the panels — a fixed number of queries whatever the order's size.
 
-The actions (confirm, cancel, close, credit request/approval, delete a draft) are declared here as
-``ServiceAction``s of the ORDERS kind: one service call each; a refusal is a message on the page,
-never a 500.
+The actions (confirm, cancel, close, credit request/approval, delete a draft, a stock transfer
+for the shortage from another warehouse) are declared here as ``ServiceAction``s of the ORDERS
+kind: one service call each; a refusal is a message on the page, never a 500.
+
+Stock of short lines' items in the company's other warehouses (``selectors.order_stock_elsewhere``)
+is shown on the page (not in the polled part: its transfer buttons are forms) and in the
+confirmation's message.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,16 +32,20 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext, pgettext
 
 from erp.document_screens import ServiceAction, shown
+from erp.document_screens.kinds import visible_documents
 from erp.document_screens.views import DocumentDetailView
 from erp.history import history_for
 from erp.registry import document_panels
 from erp.roles import SALES_MANAGER
+from erp.scoping import CHANGE
+from inventory.models import StockTransfer
+from inventory.selectors import warehouses_for_user
 from office.selectors import has_open_task
 from sales import selectors
 from sales import status as st
 from sales.forms.documents import CreditApprovalForm
 from sales.services import orders as services
-from sales.services import waiting
+from sales.services import shortages, waiting
 from sales.views.entry import plain
 
 S = st.OrderStatus
@@ -69,6 +78,7 @@ class OrderPageView(DocumentDetailView):
     """The order's page: its actions, the credit state, and the live part (``OrderTrackingView``)."""
 
     template_name = "sales/documents/order_detail.html"
+    with_stock_elsewhere = True  # the page, not its polled part
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         order = self.get_document(pk)
@@ -83,7 +93,19 @@ class OrderPageView(DocumentDetailView):
             credit=credit, approval_form=CreditApprovalForm(),
             can_approve=bool(credit and credit["blocked"] and self.user.has_perms(
                 ("sales.approve_credit", "sales.change_salesorder"))),
+            elsewhere=self.stock_elsewhere(order) if self.with_stock_elsewhere else None,
         )
+
+    def stock_elsewhere(self, order: Any) -> selectors.OrderStockElsewhere | None:
+        """The stock of the short lines' items in other warehouses; the open transfers for the order
+        link to their page for those who may open it."""
+        elsewhere = selectors.order_stock_elsewhere(self.user, order)
+        if elsewhere and elsewhere["transfers"]:
+            visible = visible_documents(self.user, StockTransfer, [t.pk for t in elsewhere["transfers"]])
+            for transfer in elsewhere["transfers"]:
+                transfer.detail_url = (visible[0].url_of("detail", transfer)  # type: ignore[attr-defined]
+                                       if visible and transfer.pk in visible[1] else "")
+        return elsewhere
 
 
 class OrderTrackingView(OrderPageView):
@@ -92,6 +114,7 @@ class OrderTrackingView(OrderPageView):
     becomes "Close" without the rep reloading the page."""
 
     template_name = "sales/partials/order_tracking.html"
+    with_stock_elsewhere = False
 
     def get_context(self, order: Any) -> dict[str, Any]:
         return {**super().get_context(order), "oob_actions": True}
@@ -119,10 +142,52 @@ def confirmation_message(result: Any) -> str:
     return " ".join([head, _("%(sentence)s.") % {"sentence": lines}])
 
 
+def stock_elsewhere_text(result: Any) -> str:
+    """What the other warehouses hold of the short lines' items: "Available in other warehouses:
+    MOT-1: RAW 36 PCS, WH3 5 PCS." (empty when none has any)."""
+    order = result.order
+    short = [r.line for r in result.shortages]
+    found = selectors.stock_elsewhere_of(order, [line.item_id for line in short]) if short else {}
+    parts, seen = [], set()
+    for line in short:
+        if line.item_id in seen or not found.get(line.item_id):
+            continue
+        seen.add(line.item_id)
+        unit = line.item.base_unit.code
+        stocks = pgettext("list separator", ", ").join(
+            f"{stock.warehouse.code} {plain(stock.available)} {unit}" for stock in found[line.item_id])
+        parts.append(_("%(item)s: %(stocks)s") % {"item": line.item.code, "stocks": stocks})
+    if not parts:
+        return ""
+    return _("Available in other warehouses: %(list)s.") % {"list": pgettext("list separator", "; ").join(parts)}
+
+
 def confirmed(order: Any, before: str, result: Any) -> tuple[int, str]:
-    """A warning when something is short (the page then shows what production and purchasing got)."""
-    level = messages.WARNING if result.shortages and not result.already_confirmed else messages.SUCCESS
-    return level, confirmation_message(result)
+    """A warning when something is short (the page then shows what production and purchasing got),
+    with the stock other warehouses hold of it."""
+    if result.shortages and not result.already_confirmed:
+        elsewhere = stock_elsewhere_text(result)
+        text = confirmation_message(result)
+        return messages.WARNING, f"{text} {elsewhere}" if elsewhere else text
+    return messages.SUCCESS, confirmation_message(result)
+
+
+def transfer_source(request: HttpRequest) -> dict[str, Any]:
+    """The warehouse the transfer comes from: one the user operates (else 403)."""
+    pk = request.POST.get("from_warehouse", "")
+    warehouse = warehouses_for_user(request.user, CHANGE).filter(pk=pk).first() if pk.isdigit() else None
+    if warehouse is None:
+        raise PermissionDenied
+    return {"from_warehouse": warehouse}
+
+
+def transfer_made(order: Any, before: str, transfer: Any) -> str:
+    lines = pgettext("list separator", ", ").join(
+        f"{line.item.code} {plain(line.quantity)} {line.unit.code}"
+        for line in transfer.lines.select_related("item", "unit").order_by("pk"))
+    return _("Stock transfer %(transfer)s from %(from)s to %(to)s made for %(order)s (%(lines)s); the warehouse "
+             "has a task to ship it.") % {"transfer": transfer.reference, "from": transfer.warehouse.code,
+                                          "to": transfer.to_warehouse.code, "order": order.reference, "lines": lines}
 
 
 def cancelled(order: Any, before: str, result: Any) -> str:
@@ -179,6 +244,11 @@ ORDER_ACTIONS = (
     ServiceAction(name="close", label=_l("Close"), service=services.order_close, success=_l("%(order)s closed."),
                   statuses=(S.PARTIAL, S.DELIVERED), style="outline-secondary", refresh=REFRESH,
                   confirm=_l("Close this order? What is not delivered is not shipped any more.")),
+    # Posted by the forms of the page's "stock in other warehouses" box, one per warehouse.
+    ServiceAction(name="transfer_stock", path="stock-transfer", label=_l("Transfer the shortage"),
+                  service=shortages.order_transfer_shortage, params=transfer_source, button=False,
+                  statuses=st.OPEN_ORDER_STATUSES, permissions=("sales.view_salesorder", "inventory.add_stocktransfer"),
+                  success=transfer_made),
     # Posted by the form in the credit box of the page, not a button of its own.
     ServiceAction(name="credit_approve", path="credit/approve", label=_l("Approve credit"),
                   service=services.credit_approve, params=approval_note, button=False,
