@@ -26,9 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import pgettext
 
-from erp.document_screens import ServiceAction, shown
+from erp.document_screens import ServiceAction
 from erp.document_screens.views import DocumentDetailView
+from erp.formats import format_date
 from erp.history import history_for
+from erp.money import format_quantity
 from erp.registry import document_panels
 from erp.roles import SALES_MANAGER
 from office.selectors import has_open_task
@@ -36,7 +38,6 @@ from sales import selectors
 from sales import status as st
 from sales.forms.documents import CreditApprovalForm
 from sales.services import orders as services
-from sales.views.entry import plain
 
 S = st.OrderStatus
 
@@ -101,10 +102,10 @@ class OrderTrackingView(OrderPageView):
 
 def line_result_text(result: Any) -> str:
     line = result.line
-    unit = line.item.base_unit.code
+    unit = line.item.base_unit
     return _("line %(n)s %(item)s: %(reserved)s reserved, %(short)s short, promised for %(date)s") % {
-        "n": line.line_no, "item": line.item.code, "reserved": f"{plain(result.reserved)} {unit}",
-        "short": f"{plain(result.short)} {unit}", "date": shown(result.promised_date) or "—"}
+        "n": line.line_no, "item": line.item.code, "reserved": format_quantity(result.reserved, unit, with_unit=True),
+        "short": format_quantity(result.short, unit, with_unit=True), "date": format_date(result.promised_date) or "—"}
 
 
 def confirmation_message(result: Any) -> str:
@@ -113,7 +114,7 @@ def confirmation_message(result: Any) -> str:
         head = _("%(order)s was already confirmed.") % {"order": order.reference}
     else:
         head = _("%(order)s confirmed, promised for %(date)s.") % {
-            "order": order.reference, "date": shown(order.promised_date) or "—"}
+            "order": order.reference, "date": format_date(order.promised_date) or "—"}
     lines = pgettext("list separator", "; ").join(line_result_text(r) for r in result.lines)
     return " ".join([head, _("%(sentence)s.") % {"sentence": lines}])
 
