@@ -125,12 +125,8 @@ def format_cost(value: Number | None, company: object = None) -> str:
     ``company`` is a Company (its ``cost_decimals``), a number of places, or None for the default."""
     if value is None or value == "":
         return ""
-    if isinstance(company, int):
-        places = company
-    else:
-        places = getattr(company, "cost_decimals", None)
-        places = DEFAULT_COST_DECIMALS if places is None else places
-    return _grouped(Decimal(value), places)
+    places = company if isinstance(company, int) else getattr(company, "cost_decimals", None)
+    return _grouped(Decimal(value), DEFAULT_COST_DECIMALS if places is None else places)
 
 
 def quantity_places(value: Decimal, unit: object = None) -> int:

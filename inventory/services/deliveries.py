@@ -248,13 +248,13 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, 
     return delivery
 
 
-def picks_data(lines: Sequence[DeliveryNoteLine]) -> list[dict[str, Any]]:
+def picks_data(lines: Sequence[Any]) -> list[dict[str, Any]]:
     """Delivery lines' picks as the note's history records them (erp.history.shown_data writes them
     in the reader's format): order line, item, quantity and unit, location, lot."""
     return [{"line": line.source_line_no or "", "item": line.item.code, "quantity": f"{line.picked.normalize():f}",
              "unit": line.unit.code, "decimals": line.unit.decimals,
-             "location": line.location.code if line.location_id else "",
-             "lot": line.lot.number if line.lot_id else ""} for line in lines]
+             "location": line.location.code if line.location is not None else "",
+             "lot": line.lot.number if line.lot is not None else ""} for line in lines]
 
 
 @atomic_with_retry
