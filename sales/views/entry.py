@@ -85,7 +85,8 @@ class SalesEntryView(DocumentFormView):
             for form in formset.forms:
                 form.amount = totals["amounts"].get(form.prefix)
         else:
-            codes = [line.tax_code for line in document.lines.select_related("tax_code")] if document.pk else []
+            codes = ([line.tax_code for line in document.lines.select_related("tax_code")] if document
+                     else [default_tax_code(user_company(self.user))])  # a new document: the default tax
             totals = {"net": getattr(document, "net_amount", ZERO), "tax": getattr(document, "tax_amount", ZERO),
                       "total": getattr(document, "total_amount", ZERO), "tax_label": selectors.tax_label(codes)}
             for form, row in zip(formset.forms, formset.initial or [], strict=False):

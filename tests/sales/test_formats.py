@@ -72,8 +72,9 @@ def test_the_tax_is_named_from_the_tax_code_in_every_language(sal, client):
 
     html = client.get(f"/sales/orders/{order.pk}/").content.decode()
     printed = client.get(f"/sales/orders/{order.pk}/print/").content.decode()
+    entry = client.get("/sales/orders/new/").content.decode()
 
-    for page in (html, printed):
+    for page in (html, printed, entry):
         assert "营业稅 5%" not in page  # (no character conversion of data either)
         assert "營業稅 5%" in page
         assert "增值税" not in page
