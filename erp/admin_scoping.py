@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.filters import RelatedOnlyFieldListFilter
+from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -33,7 +33,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from guardian.admin import GuardedModelAdmin
 from guardian.admin import UserManage as GuardianUserManage
 
-from erp.roles import ROLES
+from erp.roles import ROLES, role_label
 from erp.scoping import VIEW, RestrictedManager, Through, restrict, rules_for
 
 if TYPE_CHECKING:  # django-stubs' admin classes are generic in their model; at run time they are plain classes
@@ -116,6 +116,28 @@ def choices_for(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     return scope_queryset(queryset, user)
 
 
+class RoleListFilter(RelatedFieldListFilter):
+    """A list filter on a role (auth Group): the roles by their names in the reader's language."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        return [(pk, str(role_label(str(name)))) for pk, name in super().field_choices(field, request, model_admin)]
+
+
+class RoleOnlyListFilter(RelatedOnlyFieldListFilter):
+    """``RoleListFilter`` offering only the roles the admin's own rows use."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        return [(pk, str(role_label(str(name)))) for pk, name in super().field_choices(field, request, model_admin)]
+
+
+def label_roles(formfield: Any) -> Any:
+    """A form field choosing roles shows them translated."""
+    if formfield is not None and getattr(formfield, "queryset", None) is not None \
+            and formfield.queryset.model is Group:
+        formfield.label_from_instance = role_label
+    return formfield
+
+
 class ScopedFieldsMixin:
     """Foreign-key and many-to-many choices, list filters and querysets within the company. For both
     model admins and inlines."""
@@ -150,13 +172,13 @@ class ScopedFieldsMixin:
             if db_field.related_model is company_model():  # new rows are the admin's company's
                 kwargs["required"] = True
                 kwargs["empty_label"] = None
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return label_roles(super().formfield_for_foreignkey(db_field, request, **kwargs))  # type: ignore[misc]
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         user: Any = request.user
         if not user.is_superuser:
             kwargs["queryset"] = self.company_choices(db_field, user, kwargs.get("queryset"))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return label_roles(super().formfield_for_manytomany(db_field, request, **kwargs))  # type: ignore[misc]
 
 
 class ScopedAdmin(ScopedFieldsMixin, ModelAdminBase):
@@ -165,23 +187,27 @@ class ScopedAdmin(ScopedFieldsMixin, ModelAdminBase):
     def get_list_filter(self, request: HttpRequest) -> Any:
         # A related filter offers every row of the related table (every company's name): offer
         # only the values the admin's own rows use.
+        # Roles (auth groups) are named in the reader's language.
         filters = super().get_list_filter(request)
-        if request.user.is_superuser:
-            return filters
+        superuser = request.user.is_superuser
         scoped: list[Any] = []
         for entry in filters:
-            if isinstance(entry, str) and self._is_relation(entry):
+            related = self._related_model(entry) if isinstance(entry, str) else None
+            if related is Group:
+                scoped.append((entry, RoleListFilter if superuser else RoleOnlyListFilter))
+            elif related is not None and not superuser:
                 scoped.append((entry, RelatedOnlyFieldListFilter))
             else:
                 scoped.append(entry)
         return scoped
 
-    def _is_relation(self, lookup: str) -> bool:
+    def _related_model(self, lookup: str) -> Any:
+        """The model a related lookup ends on (None if it is no relation)."""
         try:
             fields = get_fields_from_path(self.model, lookup)
         except (FieldDoesNotExist, admin.utils.NotRelationField):
-            return False
-        return bool(fields and fields[-1].is_relation)
+            return None
+        return fields[-1].related_model if fields and fields[-1].is_relation else None
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
         # Django sends a missing object's change, delete and history pages to the index with a

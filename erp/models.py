@@ -53,6 +53,12 @@ class Company(models.Model):
     )
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    cost_decimals = models.PositiveSmallIntegerField(
+        _("decimals of unit costs and prices"),
+        default=4,
+        help_text=_("Decimal places shown for unit costs and unit prices (amounts of money always show 2)."),
+        validators=[MaxValueValidator(6)],
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -63,7 +69,8 @@ class Company(models.Model):
             models.CheckConstraint(
                 condition=Q(fiscal_year_start_month__gte=1) & Q(fiscal_year_start_month__lte=12),
                 name="company_fiscal_month_range",
-            )
+            ),
+            models.CheckConstraint(condition=Q(cost_decimals__lte=6), name="company_cost_decimals_range"),
         ]
 
     def __str__(self) -> str:

@@ -78,3 +78,79 @@ def round_quantity(value: Number) -> Decimal:
 def round_cost(value: Number) -> Decimal:
     """A unit cost to 6 places, half to even."""
     return Decimal(value).quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+# Display ------------------------------------------------------------------------------------------
+# One way to write a number for people, wherever it appears (pages, print views, flash and error
+# messages, task texts, history): the active language's separators (erp/formats: 1,234,567.00 in
+# every language this system speaks), always grouped.
+#
+# - money: 2 places, half up: 36,540.00;
+# - a unit cost or unit price: the company's ``cost_decimals`` (default 4), trailing zeros kept so a
+#   column lines up: 178.4000, 17.0000;
+# - a quantity: the unit's ``decimals`` (pcs 0, kg 3): 136 pcs, 135.600 kg; a quantity finer than its
+#   unit allows (half a piece after a conversion) keeps its digits rather than being rounded away.
+
+DEFAULT_COST_DECIMALS: Final = 4
+MAX_QUANTITY_DECIMALS: Final = 6
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    from django.utils.formats import number_format
+
+    quantum = Decimal(1).scaleb(-places)
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "-0.00"
+    return number_format(rounded, places, use_l10n=True, force_grouping=True)
+
+
+def significant_places(value: Decimal) -> int:
+    """How many decimal places ``value`` needs (0 for 24.000, 1 for 135.600)."""
+    if value == 0 or not value.is_finite():
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def format_money(value: Number | None) -> str:
+    """An amount of money: 2 places, grouped (36,540.00). Empty for None."""
+    if value is None or value == "":
+        return ""
+    return _grouped(Decimal(value), 2)
+
+
+def format_cost(value: Number | None, company: object = None) -> str:
+    """A unit cost or unit price with the company's cost decimals (default 4), grouped: 178.4000.
+    ``company`` is a Company (its ``cost_decimals``), a number of places, or None for the default."""
+    if value is None or value == "":
+        return ""
+    places = company if isinstance(company, int) else getattr(company, "cost_decimals", None)
+    return _grouped(Decimal(value), DEFAULT_COST_DECIMALS if places is None else places)
+
+
+def quantity_places(value: Decimal, unit: object = None) -> int:
+    """The places a quantity is shown with: the unit's ``decimals`` (or ``unit`` itself when it is a
+    number of places), more if the quantity has finer digits (up to 6)."""
+    if isinstance(unit, int):
+        places = unit
+    else:
+        places = getattr(unit, "decimals", None) or 0
+    return max(places, min(significant_places(value), MAX_QUANTITY_DECIMALS))
+
+
+def format_quantity(value: Number | None, unit: object = None, *, with_unit: bool = False) -> str:
+    """A quantity with its unit's decimals, grouped: 136, 135.600 (kg); with ``with_unit`` the unit's
+    code follows: "135.600 KG". ``unit`` is a UnitOfMeasure, a number of places or None (only the
+    digits the quantity needs). Empty for None."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    text = _grouped(number, quantity_places(number, unit))
+    code = getattr(unit, "code", None)
+    return f"{text} {code}" if with_unit and code else text
+
+
+def format_number(value: Number | None) -> str:
+    """A number of no known kind (a history value): grouped, with the places it needs."""
+    return format_quantity(value)

@@ -75,7 +75,13 @@ def role_apps() -> tuple[str, ...]:
     return ("erp", *settings.DEPARTMENT_APPS)
 
 
-def role_label(name: str) -> StrOrPromise:
+def role_label(role: Group | str | None) -> StrOrPromise:
+    """A role (a Group or its name) as the reader calls it: 生產 for "Production" in zh-Hant. The one
+    place a role's name is translated for display (admin filters, history, task assignees, user pages);
+    a group that is not one of the roles keeps its own name."""
+    if role is None:
+        return ""
+    name = role.name if isinstance(role, Group) else str(role)
     return ROLE_LABELS.get(name, name)
 
 

@@ -37,6 +37,8 @@ class InventoryConfig(AppConfig):
         register_demo_loader("inventory", load_inventory_demo, order=20)
         # inventory_reserve's document-level audit entry (migration 0012) on the document's history
         register_label("reserved", _("Reserved stock"))
+        # delivery_save_picks's entry on the note: the picks, line by line
+        register_label("picked", _("Picked"))
         register_company_seed("inventory", seed_company, order=20)
         register_role_grants("inventory", ROLE_GRANTS)
         register_scopes()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.codes import CODE_MAX_LENGTH, CodeField
 from erp.models import CompanyOwned, Document, MasterData, Restricted
-from erp.money import COST, LINE_QTY, MONEY, QTY, QTY_QUANTUM
+from erp.money import COST, LINE_QTY, MONEY, QTY, QTY_QUANTUM, format_number
 from inventory import status as st
 from inventory.units import seeded_unit_label
 
@@ -152,7 +152,7 @@ class ItemUnit(Restricted):
         ]
 
     def __str__(self) -> str:
-        return f"1 {self.unit.code} = {self.factor.normalize():f} {self.item.base_unit.code}"
+        return f"1 {self.unit.code} = {format_number(self.factor)} {self.item.base_unit.code}"
 
 
 class Lot(CompanyOwned):

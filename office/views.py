@@ -60,7 +60,7 @@ def task_detail(request, pk):
             "task": task,
             "close_form": TaskCloseForm(),
             "can_close": task.is_open and user_can_close(request.user, task),
-            "history": history_for(task),
+            "history": history_for(task, user=request.user),
         },
     )
 

@@ -171,7 +171,7 @@ def order_tracking(order: SalesOrder) -> OrderTracking:
     (reservations, delivery notes, tasks) are their panels (erp.registry.document_panels). A fixed
     number of queries whatever the size of the order."""
     order_type = ContentType.objects.get_for_model(SalesOrder)
-    lines = list(order.lines.select_related("item", "unit", "item__base_unit").order_by("line_no", "pk"))
+    lines = list(order.lines.select_related("item", "unit", "item__base_unit", "tax_code").order_by("line_no", "pk"))
     reserved = dict(
         Reservation.objects.filter(document_type=order_type, document_id=order.pk, status=ReservationStatus.ACTIVE)
         .order_by().values("line_id").annotate(total=Sum("quantity")).values_list("line_id", "total")
@@ -308,3 +308,11 @@ def order_stock_elsewhere(user: User, order: SalesOrder) -> OrderStockElsewhere 
         return None
     sources = sorted(by_warehouse.values(), key=lambda source: source["warehouse"].code)
     return {"lines": rows, "sources": sources, "transfers": transfers}
+
+
+def tax_label(tax_codes: Iterable[TaxCode | None]) -> str:
+    """What a document's tax is called on its totals: the names of its lines' tax codes, as the
+    company named them ("營業稅 5%" for a Taiwanese company, "增值税 13%" for a mainland one), and the
+    generic word only when no line has a tax code. The tax is data, not a word of the interface."""
+    names = sorted({code.name for code in tax_codes if code is not None})
+    return " / ".join(names) if names else _("Tax")

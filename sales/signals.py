@@ -8,6 +8,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from erp.events import EventSignal
+from erp.formats import format_date
+from erp.money import format_number
 
 order_confirmed = EventSignal(
     "sales.order_confirmed",
@@ -42,8 +44,8 @@ def shortage_description(payload: Mapping[str, Any]) -> tuple[str, datetime.date
     rows = [
         gettext("Line %(n)s: %(code)s %(name)s — %(quantity)s %(unit)s by %(date)s") % {
             "n": line["line_no"], "code": line["item_code"], "name": line["item_name"],
-            "quantity": line["quantity"].rstrip("0").rstrip(".") if "." in line["quantity"] else line["quantity"],
-            "unit": line["unit"], "date": line["required_date"]}
+            "quantity": format_number(line["quantity"]), "unit": line["unit"],
+            "date": format_date(line["required_date"])}
         for line in payload["lines"]
     ]
     earliest = min(line["required_date"] for line in payload["lines"])

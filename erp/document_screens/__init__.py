@@ -7,6 +7,7 @@ department's templates extend. See docs/architecture.md, "Document screens".
 """
 
 from erp.document_screens.columns import (
+    COST,
     MONEY,
     QTY,
     Cell,
@@ -26,7 +27,8 @@ from erp.document_screens.forms import LineFormSet
 from erp.document_screens.kinds import DocumentKind, Entry, LinkAction, ServiceAction, Templates, kinds_urls
 
 __all__ = [
-    "MONEY", "QTY", "Cell", "Column", "DocumentKind", "Entry", "LineFormSet", "LineRow", "LinkAction", "ListRow",
+    "COST", "MONEY", "QTY", "Cell", "Column", "DocumentKind", "Entry", "LineFormSet", "LineRow", "LinkAction",
+    "ListRow",
     "ServiceAction", "Templates", "created_by_column", "date_column", "kinds_urls", "line_count_column",
     "number_column", "posted_at_column", "render_cell", "shown", "status_column",
 ]

@@ -16,29 +16,33 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from erp.money import format_cost, format_money, format_quantity
+
 Label = Any  # a text or a lazily translated one
 
-QTY = "qty"  # up to 4 decimals: 24, 0.5000
+QTY = "qty"  # the unit's decimals, grouped: 24, 1,234.500 (kg)
 MONEY = "money"  # 2 decimals, grouped: 1,234.50
+COST = "cost"  # a unit cost or price: the company's cost decimals, grouped: 178.4000
 
 
 @dataclass(frozen=True)
 class Cell:
     """What one cell of an HTML table shows.
 
-    ``value`` stays raw (a Decimal, a date) and is formatted when rendered: ``fmt`` QTY or MONEY for
-    numbers, dates and times in the user's format. ``num`` right-aligns it, ``unit`` follows it,
+    ``value`` stays raw (a Decimal, a date) and is formatted when rendered (erp.money): ``fmt`` QTY,
+    MONEY or COST for numbers (a Decimal with ``num`` and no ``fmt`` is a quantity), dates and times in
+    the user's format. ``num`` right-aligns it, ``unit`` (a UnitOfMeasure: its decimals and code, or a
+    code) follows it,
     ``url`` makes it a link, ``note`` adds smaller text after it, ``status`` shows it as the status
     badge of that status code, ``flag`` adds a red marker (a translated word such as "late")."""
 
     value: Any = None
-    unit: str = ""
+    unit: Any = ""
     num: bool = False
     fmt: str = ""
     url: str = ""
@@ -59,22 +63,25 @@ def shown(value: Any) -> Any:
     return value
 
 
-def render_cell(cell: Cell, empty: str = "—") -> SafeString:
-    """The HTML inside the <td> of ``cell`` (``empty`` for a missing value)."""
+def render_cell(cell: Cell, empty: str = "—", company: Any = None) -> SafeString:
+    """The HTML inside the <td> of ``cell`` (``empty`` for a missing value); ``company`` gives the
+    places of unit costs."""
     value = cell.value
     if cell.status:
         return format_html('<span class="badge text-bg-{}" data-status="{}">{}</span>', status_style(cell.status),
                            cell.status, value)
     if value is None or value == "":
         text: Any = empty
-    elif cell.fmt == QTY or (cell.num and isinstance(value, Decimal) and not cell.fmt):
-        text = floatformat(value, "-4")
+    elif cell.fmt == QTY or (cell.num and isinstance(value, Decimal | int) and not cell.fmt):
+        text = format_quantity(value, cell.unit or None)
     elif cell.fmt == MONEY:
-        text = floatformat(value, "2g")
+        text = format_money(value)
+    elif cell.fmt == COST:
+        text = format_cost(value, company)
     else:
         text = shown(value)
     if cell.unit and value not in (None, ""):
-        text = format_html("{} {}", text, cell.unit)
+        text = format_html("{} {}", text, getattr(cell.unit, "code", cell.unit))
     html = format_html('<a href="{}">{}</a>', cell.url, text) if cell.url else format_html("{}", text)
     if cell.note:
         html = format_html('{} <small class="text-muted">{}</small>', html, cell.note)

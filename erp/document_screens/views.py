@@ -173,7 +173,7 @@ class DocumentDetailView(DocumentView):
             document=document, header_rows=self.header_rows(document),
             line_headers=headers(kind.line_columns), actions=kind.actions_for(self.user, document),
             print_url=kind.url_of("print", document), panels=self.panels(document),
-            history=history_for(document),
+            history=history_for(document, user=self.user),
         )
         if kind.lines is not None:
             lines = kind.lines(document)

@@ -8,8 +8,11 @@ from django.template.context import Context
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
+from erp import money as _money
 from erp.document_screens.columns import render_cell
 from erp.document_screens.columns import status_style as _status_style
+from erp.formats import format_date as _format_date
+from erp.formats import format_datetime as _format_datetime
 from erp.roles import role_label as _role_label
 
 if TYPE_CHECKING:
@@ -22,8 +25,44 @@ register = template.Library()
 
 
 @register.filter
-def role_label(name: str) -> StrOrPromise:
+def role_label(name: Any) -> StrOrPromise:
+    """A role's name (a Group or its name) in the reader's language."""
     return _role_label(name)
+
+
+# Numbers and dates as a business document writes them (erp.money, erp.formats): one helper each,
+# the same in templates and in messages.
+
+
+@register.filter
+def money(value: Any) -> str:
+    """An amount: {{ order.total_amount|money }} → 36,540.00."""
+    return _money.format_money(value)
+
+
+@register.filter
+def cost(value: Any, company: Any = None) -> str:
+    """A unit cost or price with the company's cost decimals: {{ move.unit_cost|cost:current_company }}."""
+    return _money.format_cost(value, company)
+
+
+@register.filter
+def qty(value: Any, unit: Any = None) -> str:
+    """A quantity with its unit's decimals (a UnitOfMeasure or a number of places):
+    {{ line.quantity|qty:line.unit }}."""
+    return _money.format_quantity(value, unit)
+
+
+@register.filter
+def fdate(value: Any) -> str:
+    """A date, datetime or ISO date text in the language's short date format (2026/12/07 in zh-Hant)."""
+    return _format_date(value)
+
+
+@register.filter
+def fdatetime(value: Any) -> str:
+    """A moment in the language's short date-time format, local time."""
+    return _format_datetime(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -51,10 +90,10 @@ def verbose_name_of(model: type[Model] | Model | None) -> StrOrPromise | None:
     return capfirst(model._meta.verbose_name) if model is not None else ""
 
 
-@register.simple_tag
-def cell(value: Any, empty: str = "—") -> SafeString:
+@register.simple_tag(takes_context=True)
+def cell(context: Context, value: Any, empty: str = "—") -> SafeString:
     """A table cell's content (erp.document_screens.Cell): formatted, linked, with its unit or badge."""
-    return render_cell(value, empty)
+    return render_cell(value, empty, company=context.get("current_company"))
 
 
 @register.filter

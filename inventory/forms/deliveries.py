@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from erp.formats import format_date
 from inventory.forms.documents import DocumentFilterForm, quantity_field
 
 
@@ -48,7 +49,7 @@ def location_label(location):
 
 def lot_label(lot):
     if lot.expires_on:
-        return _("%(lot)s (expires %(date)s)") % {"lot": lot.number, "date": lot.expires_on.isoformat()}
+        return _("%(lot)s (expires %(date)s)") % {"lot": lot.number, "date": format_date(lot.expires_on)}
     return lot.number
 
 

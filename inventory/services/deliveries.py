@@ -284,7 +284,7 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, 
     source line already on the note. Lines of the note not listed are kept as they are."""
     delivery = DeliveryNote.objects.select_for_update().get(pk=delivery.pk)
     check_editable(delivery)
-    existing = {line.pk: line for line in delivery.lines.select_related("item", "unit")}
+    existing = {line.pk: line for line in delivery.lines.select_related("item", "unit", "location", "lot")}
     before = audit.snapshot(existing.values())
     templates: dict[int | None, DeliveryNoteLine] = {}  # looked up by the posted "source_line", maybe missing
     for existing_line in existing.values():
@@ -315,16 +315,29 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, 
             check_lot(n, line.item, line.lot)
         (changed if line.pk else new).append(line)
     check_picks(delivery, [*existing.values(), *new])
+    changed = [line for line in changed if picks_data([line]) != picks_data([before[line.pk]])]
     if changed:
         DeliveryNoteLine.objects.bulk_update(changed, ["picked", "location", "lot"])
         audit.record_updated(changed, before, ["picked", "location", "lot"], actor=actor)
     if new:
         audit.record_created(DeliveryNoteLine.objects.bulk_create(new), actor=actor)
+    if changed or new:  # on the note's own history: what was picked where, line by line
+        audit.record([audit.entry(delivery, audit.UPDATE, {"picked": [
+            picks_data([before[line.pk] for line in changed]), picks_data([*changed, *new])]}, audit.context(actor))])
     if notes is not None:
         delivery.notes = notes
     delivery.updated_by = actor
     delivery.save()
     return delivery
+
+
+def picks_data(lines: Sequence[Any]) -> list[dict[str, Any]]:
+    """Delivery lines' picks as the note's history records them (erp.history.shown_data writes them
+    in the reader's format): order line, item, quantity and unit, location, lot."""
+    return [{"line": line.source_line_no or "", "item": line.item.code, "quantity": f"{line.picked.normalize():f}",
+             "unit": line.unit.code, "decimals": line.unit.decimals,
+             "location": line.location.code if line.location is not None else "",
+             "lot": line.lot.number if line.lot is not None else ""} for line in lines]
 
 
 @atomic_with_retry

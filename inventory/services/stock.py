@@ -24,7 +24,7 @@ from erp import audit
 from erp.db import atomic_with_retry
 from erp.events import publish
 from erp.models import Company, User
-from erp.money import round_cost, round_money
+from erp.money import format_quantity, round_cost, round_money
 from erp.sql import bulk_set
 from inventory import sql
 from inventory import status as st
@@ -132,12 +132,12 @@ def shortage_message(spec: MoveSpec, available: Decimal) -> str:
     return line_prefix(spec) + _(
         "Only %(available)s %(unit)s of %(item)s available at %(location)s%(lot)s; %(wanted)s requested."
     ) % {
-        "available": f"{available.normalize():f}",
+        "available": format_quantity(available, spec.item.base_unit),
         "unit": spec.item.base_unit.code,
         "item": spec.item.code,
         "location": spec.location,
         "lot": f" ({_('lot')} {spec.lot.number})" if spec.lot else "",
-        "wanted": f"{(-spec.quantity).normalize():f}",
+        "wanted": format_quantity(-spec.quantity, spec.item.base_unit),
     }
 
 
@@ -278,9 +278,10 @@ def reserve_many(*, company: Company, document: Model, requests: list[ReserveReq
         request = requests[result["short"]]
         raise InsufficientStock(
             _("Only %(available)s %(unit)s of %(item)s available in %(warehouse)s; %(wanted)s requested.") % {
-                "available": f"{Decimal(str(result['available'])).normalize():f}",
+                "available": format_quantity(Decimal(str(result["available"])), request.item.base_unit),
                 "unit": request.item.base_unit.code, "item": request.item.code,
-                "warehouse": request.warehouse.code, "wanted": f"{request.quantity.normalize():f}",
+                "warehouse": request.warehouse.code,
+                "wanted": format_quantity(request.quantity, request.item.base_unit),
             },
             field="quantity",
         )
@@ -382,7 +383,7 @@ def issue_reserved(*, company: Company, document: Model, line_id: int | None = N
     if wanted <= 0 or wanted > held:
         raise InsufficientStock(
             _("Only %(held)s reserved for this document; %(wanted)s requested.") % {
-                "held": f"{held.normalize():f}", "wanted": f"{wanted.normalize():f}"},
+                "held": format_quantity(held), "wanted": format_quantity(wanted)},
             field="quantity",
         )
     specs, remaining = [], wanted

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from erp.document_screens import (
+    COST,
     Cell,
     Column,
     DocumentKind,
@@ -124,12 +125,12 @@ def item_cell(line: Any) -> Cell:
 
 
 def quantity_cell(line: Any) -> Cell:
-    return Cell(line.quantity, line.unit.code, num=True)
+    return Cell(line.quantity, line.unit, num=True)
 
 
 def base_cell(line: Any, quantity: Any = None) -> Cell:
     quantity = line.quantity if quantity is None else quantity
-    return Cell(to_base(line.item, quantity, line.unit, factors_of(line.item)), line.item.base_unit.code, num=True)
+    return Cell(to_base(line.item, quantity, line.unit, factors_of(line.item)), line.item.base_unit, num=True)
 
 
 def lot_cell(line: Any) -> Cell:
@@ -147,7 +148,7 @@ def number(header: Any, cell: Callable[[Any], Cell]) -> Column:
 ITEM, LOT = Column(_l("Item"), item_cell), Column(_l("Lot"), lot_cell)
 QUANTITY, BASE = number(_l("Quantity"), quantity_cell), number(_l("Base quantity"), base_cell)
 LOCATION = text(_l("Location"), lambda line: line.location)
-UNIT_COST = number(_l("Unit cost"), lambda line: Cell(line.unit_cost, num=True))
+UNIT_COST = number(_l("Unit cost"), lambda line: Cell(line.unit_cost, num=True, fmt=COST))
 BASE_LINE_RELATED = ("item", "item__base_unit", "unit")
 
 
@@ -335,7 +336,7 @@ ADJUSTMENTS = DocumentKind(
     header_rows=lambda d: header_rows(d, (_("Reason"), d.reason)),
     lines=ADJUSTMENT_LINES, line_columns=(
         ITEM, LOCATION, LOT,
-        number(_l("Quantity change"), lambda line: Cell(line.quantity_change, line.unit.code, num=True)),
+        number(_l("Quantity change"), lambda line: Cell(line.quantity_change, line.unit, num=True)),
         number(_l("Base quantity"), lambda line: base_cell(line, line.quantity_change)), UNIT_COST),
     detail_context=with_moves, signatures=signatures(_l("Prepared by"), _l("Checked by")),
     entry=drafts(forms.AdjustmentForm, forms.AdjustmentLineFormSet, services.adjustment_save, ADJUSTMENT_LINES),
@@ -354,7 +355,7 @@ def count_context(request: HttpRequest, count: Any, context: dict[str, Any]) -> 
 
 
 def base_quantity(header: Any, attribute: str) -> Column:
-    return number(header, lambda line: Cell(getattr(line, attribute), line.item.base_unit.code, num=True))
+    return number(header, lambda line: Cell(getattr(line, attribute), line.item.base_unit, num=True))
 
 
 COUNTING = st.CountStatus.COUNTING

@@ -153,7 +153,7 @@ def item_detail(request, pk):
         "warehouse_totals": list(by_warehouse.values()),
         "reservations": reservations,
         "moves": moves,
-        "history": history_for(item),
+        "history": history_for(item, user=request.user),
     })
 
 
@@ -284,7 +284,7 @@ def warehouse_detail(request, pk):
     warehouse = get_warehouse(request, pk)
     locations = location_tree(list(selectors.locations_for_user(request.user, warehouse=warehouse)))
     return render(request, "inventory/warehouse_detail.html", {
-        "warehouse": warehouse, "locations": locations, "history": history_for(warehouse),
+        "warehouse": warehouse, "locations": locations, "history": history_for(warehouse, user=request.user),
     })
 
 

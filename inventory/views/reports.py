@@ -277,8 +277,9 @@ def valuation_rows(request, filters):
         valuations = valuations.filter(Q(item__code__icontains=search) | Q(item__name__icontains=search))
     totals = totals_of(valuations)
     item_rows = (
-        valuations.annotate(item_code=F("item__code"), item_name=F("item__name"), unit=F("item__base_unit__code"))
-        .values("item_code", "item_name", "unit", "quantity", "average_cost", "value")
+        valuations.annotate(item_code=F("item__code"), item_name=F("item__name"), unit=F("item__base_unit__code"),
+                            unit_decimals=F("item__base_unit__decimals"))
+        .values("item_code", "item_name", "unit", "unit_decimals", "quantity", "average_cost", "value")
     )
     return by, item_rows, totals
 
@@ -298,10 +299,11 @@ def regroup_by_item(
         })
         entry["quantity"] += row["quantity"]
         entry["value"] += row["value"]
-    units = dict(Item.objects.restrict(user).filter(code__in=list(rows)).values_list("code", "base_unit__code"))
+    units = {code: (unit, decimals) for code, unit, decimals in Item.objects.restrict(user).filter(
+        code__in=list(rows)).values_list("code", "base_unit__code", "base_unit__decimals")}
     item_rows = sorted((r for r in rows.values() if r["quantity"] or r["value"]), key=lambda r: r["item_code"])
     for r in item_rows:
-        r["unit"] = units.get(r["item_code"], "")
+        r["unit"], r["unit_decimals"] = units.get(r["item_code"], ("", 0))
         r["average_cost"] = round_cost(r["value"] / r["quantity"]) if r["quantity"] else None
     totals = {"quantity": sum((r["quantity"] for r in item_rows), ZERO),
               "value": sum((r["value"] for r in item_rows), ZERO)}

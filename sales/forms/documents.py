@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from erp.document_screens import LineFormSet as DocumentLineFormSet
-from erp.money import LINE_QTY, PRICE, RATE, DecimalSpec
+from erp.money import LINE_QTY, PRICE, RATE, DecimalSpec, format_number
 from inventory.models import Item, ItemUnit, UnitOfMeasure, Warehouse
 from sales.models import Customer
 from sales.scoping import may_manage_terms
@@ -297,7 +297,7 @@ class LineForm(forms.Form):
         else:  # any of the item's units, the base unit first
             base = item.base_unit.code
             units.widget.choices = [
-                (unit.pk, unit.code if factor is None else f"{unit.code} (= {factor.normalize():f} {base})")
+                (unit.pk, unit.code if factor is None else f"{unit.code} (= {format_number(factor)} {base})")
                 for unit, factor in context.units_of(item)]
         style(self)
         if item is not None:

@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from erp.money import format_quantity
 from inventory.forms.deliveries import ObjectChoiceField
 from inventory.forms.documents import DATE, quantity_field
 from sales import status as st
@@ -84,7 +85,7 @@ class ReturnLineForm(forms.Form):
         if quantity > 0:
             if quantity > self.returnable:
                 self.add_error("quantity", _("At most %(left)s %(unit)s can still be returned.") % {
-                    "left": f"{self.returnable.normalize():f}", "unit": self.line.unit.code})
+                    "left": format_quantity(self.returnable, self.line.unit), "unit": self.line.unit.code})
             if data.get("location") is None and "location" not in self.errors:
                 self.add_error("location", _("Choose the location the goods go back to."))
         return data

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from erp.errors import DomainError
 from erp.models import Company, User
-from erp.money import Number
+from erp.money import Number, format_cost
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from inventory.units import to_base
 from sales.errors import InvalidSalesLine
@@ -152,7 +152,7 @@ def priced_lines(*, company: Company, customer: Customer, lines: Sequence[LineIn
             refuse(n, _("the unit price must not be negative."))
         if list_price is not None and unit_price != list_price and not may_override:
             refuse(n, _("only a sales manager may change the list price (%(price)s).")
-                   % {"price": f"{list_price.normalize():f}"})
+                   % {"price": format_cost(list_price, company)})
         discount = Decimal(line.get("discount_percent") or 0)
         if not 0 <= discount <= 100:
             refuse(n, _("the discount must be between 0 and 100 %."))

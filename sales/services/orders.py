@@ -23,7 +23,7 @@ from erp.documents import SYSTEM_VOID_REASONS, transition, void, void_reason
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
 from erp.models import Company, User
-from erp.money import UNROUNDED_AMOUNT, round_money
+from erp.money import UNROUNDED_AMOUNT, format_money, format_quantity, round_money
 from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
 from erp.sql import bulk_set
@@ -290,8 +290,8 @@ def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmR
         raise CreditLimitExceeded(
             _("%(customer)s: exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s. "
               "A sales manager must approve the order.") % {
-                "customer": order.customer, "exposure": check.exposure, "total": check.order_total,
-                "limit": check.limit},
+                "customer": order.customer, "exposure": format_money(check.exposure),
+                "total": format_money(check.order_total), "limit": format_money(check.limit)},
         )
     stocked = [line for line in lines if line.item.is_stocked]
     reserved = stock.reserve_many(
@@ -480,8 +480,8 @@ def order_check_picks(*, order_id: int, picked: Mapping[int, Decimal]) -> None:
         if picked[line.pk] > open_quantity:
             raise InvalidStockLine(
                 _("Order line %(n)s: %(picked)s picked but only %(open)s still to deliver.") % {
-                    "n": line.line_no, "picked": f"{picked[line.pk].normalize():f}",
-                    "open": f"{open_quantity.normalize():f}"}, field="lines")
+                    "n": line.line_no, "picked": format_quantity(picked[line.pk], line.item.base_unit, with_unit=True),
+                    "open": format_quantity(open_quantity, line.item.base_unit, with_unit=True)}, field="lines")
 
 
 def order_record_delivery(*, order: SalesOrder, delivered: Mapping[int, Decimal], actor: User | None) -> SalesOrder:

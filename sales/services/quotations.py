@@ -11,6 +11,7 @@ from erp import audit
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError, ImmutableDocument
+from erp.formats import format_date
 from erp.models import Company, User
 from inventory.models import Warehouse
 from sales import status as st
@@ -108,7 +109,7 @@ def quotation_convert(*, quotation: Quotation, actor: User | None, warehouse: Wa
     check_transition(quotation, st.QuotationStatus.CONVERTED)
     today = timezone.localdate()
     if quotation.valid_until and quotation.valid_until < today:
-        raise DomainError(_("This quotation expired on %(date)s.") % {"date": quotation.valid_until})
+        raise DomainError(_("This quotation expired on %(date)s.") % {"date": format_date(quotation.valid_until)})
     order = SalesOrder(
         company=quotation.company, created_by=actor, updated_by=actor, quotation=quotation,
         customer=quotation.customer, sales_rep=quotation.sales_rep, currency=quotation.currency,

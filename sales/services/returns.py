@@ -17,7 +17,7 @@ from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError, ImmutableDocument
 from erp.events import publish
 from erp.models import Company, User
-from erp.money import Number
+from erp.money import Number, format_quantity
 from inventory import status as inventory_status
 from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Location, Lot, UnitOfMeasure
 from inventory.selectors import deliveries_for_user
@@ -97,7 +97,7 @@ def checked_lines(delivery: DeliveryNote, lines: Iterable[ReturnLineInput], comp
         wanted[delivery_line.pk] += base
         if wanted[delivery_line.pk] + already.get(delivery_line.pk, ZERO) > shipped:
             refuse(n, _("only %(left)s %(unit)s of %(item)s can still be returned from this delivery.") % {
-                "left": f"{(shipped - already.get(delivery_line.pk, ZERO)).normalize():f}",
+                "left": format_quantity(shipped - already.get(delivery_line.pk, ZERO), delivery_line.item.base_unit),
                 "unit": delivery_line.item.base_unit.code, "item": delivery_line.item.code})
         checked.append({"delivery_line": delivery_line, "item": delivery_line.item, "quantity": Decimal(quantity),
                         "unit": unit, "quantity_base": base, "location": location, "lot": delivery_line.lot})

@@ -85,8 +85,10 @@ class SalesEntryView(DocumentFormView):
             for form in formset.forms:
                 form.amount = totals["amounts"].get(form.prefix)
         else:
+            codes = ([line.tax_code for line in document.lines.select_related("tax_code")] if document
+                     else [default_tax_code(user_company(self.user))])  # a new document: the default tax
             totals = {"net": getattr(document, "net_amount", ZERO), "tax": getattr(document, "tax_amount", ZERO),
-                      "total": getattr(document, "total_amount", ZERO)}
+                      "total": getattr(document, "total_amount", ZERO), "tax_label": selectors.tax_label(codes)}
             for form, row in zip(formset.forms, formset.initial or [], strict=False):
                 form.amount = row["amount"]
         return {"totals": totals, "can_override": self.user.has_perm("sales.override_price")}
@@ -143,6 +145,7 @@ def preview_totals(user: Any, company: Any, data: QueryDict) -> dict[str, Any]:
         count = 0
     amounts: dict[str, Decimal | None] = {}
     taxed = []
+    codes: list[Any] = []
     for index in range(count):
         prefix = f"lines-{index}"
         if data.get(f"{prefix}-DELETE"):
@@ -168,8 +171,9 @@ def preview_totals(user: Any, company: Any, data: QueryDict) -> dict[str, Any]:
         tax = context.tax_codes.get(int(tax_id)) if tax_id.isdigit() else prices.fallback_tax
         amounts[prefix] = line_amount(quantity, price, discount)
         taxed.append((amounts[prefix], tax.rate if tax else ZERO))
+        codes.append(tax)
     net, tax, total = document_totals(taxed)
-    return {"amounts": amounts, "net": net, "tax": tax, "total": total}
+    return {"amounts": amounts, "net": net, "tax": tax, "total": total, "tax_label": selectors.tax_label(codes)}
 
 
 # htmx helpers --------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def render_customer(request, customer, *, contact_form=None, contact=None):
         "quotations": quotations,
         "orders_url": safe_url("sales:order_list"),
         "quotations_url": safe_url("sales:quotation_list"),
-        "history": history_for(customer),
+        "history": history_for(customer, user=request.user),
     })
     return render(request, "sales/masterdata/customer_detail.html", context)
 
@@ -417,7 +417,8 @@ def price_list_detail(request, pk):
         filename = "prices_" + re.sub(r"[^A-Za-z0-9_.-]", "_", price_list.code)  # a code may hold "/"
         return export_response(request, rows=prices, columns=PRICE_COLUMNS, filename=filename, fmt=fmt)
     page = paginate(request, prices)
-    context = list_context(request, page, filters, price_list=price_list, history=history_for(price_list))
+    context = list_context(request, page, filters, price_list=price_list,
+                           history=history_for(price_list, user=request.user))
     return render_list(request, "sales/masterdata/price_list_detail.html",
                        "sales/masterdata/partials/price_table.html", context)
 

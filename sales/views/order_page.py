@@ -31,10 +31,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext, pgettext
 
-from erp.document_screens import ServiceAction, shown
+from erp.document_screens import ServiceAction
 from erp.document_screens.kinds import visible_documents
 from erp.document_screens.views import DocumentDetailView
+from erp.formats import format_date
 from erp.history import history_for
+from erp.money import format_quantity
 from erp.registry import document_panels
 from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
@@ -46,7 +48,6 @@ from sales import status as st
 from sales.forms.documents import CreditApprovalForm
 from sales.services import orders as services
 from sales.services import shortages, waiting
-from sales.views.entry import plain
 
 S = st.OrderStatus
 
@@ -87,7 +88,8 @@ class OrderPageView(DocumentDetailView):
     def get_context(self, order: Any) -> dict[str, Any]:
         credit = credit_state(order)
         return self.base_context(
-            document=order, order=order, tracking=selectors.order_tracking(order), history=history_for(order),
+            document=order, order=order, tracking=selectors.order_tracking(order),
+            history=history_for(order, user=self.user),
             header_rows=self.header_rows(order), panels=document_panels(self.user, order, live=True),
             actions=self.kind.actions_for(self.user, order), print_url=self.kind.url_of("print", order),
             credit=credit, approval_form=CreditApprovalForm(),
@@ -125,10 +127,10 @@ class OrderTrackingView(OrderPageView):
 
 def line_result_text(result: Any) -> str:
     line = result.line
-    unit = line.item.base_unit.code
+    unit = line.item.base_unit
     return _("line %(n)s %(item)s: %(reserved)s reserved, %(short)s short, promised for %(date)s") % {
-        "n": line.line_no, "item": line.item.code, "reserved": f"{plain(result.reserved)} {unit}",
-        "short": f"{plain(result.short)} {unit}", "date": shown(result.promised_date) or "—"}
+        "n": line.line_no, "item": line.item.code, "reserved": format_quantity(result.reserved, unit, with_unit=True),
+        "short": format_quantity(result.short, unit, with_unit=True), "date": format_date(result.promised_date) or "—"}
 
 
 def confirmation_message(result: Any) -> str:
@@ -137,7 +139,7 @@ def confirmation_message(result: Any) -> str:
         head = _("%(order)s was already confirmed.") % {"order": order.reference}
     else:
         head = _("%(order)s confirmed, promised for %(date)s.") % {
-            "order": order.reference, "date": shown(order.promised_date) or "—"}
+            "order": order.reference, "date": format_date(order.promised_date) or "—"}
     lines = pgettext("list separator", "; ").join(line_result_text(r) for r in result.lines)
     return " ".join([head, _("%(sentence)s.") % {"sentence": lines}])
 
@@ -153,9 +155,10 @@ def stock_elsewhere_text(result: Any) -> str:
         if line.item_id in seen or not found.get(line.item_id):
             continue
         seen.add(line.item_id)
-        unit = line.item.base_unit.code
+        unit = line.item.base_unit
         stocks = pgettext("list separator", ", ").join(
-            f"{stock.warehouse.code} {plain(stock.available)} {unit}" for stock in found[line.item_id])
+            f"{stock.warehouse.code} {format_quantity(stock.available, unit, with_unit=True)}"
+            for stock in found[line.item_id])
         parts.append(_("%(item)s: %(stocks)s") % {"item": line.item.code, "stocks": stocks})
     if not parts:
         return ""
@@ -183,7 +186,7 @@ def transfer_source(request: HttpRequest) -> dict[str, Any]:
 
 def transfer_made(order: Any, before: str, transfer: Any) -> str:
     lines = pgettext("list separator", ", ").join(
-        f"{line.item.code} {plain(line.quantity)} {line.unit.code}"
+        f"{line.item.code} {format_quantity(line.quantity, line.unit, with_unit=True)}"
         for line in transfer.lines.select_related("item", "unit").order_by("pk"))
     return _("Stock transfer %(transfer)s from %(from)s to %(to)s made for %(order)s (%(lines)s); the warehouse "
              "has a task to ship it.") % {"transfer": transfer.reference, "from": transfer.warehouse.code,

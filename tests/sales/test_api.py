@@ -374,7 +374,7 @@ def test_a_rep_may_not_change_the_list_price_but_a_manager_may(api, sal):
     allowed = as_user(api, sal.manager).post(URL + "orders/", order_body(line), format="json")
 
     assert (refused.status_code, refused.json()["lines"]) == (
-        400, ["Line 1: only a sales manager may change the list price (100)."])
+        400, ["Line 1: only a sales manager may change the list price (100.0000)."])
     assert (allowed.status_code, allowed.json()["lines"][0]["unit_price"]) == (201, "80.0000")
     assert SalesOrder.objects.count() == 1
 
@@ -393,7 +393,7 @@ def test_an_order_above_the_credit_limit_is_a_409_until_a_manager_approves_it(ap
 
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
-        "C001 大同機械: exposure 0.00 + this order 2100.00 exceeds the credit limit 1000.00. "
+        "C001 大同機械: exposure 0.00 + this order 2,100.00 exceeds the credit limit 1,000.00. "
         "A sales manager must approve the order.")
     assert (requested.status_code, Task.objects.get(pk=requested.json()["task"]).assignee_role.name) == (
         201, "Sales manager")

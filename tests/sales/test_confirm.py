@@ -144,7 +144,7 @@ def test_the_credit_limit_blocks_confirmation_until_a_sales_manager_approves(sal
 
     with translation.override("en"), pytest.raises(CreditLimitExceeded) as refused:
         order_confirm(order=order, actor=sal.rep)
-    assert "exceeds the credit limit 5000" in str(refused.value.message)
+    assert "exceeds the credit limit 5,000.00" in str(refused.value.message)
     order.refresh_from_db()
     assert order.status == st.OrderStatus.DRAFT and order.number == ""
     assert not Reservation.objects.filter(document_id=str(order.pk)).exists()

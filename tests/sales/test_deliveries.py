@@ -90,7 +90,7 @@ def test_picking_more_than_is_open_is_refused_and_nothing_moves(sal):
     with translation.override("en"), pytest.raises(InvalidStockLine) as error:
         delivery_save_picks(delivery=note, actor=sal.keeper,
                             lines=[{"id": line.pk, "picked": D("6"), "location": sal.a1, "lot": None}])
-    assert str(error.value.message) == "Order line 1: 6 picked but only 5 still to deliver."
+    assert str(error.value.message) == "Order line 1: 6 PCS picked but only 5 PCS still to deliver."
     assert note.lines.get().picked == D("5")
     assert not StockMove.objects.filter(move_type="delivery").exists()
     note.refresh_from_db()

@@ -75,7 +75,7 @@ def test_a_customer_of_another_company_is_refused(sal):
 
 def test_a_rep_cannot_change_the_list_price_but_a_manager_can(sal):
     error = refused(sal, [{"item": sal.widget, "quantity": D("1"), "unit_price": D("80")}])
-    assert str(error.message) == "Line 1: only a sales manager may change the list price (100)."
+    assert str(error.message) == "Line 1: only a sales manager may change the list price (100.0000)."
     order = sal.order([{"item": sal.widget, "quantity": D("1"), "unit_price": D("80")}], actor=sal.manager)
     assert order.lines.get().unit_price == D("80") and order.lines.get().list_price == D("100")
 

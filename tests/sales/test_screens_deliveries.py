@@ -338,7 +338,7 @@ def test_picking_more_than_the_order_still_has_to_deliver_is_refused_and_nothing
         note, {line: (sal.a1, None, "15")}, splits=[(line.source_line_id, sal.a2, None, "6")]))
 
     assert response.status_code == 200
-    assert response.context["errors"] == ["Order line 1: 21 picked but only 20 still to deliver."]
+    assert response.context["errors"] == ["Order line 1: 21 PCS picked but only 20 PCS still to deliver."]
     assert 'id="pick-errors"' in response.content.decode()
     assert picks_of(note) == [(D("20.0000"), D("20.0000"), "A-01", None)]
 

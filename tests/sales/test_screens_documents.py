@@ -199,7 +199,7 @@ def test_a_rep_cannot_change_the_list_price_and_nothing_is_saved(world, client):
     response = client.post("/sales/orders/new/", data)
 
     assert response.status_code == 200
-    assert response.context["errors"] == ["Line 1: only a sales manager may change the list price (100)."]
+    assert response.context["errors"] == ["Line 1: only a sales manager may change the list price (100.0000)."]
     assert SalesOrder.objects.count() == 0
 
 

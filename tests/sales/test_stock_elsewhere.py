@@ -201,7 +201,7 @@ def test_a_keeper_cannot_name_a_warehouse_he_does_not_operate_or_none(world, cli
 
 def test_a_cancelled_order_gets_no_transfer(world):
     order = short_order(world)
-    order_cancel(order=order, actor=world.rep)
+    order_cancel(order=order, actor=world.rep, reason="客戶取消")
 
     with pytest.raises(IllegalTransition):
         order_transfer_shortage(order=order, from_warehouse=world.raw, actor=world.raw_keeper)
