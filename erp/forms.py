@@ -43,9 +43,9 @@ class CodedSelect(forms.Select):
 
     def get_context(self, name: str, value: object, attrs: dict[str, object] | None) -> dict[str, object]:
         attrs = {**(attrs or {}), "data-scan-field": self.scan_field or name.rsplit("-", 1)[-1]}
-        return super().get_context(name, value, attrs)  # type: ignore[no-any-return]
+        return super().get_context(name, value, attrs)
 
-    def create_option(self, name: str, value: object, label: object, selected: object, index: int,
+    def create_option(self, name: str, value: object, label: int | str, selected: bool, index: int,
                       subindex: int | None = None, attrs: dict[str, object] | None = None) -> dict[str, object]:
         option: dict[str, object] = super().create_option(name, value, label, selected, index, subindex, attrs)
         code = self.codes.get(str(value))

@@ -146,8 +146,9 @@ def item_field():
                                            "invalid_choice": _("Choose an item from the list.")})
 
 
-def location_field(label=_("Location")):
-    return forms.ModelChoiceField(label=label, queryset=None, widget=CodedSelect(code_of=location_code))
+def location_field(label=None):
+    return forms.ModelChoiceField(label=label or _("Location"), queryset=None,
+                                  widget=CodedSelect(code_of=location_code))
 
 
 def lot_field():
@@ -271,7 +272,8 @@ class CountSheetForm(forms.Form):
             self.fields[count_field_name(line)] = forms.DecimalField(
                 label=line.item.code, required=False, min_value=0, max_digits=QTY["max_digits"],
                 decimal_places=QTY["decimal_places"], initial=initial,
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "step": "any"}),
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "step": "any",
+                                                "inputmode": "decimal", "data-scan-quantity": ""}),
             )
 
     def rows(self):

@@ -225,7 +225,8 @@ def chosen_warehouse(data: Any, initial: Any, field: str, line_field: str, choic
     user's only one: its locations are the ones the lines offer."""
     value: Any = data.get(field, "") if data is not None else ""
     if data is None:
-        value = next((getattr(row.get(line_field), "warehouse_id", "") for row in initial or () if row.get(line_field)), "")
+        value = next((getattr(row.get(line_field), "warehouse_id", "") for row in initial or ()
+                      if row.get(line_field)), "")
     if str(value).isdigit():
         return int(value)
     only = list(choices.values_list("pk", flat=True)[:2])

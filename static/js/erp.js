@@ -142,7 +142,19 @@
     var current = state.current && scope.contains(state.current) ? state.current : null;
     input.value = "";
 
+    // a location printed on the rows (a count sheet): the next item scanned is looked for there
+    if (rows.some(function (row) { return (row.getAttribute("data-scan-location") || "").toUpperCase() === key; })) {
+      state.location = key;
+      say(input, message(input, "pending", code));
+      return;
+    }
     var matches = rows.filter(function (row) { return codesOf(row, "data-scan-codes").indexOf(key) >= 0; });
+    if (state.location) {
+      var here = matches.filter(function (row) {
+        return (row.getAttribute("data-scan-location") || "").toUpperCase() === state.location;
+      });
+      matches = here.length ? here : matches;
+    }
     if (matches.length) {
       // the first matching row still to do (its quantity empty), else the first
       var row = matches.filter(function (r) {
@@ -155,7 +167,11 @@
         if (option) { choose(option); }
       });
       state.pending = {};
+      state.location = null;
       say(input, message(input, "found", code, rowNumber(row)));
+      // no field to choose on the row (a count sheet): the quantity is next
+      var quantity = row.querySelector("[data-scan-quantity]");
+      if (quantity && !row.querySelector("select[data-scan-field]")) { quantity.focus(); }
       return;
     }
     var option = optionIn(current || scope, key);
@@ -228,6 +244,7 @@
 
   function autoChoose(root) {
     if (!root.querySelectorAll) { return; }
+    if (root.matches("[data-lookup-choose][data-lookup-auto]")) { chooseItem(root); }
     root.querySelectorAll("[data-lookup-choose][data-lookup-auto]").forEach(chooseItem);
   }
 

@@ -145,3 +145,22 @@ def test_the_receipt_form_offers_the_chosen_warehouses_locations_and_takes_scann
     page.wait_for_selector("#lookup-lines-0 >> text=NOPE-9", timeout=10_000)
     assert page_width(page) <= PHONE["width"]
     screenshot(page, "handheld-receipt-scanned")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_count_sheet_takes_a_scanned_location_and_item(page, live_server):
+    w = a_warehouse_with_an_order_to_pick()
+    line = w.count.lines.get(item=w.widget, location=w.a2)
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "keeper")
+    page.goto(f"{live_server.url}{reverse('inventory:count_sheet', args=[w.count.pk])}")
+
+    page.fill("#scan", "A-02")
+    page.press("#scan", "Enter")
+    page.fill("#scan", "WID-1")
+    page.press("#scan", "Enter")  # WID-1 is at: the scanned location decides
+
+    assert page.locator("[aria-current='true']").count() == 1
+    current = page.locator("[aria-current='true']")
+    assert current.get_attribute("data-scan-location") == "A-02"
+    assert page.evaluate("() => document.activeElement.id") == f"id_line_{line.pk}"
