@@ -18,6 +18,7 @@ from tests.sales.conftest import build_world, deliver_events
 
 D = Decimal
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"),
@@ -57,10 +58,11 @@ def page_width(page):
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.django_db(transaction=True)
-def test_the_keepers_screens_the_order_page_and_the_inbox_fit_a_phone(page, live_server):
+def test_the_keepers_screens_the_order_page_and_the_inbox_fit_a_phone(page, live_server, viewport):
     w = a_warehouse_with_an_order_to_pick()
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(viewport)
     screens = {
         "keeper": [
             ("workbench", reverse("inventory:workbench")),
@@ -87,8 +89,8 @@ def test_the_keepers_screens_the_order_page_and_the_inbox_fit_a_phone(page, live
             response = page.goto(f"{live_server.url}{url}")
             assert response.status == 200, (name, response.status)
             page.wait_for_load_state("networkidle")
-            screenshot(page, f"handheld-{name}")
-            if (width := page_width(page)) > PHONE["width"]:
+            screenshot(page, f"handheld-{name}-{viewport['width']}")
+            if (width := page_width(page)) > viewport["width"]:
                 too_wide[name] = width
     assert too_wide == {}
 
