@@ -27,3 +27,30 @@ def show_error(exc: DomainError | ValidationError, form: forms.BaseForm, errors:
         form.add_error(exc.field, str(exc.message))
     else:
         errors.append(str(exc.message))
+
+
+class CodedSelect(forms.Select):
+    """A select whose options carry their object's code (``data-code``) and which says which field it
+    is (``data-scan-field``): the scan field of the keeper's screens (static/js/erp.js) chooses the
+    option whose code a barcode scanner typed. ``codes`` maps an option's value to its code; without
+    it, ``code_of`` (object -> code) is applied to the choice's model instance."""
+
+    def __init__(self, *args: object, scan_field: str = "", code_of: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.codes: dict[str, str] = {}
+        self.code_of = code_of
+        self.scan_field = scan_field
+
+    def get_context(self, name: str, value: object, attrs: dict[str, object] | None) -> dict[str, object]:
+        attrs = {**(attrs or {}), "data-scan-field": self.scan_field or name.rsplit("-", 1)[-1]}
+        return super().get_context(name, value, attrs)
+
+    def create_option(self, name: str, value: object, label: int | str, selected: bool, index: int,
+                      subindex: int | None = None, attrs: dict[str, object] | None = None) -> dict[str, object]:
+        option: dict[str, object] = super().create_option(name, value, label, selected, index, subindex, attrs)
+        code = self.codes.get(str(value))
+        if code is None and callable(self.code_of) and getattr(value, "instance", None) is not None:
+            code = self.code_of(value.instance)  # type: ignore[attr-defined]
+        if code:
+            option["attrs"]["data-code"] = code  # type: ignore[index]
+        return option

@@ -119,6 +119,30 @@ def item_list(user: User, *, search: str = "", category: ItemCategory | None = N
     return items.order_by("code")
 
 
+ITEM_LOOKUP_LIMIT = 10
+
+
+def item_lookup(user: User, text: str, *, limit: int = ITEM_LOOKUP_LIMIT,
+                items: QuerySet[Item] | None = None) -> list[Item]:
+    """The active items of the user's company a line's item field offers for what was typed: the exact
+    barcode, codes starting with it, names containing it (``items``: a narrower choice, else all)."""
+    text = text.strip()[:100]
+    if not text:
+        return []
+    rows = item_list(user, active=True) if items is None else items
+    return list(rows.filter(Q(barcode=text) | Q(code__istartswith=text) | Q(name__icontains=text))
+                .select_related("base_unit").order_by("code")[:limit])
+
+
+def item_lookup_pick(items: list[Item], text: str) -> Item | None:
+    """What Enter (a barcode scanner ends with it) takes: the exact barcode or code, or the only match."""
+    text = text.strip()
+    exact = [item for item in items if item.barcode == text or item.code.lower() == text.lower()]
+    if len(exact) == 1:
+        return exact[0]
+    return items[0] if len(items) == 1 else None
+
+
 def units_for_user(user: User, *, search: str = "", active: bool | None = None) -> QuerySet[UnitOfMeasure]:
     units = UnitOfMeasure.objects.restrict(user)
     if search:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("counts/<int:pk>/sheet/", views.COUNTS.view(views.CountSheetView, CHANGE_COUNT), name="count_sheet"),
     path("counts/<int:pk>/add-line/", views.COUNTS.view(views.CountAddLineView, CHANGE_COUNT), name="count_add_line"),
     path("documents/unit-options/", views.unit_options, name="document_unit_options"),
+    path("documents/items/", views.item_lookup, name="document_item_lookup"),
 ]

@@ -290,8 +290,10 @@ class DocumentFormView(DocumentView):
                 messages.error(request, str(ImmutableDocument.default_message))
                 return redirect(kind.url("detail"), pk=document.pk)
         data: QueryDict | None = request.POST if request.method == "POST" else None
-        adding = data is not None and "add_line" in data
-        if data is not None and adding:
+        # "Add line" and a changed header choice the lines depend on (refresh_lines: a warehouse and
+        # its locations) show the form again and save nothing.
+        adding = data is not None and ("add_line" in data or "refresh_lines" in data)
+        if data is not None and "add_line" in data:
             data = with_added_line(data, entry.max_lines)
         form_kwargs = entry.form_kwargs(request)
         header_initial, lines_initial = self.initial(document, data)

@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from erp.formats import format_date
+from erp.forms import CodedSelect
 from inventory.forms.documents import DocumentFilterForm, quantity_field
 
 
@@ -24,15 +25,19 @@ class DeliveryFilterForm(DocumentFilterForm):
 
 
 class ObjectChoiceField(forms.ChoiceField):
-    """A select over a list of objects already loaded: cleans to the object (or None), no query."""
+    """A select over a list of objects already loaded: cleans to the object (or None), no query.
+    ``code_of`` gives each option the code a barcode scanner reads (location code, lot number)."""
+
+    widget = CodedSelect
 
     def __init__(self, *, objects=(), label_of=str, empty_label="---------", **kwargs):
         super().__init__(**kwargs)
         self.set_objects(objects, label_of, empty_label)
 
-    def set_objects(self, objects, label_of=str, empty_label="---------"):
+    def set_objects(self, objects, label_of=str, empty_label="---------", code_of=None):
         self.objects = {str(obj.pk): obj for obj in objects}
         self.choices = [("", empty_label), *((str(obj.pk), label_of(obj)) for obj in objects)]
+        self.widget.codes = {str(obj.pk): code_of(obj) for obj in objects} if code_of else {}
 
     def clean(self, value):
         value = super().clean(value)
@@ -76,15 +81,25 @@ def order_line_choices(lines):
 
 def picked_field():
     return quantity_field(_("Picked"), min_value=0, required=False,
-                          widget=forms.NumberInput(attrs={"step": "any", "class": "form-control form-control-sm num"}))
+                          widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal",
+                                                                     "data-scan-quantity": ""}))
+
+
+def location_code(location):
+    return location.code
+
+
+def lot_number(lot):
+    return lot.number
 
 
 def style(form):
+    """Full-size fields: the pick sheet is worked on a phone or a handheld scanner (touch targets)."""
     for field in form.fields.values():
         if isinstance(field.widget, forms.Select):
-            field.widget.attrs["class"] = "form-select form-select-sm"
+            field.widget.attrs["class"] = "form-select"
         else:
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+            field.widget.attrs["class"] = "form-control num"
 
 
 class PickLineForm(forms.Form):
@@ -99,8 +114,8 @@ class PickLineForm(forms.Form):
         initial = {"location": line.location_id or "", "lot": line.lot_id or "",
                    "picked": line.picked.normalize() if line.picked else None}
         super().__init__(*args, prefix=f"line-{line.pk}", initial=initial, **kwargs)
-        self.fields["location"].set_objects(locations, location_label)
-        self.fields["lot"].set_objects(lots, lot_label, empty_label=_("no lot"))
+        self.fields["location"].set_objects(locations, location_label, code_of=location_code)
+        self.fields["lot"].set_objects(lots, lot_label, empty_label=_("no lot"), code_of=lot_number)
         style(self)
 
     def service_line(self):
@@ -119,8 +134,9 @@ class SplitPickForm(forms.Form):
     def __init__(self, *args, order_lines, locations, lots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order_line"].set_objects(order_lines, order_line_label)
-        self.fields["location"].set_objects(locations, location_label)
-        self.fields["lot"].set_objects(lots, lambda lot: f"{lot.item.code} · {lot_label(lot)}", empty_label=_("no lot"))
+        self.fields["location"].set_objects(locations, location_label, code_of=location_code)
+        self.fields["lot"].set_objects(lots, lambda lot: f"{lot.item.code} · {lot_label(lot)}", empty_label=_("no lot"),
+                                       code_of=lot_number)
         style(self)
 
     def is_empty(self):

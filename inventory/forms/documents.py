@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from erp.document_screens import LineFormSet
+from erp.forms import CodedSelect
 from erp.money import COST, LINE_QTY, QTY
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -67,8 +68,16 @@ class DocumentFilterForm(forms.Form):
 # Document headers ----------------------------------------------------------------------------
 
 
+def only_choice(queryset):
+    """The pk of the only row of ``queryset``, else None."""
+    rows = list(queryset.values_list("pk", flat=True)[:2])
+    return rows[0] if len(rows) == 1 else None
+
+
 class HeaderForm(forms.Form):
-    """The fields of a document header, named as the service's keyword arguments."""
+    """The fields of a document header, named as the service's keyword arguments. The lines offer
+    the chosen warehouse's locations: choosing another one shows them again (refresh_lines,
+    inventory/documents/form.html); a user with one warehouse has it chosen."""
 
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None)
     document_date = forms.DateField(label=_("Date"), initial=timezone.localdate, **DATE)
@@ -76,6 +85,8 @@ class HeaderForm(forms.Form):
     def __init__(self, *args, querysets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = querysets["warehouses"]
+        if not self.is_bound and not self.initial.get("warehouse"):
+            self.initial["warehouse"] = only_choice(querysets["warehouses"])
         self.fields["notes"] = forms.CharField(label=_("Notes"), required=False,
                                                widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -119,17 +130,44 @@ class CountCreateForm(HeaderForm):
 # Document lines ------------------------------------------------------------------------------
 
 
+def location_code(location):
+    return location.code
+
+
+def lot_number(lot):
+    return lot.number
+
+
+def item_field():
+    """The line's item, found with the item lookup (inventory/partials/item_lookup.html): a hidden field
+    the lookup fills, next to the search field the template draws."""
+    return ItemChoiceField(label=_("Item"), queryset=None, widget=forms.HiddenInput,
+                           error_messages={"required": _("Choose an item from the list."),
+                                           "invalid_choice": _("Choose an item from the list.")})
+
+
+def location_field(label=None):
+    return forms.ModelChoiceField(label=label or _("Location"), queryset=None,
+                                  widget=CodedSelect(code_of=location_code))
+
+
+def lot_field():
+    return LotChoiceField(label=_("Lot"), queryset=None, required=False, widget=CodedSelect(code_of=lot_number))
+
+
 class LineForm(forms.Form):
-    """One document line. Choice lists are evaluated once per formset (``choices`` cache), not per row."""
+    """One document line. Choice lists are evaluated once per formset (``choices`` cache), not per row;
+    the items are not listed (there may be thousands): the item lookup finds them."""
 
     QUERYSETS = {}  # field name -> key of the ``querysets`` dict given by the view
 
     def __init__(self, *args, querysets, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.shared = {} if choices is None else choices
         for name, key in self.QUERYSETS.items():
             field = self.fields[name]
             field.queryset = querysets[key]
-            if choices is not None:
+            if choices is not None and name != "item":
                 if name not in choices:
                     choices[name] = list(field.choices)
                 field.choices = choices[name]
@@ -144,6 +182,20 @@ class LineForm(forms.Form):
                 "hx-target": "next select", "hx-swap": "innerHTML",
             })
 
+    @property
+    def item_label(self):
+        """What the line's item search field shows: the chosen item's code and name, else what was typed."""
+        value = self.data.get(self.add_prefix("item"), "") if self.is_bound else self.initial.get("item")
+        if hasattr(value, "code"):
+            return f"{value.code} {value.name}"
+        if "item_labels" not in self.shared:  # once per formset: the items the posted rows name
+            ids = {int(v) for k, v in self.data.items() if k.endswith("-item") and str(v).isdigit()}
+            self.shared["item_labels"] = {
+                pk: f"{code} {name}" for pk, code, name in
+                self.fields["item"].queryset.filter(pk__in=ids).values_list("pk", "code", "name")} if ids else {}
+        label = self.shared["item_labels"].get(int(value)) if str(value).isdigit() else None
+        return label or (self.data.get(self.add_prefix("item_search"), "") if self.is_bound else "")
+
     def line(self):
         """The cleaned line as the dict the service takes."""
         return {name: value for name, value in self.cleaned_data.items() if name != "DELETE"}
@@ -151,10 +203,10 @@ class LineForm(forms.Form):
 
 class ReceiptLineForm(LineForm):
     QUERYSETS = {"item": "items", "unit": "units", "location": "locations"}
-    item = ItemChoiceField(label=_("Item"), queryset=None)
+    item = item_field()
     quantity = quantity_field(_("Quantity"))
     unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
+    location = location_field()
     lot_number = forms.CharField(label=_("Lot number"), max_length=60, required=False)
     manufactured_on = forms.DateField(label=_("Manufactured on"), required=False, **DATE)
     expires_on = forms.DateField(label=_("Expires on"), required=False, **DATE)
@@ -163,31 +215,31 @@ class ReceiptLineForm(LineForm):
 
 class IssueLineForm(LineForm):
     QUERYSETS = {"item": "items", "unit": "units", "location": "locations", "lot": "lots"}
-    item = ItemChoiceField(label=_("Item"), queryset=None)
+    item = item_field()
     quantity = quantity_field(_("Quantity"))
     unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
-    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+    location = location_field()
+    lot = lot_field()
 
 
 class TransferLineForm(LineForm):
     QUERYSETS = {"item": "items", "unit": "units", "from_location": "locations", "to_location": "all_locations",
                  "lot": "lots"}
-    item = ItemChoiceField(label=_("Item"), queryset=None)
+    item = item_field()
     quantity = quantity_field(_("Quantity"))
     unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
-    from_location = forms.ModelChoiceField(label=_("From location"), queryset=None)
-    to_location = forms.ModelChoiceField(label=_("To location"), queryset=None)
-    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+    from_location = location_field(_("From location"))
+    to_location = location_field(_("To location"))
+    lot = lot_field()
 
 
 class AdjustmentLineForm(LineForm):
     QUERYSETS = {"item": "items", "unit": "units", "location": "locations", "lot": "lots"}
-    item = ItemChoiceField(label=_("Item"), queryset=None)
+    item = item_field()
     quantity_change = quantity_field(_("Quantity change"), help_text=_("Positive adds stock, negative removes it."))
     unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
-    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+    location = location_field()
+    lot = lot_field()
     unit_cost = forms.DecimalField(label=_("Unit cost"), required=False, min_value=0,
                                    help_text=_("For additions; empty = current average cost"), **COST)
 
@@ -220,7 +272,8 @@ class CountSheetForm(forms.Form):
             self.fields[count_field_name(line)] = forms.DecimalField(
                 label=line.item.code, required=False, min_value=0, max_digits=QTY["max_digits"],
                 decimal_places=QTY["decimal_places"], initial=initial,
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "step": "any"}),
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "step": "any",
+                                                "inputmode": "decimal", "data-scan-quantity": ""}),
             )
 
     def rows(self):
@@ -239,8 +292,8 @@ class CountSheetForm(forms.Form):
 
 class CountAddLineForm(forms.Form):
     item = ItemChoiceField(label=_("Item"), queryset=None)
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None)
-    lot = LotChoiceField(label=_("Lot"), queryset=None, required=False)
+    location = location_field()
+    lot = lot_field()
     counted_quantity = forms.DecimalField(label=_("Counted quantity (base unit)"), min_value=0, **QTY)
 
     def __init__(self, *args, querysets, **kwargs):

@@ -13,6 +13,7 @@ otherwise 403.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,7 +62,9 @@ from inventory.services import documents as services
 from inventory.units import to_base
 
 DRAFT = st.DocStatus.DRAFT
-TEMPLATES = Templates(list="inventory/documents/list.html", detail="inventory/documents/detail.html")
+LINE_PREFIX = re.compile(r"lines-\d{1,3}")
+TEMPLATES = Templates(list="inventory/documents/list.html", detail="inventory/documents/detail.html",
+                      form="inventory/documents/form.html")
 
 
 # Who may work on a document -------------------------------------------------------------------
@@ -221,12 +224,40 @@ def form_choices(request: HttpRequest) -> dict[str, Any]:
     return {"querysets": selectors.document_form_choices(request.user)}
 
 
+def chosen_warehouse(data: Any, initial: Any, field: str, line_field: str, choices: QuerySet[Any]) -> Any:
+    """The warehouse chosen in the header (posted), else the draft's (its lines' locations), else the
+    user's only one: its locations are the ones the lines offer."""
+    value: Any = data.get(field, "") if data is not None else ""
+    if data is None:
+        value = next((getattr(row.get(line_field), "warehouse_id", "") for row in initial or ()
+                      if row.get(line_field)), "")
+    if str(value).isdigit():
+        return int(value)
+    only = list(choices.values_list("pk", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
+
+
 def line_choices(request: HttpRequest, data: Any, initial: Any, shared: dict[str, Any]) -> dict[str, Any]:
-    return {"querysets": shared["querysets"], "choices": {}}  # choices: evaluated once per formset
+    """The lines offer the locations of the warehouse chosen in the header only; items are found with
+    the item lookup. The choices are evaluated once per formset."""
+    querysets = dict(shared["querysets"])
+    warehouse = chosen_warehouse(data, initial, "warehouse", "location", querysets["warehouses"])
+    querysets["locations"] = querysets["locations"].filter(warehouse_id=warehouse)
+    return {"querysets": querysets, "choices": {}}
+
+
+def transfer_line_choices(request: HttpRequest, data: Any, initial: Any, shared: dict[str, Any]) -> dict[str, Any]:
+    """A transfer's lines: from the locations of the warehouse it leaves, to those of its destination."""
+    querysets = dict(shared["querysets"])
+    source = chosen_warehouse(data, initial, "warehouse", "from_location", querysets["warehouses"])
+    destination = chosen_warehouse(data, initial, "to_warehouse", "to_location", querysets["all_warehouses"])
+    querysets["locations"] = querysets["locations"].filter(warehouse_id=source)
+    querysets["all_locations"] = querysets["all_locations"].filter(warehouse_id=destination)
+    return {"querysets": querysets, "choices": {}}
 
 
 def drafts(header_form: type[Any], formset: type[Any], save: Callable[..., Any],
-           lines: Callable[[Any], QuerySet[Any]]) -> Entry:
+           lines: Callable[[Any], QuerySet[Any]], line_kwargs: Callable[..., dict[str, Any]] = line_choices) -> Entry:
     """The entry of a document with lines, edited while a draft."""
 
     def initial(document: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -235,7 +266,7 @@ def drafts(header_form: type[Any], formset: type[Any], save: Callable[..., Any],
         return header, rows
 
     return Entry(header_form=header_form, formset=formset, save=save, form_kwargs=form_choices,
-                 line_kwargs=line_choices, initial=initial, guard=operates_chosen_warehouse)
+                 line_kwargs=line_kwargs, initial=initial, guard=operates_chosen_warehouse)
 
 
 # The five kinds ------------------------------------------------------------------------------
@@ -307,7 +338,8 @@ TRANSFERS = DocumentKind(
         ITEM, text(_l("From location"), lambda line: line.from_location),
         text(_l("To location"), lambda line: line.to_location), LOT, QUANTITY, BASE),
     detail_context=with_moves, signatures=signatures(_l("Shipped by")),
-    entry=drafts(forms.TransferForm, forms.TransferLineFormSet, services.transfer_save, TRANSFER_LINES),
+    entry=drafts(forms.TransferForm, forms.TransferLineFormSet, services.transfer_save, TRANSFER_LINES,
+                 transfer_line_choices),
     actions=(
         ServiceAction(name="ship", label=_l("Ship"), service=services.transfer_ship, success=shipped_message,
                       statuses=(DRAFT,), when=lambda transfer: transfer.is_two_step,
@@ -487,6 +519,22 @@ class CountAddLineView(CountingView):
 
 
 # Line entry helper (htmx) --------------------------------------------------------------------
+
+
+@permission_required("inventory.view_item")
+def item_lookup(request: HttpRequest) -> HttpResponse:
+    """The items matching what was typed in a line's item field (htmx; the same lookup as order
+    entry): choosing one fills the line; Enter (a scanner's) takes the exact match at once."""
+    params = request.GET
+    prefix = params.get("prefix", "")
+    if not LINE_PREFIX.fullmatch(prefix):
+        prefix = ""
+    text = params.get("q") or next((v for k, v in params.items() if k.endswith("item_search")), "")
+    text = text.strip()[:100]
+    items = selectors.item_lookup(request.user, text, items=selectors.document_form_choices(request.user)["items"])
+    chosen = selectors.item_lookup_pick(items, text) if params.get("pick") else None
+    return render(request, "inventory/partials/item_lookup.html", {
+        "items": items, "prefix": prefix, "text": text, "picked": chosen.pk if chosen is not None else None})
 
 
 @permission_required("inventory.view_item")

@@ -13,7 +13,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -198,18 +197,10 @@ def item_lookup(request: HttpRequest) -> HttpResponse:
     text = params.get("q") or next((v for k, v in params.items() if k.endswith("item_search")), "")
     text = text.strip()[:100]
     items: list[Item] = []
-    company = user_company(request.user)
-    if text and company is not None:
-        items = list(
-            inventory_selectors.item_list(request.user, active=True)
-            .filter(Q(barcode=text) | Q(code__istartswith=text) | Q(name__icontains=text))
-            .select_related("base_unit").order_by("code")[:LOOKUP_LIMIT]
-        )
-    picked = None
-    if params.get("pick") and items:
-        # Enter (a barcode scanner ends with it) takes the exact barcode or code, or the only match.
-        exact = [i for i in items if i.barcode == text or i.code.lower() == text.lower()]
-        picked = exact[0].pk if len(exact) == 1 else (items[0].pk if len(items) == 1 else None)
+    if user_company(request.user) is not None:
+        items = inventory_selectors.item_lookup(request.user, text, limit=LOOKUP_LIMIT)
+    chosen = inventory_selectors.item_lookup_pick(items, text) if params.get("pick") else None
+    picked = chosen.pk if chosen is not None else None
     return render(request, "sales/partials/item_lookup.html",
                   {"items": items, "prefix": prefix, "text": text, "picked": picked})
 
