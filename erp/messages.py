@@ -122,5 +122,6 @@ def text_and_message(value: object) -> tuple[str, Stored | None]:
     """(text, message) to store for ``value``: a message (or a list of them) with its text in the
     site's language; any other value (a person's text) as its text, with no message."""
     if isinstance(value, dict | list):
-        return in_default_language(value), value  # type: ignore[arg-type]
+        stored: Stored = value  # type: ignore[assignment]
+        return in_default_language(stored), stored
     return str(value), None

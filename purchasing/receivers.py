@@ -25,4 +25,5 @@ def buy_shortage(event: OutboxEvent) -> None:
         description, due = sales_signals.shortage_description(event.payload)
         task_assign_for_event(event=event, kind=BUY_SHORTAGE, document=order, role=PURCHASING, description=description,
                               due_date=due,
-                              title=messages.message(gettext_noop("Buy for %(order)s"), order=event.payload["order_number"]))
+                              title=messages.message(gettext_noop("Buy for %(order)s"),
+                                                     order=event.payload["order_number"]))

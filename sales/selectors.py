@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -197,7 +197,8 @@ class ShortageRequest:
         return str(role_label(PRODUCTION if self.to_production else PURCHASING))
 
 
-SHORTAGE_RANK: dict[str, int] = {st.ShortageState.REQUESTED: 0, st.ShortageState.PLANNED: 1, st.ShortageState.ORDERED: 1,
+SHORTAGE_RANK: dict[str, int] = {st.ShortageState.REQUESTED: 0, st.ShortageState.PLANNED: 1,
+                                 st.ShortageState.ORDERED: 1,
                  st.ShortageState.COVERED: 2, st.ShortageState.DELIVERED: 3}
 
 
@@ -220,14 +221,12 @@ def shortage_requests(order: SalesOrder, lines: list[SalesOrderLine], event_rows
     with their business state: one query for the tasks they made, whatever their number."""
     if not event_rows:
         return []
-    tasks = (Task.objects.filter(source_event__in=[e.pk for e in event_rows])
+    # whether the reader may open the task's page (office's scope), in the same query
+    openable = Exists(tasks_visible_to(user).filter(pk=OuterRef("pk"))) if user is not None else Value(False)
+    tasks = (Task.objects.filter(source_event__in=[e.pk for e in event_rows]).annotate(openable=openable)
              .select_related("assignee_role", "assignee_user", "assignee_department").order_by("pk"))
-    if user is not None:  # the reader may open the task's page (office's scope), in the same query
-        tasks = tasks.annotate(openable=Exists(tasks_visible_to(user).filter(pk=OuterRef("pk"))))
     tasks_by_event: dict[int, list[Task]] = {}
     for task in tasks:
-        if user is None:
-            task.openable = False  # type: ignore[attr-defined]
         tasks_by_event.setdefault(task.source_event_id or 0, []).append(task)
     by_id = {line.pk: line for line in lines}
     order_open = order.status not in (st.OrderStatus.CLOSED, st.OrderStatus.CANCELLED)
@@ -242,10 +241,12 @@ def shortage_requests(order: SalesOrder, lines: list[SalesOrderLine], event_rows
                              shortage_line_state(line, worked=worked, order_open=order_open))
                 for row in event.payload.get("lines", [])]
         states = [row.state for row in rows] or [worked]
-        if all(state == st.ShortageState.NOT_NEEDED for state in states):
+        state: str
+        if all(each == st.ShortageState.NOT_NEEDED for each in states):
             state = st.ShortageState.NOT_NEEDED
         else:
-            state = min((s for s in states if s != st.ShortageState.NOT_NEEDED), key=SHORTAGE_RANK.__getitem__)
+            state = min((each for each in states if each != st.ShortageState.NOT_NEEDED),
+                        key=SHORTAGE_RANK.__getitem__)
         requests.append(ShortageRequest(event, to_production, rows, made, state))
     return requests
 

@@ -4,8 +4,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from erp import messages
 from erp.events import EventSignal

@@ -76,7 +76,8 @@ class OrderPageView(DocumentDetailView):
     def get_context(self, order: Any) -> dict[str, Any]:
         credit = credit_state(order)
         return self.base_context(
-            document=order, order=order, tracking=selectors.order_tracking(order, user=self.user), history=history_for(order),
+            document=order, order=order, tracking=selectors.order_tracking(order, user=self.user),
+            history=history_for(order),
             header_rows=self.header_rows(order), panels=document_panels(self.user, order, live=True),
             actions=self.kind.actions_for(self.user, order), print_url=self.kind.url_of("print", order),
             credit=credit, approval_form=CreditApprovalForm(),

@@ -8,8 +8,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.contrib.messages import get_messages
+from django.utils import translation
 
 from inventory.models import DeliveryNote
 from inventory.services import masterdata

@@ -3,7 +3,6 @@ title and description as a message key with parameters, so the inbox, the task's
 page, the API and the admin show them in the reader's language, with that language's date and number
 formats, whatever language the task was made in. A task typed by a person stays as it was typed."""
 
-import datetime
 import html
 from decimal import Decimal
 
@@ -184,7 +183,8 @@ def test_the_stored_text_is_the_site_languages_whatever_language_made_the_task(s
 def test_a_task_typed_by_a_person_and_a_task_from_before_messages_show_their_text(sal, reader, client):
     typed = task_assign(company=sal.company, title="請確認 SO-9 的包裝", description="Fragile: 2 boxes", role="Sales")
     Task.objects.filter(pk=typed.pk).update(title_message=None)
-    old = Task.objects.create(company=sal.company, title="為 SO-1 安排生產", description="第 1 行", assignee_role=typed.assignee_role)
+    old = Task.objects.create(company=sal.company, title="為 SO-1 安排生產", description="第 1 行",
+                              assignee_role=typed.assignee_role)
     client.force_login(reader)
 
     User.objects.filter(pk=reader.pk).update(language="en")

@@ -340,7 +340,8 @@ class Command(BaseCommand):
             "event_deliveries": Buffer(EventDelivery, ["event_id", "subscriber", "status", "attempts",
                                                            "last_error", "next_attempt_at", "delivered_at"]),
             "tasks": Buffer(Task, [
-                "company_id", "title", "description", "title_message", "description_message", "assignee_role_id", "document_type_id", "document_id",
+                "company_id", "title", "description", "title_message", "description_message", "assignee_role_id",
+                "document_type_id", "document_id",
                 "document_reference", "close_on_status", "status", "priority", "due_date", "created_by_id",
                 "created_at", "closed_by_id", "closed_at", "close_note", "kind", "source_event_id"]),
             "audit": Buffer(LogEntry, [
@@ -486,7 +487,8 @@ class Command(BaseCommand):
             item = line["item"]
             b["delivery_lines"].add(delivery_id, line["id"], line["line_no"], "", item[0], item[3], line["delivered"],
                                     line["delivered"], locations[rng.randrange(len(locations))], None, item[5])
-        self.task(WAREHOUSE, pick_task_title(order=number, customer=customer_name), DeliveryNote, delivery_id, dn_number,
+        self.task(WAREHOUSE, pick_task_title(order=number, customer=customer_name), DeliveryNote, delivery_id,
+                  dn_number,
                   confirmed_at, due=promised, closed_at=posted_at, close_on_status=ist.DocStatus.POSTED,
                   kind=PICK_TASK)
         posted_event = self.event(inventory_signals.delivery_posted, delivery_id, posted_at, {
