@@ -196,3 +196,30 @@ def test_a_task_typed_by_a_person_and_a_task_from_before_messages_show_their_tex
     assert "請確認 SO-9 的包裝" in page and "Fragile: 2 boxes" in page
     assert "為 SO-1 安排生產" in inbox
     assert (api["title"], api["description"]) == ("為 SO-1 安排生產", "第 1 行")
+
+
+def test_the_inbox_search_finds_a_department_task_by_its_english_words_too(sal, reader, client):
+    every_kind_of_task(sal)
+    client.force_login(reader)
+    User.objects.filter(pk=reader.pk).update(language="en")
+
+    found = client.get("/office/", {"status": "all", "q": "plan production"}).context["page"]
+    found_hant = client.get("/office/", {"status": "all", "q": "安排生產"}).context["page"]
+
+    assert [task.kind for task in found] == [task.kind for task in found_hant] == ["production.plan_shortage"]
+
+
+def test_the_home_page_and_the_admin_list_give_the_title_in_the_readers_language(sal, reader, client):
+    order, note, returned, draft = every_kind_of_task(sal)
+    plan = Task.objects.get(kind="production.plan_shortage")
+    User.objects.filter(pk__in=[reader.pk, sal.admin.pk]).update(language="en")
+
+    client.force_login(reader)
+    home = html.unescape(client.get("/").content.decode())
+    client.force_login(sal.admin)
+    admin_list = html.unescape(client.get("/admin/office/task/").content.decode())
+    admin_page = html.unescape(client.get(f"/admin/office/task/{plan.pk}/change/").content.decode())
+
+    assert f"Plan production for {order.number}" in home and "安排生產" not in home
+    assert f"Plan production for {order.number}" in admin_list and "安排生產" not in admin_list
+    assert f"Plan production for {order.number}" in admin_page and "Line 2: PMP-1 油壓泵 — 2 PCS by" in admin_page
