@@ -9,8 +9,9 @@ The key is the English msgid, marked with ``gettext_noop`` where the message is 
 Stored as JSON: ``{"key": msgid, "params": {name: value}}``; a text of several lines is a list of
 them. A parameter that reads differently in each language is stored language-neutral and formatted
 when shown, with Django's formats of the active language: a date as ``{"date": "2026-12-07"}`` (the
-short date format), a decimal as ``{"number": "10.5000", "format": "-4g"}`` (``floatformat``: a
-quantity by default, ``money()`` for amounts). Anything else is stored as its text.
+short date format), a decimal as ``{"number": "10.5000", "format": "quantity"}`` (a quantity: up to 4
+places, trailing zeros dropped; ``money()`` for amounts, 2 places; any other format is
+``floatformat``'s). Anything else is stored as its text.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats, translation
 from django.utils.translation import gettext
 
-QUANTITY_FORMAT = "-4g"  # up to 4 places, trailing zeros dropped, the language's separators
-MONEY_FORMAT = "2g"
+QUANTITY_FORMAT = "quantity"  # up to 4 places, trailing zeros dropped, the language's separators
+QUANTITY_PLACES = 4
+MONEY_FORMAT = "2g"  # floatformat's: 2 places, the language's separators
 
 Param: TypeAlias = str | int | dict[str, str]
 
@@ -85,13 +87,23 @@ def decode(value: Any) -> str:
                 moment = datetime.datetime.fromisoformat(value["datetime"])
                 return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
             if "number" in value:
-                return str(floatformat(Decimal(value["number"]), value.get("format", QUANTITY_FORMAT)))
+                return number(Decimal(value["number"]), value.get("format", QUANTITY_FORMAT))
             if "key" in value:
                 return render(value)
         except (ValueError, TypeError, InvalidOperation):
             pass
         return ""
     return str(value)
+
+
+def number(value: Decimal, fmt: str) -> str:
+    """A decimal in the active language's number format: a quantity with the places it needs (at
+    most four), anything else as ``floatformat`` with ``fmt``."""
+    if fmt != QUANTITY_FORMAT:
+        return str(floatformat(value, fmt))
+    value = value.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)).normalize()
+    places = max(0, -int(value.as_tuple().exponent))
+    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def render(stored: Any, fallback: str = "") -> str:
@@ -104,7 +116,7 @@ def render(stored: Any, fallback: str = "") -> str:
     try:
         key = stored["key"]
         params = {name: decode(value) for name, value in (stored.get("params") or {}).items()}
-        return gettext(key) % params if params else gettext(key)
+        return gettext(key) % params if params or "%(" in key else gettext(key)
     except (KeyError, TypeError, ValueError, AttributeError):  # a key or parameter gone missing
         if fallback or not isinstance(stored, dict):
             return fallback
