@@ -4,8 +4,9 @@ exist, the accountants get a task per delivery to invoice and per return to cred
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from erp import messages
 from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import FINANCE
@@ -20,8 +21,8 @@ INVOICE_DELIVERY = "finance.invoice_delivery"
 CREDIT_RETURNED_GOODS = "finance.credit_returned_goods"
 
 
-def finance_task(event: OutboxEvent, *, kind: str, model: type[models.Model], pk: int, title: str,
-                 description: str) -> None:
+def finance_task(event: OutboxEvent, *, kind: str, model: type[models.Model], pk: int, title: messages.Message,
+                 description: messages.Message) -> None:
     document = model._default_manager.filter(pk=pk).first()
     if document is not None:
         task_assign_for_event(event=event, kind=kind, document=document, role=FINANCE, title=title,
@@ -32,16 +33,17 @@ def finance_task(event: OutboxEvent, *, kind: str, model: type[models.Model], pk
 def invoice_delivery(event: OutboxEvent) -> None:
     p = event.payload
     finance_task(event, kind=INVOICE_DELIVERY, model=DeliveryNote, pk=p["delivery_id"],
-                 title=_("Invoice %(dn)s (%(customer)s)") % {"dn": p["delivery_number"], "customer": p["customer"]},
-                 description=_("%(source)s: %(count)s line(s) delivered.") % {
-                     "source": p["source_reference"], "count": len(p["lines"])})
+                 title=messages.message(gettext_noop("Invoice %(dn)s (%(customer)s)"), dn=p["delivery_number"],
+                                        customer=p["customer"]),
+                 description=messages.message(gettext_noop("%(source)s: %(count)s line(s) delivered."),
+                                              source=p["source_reference"], count=len(p["lines"])))
 
 
 @subscribe(sales_signals.return_posted, CREDIT_RETURNED_GOODS)
 def credit_returned_goods(event: OutboxEvent) -> None:
     p = event.payload
     finance_task(event, kind=CREDIT_RETURNED_GOODS, model=CustomerReturn, pk=p["return_id"],
-                 title=_("Issue a credit note for %(sr)s (%(customer)s)") % {
-                     "sr": p["return_number"], "customer": p["customer"]},
-                 description=_("Returned against %(dn)s of sales order %(order)s.") % {
-                     "dn": p["delivery_number"], "order": p["order_number"]})
+                 title=messages.message(gettext_noop("Issue a credit note for %(sr)s (%(customer)s)"),
+                                        sr=p["return_number"], customer=p["customer"]),
+                 description=messages.message(gettext_noop("Returned against %(dn)s of sales order %(order)s."),
+                                              dn=p["delivery_number"], order=p["order_number"]))

@@ -35,6 +35,14 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = ["document_reference", "close_on_status", "status", "created_at", "closed_at",
                             "close_note"]
 
+    def to_representation(self, instance):
+        """``title`` and ``description`` as the reader reads them: a department's task (a stored
+        message) in the request's language; a task typed by a person as it was typed."""
+        data = super().to_representation(instance)
+        data["title"] = instance.display_title
+        data["description"] = instance.display_description
+        return data
+
     def validate(self, attrs):
         chosen = [f for f in ("assignee_user", "assignee_role", "assignee_department") if attrs.get(f)]
         if len(chosen) != 1:

@@ -1,32 +1,45 @@
-"""The task inbox's part of the demo company: a few tasks for users and roles (idempotent, keyed by title)."""
+"""The task inbox's part of the demo company: a few tasks for users and roles (idempotent, keyed by
+the title's message key). Their titles and descriptions are messages (erp.messages), shown in each
+reader's language."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+from django.utils.translation import gettext_noop
+
 from erp import roles
+from erp.messages import in_default_language, message
 from erp.models import Company, User
 from office.models import Task
 from office.services import task_assign
 
 DEMO_TASKS = [
     # (title, assigned role or None for every demo user, description)
-    ("歡迎使用：請變更您的密碼", None, "第一次登入後，請從右上角的使用者選單變更密碼。"),
-    ("確認本週出貨排程", roles.WAREHOUSE, "與業務部確認本週客戶訂單的出貨日期。"),
-    ("審閱月結應收帳款", roles.FINANCE, "核對本月應收帳款並提醒逾期客戶。"),
-    ("安排新進人員教育訓練", roles.HR, "下週一新進作業員三名，請安排安全衛生訓練。"),
+    (gettext_noop("Welcome: please change your password"), None,
+     gettext_noop("After your first sign-in, change your password from the user menu at the top right.")),
+    (gettext_noop("Confirm this week's shipping schedule"), roles.WAREHOUSE,
+     gettext_noop("Confirm with sales the shipping dates of this week's customer orders.")),
+    (gettext_noop("Review this month's accounts receivable"), roles.FINANCE,
+     gettext_noop("Check this month's accounts receivable and remind overdue customers.")),
+    (gettext_noop("Arrange training for new staff"), roles.HR,
+     gettext_noop("Three new operators start next Monday: arrange their safety and health training.")),
 ]
 
 
 def load_office_demo(company: Company, users: dict[str, User]) -> int:
     created = 0
-    for title, assignee, description in DEMO_TASKS:
-        if Task.objects.filter(company=company, title=title).exists():
-            continue
+    for key, assignee, description_key in DEMO_TASKS:
+        title, description = message(key), message(description_key)
+        # A demo loaded before titles were messages has the text in the site's language, no key.
+        same = Task.objects.filter(Q(title_message__key=key) | Q(title=in_default_language(title)), company=company)
         if assignee is None:
             for user in users.values():
-                if not Task.objects.filter(company=company, title=title, assignee_user=user).exists():
+                if not same.filter(assignee_user=user).exists():
                     task_assign(company=company, title=title, description=description, user=user,
                                 actor=users["admin"])
                     created += 1
+            continue
+        if same.exists():
             continue
         task_assign(company=company, title=title, description=description, role=assignee, actor=users["manager"])
         created += 1

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from erp import messages
 from erp.models import CompanyOwned, Department, OutboxEvent
 from office.status import TaskPriority, TaskStatus
 
@@ -20,10 +21,18 @@ class Task(CompanyOwned):
     ("inventory.reorder", "finance.invoice_delivery"; blank for tasks made by hand).
     ``source_event``: the bus event whose handler asked for the task. The two unique constraints
     below are the idempotency keys ``office.services.task_assign_once`` gets or creates on.
+
+    ``title_message`` / ``description_message``: a task a department's service makes keeps its title
+    and description as a message key with parameters (erp.messages), shown in the reader's language
+    (``display_title``, ``display_description``: read those, not ``title``); ``title`` and
+    ``description`` then hold the text in the site's language (for searches). A task typed by a person,
+    or made before messages were stored, has no message: its text is shown as it is.
     """
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    title_message = models.JSONField(_("title message"), null=True, blank=True, editable=False)
+    description_message = models.JSONField(_("description message"), null=True, blank=True, editable=False)
     assignee_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
         verbose_name=_("assigned user"),
@@ -106,7 +115,17 @@ class Task(CompanyOwned):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the reader's)."""
+        return messages.render(self.title_message, self.title)
+
+    @property
+    def display_description(self) -> str:
+        """The description in the active language (the reader's)."""
+        return messages.render(self.description_message, self.description)
 
     @property
     def assignee(self) -> models.Model | None:

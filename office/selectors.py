@@ -46,7 +46,10 @@ def task_list_for_user(user: User, *, status: str | None = None, search: str = "
     if status:
         tasks = tasks.filter(status=status)
     if search:
-        tasks = tasks.filter(Q(title__icontains=search) | Q(document_reference__icontains=search))
+        # A department's task keeps its title in the site's language and as a message: its English
+        # key and parameters are searched too, so "Invoice" finds invoice tasks in any language.
+        tasks = tasks.filter(Q(title__icontains=search) | Q(title_message__icontains=search)
+                             | Q(document_reference__icontains=search))
     return tasks.order_by("-created_at", "-id")
 
 

@@ -8,6 +8,10 @@ the task's idempotency keys, held by unique constraints (``office.models.Task``)
   workers at once, makes one task);
 - one open task per kind and document for tasks no event asked for (``task_assign_once``: the
   reorder scan keeps one open task per item).
+
+A department's service gives the title and description as messages (``erp.messages.message``: a
+msgid marked with ``gettext_noop`` and its parameters), so each reader sees them in their language;
+a person's text (the task form, the API) is given and kept as it is.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erp import audit
+from erp import audit, messages
 from erp.db import atomic_with_retry
 from erp.errors import DomainError, IllegalTransition
 from erp.models import Company, CompanyOwned, Department, Document, OutboxEvent, User
@@ -58,7 +62,7 @@ def same_task(*, kind: str, source_event: OutboxEvent | None, document_type: Con
 def task_assign_once(
     *,
     company: Company,
-    title: str,
+    title: str | messages.Stored,
     kind: str = "",
     source_event: OutboxEvent | None = None,
     user: User | None = None,
@@ -66,7 +70,7 @@ def task_assign_once(
     department: Department | None = None,
     document: models.Model | None = None,
     close_on_status: str = "",
-    description: str = "",
+    description: str | messages.Stored = "",
     priority: str = TaskPriority.NORMAL,
     due_date: datetime.date | None = None,
     actor: User | None = None,
@@ -76,7 +80,8 @@ def task_assign_once(
     The keys are ``kind`` with ``source_event`` (one task per event, kind and document) or, with no
     event, ``kind`` with ``document`` (one open task per kind and document). A task with neither key
     is always made. Under concurrency the unique constraints decide: the second writer waits for the
-    first to commit and then returns its task."""
+    first to commit and then returns its task. ``title`` and ``description``: a message
+    (erp.messages) or a person's text."""
     if kind and not KIND_PATTERN.match(kind):
         raise ValueError(f"a task kind is '<app>.<what>' in lower case, not {kind!r}")
     if source_event is not None and not kind:
@@ -91,10 +96,14 @@ def task_assign_once(
         raise DomainError(_("That department belongs to another company."), field="assignee_department")
     if close_on_status and document is None:
         raise DomainError(_("A task can only close on a status when it is about a document."), field="close_on_status")
+    title_text, title_message = messages.text_and_message(title)
+    description_text, description_message = messages.text_and_message(description)
     task = Task(
         company=company,
-        title=title,
-        description=description,
+        title=title_text[:200],
+        title_message=title_message,
+        description=description_text,
+        description_message=description_message,
         kind=kind,
         source_event=source_event,
         assignee_user=user,
@@ -136,14 +145,14 @@ def task_assign_once(
 def task_assign(
     *,
     company: Company,
-    title: str,
+    title: str | messages.Stored,
     kind: str = "",
     user: User | None = None,
     role: Group | str | None = None,
     department: Department | None = None,
     document: models.Model | None = None,
     close_on_status: str = "",
-    description: str = "",
+    description: str | messages.Stored = "",
     priority: str = TaskPriority.NORMAL,
     due_date: datetime.date | None = None,
     actor: User | None = None,

@@ -82,7 +82,7 @@ def task_create(request):
             due_date=data["due_date"],
             actor=request.user,
         )
-        messages.success(request, _("Task “%(title)s” assigned.") % {"title": task.title})
+        messages.success(request, _("Task “%(title)s” assigned.") % {"title": task.display_title})
         return redirect("office:task_detail", pk=task.pk)
     return render(request, "office/task_form.html", {"form": form})
 

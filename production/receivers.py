@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from erp import messages
 from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import PRODUCTION
@@ -28,7 +30,9 @@ def plan_shortage(event: OutboxEvent) -> None:
         description, due = sales_signals.shortage_description(event.payload)
         task_assign_for_event(event=event, kind=PLAN_SHORTAGE, document=order, role=PRODUCTION, description=description,
                               due_date=due,
-                              title=_("Plan production for %(order)s") % {"order": event.payload["order_number"]})
+                              title=messages.message(gettext_noop("Plan production for %(order)s"),
+                                                     order=event.payload["order_number"]))
+
 
 
 @subscribe(sales_signals.shortage_reduced, "production.shortage_covered")

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp.errors import DomainError
-from erp.models import Document, EventDelivery, OutboxEvent, User
+from erp.models import Document, OutboxEvent, User
 from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
-from erp.roles import SALES, SALES_MANAGER
+from erp.roles import PRODUCTION, PURCHASING, SALES, SALES_MANAGER, role_label
 from erp.scoping import CHANGE, VIEW
 from inventory.models import DeliveryNote, Item, Reservation, StockTransfer, Warehouse
 from inventory.scoping import sees_every_warehouse
@@ -37,6 +38,9 @@ from inventory.selectors import (
     warehouse_ids_for_user,
 )
 from inventory.status import OPEN_TRANSFER_STATUSES, ReservationStatus
+from office.models import Task
+from office.selectors import tasks_visible_to
+from office.status import TaskStatus
 from sales import signals
 from sales import status as st
 from sales.models import (
@@ -155,21 +159,123 @@ def sales_reps(user: User) -> QuerySet[User]:
 # The order's cross-department page ------------------------------------------------------------
 
 
+@dataclass
+class ShortageLine:
+    """One line of a shortage request: what was asked (the event's payload row), the order line
+    it is for (None if the line was removed) and where it stands."""
+
+    row: dict[str, Any]
+    line: SalesOrderLine | None
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return str(st.ShortageState(self.state).label)
+
+    @property
+    def required_date(self) -> datetime.date | None:
+        try:
+            return datetime.date.fromisoformat(self.row["required_date"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass
+class ShortageRequest:
+    """A shortage announced to production or purchasing, in business terms: its state, the
+    department that holds it and the task it made there (each with ``openable``: whether the reader
+    may open the task's page). The event's plumbing (its name, its deliveries to subscribers) is the
+    admin's event pages' business, not the order page's."""
+
+    event: OutboxEvent
+    to_production: bool
+    lines: list[ShortageLine]
+    tasks: list[Task]
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return str(st.ShortageState(self.state).label)
+
+    @property
+    def department(self) -> str:
+        """The department (role) that holds the request: its task's, else the one it was sent to."""
+        for task in self.tasks:
+            if task.assignee_role is not None:
+                return str(role_label(task.assignee_role.name))
+        return str(role_label(PRODUCTION if self.to_production else PURCHASING))
+
+
+SHORTAGE_RANK: dict[str, int] = {st.ShortageState.REQUESTED: 0, st.ShortageState.PLANNED: 1,
+                                 st.ShortageState.ORDERED: 1,
+                 st.ShortageState.COVERED: 2, st.ShortageState.DELIVERED: 3}
+
+
+def shortage_line_state(line: SalesOrderLine | None, *, worked: str, order_open: bool) -> str:
+    """Where one requested line stands: delivered in full; covered (its shortage is now zero: stock
+    arrived and was reserved for it); else ``worked`` (planned/ordered) once the department's task is
+    done, or requested; no longer needed once the order is closed or cancelled."""
+    if line is not None and line.delivered_quantity >= line.quantity_base:
+        return st.ShortageState.DELIVERED
+    if not order_open:
+        return st.ShortageState.NOT_NEEDED
+    if line is not None and line.shortage_quantity <= 0:
+        return st.ShortageState.COVERED
+    return worked
+
+
+def shortage_requests(order: SalesOrder, lines: list[SalesOrderLine], event_rows: list[OutboxEvent],
+                      user: User | None) -> list[ShortageRequest]:
+    """The order's shortage requests (``event_rows`` of production_requested / purchase_requested)
+    with their business state: one query for the tasks they made, whatever their number."""
+    if not event_rows:
+        return []
+    # whether the reader may open the task's page (office's scope), in the same query
+    openable = Exists(tasks_visible_to(user).filter(pk=OuterRef("pk"))) if user is not None else Value(False)
+    tasks = (Task.objects.filter(source_event__in=[e.pk for e in event_rows]).annotate(openable=openable)
+             .select_related("assignee_role", "assignee_user", "assignee_department").order_by("pk"))
+    tasks_by_event: dict[int, list[Task]] = {}
+    for task in tasks:
+        tasks_by_event.setdefault(task.source_event_id or 0, []).append(task)
+    by_id = {line.pk: line for line in lines}
+    order_open = order.status not in (st.OrderStatus.CLOSED, st.OrderStatus.CANCELLED)
+    requests = []
+    for event in event_rows:
+        to_production = event.name == signals.production_requested.name
+        made = tasks_by_event.get(event.pk, [])
+        done = bool(made) and all(task.status == TaskStatus.DONE for task in made)
+        worked = ((st.ShortageState.PLANNED if to_production else st.ShortageState.ORDERED) if done
+                  else st.ShortageState.REQUESTED)
+        rows = [ShortageLine(row, line := by_id.get(row.get("line_id")),
+                             shortage_line_state(line, worked=worked, order_open=order_open))
+                for row in event.payload.get("lines", [])]
+        states = [row.state for row in rows] or [worked]
+        state: str
+        if all(each == st.ShortageState.NOT_NEEDED for each in states):
+            state = st.ShortageState.NOT_NEEDED
+        else:
+            state = min((each for each in states if each != st.ShortageState.NOT_NEEDED),
+                        key=SHORTAGE_RANK.__getitem__)
+        requests.append(ShortageRequest(event, to_production, rows, made, state))
+    return requests
+
+
 class OrderTracking(TypedDict):
     lines: list[SalesOrderLine]  # each with ``reserved_now``
     returns: list[CustomerReturn]
-    events: list[OutboxEvent]  # each with ``subscriber_rows``: its EventDelivery rows
-    requests: list[OutboxEvent]  # the shortage requests, each with ``to_production``
+    requests: list[ShortageRequest]  # the shortages asked of production and purchasing, where each stands
     approvals: list[CreditApproval]
     shortages_apply: bool  # False once the order is closed or cancelled: what was short no longer is owed
+    order_type_id: int  # the order's content type (the link to the admin's pages of its events)
 
 
-def order_tracking(order: SalesOrder) -> OrderTracking:
+def order_tracking(order: SalesOrder, *, user: User | None = None) -> OrderTracking:
     """What sales shows on the order's cross-department page: per line what is reserved now (and
-    delivered, returned, short), the shortages announced to production and purchasing with the
-    delivery of each event on the bus, credit approvals and returns. The other departments' sections
-    (reservations, delivery notes, tasks) are their panels (erp.registry.document_panels). A fixed
-    number of queries whatever the size of the order."""
+    delivered, returned, short), the shortages requested from production and purchasing and where
+    each stands (``shortage_requests``; with ``user``, whether they may open the task it made), credit
+    approvals and returns. The other departments' sections (reservations, delivery notes, tasks) are
+    their panels (erp.registry.document_panels). A fixed number of queries whatever the size of the
+    order."""
     order_type = ContentType.objects.get_for_model(SalesOrder)
     lines = list(order.lines.select_related("item", "unit", "item__base_unit", "tax_code").order_by("line_no", "pk"))
     reserved = dict(
@@ -179,23 +285,16 @@ def order_tracking(order: SalesOrder) -> OrderTracking:
     for line in lines:
         line.reserved_now = reserved.get(line.pk, ZERO)
     returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))
-    event_rows = list(OutboxEvent.objects.filter(source_type=order_type, source_id=order.pk).order_by("pk"))
-    deliveries_by_event: dict[int, list[EventDelivery]] = {}
-    for d in EventDelivery.objects.filter(event__in=[e.pk for e in event_rows]).order_by("pk"):
-        deliveries_by_event.setdefault(d.event_id, []).append(d)
-    # The template reads them off the events (attributes the core's model does not declare).
-    for event in event_rows:
-        event.subscriber_rows = deliveries_by_event.get(event.pk, [])  # type: ignore[attr-defined]
-    requests = [e for e in event_rows if e.name in (signals.production_requested.name, signals.purchase_requested.name)]
-    for event in requests:  # to production, else to purchasing
-        event.to_production = event.name == signals.production_requested.name  # type: ignore[attr-defined]
+    requested = list(OutboxEvent.objects.filter(
+        source_type=order_type, source_id=order.pk,
+        name__in=[signals.production_requested.name, signals.purchase_requested.name]).order_by("pk"))
     return {
         "lines": lines,
         "returns": returns,
-        "events": event_rows,
-        "requests": requests,
+        "requests": shortage_requests(order, lines, requested, user),
         "approvals": list(order.credit_approvals.select_related("approved_by")),
         "shortages_apply": order.status not in (st.OrderStatus.CLOSED, st.OrderStatus.CANCELLED),
+        "order_type_id": order_type.pk,
     }
 
 

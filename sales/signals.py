@@ -4,12 +4,11 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from erp import messages
 from erp.events import EventSignal
-from erp.formats import format_date
-from erp.money import format_number
 
 order_confirmed = EventSignal(
     "sales.order_confirmed",
@@ -38,15 +37,16 @@ return_posted = EventSignal(
 )
 
 
-def shortage_description(payload: Mapping[str, Any]) -> tuple[str, datetime.date]:
-    """The lines of a production_requested / purchase_requested payload as text for a task, and the
-    earliest required date: (text, date)."""
+def shortage_description(payload: Mapping[str, Any]) -> tuple[list[messages.Message], datetime.date]:
+    """The lines of a production_requested / purchase_requested payload as a task's description (one
+    message per line, shown in the reader's language and formats), and the earliest required date:
+    (description, date)."""
     rows = [
-        gettext("Line %(n)s: %(code)s %(name)s — %(quantity)s %(unit)s by %(date)s") % {
-            "n": line["line_no"], "code": line["item_code"], "name": line["item_name"],
-            "quantity": format_number(line["quantity"]), "unit": line["unit"],
-            "date": format_date(line["required_date"])}
+        messages.message(gettext_noop("Line %(n)s: %(code)s %(name)s — %(quantity)s %(unit)s by %(date)s"),
+                         n=line["line_no"], code=line["item_code"], name=line["item_name"],
+                         quantity=messages.quantity(line["quantity"]), unit=line["unit"],
+                         date=datetime.date.fromisoformat(line["required_date"]))
         for line in payload["lines"]
     ]
     earliest = min(line["required_date"] for line in payload["lines"])
-    return "\n".join(rows), datetime.date.fromisoformat(earliest)
+    return rows, datetime.date.fromisoformat(earliest)

@@ -51,3 +51,21 @@ class ReturnStatus(models.TextChoices):
 RETURN_TRANSITIONS = {
     ReturnStatus.DRAFT: {ReturnStatus.POSTED, ReturnStatus.CANCELLED},
 }
+
+
+class ShortageState(models.TextChoices):
+    """Where a shortage request sent to production or purchasing stands, in business terms (the order
+    page): asked for; the department's task done (planned, ordered); the order's lines no longer short
+    (stock reserved for them); delivered. Ranked in that order: a request stands where its least
+    advanced line stands."""
+
+    REQUESTED = "requested", _("Requested")
+    PLANNED = "planned", _("Planned by production")
+    ORDERED = "ordered", _("Ordered by purchasing")
+    COVERED = "covered", _("Covered: stock reserved")
+    DELIVERED = "delivered", _("Delivered")
+    NOT_NEEDED = "not_needed", _("No longer needed")
+
+
+SHORTAGE_PROGRESS = (ShortageState.REQUESTED, ShortageState.PLANNED, ShortageState.ORDERED, ShortageState.COVERED,
+                     ShortageState.DELIVERED)

@@ -100,6 +100,9 @@ STATUS_STYLES = {
     "cancelled": "light text-dark border",
     "open": "warning", "pending": "warning", "counting": "warning",
     "failed": "danger",
+    # a shortage request's business state (sales.status.ShortageState)
+    "requested": "warning", "planned": "primary", "ordered": "primary", "covered": "info",
+    "not_needed": "light text-dark border",
 }
 
 

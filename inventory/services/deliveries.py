@@ -22,8 +22,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from erp import audit
+from erp import audit, messages
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError
@@ -99,15 +100,23 @@ def in_demand_unit(demand: DeliveryDemand | DeliveryNoteLine, quantity_base: Dec
     return quantity_base, item.base_unit
 
 
+def pick_task_title(*, order: str, customer: str, backorder: bool = False) -> messages.Message:
+    """The pick task's title, shown in the reader's language (also what the bench generator writes)."""
+    if backorder:
+        return messages.message(gettext_noop("Pick and ship the backorder of %(order)s (%(customer)s)"),
+                                order=order, customer=customer)
+    return messages.message(gettext_noop("Pick and ship %(order)s (%(customer)s)"), order=order, customer=customer)
+
+
 def assign_pick_task(delivery: DeliveryNote, actor: User | None, *, backorder: bool = False) -> None:
-    title = (_("Pick and ship the backorder of %(order)s") if backorder else _("Pick and ship %(order)s")) % {
-        "order": delivery.source_reference}
     task_assign(
         company=delivery.company, role=WAREHOUSE, document=delivery, close_on_status=st.DocStatus.POSTED,
         kind=PICK_TASK,
-        title=f"{title} ({delivery.customer_display})"[:200], actor=actor, due_date=delivery.due_date,
-        description=_("Delivery note %(dn)s is ready to pick in %(wh)s.") % {
-            "dn": delivery.reference, "wh": delivery.warehouse.code},
+        title=pick_task_title(order=delivery.source_reference, customer=delivery.customer_display,
+                              backorder=backorder),
+        actor=actor, due_date=delivery.due_date,
+        description=messages.message(gettext_noop("Delivery note %(dn)s is ready to pick in %(wh)s."),
+                                     dn=messages.reference(delivery), wh=delivery.warehouse.code),
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from erp import messages
 from erp.db import atomic_with_retry
 from erp.events import publish
 from erp.models import Company
@@ -30,10 +31,9 @@ def reorder_scan(*, company: Company) -> int:
             continue
         _task, created = task_assign_once(
             company=company, role=WAREHOUSE, document=item, kind=REORDER_TASK,
-            title=_("Reorder %(item)s: %(available)s available, reorder point %(point)s") % {
-                "item": f"{item.code} {item.name}", "available": f"{item.available.normalize():f}",
-                "point": f"{item.reorder_point.normalize():f}",
-            },
+            title=messages.message(gettext_noop("Reorder %(item)s: %(available)s available, reorder point %(point)s"),
+                                   item=f"{item.code} {item.name}", available=messages.quantity(item.available),
+                                   point=messages.quantity(item.reorder_point)),
         )
         if not created:
             continue

@@ -17,7 +17,9 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from erp import messages
 from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from erp.models import Company, User
@@ -129,9 +131,10 @@ def transfer_create_for_shortage(*, company: Company, source: Model, to_warehous
     task_assign(
         company=company, role=WAREHOUSE, document=transfer, close_on_status=st.TransferStatus.RECEIVED,
         kind=SHIP_TRANSFER_TASK, actor=actor,
-        title=_("Ship stock from %(from)s to %(to)s for %(document)s") % {
-            "from": from_warehouse.code, "to": to_warehouse.code, "document": reference},
-        description=_("Transfer %(transfer)s brings what %(document)s is short of to %(to)s.") % {
-            "transfer": transfer.reference, "document": reference, "to": to_warehouse.code},
+        title=messages.message(gettext_noop("Ship stock from %(from)s to %(to)s for %(document)s"),
+                               **{"from": from_warehouse.code, "to": to_warehouse.code, "document": reference}),
+        description=messages.message(gettext_noop("Transfer %(transfer)s brings what %(document)s is short of to "
+                                                  "%(to)s."), transfer=messages.reference(transfer),
+                                     document=reference, to=to_warehouse.code),
     )
     return transfer

@@ -395,7 +395,7 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
     def request_credit(self, request: Request, pk: str | None = None) -> Response:
         """Ask the sales managers to approve an order above the credit limit (a task in their inbox)."""
         task = order_services.credit_request_approval(order=self.get_object(), actor=request.user)
-        return Response({"task": task.pk, "title": task.title}, status=status.HTTP_201_CREATED)
+        return Response({"task": task.pk, "title": task.display_title}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CreditApproveSerializer, responses={201: CreditApprovalSerializer})
     @action(detail=True, methods=["post"], url_path="approve-credit", url_name="approve-credit")

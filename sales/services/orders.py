@@ -16,8 +16,9 @@ from typing import TypedDict, Unpack
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from erp import audit
+from erp import audit, messages
 from erp.db import atomic_with_retry
 from erp.documents import SYSTEM_VOID_REASONS, transition, void, void_reason
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
@@ -184,9 +185,12 @@ def credit_request_approval(*, order: SalesOrder, actor: User | None) -> Task:
         raise DomainError(_("This order needs no credit approval."))
     return task_assign(
         company=order.company, role=SALES_MANAGER, document=order, actor=actor, kind=CREDIT_APPROVAL_TASK,
-        title=_("Approve credit for %(order)s (%(customer)s)") % {"order": order.reference, "customer": order.customer},
-        description=_("Exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s.") % {
-            "exposure": check.exposure, "total": check.order_total, "limit": check.limit},
+        title=messages.message(gettext_noop("Approve credit for %(order)s (%(customer)s)"),
+                               order=messages.reference(order), customer=order.customer),
+        description=messages.message(
+            gettext_noop("Exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s."),
+            exposure=messages.money(check.exposure), total=messages.money(check.order_total),
+            limit=messages.money(check.limit or 0)),
     )
 
 

@@ -1,8 +1,8 @@
 """The sales order's cross-department page and its actions.
 
 One page answers "where is my order?": the header, per line what is reserved now, delivered,
-returned and short with the promised date, the shortages announced to production and purchasing
-with the delivery of each event to its subscribers, credit approvals, returns and the audit
+returned and short with the promised date, the shortages requested from production and purchasing
+and where each stands (requested, planned or ordered, covered, delivered), credit approvals, returns and the audit
 history; and the sections the other departments contribute (erp.registry.document_panels): the
 reservations and delivery notes (inventory), the tasks (office). Its body is a partial
 (``order_tracking``) that htmx polls every 3 seconds; it reads through ``selectors.order_tracking``
@@ -88,7 +88,7 @@ class OrderPageView(DocumentDetailView):
     def get_context(self, order: Any) -> dict[str, Any]:
         credit = credit_state(order)
         return self.base_context(
-            document=order, order=order, tracking=selectors.order_tracking(order),
+            document=order, order=order, tracking=selectors.order_tracking(order, user=self.user),
             history=history_for(order, user=self.user),
             header_rows=self.header_rows(order), panels=document_panels(self.user, order, live=True),
             actions=self.kind.actions_for(self.user, order), print_url=self.kind.url_of("print", order),

@@ -33,7 +33,9 @@ def test_the_reorder_task_has_its_kind_and_a_plain_title(inv):
     task = Task.objects.get()
     assert (task.kind, task.status, task.document, task.source_event) == (
         REORDER_TASK, TaskStatus.OPEN, inv.screw, None)
-    assert task.title.startswith("Reorder SCR-M3 M3 螺絲: 4 available")
+    assert task.title.startswith("SCR-M3 M3 螺絲 需補貨：可用 4，")  # the site's language, for searches
+    with translation.override("en"):
+        assert task.display_title == "Reorder SCR-M3 M3 螺絲: 4 available, reorder point 10"
 
 
 def test_an_item_is_announced_again_once_its_reorder_task_is_closed(inv):

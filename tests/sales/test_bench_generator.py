@@ -5,6 +5,7 @@ from io import StringIO
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import translation
 
 from erp.models import Company, NumberSequence
 from inventory.models import DeliveryNote
@@ -41,8 +42,14 @@ def test_the_bench_generator_leaves_orders_the_services_and_selectors_take_up(ro
     delivered = orders.filter(status="delivered").first()
     tracking = order_tracking(delivered)
     assert len(source_deliveries(users["tbench-mgr"], delivered)["deliveries"]) == 1
-    assert [(e.name, [d.status for d in e.subscriber_rows]) for e in tracking["events"]] == [
-        ("sales.order_confirmed", ["done"])]
+    assert tracking["requests"] == []  # nothing was short
+    short = orders.filter(status="confirmed", lines__shortage_quantity__gt=0).distinct().first()
+    (request,) = order_tracking(short)["requests"]
+    assert (request.to_production, request.state, [t.kind for t in request.tasks]) == (
+        False, "requested", ["purchasing.buy_shortage"])
+    with translation.override("en"):
+        assert request.tasks[0].display_title == f"Buy for {short.number}"
+        assert request.tasks[0].display_description.startswith("Line 1: ")
     assert {t.assignee_role.name for t in document_tasks(users["tbench-mgr"], delivered)["tasks"]} == {
         "Warehouse", "Finance"}
 

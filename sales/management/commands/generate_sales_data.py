@@ -37,10 +37,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from guardian.models import UserObjectPermission
 
 from erp.events import SUBSCRIBERS, EventSignal
 from erp.fiscal import fiscal_year_of
+from erp.messages import Stored, in_default_language, message
 from erp.models import Company, EventDelivery, NumberingRule, NumberSequence, OutboxEvent
 from erp.money import CENT, round_money
 from erp.number_formats import DEFAULT_FORMAT, format_number
@@ -49,7 +51,7 @@ from inventory import signals as inventory_signals
 from inventory import status as ist
 from inventory.management.commands.generate_inventory_data import CopyBuffer
 from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Location, Warehouse
-from inventory.services.deliveries import PICK_TASK
+from inventory.services.deliveries import PICK_TASK, pick_task_title
 from office.models import Task
 from office.status import TaskStatus
 from sales import signals
@@ -338,7 +340,8 @@ class Command(BaseCommand):
             "event_deliveries": Buffer(EventDelivery, ["event_id", "subscriber", "status", "attempts",
                                                            "last_error", "next_attempt_at", "delivered_at"]),
             "tasks": Buffer(Task, [
-                "company_id", "title", "description", "assignee_role_id", "document_type_id", "document_id",
+                "company_id", "title", "description", "title_message", "description_message", "assignee_role_id",
+                "document_type_id", "document_id",
                 "document_reference", "close_on_status", "status", "priority", "due_date", "created_by_id",
                 "created_at", "closed_by_id", "closed_at", "close_note", "kind", "source_event_id"]),
             "audit": Buffer(LogEntry, [
@@ -461,10 +464,9 @@ class Command(BaseCommand):
             requested_event = self.event(signals.purchase_requested, order_id, confirmed_at, {
                 "order_id": order_id, "order_number": number, "customer": customer_name, "lines": payload_lines},
                 next(event_ids))
-            self.task(PURCHASING, f"Buy for {number}", SalesOrder, order_id, number, confirmed_at, due=requested,
-                      event=(signals.purchase_requested, requested_event),
-                      description="\n".join(f"Line {p['line_no']}: {p['item_code']} — {p['quantity']} {p['unit']}"
-                                            for p in payload_lines))
+            self.task(PURCHASING, message(gettext_noop("Buy for %(order)s"), order=number), SalesOrder, order_id,
+                      number, confirmed_at, due=requested, event=(signals.purchase_requested, requested_event),
+                      description=signals.shortage_description({"lines": payload_lines})[0])
             return
         if status == st.OrderStatus.CANCELLED:
             self.audit(order_id, number, updated, rep_id, {"status": ["confirmed", "cancelled"]})
@@ -485,7 +487,8 @@ class Command(BaseCommand):
             item = line["item"]
             b["delivery_lines"].add(delivery_id, line["id"], line["line_no"], "", item[0], item[3], line["delivered"],
                                     line["delivered"], locations[rng.randrange(len(locations))], None, item[5])
-        self.task(WAREHOUSE, f"Pick and ship {number} ({customer_name})"[:200], DeliveryNote, delivery_id, dn_number,
+        self.task(WAREHOUSE, pick_task_title(order=number, customer=customer_name), DeliveryNote, delivery_id,
+                  dn_number,
                   confirmed_at, due=promised, closed_at=posted_at, close_on_status=ist.DocStatus.POSTED,
                   kind=PICK_TASK)
         posted_event = self.event(inventory_signals.delivery_posted, delivery_id, posted_at, {
@@ -495,10 +498,12 @@ class Command(BaseCommand):
                        "quantity": str(line["delivered"]), "unit_cost": str(line["item"][5])} for line in delivered]},
             next(event_ids), source=DeliveryNote)
         invoiced = posted_at + datetime.timedelta(days=rng.randint(1, 10))
-        self.task(FINANCE, f"Invoice {dn_number} ({customer_name})"[:200], DeliveryNote, delivery_id, dn_number,
+        self.task(FINANCE, message(gettext_noop("Invoice %(dn)s (%(customer)s)"), dn=dn_number, customer=customer_name),
+                  DeliveryNote, delivery_id, dn_number,
                   posted_at, closed_at=invoiced if invoiced < self.now - datetime.timedelta(days=2) else None,
                   event=(inventory_signals.delivery_posted, posted_event),
-                  description=f"{number}: {len(delivered)} line(s) delivered.")
+                  description=message(gettext_noop("%(source)s: %(count)s line(s) delivered."), source=number,
+                                      count=len(delivered)))
         new = "partial" if status == st.OrderStatus.PARTIAL else "delivered"
         self.audit(order_id, number, posted_at, rep_id, {"status": ["confirmed", new]})
         if status == st.OrderStatus.CLOSED:
@@ -514,9 +519,9 @@ class Command(BaseCommand):
                                                  at + datetime.timedelta(seconds=2))
         return event_id
 
-    def task(self, role: str, title: str, model: type[Model], document_id: int, reference: str,
+    def task(self, role: str, title: Stored, model: type[Model], document_id: int, reference: str,
              at: datetime.datetime, *, due: datetime.date | None = None, closed_at: datetime.datetime | None = None,
-             close_on_status: str = "", description: str = "", kind: str = "",
+             close_on_status: str = "", description: Stored | None = None, kind: str = "",
              event: tuple[EventSignal, int] | None = None) -> None:
         """A task as ``task_assign`` writes it; ``event``: (signal, event id) of the event whose
         handler made it, whose kind is the handler's subscriber key."""
@@ -525,9 +530,11 @@ class Command(BaseCommand):
         if event is not None:
             signal, event_id = event
             (kind,) = subscribers_of(signal)  # the one handler that makes this task: its key is the kind
-        self.buffers["tasks"].add(self.company.pk, title, description, self.roles[role], self.types[model],
-                                  document_id, reference, close_on_status, status, "normal", due, None, at,
-                                  None, closed_at, "", kind, event_id)
+        self.buffers["tasks"].add(self.company.pk, in_default_language(title)[:200],
+                                  in_default_language(description) if description else "", json.dumps(title),
+                                  json.dumps(description) if description else None, self.roles[role],
+                                  self.types[model], document_id, reference, close_on_status, status, "normal", due,
+                                  None, at, None, closed_at, "", kind, event_id)
 
     def audit(self, order_id, reference, at, actor_id, changes):
         action = LogEntry.Action.CREATE if changes is None else LogEntry.Action.UPDATE
