@@ -228,6 +228,23 @@ def tasks_follow_document(*, document: Document, status: str, actor: User | None
     return closed
 
 
+def tasks_restate(*, document: models.Model, kinds: Iterable[str], description: str | messages.Stored,
+                  actor: User | None = None) -> int:
+    """The open tasks of ``kinds`` about ``document`` say ``description`` from now on (what they ask
+    changed: part of a shortage was covered). Returns how many changed (each change audited)."""
+    text, message = messages.text_and_message(description)
+    changed = 0
+    for task in Task.objects.select_for_update().filter(
+            document_type=ContentType.objects.get_for_model(document), document_id=document.pk,
+            kind__in=list(kinds), status=TaskStatus.OPEN).order_by("pk"):
+        if (task.description, task.description_message) == (text, message):
+            continue
+        task.description, task.description_message = text, message
+        task.save(update_fields=["description", "description_message"])
+        changed += 1
+    return changed
+
+
 def tasks_close_for_document(*, documents: Iterable[models.Model] | None = None, document: models.Model | None = None,
                              actor: User | None = None, note: str = "", status: str = TaskStatus.CANCELLED,
                              kinds: Iterable[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import PURCHASING
 from inventory.status import Procurement
-from office.services import task_assign_for_event, tasks_close_for_document
+from office.services import task_assign_for_event, tasks_close_for_document, tasks_restate
 from office.status import TaskStatus
 from sales import signals as sales_signals
 from sales.models import SalesOrder
@@ -34,16 +34,22 @@ def buy_shortage(event: OutboxEvent) -> None:
                                                      order=event.payload["order_number"]))
 
 
-
 @subscribe(sales_signals.shortage_reduced, "purchasing.shortage_covered")
 def shortage_covered(event: OutboxEvent) -> None:
-    """Stock that arrived was reserved for an order we were asked about: once none of its
-    buy items is short any more, the request is settled and its task closes."""
+    """Stock that arrived was reserved for an order we were asked about: the request now asks
+    only for what is still short, and once nothing of our items is short it is settled and its
+    task closes."""
     ours = [line for line in event.payload["lines"] if line["procurement"] == Procurement.BUY]
-    if not any(Decimal(line["reserved"]) > 0 for line in ours) or any(Decimal(line["short"]) > 0 for line in ours):
+    if not any(Decimal(line["reserved"]) > 0 for line in ours):
         return
     order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
-    if order is not None:
+    if order is None:
+        return
+    still_short = [{**line, "quantity": line["short"]} for line in ours if Decimal(line["short"]) > 0]
+    if still_short:
+        description, _due = sales_signals.shortage_description({"lines": still_short})
+        tasks_restate(document=order, kinds=[BUY_SHORTAGE], description=description)
+    else:
         tasks_close_for_document(document=order, kinds=[BUY_SHORTAGE], status=TaskStatus.DONE,
                                  note=_("Covered by stock that arrived: nothing of %(order)s is left to buy.")
                                  % {"order": event.payload["order_number"]})

@@ -27,6 +27,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erp import audit
@@ -41,7 +42,7 @@ from sales import signals
 from sales import status as st
 from sales.models import SalesOrder, SalesOrderLine
 from sales.services.masterdata import check_can_serve
-from sales.services.orders import delivery_demands, delivery_party
+from sales.services.orders import delivery_demands, delivery_party, needed_by
 
 ZERO = Decimal("0")
 FAR_FUTURE = datetime.date.max
@@ -168,13 +169,17 @@ def plain(quantity: Decimal) -> str:
 
 def announce_reduced(order: SalesOrder, reserved: dict[int, Decimal]) -> None:
     """``shortage_reduced``: what got reserved per line now, and every line's shortage left (by how
-    the item is procured), so production and purchasing adjust or close what they were asked."""
+    the item is procured, with the date it is needed by), so production and purchasing restate or
+    close what they were asked."""
     lines = order.lines.select_related("item", "item__base_unit").order_by("line_no", "pk")
+    today = timezone.localdate()
     publish(signals.shortage_reduced, company=order.company, source=order, order_id=order.pk,
             order_number=order.number, lines=[
                 {"line_id": line.pk, "line_no": line.line_no, "item_id": line.item_id, "item_code": line.item.code,
-                 "procurement": line.item.procurement, "reserved": plain(reserved.get(line.pk, ZERO)),
-                 "short": plain(line.shortage_quantity), "unit": line.item.base_unit.code}
+                 "item_name": line.item.name, "procurement": line.item.procurement,
+                 "reserved": plain(reserved.get(line.pk, ZERO)), "short": plain(line.shortage_quantity),
+                 "unit": line.item.base_unit.code,
+                 "required_date": needed_by(line.promised_date, order.company, today).isoformat()}
                 for line in lines if line.item.is_stocked])
 
 

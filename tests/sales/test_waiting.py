@@ -12,6 +12,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
@@ -255,7 +256,12 @@ def test_production_and_purchasing_hear_of_the_reduced_shortage_and_close_their_
     assert [(line["item_code"], line["reserved"], line["short"]) for line in event.payload["lines"]] == [
         ("WID-1", "0", "5"), ("MOT-1", "1", "3")]
     buy.refresh_from_db()
-    assert buy.status == "open"  # still 3 to buy
+    assert buy.status == "open"  # still 3 to buy, and the request says so in every language
+    assert [row["params"]["quantity"]["number"] for row in buy.description_message] == ["3"]
+    with translation.override("en"):
+        assert "MOT-1 馬達 — 3 PCS by" in buy.display_description
+    plan.refresh_from_db()
+    assert "5 PCS" in plan.display_description  # production's request did not change
 
     sal.receive(sal.motor, 3)
     deliver_events()
