@@ -372,6 +372,43 @@ def workbench_for_user(user: User) -> Workbench:
     }
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """What a code scanned on the workbench names: ``kind`` ("delivery", "receipt", … "item", "lot")
+    and the record (a document, an item, a lot)."""
+
+    kind: str
+    record: Model
+
+
+def scan_target(user: User, code: str) -> Scanned | None:
+    """The record a scanned code names among what the user may see: a document number of the
+    workbench's kinds (a delivery note also by the number of the order it ships: its draft), an
+    item's barcode or code, a lot number. Documents first (their numbers are unique per company),
+    then items, then lots. A fixed number of queries."""
+    code = code.strip()[:60]
+    if not code:
+        return None
+    documents: list[tuple[str, QuerySet[Any]]] = [
+        ("delivery", deliveries_for_user(user)), ("receipt", GoodsReceipt.objects.restrict(user)),
+        ("issue", StockIssue.objects.restrict(user)), ("transfer", StockTransfer.objects.restrict(user)),
+        ("adjustment", StockAdjustment.objects.restrict(user)), ("count", StockCount.objects.restrict(user)),
+    ]
+    for kind, rows in documents:
+        found = rows.filter(number__iexact=code).first()
+        if found is not None:
+            return Scanned(kind, found)
+    shipping = (deliveries_for_user(user).filter(source_reference__iexact=code, status=st.DocStatus.DRAFT)
+                .order_by("pk").first())
+    if shipping is not None:
+        return Scanned("delivery", shipping)
+    item = item_lookup_pick(item_list(user).filter(Q(barcode=code) | Q(code__iexact=code))[:2], code)
+    if item is not None:
+        return Scanned("item", item)
+    lot = Lot.objects.restrict(user).filter(number__iexact=code).order_by("pk").first()
+    return Scanned("lot", lot) if lot is not None else None
+
+
 # Document screens ---------------------------------------------------------------------------
 
 

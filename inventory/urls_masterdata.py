@@ -8,6 +8,7 @@ from inventory.views import masterdata, reports
 
 urlpatterns = [
     path("", reports.workbench, name="workbench"),
+    path("scan/", reports.workbench_scan, name="workbench_scan"),
     # Items
     path("items/", masterdata.item_list, name="item_list"),
     path("items/new/", masterdata.item_create, name="item_create"),

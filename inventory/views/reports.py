@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import F, Q, Sum
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from erp.exports import export_response
@@ -113,7 +114,7 @@ WORKBENCH_GROUPS = [
 
 
 @permission_required("inventory.view_stockbalance")
-def workbench(request):
+def workbench(request, scan_error=""):
     """What waits for the keeper in the warehouses they operate, and the way to every inventory screen."""
     work = selectors.workbench_for_user(request.user)
     groups = []
@@ -128,7 +129,29 @@ def workbench(request):
     return render(request, "inventory/workbench.html", {
         "groups": groups, "waiting": sum(len(g["documents"]) for g in groups),
         "warehouses": selectors.warehouses_for_user(request.user).order_by("code"),
+        "scan_error": scan_error,
     })
+
+
+@permission_required("inventory.view_stockbalance")
+def workbench_scan(request):
+    """The workbench's scan field (a scanner types a code and Enter): open what the code names — a
+    delivery note's pick sheet (by its number or its order's), another document, an item, a lot —
+    or come back to the workbench saying nothing has that code."""
+    code = request.GET.get("code", "")
+    found = selectors.scan_target(request.user, code)
+    if found is None:
+        message = (gettext("Nothing in your warehouses has the code %(code)s.") % {"code": code.strip()[:60]}
+                   if code.strip() else gettext("Scan or type a code."))
+        return workbench(request, scan_error=message)
+    record = found.record
+    if found.kind == "delivery":
+        is_draft = record.status == "draft" and request.user.has_perm("inventory.change_deliverynote")
+        return redirect(reverse("inventory:delivery_pick" if is_draft else "inventory:delivery_detail",
+                                args=[record.pk]))
+    if found.kind in ("item", "lot"):
+        return redirect(reverse(f"inventory:{found.kind}_detail", args=[record.pk]))
+    return redirect(document_url(found.kind, record.pk))
 
 
 # Stock on hand -------------------------------------------------------------------------------
