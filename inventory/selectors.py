@@ -402,7 +402,7 @@ def scan_target(user: User, code: str) -> Scanned | None:
                 .order_by("pk").first())
     if shipping is not None:
         return Scanned("delivery", shipping)
-    item = item_lookup_pick(item_list(user).filter(Q(barcode=code) | Q(code__iexact=code))[:2], code)
+    item = item_lookup_pick(list(item_list(user).filter(Q(barcode=code) | Q(code__iexact=code))[:2]), code)
     if item is not None:
         return Scanned("item", item)
     lot = Lot.objects.restrict(user).filter(number__iexact=code).order_by("pk").first()
