@@ -32,6 +32,7 @@ from office.models import Task
 from sales import signals
 from sales.models import SalesOrderLine
 from sales.services.orders import order_cancel, order_confirm
+from sales.services.returns import return_post, return_save
 from sales.services.waiting import order_reserve_available, reserve_waiting, reserve_waiting_everywhere
 from tests.sales.conftest import deliver_events
 
@@ -193,6 +194,21 @@ def test_a_transfer_arriving_and_a_count_adjustment_reserve_too(sal):
     adjustment_post(adjustment=adjustment, actor=sal.admin)
     deliver_events()
     assert (held(order), line_of(order).shortage_quantity) == (D("5"), D("0"))
+
+
+def test_goods_a_customer_returns_go_to_the_order_waiting_for_them(sal):
+    sal.receive(sal.widget, 5)
+    shipped = confirm(sal, [{"item": sal.widget, "quantity": D("5")}])
+    note = delivery_post(delivery=DeliveryNote.objects.get(source_id=shipped.pk), actor=sal.keeper)
+    waiting = confirm(sal, [{"item": sal.widget, "quantity": D("3")}])
+    assert held(waiting) == 0
+
+    back = return_save(company=sal.company, actor=sal.keeper, delivery=note,
+                       lines=[{"delivery_line": note.lines.get(), "quantity": D("2"), "location": sal.a2}])
+    return_post(customer_return=back, actor=sal.keeper)
+    deliver_events()
+
+    assert (held(waiting), line_of(waiting).shortage_quantity) == (D("2"), D("1"))
 
 
 def test_reserve_available_stock_from_the_order_page(sal, client):
