@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ from erp.models import (
     OutboxEvent,
     User,
 )
+from erp.roles import role_label
 
 if TYPE_CHECKING:  # django-stubs' admin classes are generic in their model; at run time they are plain classes
     UserAdminBase = BaseUserAdmin[User]
@@ -194,3 +197,18 @@ class ExportJobAdmin(ReadOnlyAdmin):
 
 # Sign-in throttling and API tokens: superuser-only pages, kept apart (erp.admin_security).
 from erp import admin_security  # noqa: E402,F401
+
+
+class RoleGroupAdmin(GroupAdmin):
+    """The roles (auth groups) listed by the name the reader calls them (生產 for "Production"), the
+    stored name beside it; superuser-only like Django's own (``lock_down``)."""
+
+    list_display = ["role_name", "name"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role_name(self, obj: Group) -> str:
+        return str(role_label(obj))
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)

@@ -144,3 +144,12 @@ def test_admin_filters_name_the_roles_in_the_readers_language(sal, client):
     assert ">業務主管</a>" in users and ">Sales manager</a>" not in users
     assert ">API 權杖</a>" in index
     assert "驗證 TOKEN" not in index.upper() and "Token<" not in index
+
+
+def test_the_admins_role_list_names_each_role_in_the_readers_language(sal, client):
+    speaks("zh-hant", sal.admin)
+    client.force_login(sal.admin)  # a superuser: the roles are superuser-only
+
+    roles = client.get("/admin/auth/group/").content.decode()
+
+    assert ">生產</a>" in roles and ">業務主管</a>" in roles
