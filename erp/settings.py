@@ -260,7 +260,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 )
 # A task's title and description messages (erp.messages: JSON keys and parameters) are audited as the
 # text beside them (office.models.Task.title, .description), not as JSON in the history.
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at", "password", "last_login", "title_message", "description_message")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at", "password", "last_login", "title_message", "description_message",
+                                    "close_note_message")
 
 REST_FRAMEWORK = {
     # The token first: a refused token (ended, revoked) is a 401 with WWW-Authenticate, not a 403.

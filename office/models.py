@@ -76,6 +76,9 @@ class Task(CompanyOwned):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+    # The system's closing note as a message (erp.messages), shown in the reader's language; a
+    # person's note is plain ``close_note`` text.
+    close_note_message = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("task")
@@ -126,6 +129,11 @@ class Task(CompanyOwned):
     def display_description(self) -> str:
         """The description in the active language (the reader's)."""
         return messages.render(self.description_message, self.description)
+
+    @property
+    def display_close_note(self) -> str:
+        """The closing note in the active language (the reader's)."""
+        return messages.render(self.close_note_message, self.close_note)
 
     @property
     def assignee(self) -> models.Model | None:

@@ -28,6 +28,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from erp import audit, messages
 from erp.db import atomic_with_retry
@@ -220,10 +221,9 @@ def tasks_follow_document(*, document: Document, status: str, actor: User | None
         task.status = TaskStatus.DONE
         task.closed_by = actor
         task.closed_at = now
-        task.close_note = _("Closed automatically: %(document)s reached the awaited status.") % {
-            "document": reference
-        }
-        task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])  # audited
+        set_close_note(task, messages.message(
+            gettext_noop("Closed automatically: %(document)s reached the awaited status."), document=reference))
+        task.save(update_fields=["status", "closed_by", "closed_at", "close_note", "close_note_message"])  # audited
         closed += 1
     return closed
 
@@ -245,9 +245,15 @@ def tasks_restate(*, document: models.Model, kinds: Iterable[str], description: 
     return changed
 
 
+def set_close_note(task: Task, note: str | messages.Stored) -> None:
+    """A closing note: the system's as a message (shown in the reader's language), a person's as text."""
+    text, message = messages.text_and_message(note)
+    task.close_note, task.close_note_message = text[:500], message
+
+
 def tasks_close_for_document(*, documents: Iterable[models.Model] | None = None, document: models.Model | None = None,
-                             actor: User | None = None, note: str = "", status: str = TaskStatus.CANCELLED,
-                             kinds: Iterable[str] | None = None) -> int:
+                             actor: User | None = None, note: str | messages.Stored = "",
+                             status: str = TaskStatus.CANCELLED, kinds: Iterable[str] | None = None) -> int:
     """Close the open tasks about ``document`` (or each of ``documents``), of ``kinds`` only when
     given — the document they were about was cancelled or settled elsewhere. Returns how many were
     closed (each change audited)."""
@@ -265,7 +271,7 @@ def tasks_close_for_document(*, documents: Iterable[models.Model] | None = None,
         task.status = status
         task.closed_by = actor
         task.closed_at = now
-        task.close_note = str(note)[:500]
-        task.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
+        set_close_note(task, note)
+        task.save(update_fields=["status", "closed_by", "closed_at", "close_note", "close_note_message"])
         closed += 1
     return closed

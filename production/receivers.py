@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from erp import messages
@@ -51,5 +50,6 @@ def shortage_covered(event: OutboxEvent) -> None:
         tasks_restate(document=order, kinds=[PLAN_SHORTAGE], description=description)
     else:
         tasks_close_for_document(document=order, kinds=[PLAN_SHORTAGE], status=TaskStatus.DONE,
-                                 note=_("Covered by stock that arrived: nothing of %(order)s is left to make.")
-                                 % {"order": event.payload["order_number"]})
+                                 note=messages.message(gettext_noop(
+                                     "Covered by stock that arrived: nothing of %(order)s is left to make."),
+                                     order=event.payload["order_number"]))

@@ -441,7 +441,7 @@ def delivery_cancel(*, delivery: DeliveryNote, actor: User | None = None, reason
         raise DomainError(_("A posted delivery cannot be voided: the customer returns the goods instead."))
     void(delivery, st.DocStatus.CANCELLED, actor=actor, reason=reason)
     tasks_close_for_document(document=delivery, actor=actor,
-                             note=_("%(dn)s was cancelled.") % {"dn": delivery.reference})
+                             note=messages.message(gettext_noop("%(dn)s was voided."), dn=messages.reference(delivery)))
     return delivery
 
 
@@ -454,5 +454,6 @@ def delivery_cancel_drafts_for_source(*, source: Model, actor: User | None = Non
     for delivery in drafts:
         void(delivery, st.DocStatus.CANCELLED, actor=actor, reason=reason)
     tasks_close_for_document(documents=drafts, actor=actor,
-                             note=_("%(order)s was cancelled.") % {"order": getattr(source, "reference", source)})
+                             note=messages.message(gettext_noop("%(order)s was voided."),
+                                                   order=messages.reference(source)))
     return drafts

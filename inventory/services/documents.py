@@ -16,8 +16,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Manager, Model, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from erp import audit
+from erp import audit, messages
 from erp.db import atomic_with_retry
 from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import IllegalTransition, ImmutableDocument
@@ -442,7 +443,8 @@ def transfer_cancel(*, transfer: StockTransfer, actor: User, reason: str) -> Sto
     cancel_document(transfer, actor, reason, cancelled=st.TransferStatus.CANCELLED)
     # A shortage transfer's ship task (replenish.transfer_create_for_shortage) goes with it.
     tasks_close_for_document(document=transfer, actor=actor,
-                             note=_("%(transfer)s was voided.") % {"transfer": transfer.reference})
+                             note=messages.message(gettext_noop("%(transfer)s was voided."),
+                                                   transfer=messages.reference(transfer)))
     return transfer
 
 

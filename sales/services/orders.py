@@ -209,7 +209,8 @@ def credit_approve(*, order: SalesOrder, actor: User | None, note: str = "") -> 
         company=order.company, order=order, order_total=order.total_amount, exposure=check.exposure,
         credit_limit=order.customer.credit_limit, note=note, approved_by=actor,
     )
-    tasks_close_for_document(document=order, actor=actor, note=_("Credit approved."), status=TaskStatus.DONE)
+    tasks_close_for_document(document=order, actor=actor, note=messages.message(gettext_noop("Credit approved.")),
+                             status=TaskStatus.DONE)
     return approval
 
 
@@ -410,8 +411,8 @@ def order_cancel(*, order: SalesOrder, actor: User | None, reason: str) -> Sales
               "return.") % {"order": order.reference, "status": order.get_status_display()})
     stock.release(document=order, actor=actor)
     deliveries.delivery_cancel_drafts_for_source(source=order, actor=actor, reason=reason)
-    note = _("%(order)s was cancelled.") % {"order": order.reference}
-    tasks_close_for_document(document=order, actor=actor, note=note)
+    tasks_close_for_document(document=order, actor=actor, note=messages.message(
+        gettext_noop("%(order)s was voided."), order=messages.reference(order)))
     if target == st.OrderStatus.CANCELLED:
         void(order, target, actor=actor, reason=reason)
     else:

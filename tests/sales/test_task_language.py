@@ -17,7 +17,7 @@ from office.models import Task
 from office.services import task_assign
 from sales.models import CustomerReturn
 from sales.services.masterdata import customer_update
-from sales.services.orders import credit_request_approval, order_confirm
+from sales.services.orders import credit_request_approval, order_cancel, order_confirm
 from sales.services.returns import return_post, return_save
 from tests.sales.conftest import deliver_events
 
@@ -223,3 +223,25 @@ def test_the_home_page_and_the_admin_list_give_the_title_in_the_readers_language
     assert f"Plan production for {order.number}" in home and "安排生產" not in home
     assert f"Plan production for {order.number}" in admin_list and "安排生產" not in admin_list
     assert f"Plan production for {order.number}" in admin_page and "Line 2: PMP-1 油壓泵 — 2 PCS by" in admin_page
+
+
+def test_the_systems_closing_note_reads_in_the_readers_language(sal, client):
+    sal.receive(sal.widget, 5)
+    with translation.override("zh-hant"):
+        order = sal.order([{"item": sal.widget, "quantity": D("5")}])
+        order_confirm(order=order, actor=sal.rep)
+        deliver_events()
+        order_cancel(order=order, actor=sal.rep, reason="客戶取消")
+    order.refresh_from_db()
+    task = Task.objects.get(kind="inventory.pick_delivery")
+    assert task.status == "cancelled" and task.close_note_message is not None
+
+    notes = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            notes[language] = task.display_close_note
+    assert notes["en"].endswith(f"{order.number} was voided.")
+    assert notes["zh-hant"].endswith("已作廢。") and notes["zh-hans"].endswith("已作废。")
+    User.objects.filter(pk=sal.keeper.pk).update(language="en")
+    client.force_login(sal.keeper)
+    assert f"{order.number} was voided." in client.get(f"/office/tasks/{task.pk}/").content.decode()
