@@ -307,7 +307,7 @@ def test_a_note_of_a_cancelled_order_cannot_be_posted_or_picked(users, client):
 
     note.refresh_from_db()
     assert note.status == "cancelled"
-    assert messages_of(response) == [f"{note.reference} cannot go from “Cancelled” to “Posted”."]
+    assert messages_of(response) == [f"{note.reference} cannot go from “Voided” to “Posted”."]
     response = client.get(f"/inventory/deliveries/{note.pk}/pick/")
     assert response.status_code == 302
     assert not StockMove.objects.filter(move_type="delivery").exists()
