@@ -380,6 +380,8 @@ def delivery_post(*, delivery: DeliveryNote, actor: User | None = None) -> Deliv
         raise InvalidStockLine(_("Nothing is picked: enter the picked quantities first."), field="lines")
     source: Model | None = delivery.source
     assert source is not None, "the source of a note being posted exists (it is locked by delivery_posting)"
+    # The number first, as receipts do: the moves carry it in the ledger (a refusal below rolls it back).
+    transition(delivery, st.DocStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     moves = stock.issue_picks(company=delivery.company, document=source, picks=picks, issuing_document=delivery,
                               actor=actor)
     before = audit.snapshot(picked_lines)
@@ -387,7 +389,6 @@ def delivery_post(*, delivery: DeliveryNote, actor: User | None = None) -> Deliv
         line.unit_cost = move.unit_cost
     DeliveryNoteLine.objects.bulk_update(picked_lines, ["unit_cost"])
     audit.record_updated(picked_lines, before, ["unit_cost"], actor=actor)
-    transition(delivery, st.DocStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     delivery_shipped.send(sender=sender, delivery=delivery, shipped=picked_base, actor=actor)
     backorder = create_backorder(delivery, source, lines, demand_base, picked_base, actor)
     publish(delivery_posted, company=delivery.company, source=delivery, delivery_id=delivery.pk,

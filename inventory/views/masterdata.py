@@ -144,7 +144,8 @@ def item_detail(request, pk):
         total["reserved"] += balance.reserved
         total["available"] += balance.available
     reservations = selectors.reservations_for_item(request.user, item).select_related("warehouse")
-    moves = with_document_urls(list(selectors.moves_for_user(request.user, item=item)[:ITEM_DETAIL_MOVES]))
+    moves = with_document_urls(list(selectors.moves_for_user(request.user, item=item)[:ITEM_DETAIL_MOVES]),
+                               request.user)
     return render(request, "inventory/item_detail.html", {
         "item": item,
         "item_units": item_units,
@@ -367,7 +368,7 @@ def lot_detail(request, pk):
         raise Http404
     trace = selectors.lot_trace_for_user(request.user, lot)
     page = paginate(request, trace)
-    with_document_urls(page.object_list)
+    with_document_urls(page.object_list, request.user)
     totals = trace.order_by().aggregate(came_in=Sum("quantity", filter=Q(quantity__gt=0)),
                                         went_out=Sum("quantity", filter=Q(quantity__lt=0)))
     balances = selectors.balances_for_user(request.user, lot=lot)

@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from erp.document_screens.kinds import visible_documents
 from erp.exports import export_response
 from erp.money import round_cost
 from erp.permissions import permission_required
@@ -68,9 +69,21 @@ def move_document_url(move):
     return document_url(route[0], move.document_id) if route else None
 
 
-def with_document_urls(moves):
+def with_document_urls(moves, user):
+    """Each move's ``document_url``: its document's page when ``user`` may open it (a rep reads the
+    ledger but not another rep's delivery notes: that reference stays text). One query per kind of
+    document on the page."""
+    ids_by_type = {}
     for move in moves:
-        move.document_url = move_document_url(move)
+        if move.document_type_id and move.document_id:
+            ids_by_type.setdefault(move.document_type_id, set()).add(move.document_id)
+    openable = {}
+    for type_id, ids in ids_by_type.items():
+        visible = visible_documents(user, ContentType.objects.get_for_id(type_id).model_class(), ids)
+        openable[type_id] = visible[1] if visible is not None else set()
+    for move in moves:
+        allowed = move.document_id in openable.get(move.document_type_id, ())
+        move.document_url = move_document_url(move) if allowed else None
     return moves
 
 
@@ -222,7 +235,8 @@ def stock_ledger(request):
     filters = LedgerFilterForm(request.GET or None, user=request.user)
     moves = ledger_rows(request, filters)
     return list_or_export(request, moves, columns=LEDGER_COLUMNS, filename="stock_ledger",
-                          template="inventory/report_ledger.html", filters=filters, prepare=with_document_urls)
+                          template="inventory/report_ledger.html", filters=filters,
+                          prepare=lambda rows: with_document_urls(rows, request.user))
 
 
 # Low stock -----------------------------------------------------------------------------------

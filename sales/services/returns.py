@@ -161,12 +161,13 @@ def return_post(*, customer_return: CustomerReturn, actor: User | None) -> Custo
                  field="lines", line=n)
         for n, line in enumerate(lines, start=1)
     ]
+    # The number first: the moves carry it in the ledger (a failure below rolls it back, gapless).
+    transition(customer_return, st.ReturnStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     post_moves(company=customer_return.company, specs=specs, actor=actor, document=customer_return)
     returned: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         returned[line.delivery_line.source_line_id] += line.quantity_base
     order_record_return(order=customer_return.order, returned=dict(returned), actor=actor)
-    transition(customer_return, st.ReturnStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     publish(signals.return_posted, company=customer_return.company, source=customer_return,
             return_id=customer_return.pk, return_number=customer_return.number,
             order_id=customer_return.order_id, order_number=customer_return.order.number,
