@@ -245,6 +245,16 @@ def tasks_restate(*, document: models.Model, kinds: Iterable[str], description: 
     return changed
 
 
+def tasks_restate_or_close(*, document: models.Model, kinds: Iterable[str], description: messages.Stored | str,
+                           note: messages.Stored | str, actor: User | None = None) -> int:
+    """What was asked of the open tasks of ``kinds`` about ``document`` shrank: they say
+    ``description`` from now on, or, when nothing is left (an empty description), they are done with
+    ``note``. Returns how many tasks changed."""
+    if description:
+        return tasks_restate(document=document, kinds=kinds, description=description, actor=actor)
+    return tasks_close_for_document(document=document, kinds=kinds, status=TaskStatus.DONE, note=note, actor=actor)
+
+
 def set_close_note(task: Task, note: str | messages.Stored) -> None:
     """A closing note: the system's as a message (shown in the reader's language), a person's as text."""
     text, message = messages.text_and_message(note)

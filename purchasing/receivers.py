@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.utils.translation import gettext_noop
 
 from erp import messages
@@ -11,8 +9,7 @@ from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import PURCHASING
 from inventory.status import Procurement
-from office.services import task_assign_for_event, tasks_close_for_document, tasks_restate
-from office.status import TaskStatus
+from office.services import task_assign_for_event, tasks_restate_or_close
 from sales import signals as sales_signals
 from sales.models import SalesOrder
 
@@ -35,21 +32,11 @@ def buy_shortage(event: OutboxEvent) -> None:
 
 @subscribe(sales_signals.shortage_reduced, "purchasing.shortage_covered")
 def shortage_covered(event: OutboxEvent) -> None:
-    """Stock that arrived was reserved for an order we were asked about: the request now asks
-    only for what is still short, and once nothing of our items is short it is settled and its
-    task closes."""
-    ours = [line for line in event.payload["lines"] if line["procurement"] == Procurement.BUY]
-    if not any(Decimal(line["reserved"]) > 0 for line in ours):
-        return
-    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
-    if order is None:
-        return
-    still_short = [{**line, "quantity": line["short"]} for line in ours if Decimal(line["short"]) > 0]
-    if still_short:
-        description, _due = sales_signals.shortage_description({"lines": still_short})
-        tasks_restate(document=order, kinds=[BUY_SHORTAGE], description=description)
-    else:
-        tasks_close_for_document(document=order, kinds=[BUY_SHORTAGE], status=TaskStatus.DONE,
-                                 note=messages.message(gettext_noop(
-                                     "Covered by stock that arrived: nothing of %(order)s is left to buy."),
-                                     order=event.payload["order_number"]))
+    """Stock that arrived was reserved for an order we were asked about: the request now asks only
+    for what is still short, and once nothing of our items is short its task is done."""
+    left = sales_signals.shortage_left(event.payload, Procurement.BUY)
+    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first() if left is not None else None
+    if order is not None and left is not None:
+        tasks_restate_or_close(document=order, kinds=[BUY_SHORTAGE], description=left, note=messages.message(
+            gettext_noop("Covered by stock that arrived: nothing of %(order)s is left to buy."),
+            order=event.payload["order_number"]))

@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,17 @@ return_posted = EventSignal(
     "sales.return_posted",
     _("A customer return was posted: the goods are back in stock and a credit note is due."),
 )
+
+
+def shortage_left(payload: Mapping[str, Any], procurement: str) -> list[messages.Message] | None:
+    """For a subscriber of ``shortage_reduced``: the description of what is still short of the
+    items procured so (``procurement``: make or buy), as ``shortage_description`` writes it — empty
+    when nothing is left; None when nothing of them was reserved now (the request stands as it was)."""
+    ours = [line for line in payload["lines"] if line["procurement"] == procurement]
+    if not any(Decimal(line["reserved"]) > 0 for line in ours):
+        return None
+    still_short = [{**line, "quantity": line["short"]} for line in ours if Decimal(line["short"]) > 0]
+    return shortage_description({"lines": still_short})[0] if still_short else []
 
 
 def shortage_description(payload: Mapping[str, Any]) -> tuple[list[messages.Message], datetime.date]:

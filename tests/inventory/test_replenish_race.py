@@ -1,11 +1,9 @@
 """Under real concurrency on PostgreSQL: clicks on "Transfer from …" at the same moment (a double
 click, two keepers of two warehouses) make one transfer for a shortage, never two."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from erp.errors import DomainError
 from inventory.models import StockTransfer, UnitOfMeasure
@@ -15,32 +13,10 @@ from inventory.services.replenish import SHIP_TRANSFER_TASK, transfer_create_for
 from office.models import Task
 from tests.conftest import ensure_roles
 from tests.factories import CompanyFactory, UserFactory
+from tests.parallel import run_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
-
-
-def run_parallel(count, target):
-    barrier = threading.Barrier(count)
-    outcomes, errors = [], []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            outcomes.append(target(index))
-        except DomainError:
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - reported by the assertion
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes, errors
 
 
 def test_simultaneous_clicks_from_one_or_two_warehouses_make_one_transfer():
@@ -65,7 +41,7 @@ def test_simultaneous_clicks_from_one_or_two_warehouses_make_one_transfer():
                                      reference="SO-RACE")
         return "made"
 
-    outcomes, errors = run_parallel(4, click)
+    outcomes, errors = run_parallel(4, click, refused=(DomainError,))
 
     assert errors == []
     assert sorted(outcomes) == ["made", "refused", "refused", "refused"]

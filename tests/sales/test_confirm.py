@@ -1,6 +1,5 @@
 """Confirmation: concurrency on real PostgreSQL, idempotency, a bounded number of queries, credit."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -25,30 +24,10 @@ from sales.services.orders import (
     order_confirm,
     order_save,
 )
+from tests.parallel import run_parallel
 from tests.sales.conftest import deliver_events
 
 D = Decimal
-
-
-def run_parallel(count, target):
-    barrier = threading.Barrier(count)
-    outcomes, errors = [None] * count, []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = target(index)
-        except Exception as exc:  # pragma: no cover - reported by the assertion
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes, errors
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,12 +5,11 @@ shrank. On demand from the order page, and nightly. Never more reserved than ava
 parallel receipts and confirmations on real PostgreSQL."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
@@ -34,6 +33,7 @@ from sales.models import SalesOrderLine
 from sales.services.orders import order_cancel, order_confirm
 from sales.services.returns import return_post, return_save
 from sales.services.waiting import order_reserve_available, reserve_waiting, reserve_waiting_everywhere
+from tests.parallel import run_parallel
 from tests.sales.conftest import deliver_events
 
 D = Decimal
@@ -317,32 +317,16 @@ def test_the_pick_task_is_due_on_the_earliest_line_that_can_ship(sal):
 # Concurrency ------------------------------------------------------------------------------------
 
 
-def run_parallel(targets):
-    barrier = threading.Barrier(len(targets))
-    errors = []
-
-    def run(target):
-        try:
-            barrier.wait(timeout=30)
-            target()
-        except Exception as exc:  # pragma: no cover - reported by the assertion
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
+def run_together(targets):
+    """Run the callables at once on their own threads; the errors they raised."""
+    return run_parallel(len(targets), lambda i: targets[i]())[1]
 
 
 def deliver_in_parallel(workers=3):
     pending = list(EventDelivery.objects.filter(status=EventDelivery.Status.PENDING).order_by("pk")
                    .values_list("pk", flat=True))
     chunks = [pending[i::workers] for i in range(workers)]
-    return run_parallel([lambda chunk=chunk: [events.deliver(pk) for pk in chunk] for chunk in chunks])
+    return run_together([lambda chunk=chunk: [events.deliver(pk) for pk in chunk] for chunk in chunks])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,7 +334,7 @@ def test_parallel_receipts_confirmations_and_handlers_never_reserve_more_than_ar
     waiting = [confirm(sal, [{"item": sal.widget, "quantity": D("5")}]) for _ in range(3)]
     late = sal.order([{"item": sal.widget, "quantity": D("5")}])
 
-    errors = run_parallel([
+    errors = run_together([
         lambda: sal.receive(sal.widget, 4, location=sal.a1),
         lambda: sal.receive(sal.widget, 4, location=sal.a2),
         lambda: order_confirm(order=late, actor=sal.rep),
