@@ -9,6 +9,7 @@ apps add (sales: a rep's delivery notes are those of their customers' orders).
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -372,6 +373,9 @@ def workbench_for_user(user: User) -> Workbench:
     }
 
 
+DRAFT_REFERENCE = re.compile(r"\D*#(?P<id>\d{1,12})")  # "DN 草稿 #12", "Draft DN #12"
+
+
 @dataclass(frozen=True)
 class Scanned:
     """What a code scanned on the workbench names: ``kind`` ("delivery", "receipt", … "item", "lot")
@@ -394,8 +398,11 @@ def scan_target(user: User, code: str) -> Scanned | None:
         ("issue", StockIssue.objects.restrict(user)), ("transfer", StockTransfer.objects.restrict(user)),
         ("adjustment", StockAdjustment.objects.restrict(user)), ("count", StockCount.objects.restrict(user)),
     ]
+    draft = DRAFT_REFERENCE.fullmatch(code)  # a draft's reference as its pick sheet prints it: "DN 草稿 #12"
     for kind, rows in documents:
         found = rows.filter(number__iexact=code).first()
+        if found is None and draft and rows.model.DOC_TYPE in re.findall(r"[A-Z]+", code.upper()):
+            found = rows.filter(pk=int(draft["id"]), status=st.DocStatus.DRAFT).first()
         if found is not None:
             return Scanned(kind, found)
     shipping = (deliveries_for_user(user).filter(source_reference__iexact=code, status=st.DocStatus.DRAFT)

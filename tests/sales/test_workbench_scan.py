@@ -43,6 +43,18 @@ def test_the_orders_number_opens_the_pick_sheet_of_its_draft_note(sal, client, s
     assert response["Location"] == f"/inventory/deliveries/{note.pk}/pick/"
 
 
+def test_a_drafts_printed_reference_opens_its_pick_sheet_in_any_language(sal, client, shipping):
+    _order, note = shipping
+    client.force_login(sal.keeper)
+
+    for reference in (f"DN 草稿 #{note.pk}", f"Draft DN #{note.pk}", f"DN 草稿 #{note.pk + 1000}"):
+        response = scan(client, reference)
+        if reference.endswith(f"#{note.pk}"):
+            assert response["Location"] == f"/inventory/deliveries/{note.pk}/pick/", reference
+        else:
+            assert response.status_code == 200 and "is-invalid" in response.content.decode()
+
+
 def test_an_item_code_or_barcode_and_a_lot_number_open_their_pages(sal, client):
     sal.widget.barcode = "4710000000017"
     sal.widget.save()
