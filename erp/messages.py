@@ -25,8 +25,9 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats, translation
 from django.utils.translation import gettext
 
+from erp.money import format_money, format_quantity, round_line_quantity
+
 QUANTITY_FORMAT = "quantity"  # up to 4 places, trailing zeros dropped, the language's separators
-QUANTITY_PLACES = 4
 MONEY_FORMAT = "2g"  # floatformat's: 2 places, the language's separators
 
 Param: TypeAlias = str | int | dict[str, str]
@@ -97,13 +98,14 @@ def decode(value: Any) -> str:
 
 
 def number(value: Decimal, fmt: str) -> str:
-    """A decimal in the active language's number format: a quantity with the places it needs (at
-    most four), anything else as ``floatformat`` with ``fmt``."""
-    if fmt != QUANTITY_FORMAT:
-        return str(floatformat(value, fmt))
-    value = value.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)).normalize()
-    places = max(0, -int(value.as_tuple().exponent))
-    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    """A decimal in the active language's number format, by erp.money's formatters: a quantity with
+    the places it needs (at most a line's four), an amount with two; any other ``fmt`` is
+    ``floatformat``'s."""
+    if fmt == QUANTITY_FORMAT:
+        return format_quantity(round_line_quantity(value))
+    if fmt == MONEY_FORMAT:
+        return format_money(value)
+    return str(floatformat(value, fmt))
 
 
 def render(stored: Any, fallback: str = "") -> str:
