@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Sum
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -171,7 +171,7 @@ def delivery_create_for_source(*, source: Model, company: Company, warehouse: Wa
                                         **{f"document__{k}": v for k, v in source_filter(source).items()})
         .values_list("source_line_id", flat=True)
     )
-    held = dict(stock.active_reservations(source).values_list("line_id").annotate(total=Sum("quantity")))
+    held = stock.held_by_line([source])
     wanted = {
         demand.source_line_id: min(held.get(demand.source_line_id, ZERO), demand.open_quantity)
         for demand in demands if demand.item.is_stocked and demand.source_line_id not in on_drafts

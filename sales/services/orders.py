@@ -327,11 +327,7 @@ def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmR
 
 
 def confirmation_of(order: SalesOrder, lines: Iterable[SalesOrderLine], *, already: bool) -> ConfirmResult:
-    held: dict[int | None, Decimal] = {}
-    for line_id, quantity in (
-        stock.active_reservations(order).values_list("line_id").annotate(total=Sum("quantity"))
-    ):
-        held[line_id] = quantity
+    held = stock.held_by_line([order])
     results = [
         LineResult(line, held.get(line.pk, ZERO), line.shortage_quantity, line.promised_date) for line in lines
     ]
@@ -520,8 +516,7 @@ def settle_shortages(order: SalesOrder, lines: Sequence[SalesOrderLine], actor: 
     short only of what it still has to deliver beyond what it holds."""
     if not lines:
         return
-    held = dict(stock.active_reservations(order).filter(line_id__in=[line.pk for line in lines])
-                .values_list("line_id").annotate(total=Sum("quantity")))
+    held = stock.held_by_line([order], [line.pk for line in lines])
     before = audit.snapshot(lines)
     changed = []
     for line in lines:

@@ -26,7 +26,7 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,7 +104,7 @@ def reserve_waiting(*, company: Company, stock_pairs: Iterable[Sequence[int]] | 
     for line in lines:
         line.order = orders[line.order_id]
     lines = [line for line in lines if line.item.is_stocked]
-    held = held_by_line(orders.values())
+    held = stock.held_by_line(orders.values())
     before = audit.snapshot(lines)
     exhausted: set[tuple[int, int]] = set()
     changed: list[SalesOrderLine] = []
@@ -143,15 +143,6 @@ def reserve_waiting(*, company: Company, stock_pairs: Iterable[Sequence[int]] | 
             result.deliveries.append(note.pk)
         announce_reduced(the_order, reserved)
     return result
-
-
-def held_by_line(orders: Iterable[SalesOrder]) -> dict[int, Decimal]:
-    """{line id: base quantity held} of the orders' active reservations (one query per order's type)."""
-    held: dict[int, Decimal] = {}
-    for the_order in orders:
-        rows = stock.active_reservations(the_order).values_list("line_id").annotate(total=Sum("quantity"))
-        held.update({line_id: total for line_id, total in rows if line_id is not None})
-    return held
 
 
 def grow_delivery(order: SalesOrder, reserved: dict[int, Decimal], actor: User | None) -> DeliveryNote | None:
