@@ -105,6 +105,15 @@ def _grouped(value: Decimal, places: int) -> str:
     return number_format(rounded, places, use_l10n=True, force_grouping=True)
 
 
+def plain(value: Number | None) -> str:
+    """A Decimal as data, not for reading: no exponent, no trailing zeros, no grouping ("100", "2.5";
+    "" for None) — input fields, payloads, import previews."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    return f"{number.normalize():f}" if number else "0"
+
+
 def significant_places(value: Decimal) -> int:
     """How many decimal places ``value`` needs (0 for 24.000, 1 for 135.600)."""
     if value == 0 or not value.is_finite():

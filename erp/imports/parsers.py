@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from erp.codes import CODE_MAX_LENGTH, normalise_code
 from erp.exports import FORMULA_PREFIXES
+from erp.money import plain
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 QTY_PLACES = 6
@@ -193,6 +194,4 @@ def parse_choice(raw: object, lookup: Mapping[str, str], *, default: str) -> str
 
 def fmt_decimal(value: Decimal | None) -> str:
     """A number as the preview shows it: no exponent, no trailing zeros ('' for None)."""
-    if value is None:
-        return ""
-    return f"{value.normalize():f}" if value != 0 else "0"
+    return plain(value)

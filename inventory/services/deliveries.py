@@ -30,7 +30,7 @@ from erp.documents import check_transition, transition, void, void_reason
 from erp.errors import DomainError
 from erp.events import publish
 from erp.models import Company, User
-from erp.money import round_line_quantity, round_quantity
+from erp.money import plain, round_line_quantity, round_quantity
 from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.errors import InvalidStockLine
@@ -343,7 +343,7 @@ def delivery_save_picks(*, delivery: DeliveryNote, lines: Sequence[Mapping[str, 
 def picks_data(lines: Sequence[Any]) -> list[dict[str, Any]]:
     """Delivery lines' picks as the note's history records them (erp.history.shown_data writes them
     in the reader's format): order line, item, quantity and unit, location, lot."""
-    return [{"line": line.source_line_no or "", "item": line.item.code, "quantity": f"{line.picked.normalize():f}",
+    return [{"line": line.source_line_no or "", "item": line.item.code, "quantity": plain(line.picked),
              "unit": line.unit.code, "decimals": line.unit.decimals,
              "location": line.location.code if line.location is not None else "",
              "lot": line.lot.number if line.lot is not None else ""} for line in lines]

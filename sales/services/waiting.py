@@ -35,6 +35,7 @@ from erp.db import atomic_with_retry
 from erp.errors import IllegalTransition
 from erp.events import publish
 from erp.models import Company, User
+from erp.money import plain
 from erp.sql import bulk_set
 from inventory.models import DeliveryNote
 from inventory.services import deliveries, stock
@@ -151,11 +152,6 @@ def grow_delivery(order: SalesOrder, reserved: dict[int, Decimal], actor: User |
     return deliveries.delivery_add_reserved(
         source=order, company=order.company, warehouse=order.warehouse, party=delivery_party(order),
         demands=delivery_demands(order), reserved=reserved, actor=actor)
-
-
-def plain(quantity: Decimal) -> str:
-    """A quantity in a payload without trailing zeros ("3", "2.5")."""
-    return f"{quantity.normalize():f}" if quantity else "0"
 
 
 def announce_reduced(order: SalesOrder, reserved: dict[int, Decimal]) -> None:

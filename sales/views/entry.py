@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from erp.document_screens.views import DocumentFormView
+from erp.money import plain
 from erp.permissions import permission_required, user_company
 from inventory import selectors as inventory_selectors
 from inventory.models import Item
@@ -41,13 +42,6 @@ def number(text: Any) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return value if value.is_finite() else None
-
-
-def plain(value: Decimal | None) -> str:
-    """A Decimal for an input field: 100, 2.5 (not 1E+2, not 2.5000)."""
-    if value is None:
-        return ""
-    return format(value.normalize(), "f")
 
 
 # The entry form ------------------------------------------------------------------------------
