@@ -478,6 +478,20 @@ def document_form_choices(user: User) -> DocumentChoices:
     }
 
 
+def held_by_line(documents: Iterable[Model], line_ids: Iterable[int] | None = None) -> dict[int | None, Decimal]:
+    """{line id: base quantity held} of the active reservations of ``documents`` (of one model, whose
+    line ids are unique across them), of ``line_ids`` only when given: one query."""
+    documents = list(documents)
+    if not documents:
+        return {}
+    rows = Reservation.objects.filter(document_type=ContentType.objects.get_for_model(documents[0]),
+                                      document_id__in=[document.pk for document in documents],
+                                      status=st.ReservationStatus.ACTIVE)
+    if line_ids is not None:
+        rows = rows.filter(line_id__in=list(line_ids))
+    return dict(rows.order_by().values_list("line_id").annotate(total=Sum("quantity")))
+
+
 # Picking -------------------------------------------------------------------------------------
 
 

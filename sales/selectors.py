@@ -27,17 +27,18 @@ from erp.money import UNROUNDED_AMOUNT, round_money
 from erp.permissions import user_company
 from erp.roles import PRODUCTION, PURCHASING, SALES, SALES_MANAGER, role_label
 from erp.scoping import CHANGE, VIEW
-from inventory.models import DeliveryNote, Item, Reservation, StockTransfer, Warehouse
+from inventory.models import DeliveryNote, Item, StockTransfer, Warehouse
 from inventory.scoping import sees_every_warehouse
 from inventory.selectors import (
     WarehouseStock,
     available_elsewhere,
     deliveries_for_source,
+    held_by_line,
     open_transfer_quantities,
     transfers_for_source,
     warehouse_ids_for_user,
 )
-from inventory.status import OPEN_TRANSFER_STATUSES, ReservationStatus
+from inventory.status import OPEN_TRANSFER_STATUSES
 from office.models import Task
 from office.selectors import tasks_visible_to
 from office.status import TaskStatus
@@ -278,10 +279,7 @@ def order_tracking(order: SalesOrder, *, user: User | None = None) -> OrderTrack
     order."""
     order_type = ContentType.objects.get_for_model(SalesOrder)
     lines = list(order.lines.select_related("item", "unit", "item__base_unit", "tax_code").order_by("line_no", "pk"))
-    reserved = dict(
-        Reservation.objects.filter(document_type=order_type, document_id=order.pk, status=ReservationStatus.ACTIVE)
-        .order_by().values("line_id").annotate(total=Sum("quantity")).values_list("line_id", "total")
-    )
+    reserved = held_by_line([order])
     for line in lines:
         line.reserved_now = reserved.get(line.pk, ZERO)
     returns = list(CustomerReturn.objects.filter(order=order).order_by("pk"))

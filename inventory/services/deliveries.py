@@ -35,7 +35,7 @@ from erp.roles import WAREHOUSE
 from inventory import status as st
 from inventory.errors import InvalidStockLine
 from inventory.models import DeliveryNote, DeliveryNoteLine, Item, Reservation, UnitOfMeasure, Warehouse
-from inventory.selectors import unit_factors
+from inventory.selectors import held_by_line, unit_factors
 from inventory.services import stock
 from inventory.services.documents import check_editable, check_location, check_lot, checked_base, refuse
 from inventory.signals import delivery_picking, delivery_posted, delivery_posting, delivery_shipped
@@ -171,7 +171,7 @@ def delivery_create_for_source(*, source: Model, company: Company, warehouse: Wa
                                         **{f"document__{k}": v for k, v in source_filter(source).items()})
         .values_list("source_line_id", flat=True)
     )
-    held = stock.held_by_line([source])
+    held = held_by_line([source])
     wanted = {
         demand.source_line_id: min(held.get(demand.source_line_id, ZERO), demand.open_quantity)
         for demand in demands if demand.item.is_stocked and demand.source_line_id not in on_drafts

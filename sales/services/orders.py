@@ -31,6 +31,7 @@ from erp.sql import bulk_set
 from inventory import status as inventory_status
 from inventory.errors import InvalidStockLine
 from inventory.models import DeliveryNote, Warehouse
+from inventory.selectors import held_by_line
 from inventory.services import deliveries, stock
 from office.models import Task
 from office.services import task_assign, tasks_close_for_document
@@ -327,7 +328,7 @@ def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmR
 
 
 def confirmation_of(order: SalesOrder, lines: Iterable[SalesOrderLine], *, already: bool) -> ConfirmResult:
-    held = stock.held_by_line([order])
+    held = held_by_line([order])
     results = [
         LineResult(line, held.get(line.pk, ZERO), line.shortage_quantity, line.promised_date) for line in lines
     ]
@@ -516,7 +517,7 @@ def settle_shortages(order: SalesOrder, lines: Sequence[SalesOrderLine], actor: 
     short only of what it still has to deliver beyond what it holds."""
     if not lines:
         return
-    held = stock.held_by_line([order], [line.pk for line in lines])
+    held = held_by_line([order], [line.pk for line in lines])
     before = audit.snapshot(lines)
     changed = []
     for line in lines:

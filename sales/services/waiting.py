@@ -38,6 +38,7 @@ from erp.models import Company, User
 from erp.money import plain
 from erp.sql import bulk_set
 from inventory.models import DeliveryNote
+from inventory.selectors import held_by_line
 from inventory.services import deliveries, stock
 from sales import signals
 from sales import status as st
@@ -105,7 +106,7 @@ def reserve_waiting(*, company: Company, stock_pairs: Iterable[Sequence[int]] | 
     for line in lines:
         line.order = orders[line.order_id]
     lines = [line for line in lines if line.item.is_stocked]
-    held = stock.held_by_line(orders.values())
+    held = held_by_line(orders.values())
     before = audit.snapshot(lines)
     exhausted: set[tuple[int, int]] = set()
     changed: list[SalesOrderLine] = []
