@@ -22,9 +22,10 @@ from typing import Any, TypeAlias, TypedDict
 
 from django.conf import settings
 from django.template.defaultfilters import floatformat
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
+from erp.formats import format_date, format_datetime
 from erp.money import format_money, format_quantity, round_line_quantity
 
 QUANTITY_FORMAT = "quantity"  # up to 4 places, trailing zeros dropped, the language's separators
@@ -83,10 +84,9 @@ def decode(value: Any) -> str:
     if isinstance(value, dict):
         try:
             if "date" in value:
-                return formats.date_format(datetime.date.fromisoformat(value["date"]), "SHORT_DATE_FORMAT")
+                return format_date(value["date"])
             if "datetime" in value:
-                moment = datetime.datetime.fromisoformat(value["datetime"])
-                return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+                return format_datetime(value["datetime"])
             if "number" in value:
                 return number(Decimal(value["number"]), value.get("format", QUANTITY_FORMAT))
             if "key" in value:
