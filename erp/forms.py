@@ -1,3 +1,6 @@
+import re
+from collections.abc import Mapping
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,3 +57,18 @@ class CodedSelect(forms.Select):
         if code:
             option["attrs"]["data-code"] = code  # type: ignore[index]
         return option
+
+
+# A document line's prefix in a formset ("lines-3"), as the line-entry helpers (htmx) receive it.
+LINE_PREFIX = re.compile(r"lines-\d{1,3}")
+
+
+def line_lookup_query(params: Mapping[str, str]) -> tuple[str, str]:
+    """(prefix, text) of an item lookup from a document line: the line's formset prefix ("" unless
+    well formed) and what was typed or scanned (``q``, or the line's ``…item_search`` field), trimmed
+    to 100 characters. Order entry and the inventory documents read their lookups the same way."""
+    prefix = params.get("prefix", "")
+    if not LINE_PREFIX.fullmatch(prefix):
+        prefix = ""
+    text = params.get("q") or next((v for k, v in params.items() if k.endswith("item_search")), "")
+    return prefix, text.strip()[:100]

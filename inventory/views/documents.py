@@ -13,7 +13,6 @@ otherwise 403.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +43,7 @@ from erp.document_screens import (
 )
 from erp.document_screens.views import DocumentView
 from erp.errors import DomainError
-from erp.forms import show_error
+from erp.forms import line_lookup_query, show_error
 from erp.permissions import permission_required
 from inventory import selectors
 from inventory import status as st
@@ -62,7 +61,6 @@ from inventory.services import documents as services
 from inventory.units import to_base
 
 DRAFT = st.DocStatus.DRAFT
-LINE_PREFIX = re.compile(r"lines-\d{1,3}")
 TEMPLATES = Templates(list="inventory/documents/list.html", detail="inventory/documents/detail.html",
                       form="inventory/documents/form.html")
 
@@ -526,11 +524,7 @@ def item_lookup(request: HttpRequest) -> HttpResponse:
     """The items matching what was typed in a line's item field (htmx; the same lookup as order
     entry): choosing one fills the line; Enter (a scanner's) takes the exact match at once."""
     params = request.GET
-    prefix = params.get("prefix", "")
-    if not LINE_PREFIX.fullmatch(prefix):
-        prefix = ""
-    text = params.get("q") or next((v for k, v in params.items() if k.endswith("item_search")), "")
-    text = text.strip()[:100]
+    prefix, text = line_lookup_query(params)
     items = selectors.item_lookup(request.user, text, items=selectors.document_form_choices(request.user)["items"])
     chosen = selectors.item_lookup_pick(items, text) if params.get("pick") else None
     return render(request, "inventory/partials/item_lookup.html", {

@@ -9,7 +9,6 @@ rate on the document); the services compute them again when the draft is saved.
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from erp.document_screens.views import DocumentFormView
+from erp.forms import LINE_PREFIX, line_lookup_query
 from erp.money import plain
 from erp.permissions import permission_required, user_company
 from inventory import selectors as inventory_selectors
@@ -30,7 +30,6 @@ from sales.forms import documents as forms
 from sales.services.lines import default_tax_code
 from sales.services.pricing import document_totals, line_amount, pick_price, price_list_for, prices_for
 
-LINE_PREFIX = re.compile(r"lines-\d{1,3}")
 LOOKUP_LIMIT = 10
 ZERO = Decimal("0")
 
@@ -185,11 +184,7 @@ def item_lookup(request: HttpRequest) -> HttpResponse:
     """Items matching a code, name or barcode typed in a line (htmx): choosing one fills the line;
     Enter chooses the exact (or only) match at once."""
     params = request.GET
-    prefix = params.get("prefix", "")
-    if not LINE_PREFIX.fullmatch(prefix):
-        prefix = ""
-    text = params.get("q") or next((v for k, v in params.items() if k.endswith("item_search")), "")
-    text = text.strip()[:100]
+    prefix, text = line_lookup_query(params)
     items: list[Item] = []
     if user_company(request.user) is not None:
         items = inventory_selectors.item_lookup(request.user, text, limit=LOOKUP_LIMIT)
