@@ -1,0 +1,3 @@
+"""Office: approvals tables."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Office: notifications tables."""
+
+__all__: list[str] = []

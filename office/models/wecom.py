@@ -1,0 +1,3 @@
+"""Office: wecom tables."""
+
+__all__: list[str] = []
