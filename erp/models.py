@@ -120,6 +120,12 @@ class Department(MasterData):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
     )
+    # The requester's manager for approvals ("the head of the requester's department"); a head of a
+    # department is normally a member of it, whose own manager is then the parent department's head.
+    head = models.ForeignKey(
+        "erp.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="headed_departments",
+        verbose_name=_("head"), help_text=_("The manager who approves for the department's members."),
+    )
 
     class Meta(MasterData.Meta):
         verbose_name = _("department")

@@ -1,3 +1,36 @@
-"""Office: wecom tables."""
+"""Office: WeChat Work (企業微信) tables.
 
-__all__: list[str] = []
+``WeComIdentity`` maps a local user to their WeCom user id (``UserId`` in the corp's address book):
+sign-in by OAuth or QR finds the local user through it, app messages and approval cards are addressed
+through it, and a card's button click is applied as the mapped user. An id maps to at most one user
+per company, and a user has at most one id.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from erp.models import CompanyOwned
+
+__all__ = ["WeComIdentity"]
+
+
+class WeComIdentity(CompanyOwned):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wecom_identity",
+                                verbose_name=_("user"))
+    # WeCom's UserId: 1-64 characters of letters, digits, "_", "-", "@" and "." (case-insensitive in WeCom)
+    wecom_userid = models.CharField(_("WeCom user ID"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("WeCom identity")
+        verbose_name_plural = _("WeCom identities")
+        ordering = ["wecom_userid"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "wecom_userid"], name="wecom_identity_unique_userid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wecom_userid} → {self.user}"
