@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "restart-and-purge-exports": {"task": "erp.tasks.restart_and_purge_exports", "schedule": 300.0},
     "reserve-waiting-orders": {"task": "sales.tasks.reserve_waiting_orders",
                                "schedule": crontab(hour=2, minute=30)},
+    "approval-reminders-and-escalations": {"task": "office.tasks.approval_reminders_and_escalations",
+                                           "schedule": 300.0},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)

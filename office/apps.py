@@ -15,7 +15,7 @@ class OfficeConfig(AppConfig):
             register_home_panel,
         )
         from erp.roles import register_role_grants
-        from office import receivers  # noqa: F401  (connects the receivers)
+        from office import receivers, signals  # noqa: F401  (connects the receivers, declares the hook)
         from office.demo import load_office_demo
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS

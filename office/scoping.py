@@ -1,13 +1,16 @@
 """Which tasks a user may see (registered in OfficeConfig.ready; see erp.scoping): those addressed to
-them, to one of their roles or to their department, and those they created."""
+them, to one of their roles or to their department, and those they created. Which approval requests:
+those they take part in (below); which rules: their company's (the permission decides who edits)."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from erp.scoping import register_scope
+from erp.scoping import VIEW, Through, register_scope
 
 
 def addressed_to(user: Any) -> Q:
@@ -24,3 +27,52 @@ def tasks_of_user(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[A
 
 def register() -> None:
     register_scope("office.task", tasks_of_user)
+    register_approvals()
+
+
+# Approvals --------------------------------------------------------------------------------------
+
+SEE_ALL_APPROVALS = "office.see_all_approvals"
+DELEGATE_FOR_ANYONE = "office.delegate_for_anyone"
+
+
+def delegators_of(user: Any, on: datetime.date | None = None) -> QuerySet[Any]:
+    """The ids of the users whose approvals ``user`` decides on ``on`` (today) as their delegate."""
+    from office.models import ApprovalDelegation
+
+    day = on or timezone.localdate()
+    return ApprovalDelegation.objects.filter(delegate=user.pk, starts_on__lte=day, ends_on__gte=day).values("user")
+
+
+def approval_requests_of_user(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+    """The requests a user takes part in: theirs, those with a seat of theirs or of someone they stand in
+    for today, those they decided; every request of the company for holders of ``see_all_approvals``.
+    The same for changing: whether they may decide is the engine's rule (a clear 403 when not)."""
+    from office.models import ApprovalDecision, ApprovalStepApprover
+
+    if user.is_superuser or user.has_perm(SEE_ALL_APPROVALS):
+        return queryset
+    seats = ApprovalStepApprover.objects.filter(
+        Q(user=user.pk) | Q(user__in=delegators_of(user)), step__request=OuterRef("pk"))
+    decided = ApprovalDecision.objects.filter(decided_by=user.pk, request=OuterRef("pk"))
+    return queryset.filter(Q(requester=user.pk) | Exists(seats) | Exists(decided))
+
+
+def delegations_of_user(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+    """A user's own delegations, and (reading) those that make them a delegate; every one of the company
+    for holders of ``delegate_for_anyone``."""
+    if user.is_superuser or user.has_perm(DELEGATE_FOR_ANYONE):
+        return queryset
+    if action == VIEW:
+        return queryset.filter(Q(user=user.pk) | Q(delegate=user.pk))
+    return queryset.filter(user=user.pk)
+
+
+def register_approvals() -> None:
+    register_scope("office.approvalrequest", approval_requests_of_user)
+    register_scope("office.approvalstep", Through("request", "office.approvalrequest"))
+    register_scope("office.approvalstepapprover", Through("step__request", "office.approvalrequest"))
+    register_scope("office.approvaldecision", Through("request", "office.approvalrequest"))
+    register_scope("office.approvalcondition", Through("rule", "office.approvalrule"))
+    register_scope("office.approvalrulestep", Through("rule", "office.approvalrule"))
+    register_scope("office.approvaldelegation", delegations_of_user)
