@@ -287,7 +287,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"DocumentStatusEnum": "inventory.status.DocStatus"},
+    "ENUM_NAME_OVERRIDES": {"DocumentStatusEnum": "inventory.status.DocStatus",
+                            "ApprovalStatusEnum": "office.status.ApprovalStatus",
+                            "ApprovalStepStatusEnum": "office.status.StepStatus"},
     # The error answers (400/401/403/404/409/503) every operation may give, after the enums' hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "erp.api.schema.error_responses"],
 }

@@ -92,7 +92,8 @@ class ConditionField:
 class ApprovalType:
     """An approvable kind of document. ``key`` "<app>.<what>"; ``model`` the document's
     "app_label.model_name"; ``requester(document)`` who asks (None: the submitting user);
-    ``reference(document)`` the text the trail and the lists show; ``url(document)`` its page;
+    ``reference(document)`` the text the trail and the lists show; ``url(document)`` its page (by
+default ``get_absolute_url()``);
     ``lookup(company, reference)`` finds a document by the reference a person types (the preview)."""
 
     key: str
@@ -100,7 +101,7 @@ class ApprovalType:
     label: StrOrPromise
     fields: tuple[ConditionField, ...]
     requester: Callable[[Any], User | None]
-    url: Callable[[Any], str]
+    url: Callable[[Any], str] = field(default=lambda document: str(getattr(document, "get_absolute_url", str)()))
     reference: Callable[[Any], str] = field(default=lambda document: str(getattr(document, "reference", document)))
     lookup: Callable[[Company, str], Model | None] | None = None
 

@@ -18,11 +18,16 @@ class OfficeConfig(AppConfig):
         from office import receivers, signals  # noqa: F401  (connects the receivers, declares the hook)
         from office.demo import load_office_demo
         from office.panels import document_tasks, home_inbox
+        from office.panels_approvals import document_approvals
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
+        register_menu(MenuEntry("office", _("Approvals"), "office:approval_list", "office.view_approvalrequest",
+                                order=11))
         register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
+        register_header_item("office", "office/approvals/partials/header_approvals.html",
+                             permission="office.view_approvalrequest", order=11)
         register_home_panel("office", "office/partials/home_inbox.html", home_inbox, permission="office.view_task",
                             order=90)
         register_demo_loader("office", load_office_demo, order=10)
@@ -30,3 +35,5 @@ class OfficeConfig(AppConfig):
         register_scopes()
         register_document_panel("office", "office/panels/tasks.html", document_tasks, permission="office.view_task",
                                 order=40)
+        register_document_panel("office", "office/panels/approvals.html", document_approvals,
+                                permission="office.view_approvalrequest", order=35)

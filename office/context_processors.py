@@ -1,9 +1,18 @@
+from django.utils.functional import SimpleLazyObject
+
 from office.selectors import inbox_count
+from office.selectors.approvals import waiting_count
 
 
 def inbox(request):
-    """The header's inbox count, rendered with the page (htmx then keeps it fresh)."""
+    """The header's counts, rendered with the page (htmx then keeps them fresh): the open tasks, and the
+    approval requests waiting for the user's decision (counted only where the header shows it)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.has_perm("office.view_task"):
+    if user is None or not user.is_authenticated:
         return {}
-    return {"inbox_count": inbox_count(user)}
+    counts = {}
+    if user.has_perm("office.view_task"):
+        counts["inbox_count"] = inbox_count(user)
+    if user.has_perm("office.view_approvalrequest"):
+        counts["approvals_waiting"] = SimpleLazyObject(lambda: waiting_count(user))
+    return counts

@@ -10,6 +10,7 @@ class SalesConfig(AppConfig):
         from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import (
+            register_company_seed,
             register_demo_loader,
             register_document_action,
             register_document_panel,
@@ -18,7 +19,9 @@ class SalesConfig(AppConfig):
         )
         from erp.roles import register_role_grants
         from inventory.panels import source_deliveries
+        from office.approval_types import register_approval_type
         from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
+        from sales.approvals import CREDIT_EXCEPTION_TYPE, seed_credit_rule
         from sales.demo import load_sales_demo
         from sales.imports import KINDS as IMPORT_KINDS
         from sales.panels import delivery_return_action, delivery_returns
@@ -31,6 +34,8 @@ class SalesConfig(AppConfig):
         register_home_panel("sales", "sales/partials/home_tiles.html", home_tiles,
                             permission="sales.view_salesorder", order=20, wide=True)
         register_demo_loader("sales", load_sales_demo, order=30)
+        register_approval_type(CREDIT_EXCEPTION_TYPE)
+        register_company_seed("sales", seed_credit_rule, order=30)
         register_role_grants("sales", ROLE_GRANTS)
         register_scopes()
         register_document_action("sales", delivery_return_action, permission="sales.add_customerreturn",

@@ -386,7 +386,7 @@ def order_story(ctx, spec):
         try:
             orders.order_confirm(order=order, actor=actor)
         except CreditLimitExceeded:
-            orders.credit_request_approval(order=order, actor=actor)  # a task for the sales managers
+            orders.credit_request_approval(order=order, actor=actor)  # an approval request for the sales managers
             return
         raise RuntimeError(f"demo order {spec.reference} was meant to exceed the credit limit")
     orders.order_confirm(order=order, actor=actor)

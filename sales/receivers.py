@@ -1,11 +1,19 @@
 """What sales does when something happens: after its own confirmation (the delivery note draft, on the
 event bus); when inventory has stock to reserve again (the waiting order lines take it, on the bus);
 and while inventory posts a delivery note whose source is a sales order (inventory's in-transaction
-hooks: sales locks the order, checks the picks and records what was shipped)."""
+hooks: sales locks the order, checks the picks and records what was shipped); when the approval engine
+decides an order's credit-limit exception (office's in-transaction hook); and when a company is made
+(its default credit-exception rule)."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from erp.events import subscribe
+from erp.models import Company
 from inventory import signals as inventory_signals
+from office import signals as office_signals
 from sales import signals
+from sales.approvals import seed_credit_rule
 from sales.models import SalesOrder
 from sales.services import orders, waiting
 
@@ -39,3 +47,19 @@ inventory_signals.delivery_posting.connect(lock_order_for_delivery, sender=Sales
 inventory_signals.delivery_picking.connect(check_order_picks, sender=SalesOrder, dispatch_uid="sales-check-picks")
 inventory_signals.delivery_shipped.connect(record_order_delivery, sender=SalesOrder,
                                            dispatch_uid="sales-record-delivery")
+
+
+def record_credit_decision(sender, request, outcome, actor, **kwargs):
+    """The approval engine decided a credit-limit exception: an approval is recorded on the order."""
+    orders.credit_record_decision(order_id=request.document_id, request=request, outcome=outcome, actor=actor)
+
+
+office_signals.approval_decided.connect(record_credit_decision, sender=SalesOrder,
+                                        dispatch_uid="sales-record-credit-decision")
+
+
+@receiver(post_save, sender=Company, dispatch_uid="sales-seed-credit-rule-for-new-company")
+def seed_credit_rule_for_new_company(sender, instance, created, raw=False, **kwargs):
+    # In the company's transaction: the sales managers approve credit exceptions from the start.
+    if created and not raw:
+        seed_credit_rule(instance)

@@ -32,10 +32,14 @@ from erp.api.serializers import VoidSerializer, actor_and_company, void_reason_o
 from erp.api.viewsets import ReloadAfterSaveMixin
 from erp.errors import ImmutableDocument
 from inventory.models import Item, UnitOfMeasure, Warehouse
+from office.models import ApprovalRequest
+from office.selectors.approvals import pending_request
+from office.status import DecisionVia
 from sales import selectors
 from sales import status as st
 from sales.api.common import OrderStatusField, QuotationStatusField, status_param
 from sales.api.confirmation import ConfirmationSerializer
+from sales.approvals import CREDIT_EXCEPTION
 from sales.models import (
     CreditApproval,
     Customer,
@@ -201,6 +205,18 @@ class CreditApproveSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class CreditRequestSerializer(serializers.ModelSerializer[ApprovalRequest]):
+    """An order's credit-exception request on the approval engine (its steps and decisions:
+    /api/office/approval-requests/<id>/)."""
+
+    approval_request = serializers.IntegerField(source="pk", read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = ["approval_request", "type_key", "reference", "status"]
+        read_only_fields = fields
+
+
 class CreditApprovalSerializer(serializers.ModelSerializer[CreditApproval]):
     approved_by = serializers.CharField(source="approved_by.username", read_only=True)
 
@@ -337,8 +353,8 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
     """Sales orders. Lines as for quotations; read with what was short at confirmation, delivered,
     returned and the promised date. POST …/confirm/ reserves stock and answers per line what was
     reserved, what is short and the promised date (confirming again answers the same, 200; above the
-    credit limit: 409). POST …/cancel/ (``reason``), …/close/, …/request-credit/, …/approve-credit/
-    (sales managers). DELETE removes a draft."""
+    credit limit: 409). POST …/cancel/ (``reason``), …/close/, …/request-credit/ (a request to the approval
+    engine), …/approve-credit/ (its approvers). DELETE removes a draft."""
 
     model = SalesOrder
     queryset = SalesOrder.objects.none()
@@ -390,21 +406,28 @@ class OrderViewSet(mixins.DestroyModelMixin, SalesDocumentViewSet):
         """Close a delivered order (a partly delivered one: its rest is cancelled)."""
         return self.run(order_services.order_close)
 
-    @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={201: CreditRequestSerializer})
     @action(detail=True, methods=["post"], url_path="request-credit", url_name="request-credit")
     def request_credit(self, request: Request, pk: str | None = None) -> Response:
-        """Ask the sales managers to approve an order above the credit limit (a task in their inbox)."""
-        task = order_services.credit_request_approval(order=self.get_object(), actor=request.user)
-        return Response({"task": task.pk, "title": task.display_title}, status=status.HTTP_201_CREATED)
+        """Ask for the approval of an order above the credit limit: a request to the approval engine under
+        the company's credit-exception rules (out of the box the sales managers); see
+        /api/office/approval-requests/."""
+        approval = order_services.credit_request_approval(order=self.get_object(), actor=request.user)
+        return Response(CreditRequestSerializer(approval).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CreditApproveSerializer, responses={201: CreditApprovalSerializer})
+    @extend_schema(request=CreditApproveSerializer, responses={201: CreditApprovalSerializer,
+                                                               202: CreditRequestSerializer})
     @action(detail=True, methods=["post"], url_path="approve-credit", url_name="approve-credit")
     def approve_credit(self, request: Request, pk: str | None = None) -> Response:
-        """Let this draft through above the customer's credit limit at its current total (sales managers)."""
+        """Approve this draft above the customer's credit limit: your decision on its credit-exception
+        request (the approval engine refuses anyone who is not its approver: 403). 201 with the credit
+        approval once the request is approved; 202 with the request while it waits for more approvals."""
         order = self.get_object()
-        if not request.user.has_perm("sales.approve_credit"):
-            raise exceptions.PermissionDenied(_("Only a sales manager may approve orders above the credit limit."))
         payload = CreditApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        approval = order_services.credit_approve(order=order, actor=request.user, note=payload.validated_data["note"])
+        approval = order_services.credit_approve(order=order, actor=request.user, note=payload.validated_data["note"],
+                                                 via=DecisionVia.API)
+        if approval is None:
+            pending = pending_request(order, CREDIT_EXCEPTION)
+            return Response(CreditRequestSerializer(pending).data, status=status.HTTP_202_ACCEPTED)
         return Response(CreditApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)

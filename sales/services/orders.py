@@ -25,7 +25,6 @@ from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.events import publish
 from erp.models import Company, User
 from erp.money import UNROUNDED_AMOUNT, format_money, format_quantity, round_money
-from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
 from erp.sql import bulk_set
 from inventory import status as inventory_status
@@ -33,12 +32,15 @@ from inventory.errors import InvalidStockLine
 from inventory.models import DeliveryNote, Warehouse
 from inventory.selectors import held_by_line
 from inventory.services import deliveries, stock
-from office.models import Task
-from office.services import task_assign, tasks_close_for_document
-from office.status import TaskStatus
+from office.models import ApprovalRequest
+from office.selectors.approvals import latest_request, pending_request
+from office.services import tasks_close_for_document
+from office.services.approvals import approval_cancel, approval_decide, approval_submit
+from office.status import ApprovalStatus, Decision, DecisionVia, TaskStatus
 from sales import signals
 from sales import sql as sql_queries
 from sales import status as st
+from sales.approvals import CREDIT_EXCEPTION
 from sales.errors import CreditLimitExceeded
 from sales.models import CreditApproval, Customer, PaymentTerm, SalesOrder, SalesOrderLine
 from sales.services.lines import (
@@ -52,7 +54,12 @@ from sales.services.lines import (
 from sales.services.masterdata import check_can_serve
 
 ZERO = Decimal("0")
-CREDIT_APPROVAL_TASK = "sales.credit_approval"  # the kind of the sales managers' task: one open per order
+# The kind of the sales managers' "approve credit" task before the approval engine took it over: such
+# tasks still open close when the order's credit is approved.
+CREDIT_APPROVAL_TASK = "sales.credit_approval"
+# Why a pending credit request is withdrawn when the order is confirmed within the limit (a message
+# key: the trail shows it in the reader's language).
+CREDIT_NOT_NEEDED = gettext_noop("The order is within the credit limit now: no approval is needed.")
 
 
 class OrderHeader(TypedDict, total=False):
@@ -129,6 +136,8 @@ def order_delete_draft(*, order: SalesOrder, actor: User | None) -> None:
     order = lock_order(order)
     if order.status != st.OrderStatus.DRAFT:
         raise ImmutableDocument()
+    if latest_request(order, CREDIT_EXCEPTION) is not None:  # its trail stays with the order
+        raise DomainError(_("%(order)s has a credit approval request: void it instead.") % {"order": order.reference})
     order.lines.all().delete()
     order.delete()
 
@@ -178,40 +187,61 @@ def credit_check(order: SalesOrder) -> CreditCheck:
 
 
 @atomic_with_retry
-def credit_request_approval(*, order: SalesOrder, actor: User | None) -> Task:
-    """Ask the sales managers (a task in their inbox) to approve an order above the credit limit."""
+def credit_request_approval(*, order: SalesOrder, actor: User | None) -> ApprovalRequest:
+    """Ask for the approval of an order above the credit limit: a request to the approval engine
+    (office), under the company's credit-exception rules — out of the box, anyone with the role Sales
+    manager. Asking again while a request is pending returns it."""
     check_can_serve(actor, order.customer)
     check = credit_check(order)
     if not check.exceeds or check.approved:
         raise DomainError(_("This order needs no credit approval."))
-    return task_assign(
-        company=order.company, role=SALES_MANAGER, document=order, actor=actor, kind=CREDIT_APPROVAL_TASK,
-        title=messages.message(gettext_noop("Approve credit for %(order)s (%(customer)s)"),
-                               order=messages.reference(order), customer=order.customer),
-        description=messages.message(
-            gettext_noop("Exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s."),
-            exposure=messages.money(check.exposure), total=messages.money(check.order_total),
-            limit=messages.money(check.limit or 0)),
-    )
+    return approval_submit(document=order, type_key=CREDIT_EXCEPTION, actor=actor)
 
 
 @atomic_with_retry
-def credit_approve(*, order: SalesOrder, actor: User | None, note: str = "") -> CreditApproval:
-    """A sales manager lets this order (at its current total) through above the credit limit."""
-    if actor is None or not actor.has_perm("sales.approve_credit"):
-        raise DomainError(_("Only a sales manager may approve orders above the credit limit."))
+def credit_approve(*, order: SalesOrder, actor: User | None, note: str = "",
+                   via: str = DecisionVia.WEB) -> CreditApproval | None:
+    """The actor approves this draft above the credit limit: their decision on the order's pending
+    credit-exception request (asked for first when nobody has), through the approval engine, which
+    refuses anyone who is not an approver of it (the requester included). Returns the CreditApproval
+    recorded once the request is approved, None while further approvals are needed."""
     order = lock_order(order)
     if order.status != st.OrderStatus.DRAFT:
         raise IllegalTransition(_("Only a draft order needs a credit approval."))
-    check = credit_check(order)
     if order.customer.credit_limit is None:
         raise DomainError(_("Customer %(customer)s has no credit limit.") % {"customer": order.customer.code})
+    request = pending_request(order, CREDIT_EXCEPTION)
+    if request is None:
+        check = credit_check(order)
+        if not check.exceeds or check.approved:
+            raise DomainError(_("This order needs no credit approval."))
+        request = approval_submit(document=order, type_key=CREDIT_EXCEPTION, actor=actor)
+    request = approval_decide(request=request, actor=actor, decision=Decision.APPROVE, comment=note, via=via)
+    if request.status != ApprovalStatus.APPROVED:
+        return None
+    return order.credit_approvals.order_by("-approved_at", "-pk").first()
+
+
+def credit_record_decision(*, order_id: int, request: ApprovalRequest, outcome: str,
+                           actor: User | None) -> CreditApproval | None:
+    """The approval engine's outcome of a credit-exception request (``office.approval_decided``, in the
+    deciding transaction): approved, the order's CreditApproval records the total and exposure the
+    approvers saw (``credit_check`` lets the order through at that total or less). Rejected or returned,
+    the draft stays as it is and its page shows the comment. An order no longer in draft needs nothing."""
+    if request.type_key != CREDIT_EXCEPTION or outcome != ApprovalStatus.APPROVED:
+        return None
+    order = lock_order(SalesOrder(pk=order_id))
+    if order.status != st.OrderStatus.DRAFT or order.customer.credit_limit is None or actor is None:
+        return None
+    values = request.values
     approval = CreditApproval.objects.create(
-        company=order.company, order=order, order_total=order.total_amount, exposure=check.exposure,
-        credit_limit=order.customer.credit_limit, note=note, approved_by=actor,
+        company=order.company, order=order, order_total=Decimal(values["order_total"]["value"]),
+        exposure=Decimal(values["exposure"]["value"]), credit_limit=order.customer.credit_limit,
+        note=request.outcome_comment, approved_by=actor,
     )
-    tasks_close_for_document(document=order, actor=actor, note=messages.message(gettext_noop("Credit approved.")),
-                             status=TaskStatus.DONE)
+    # Open "approve credit" tasks of before the approval engine close with the approval.
+    tasks_close_for_document(document=order, kinds=[CREDIT_APPROVAL_TASK], actor=actor, status=TaskStatus.DONE,
+                             note=messages.message(gettext_noop("Credit approved.")))
     return approval
 
 
@@ -292,6 +322,8 @@ def _confirm(order: SalesOrder, *, actor: User | None, scoped: bool) -> ConfirmR
             raise DomainError(_("Line %(n)s: %(item)s is inactive and cannot be sold.")
                               % {"n": line.line_no, "item": line.item.code}, field="lines")
     check = credit_check(order)
+    if check.limit is not None and not check.exceeds:  # a request asked before the limit was raised
+        approval_cancel(document=order, type_key=CREDIT_EXCEPTION, actor=actor, reason=CREDIT_NOT_NEEDED)
     if check.exceeds and not check.approved:
         raise CreditLimitExceeded(
             _("%(customer)s: exposure %(exposure)s + this order %(total)s exceeds the credit limit %(limit)s. "
@@ -397,6 +429,7 @@ def order_cancel(*, order: SalesOrder, actor: User | None, reason: str) -> Sales
     order = lock_order(order)
     check_can_serve(actor, order.customer)
     if order.status == st.OrderStatus.DRAFT:
+        approval_cancel(document=order, type_key=CREDIT_EXCEPTION, actor=actor, reason=reason)
         return void(order, st.OrderStatus.CANCELLED, actor=actor, reason=reason)
     if order.status == st.OrderStatus.CONFIRMED:
         target = st.OrderStatus.CANCELLED

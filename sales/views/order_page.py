@@ -42,9 +42,12 @@ from erp.roles import SALES_MANAGER
 from erp.scoping import CHANGE
 from inventory.models import StockTransfer
 from inventory.selectors import warehouses_for_user
-from office.selectors import has_open_task
+from office.selectors.approvals import can_decide, last_decision, latest_request
+from office.services.approvals import step_label
+from office.status import ApprovalStatus, StepKind
 from sales import selectors
 from sales import status as st
+from sales.approvals import CREDIT_EXCEPTION
 from sales.forms.documents import CreditApprovalForm
 from sales.services import orders as services
 from sales.services import shortages, waiting
@@ -52,17 +55,21 @@ from sales.services import shortages, waiting
 S = st.OrderStatus
 
 
-def credit_state(order: Any) -> dict[str, Any] | None:
-    """For a draft above the customer's credit limit: the figures, whether a manager approved it and
-    whether the approval was asked for (an open task of the sales managers). Worked out once per
-    request (the page and its actions both ask)."""
+def credit_state(order: Any, user: Any = None) -> dict[str, Any] | None:
+    """For a draft above the customer's credit limit: the figures, whether it was approved, and its
+    newest credit-exception request on the approval engine (``request``: pending — "requested" —, or
+    rejected or returned with the approver's comment). Worked out once per request (the page and its
+    actions both ask)."""
     if not hasattr(order, "_credit_state"):
         state = None
         if order.status == S.DRAFT and order.customer.credit_limit is not None:
             check = services.credit_check(order)
             if check.exceeds:
-                state = {"check": check, "blocked": not check.approved,
-                         "requested": has_open_task(order, role=SALES_MANAGER)}
+                request = latest_request(order, CREDIT_EXCEPTION)
+                pending = request is not None and request.is_pending
+                answered = request is not None and request.status in (ApprovalStatus.REJECTED, ApprovalStatus.RETURNED)
+                state = {"check": check, "blocked": not check.approved, "request": request, "requested": pending,
+                         "answer": last_decision(request) if answered and not check.approved else None}
         order._credit_state = state
     return order._credit_state  # type: ignore[no-any-return]
 
@@ -70,6 +77,34 @@ def credit_state(order: Any) -> dict[str, Any] | None:
 def credit_blocked(order: Any) -> bool:
     credit = credit_state(order)
     return bool(credit and credit["blocked"] and not credit["requested"])
+
+
+def may_approve_credit(user: Any, order: Any) -> bool:
+    """The "Approve credit" form: for a blocked draft, shown to sales managers who may decide its pending
+    request (or, none pending yet, who did not ask for it)."""
+    credit = credit_state(order)
+    if not (credit and credit["blocked"] and user.has_perms(("sales.approve_credit", "sales.change_salesorder"))):
+        return False
+    if credit["requested"]:
+        return can_decide(user, credit["request"])
+    return True
+
+
+def credit_requested(order: Any, before: str, request: Any) -> str:
+    """Who was asked: the sales managers (the default rule), else the first steps' approvers."""
+    steps = [step for step in request.steps.all() if step.is_open]
+    if steps and all(step.kind == StepKind.ROLE and step.role.name == SALES_MANAGER for step in steps):
+        return _("The sales managers were asked to approve %(order)s above the credit limit.") % {
+            "order": order.reference}
+    return _("Approval of %(order)s above the credit limit was requested from %(approvers)s.") % {
+        "order": order.reference, "approvers": pgettext("list separator", ", ").join(step_label(s) for s in steps)}
+
+
+def credit_approved(order: Any, before: str, approval: Any) -> tuple[int, str]:
+    if approval is None:
+        return messages.INFO, _("Your approval of %(order)s is recorded: the request waits for further approvals.") % {
+            "order": order.reference}
+    return messages.SUCCESS, _("Credit approved for %(order)s: it can be confirmed now.") % {"order": order.reference}
 
 
 # The page ------------------------------------------------------------------------------------
@@ -92,9 +127,7 @@ class OrderPageView(DocumentDetailView):
             history=history_for(order, user=self.user),
             header_rows=self.header_rows(order), panels=document_panels(self.user, order, live=True),
             actions=self.kind.actions_for(self.user, order), print_url=self.kind.url_of("print", order),
-            credit=credit, approval_form=CreditApprovalForm(),
-            can_approve=bool(credit and credit["blocked"] and self.user.has_perms(
-                ("sales.approve_credit", "sales.change_salesorder"))),
+            credit=credit, approval_form=CreditApprovalForm(), can_approve=may_approve_credit(self.user, order),
             elsewhere=self.stock_elsewhere(order) if self.with_stock_elsewhere else None,
         )
 
@@ -228,8 +261,7 @@ ORDER_ACTIONS = (
                                                   "production and purchasing get their work.")),
     ServiceAction(name="credit_request", path="credit/request", label=_l("Request credit approval"),
                   service=services.credit_request_approval, statuses=(S.DRAFT,), when=credit_blocked, style="warning",
-                  success=_l("The sales managers were asked to approve %(order)s above the credit limit."),
-                  refresh=REFRESH),
+                  success=credit_requested, refresh=REFRESH),
     ServiceAction(name="delete", label=_l("Delete draft"), service=services.order_delete_draft, statuses=(S.DRAFT,),
                   permissions=("sales.delete_salesorder",), style="outline-danger",
                   confirm=_l("Delete this draft order?"), success=_l("%(order)s deleted."),
@@ -256,5 +288,5 @@ ORDER_ACTIONS = (
     ServiceAction(name="credit_approve", path="credit/approve", label=_l("Approve credit"),
                   service=services.credit_approve, params=approval_note, button=False,
                   permissions=("sales.change_salesorder", "sales.approve_credit"), refresh=REFRESH,
-                  success=_l("Credit approved for %(order)s: it can be confirmed now.")),
+                  success=credit_approved),
 )

@@ -29,8 +29,10 @@ from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
 from office.services import task_assign
+from office.services.approvals import approval_rule_save, delegation_save
+from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
-from sales.services.orders import order_confirm, order_save
+from sales.services.orders import credit_request_approval, order_confirm, order_save
 from sales.services.quotations import quotation_save
 from sales.services.returns import return_save
 from tests.factories import CompanyFactory, UserFactory
@@ -102,6 +104,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     keeper.groups.add(keepers)
     viewer = user("viewer", company, "Warehouse")  # reads every warehouse, operates none
     viewer.user_permissions.add(Permission.objects.get(codename="view_all_warehouses"))
+    approver = user("approver", company, "Sales manager")  # decides the OUT approval request
     sales_masterdata.customer_create(company=company, code="MINE", name="我的客戶", owner=rep)
     world.users = {
         "another company's superuser": user("root-b", other, "System admin", is_superuser=True, is_staff=True),
@@ -165,6 +168,16 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                 lines=[{"delivery_line": note_line, "quantity": D("1"), "location": bin_}])
     ExportJob.objects.create(user=admin, filename="orders", fmt="csv", path="/sales/orders/",
                              finished_at=timezone.now())
+    # The approval engine: a rule, a pending request (another rep's order above the customer's credit
+    # limit), a delegation of that rep's.
+    approval_rule_save(company=company, actor=admin, type_key=CREDIT_EXCEPTION, name="Outside rule", priority=1,
+                       conditions=[{"field": "order_total", "operator": "gt", "value": "0"}],
+                       steps=[{"sequence": 1, "kind": "role", "role": Group.objects.get(name="Sales manager")}])
+    sales_masterdata.customer_update(customer=customer, actor=admin, credit_limit=D("1"))
+    held = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[line])
+    credit_request_approval(order=held, actor=rep2)
+    today = timezone.localdate()
+    delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
     return world
 
 

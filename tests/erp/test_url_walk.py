@@ -122,6 +122,9 @@ ROUTE_MODELS = {
     # DRF viewset names its model itself). A new route with an id needs its line here.
     ":export": "erp.exportjob",
     "office:task": "office.task",
+    "office:approval": "office.approvalrequest",
+    "office:approval_rule": "office.approvalrule",
+    "office:approval_delegation": "office.approvaldelegation",
     "inventory:item": "inventory.item",
     "inventory:unit": "inventory.unitofmeasure",
     "inventory:warehouse": "inventory.warehouse",

@@ -14,7 +14,7 @@ from erp.errors import DomainError
 from erp.models import Company
 from inventory.models import DeliveryNote, StockBalance, UnitOfMeasure
 from inventory.services import masterdata as inventory_masterdata
-from office.models import Task
+from office.models import ApprovalRequest
 from sales.models import CreditApproval, Customer, CustomerReturn, PriceList, PriceListItem, Quotation, SalesOrder
 from sales.services import masterdata
 from sales.services.orders import order_confirm
@@ -395,8 +395,9 @@ def test_an_order_above_the_credit_limit_is_a_409_until_a_manager_approves_it(ap
     assert refused.json()["detail"] == (
         "C001 大同機械: exposure 0.00 + this order 2,100.00 exceeds the credit limit 1,000.00. "
         "A sales manager must approve the order.")
-    assert (requested.status_code, Task.objects.get(pk=requested.json()["task"]).assignee_role.name) == (
-        201, "Sales manager")
+    request = ApprovalRequest.objects.get(pk=requested.json()["approval_request"])
+    assert (requested.status_code, requested.json()["status"], request.steps.get().role.name) == (
+        201, "pending", "Sales manager")
     assert rep_approves.status_code == 403
     assert approved.status_code == 201
     assert (approved.json()["order_total"], approved.json()["approved_by"], approved.json()["note"]) == (

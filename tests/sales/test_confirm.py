@@ -128,14 +128,14 @@ def test_the_credit_limit_blocks_confirmation_until_a_sales_manager_approves(sal
     assert order.status == st.OrderStatus.DRAFT and order.number == ""
     assert not Reservation.objects.filter(document_id=str(order.pk)).exists()
 
-    task = credit_request_approval(order=order, actor=sal.rep)
-    assert task.assignee_role.name == "Sales manager"
+    request = credit_request_approval(order=order, actor=sal.rep)  # the approval engine, the default rule
+    assert [step.role.name for step in request.steps.all()] == ["Sales manager"]
     with pytest.raises(DomainError):
         credit_approve(order=order, actor=sal.rep)  # a rep cannot approve
     approval = credit_approve(order=order, actor=sal.manager, note="老客戶，月底付款")
     assert approval.exposure == D("3150.00") and approval.order_total == D("2100.00")
-    task.refresh_from_db()
-    assert task.status == "done"
+    request.refresh_from_db()
+    assert request.status == "approved"
 
     result = order_confirm(order=order, actor=sal.rep)
     assert result.order.status == st.OrderStatus.CONFIRMED

@@ -9,10 +9,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 
 from erp.demo import load_demo
+from erp.messages import in_default_language, message
 from erp.models import Company, EventDelivery, NumberSequence, OutboxEvent
 from erp.roles import sync_roles
 from inventory.models import DeliveryNote, Reservation
-from office.models import Task
+from office.models import ApprovalRequest, Task
+from sales.approvals import DEFAULT_RULE_NAME
 from sales.demo import CUSTOMERS, ORDERS, load_sales_demo
 from sales.models import CreditApproval, Customer, CustomerReturn, PriceList, Quotation, SalesOrder, TaxCode
 from sales.selectors import customers_for_user, orders_for_user
@@ -139,17 +141,17 @@ def test_the_order_above_the_credit_limit_waits_for_the_sales_manager(demo):
     assert check.exceeds and not check.approved
     assert order.total_amount == D("36540.00") and check.limit == D("30000")
     assert not CreditApproval.objects.exists()
-    task = Task.objects.get(company=demo, assignee_role__name="Sales manager", status="open")
-    assert task.document_id == order.pk
-    with translation.override("en"):
-        assert task.display_title.startswith("Approve credit for ")
+    request = ApprovalRequest.objects.get(company=demo, status="pending")  # on the approval engine
+    assert (request.document_id, request.type_key) == (order.pk, "sales.credit_exception")
+    assert [(step.status, step.role.name) for step in request.steps.all()] == [("open", "Sales manager")]
+    assert request.rule.name == in_default_language(message(DEFAULT_RULE_NAME))  # in the site's language
 
 
 def test_every_department_has_work_from_the_orders(demo):
     tasks = sales_tasks(demo)
 
     assert {role: len(titles) for role, titles in tasks.items()} == {
-        "Warehouse": 5, "Production": 1, "Purchasing": 1, "Finance": 5, "Sales manager": 1}
+        "Warehouse": 5, "Production": 1, "Purchasing": 1, "Finance": 5}  # the credit exception: an approval
     assert sum(title.startswith("Invoice DN-") for title in tasks["Finance"]) == 4
     assert sum(title.startswith("Issue a credit note for SR-") for title in tasks["Finance"]) == 1
     assert sum(title.startswith("Pick and ship the backorder") for title in tasks["Warehouse"]) == 1

@@ -14,7 +14,7 @@ from django.utils import translation
 from inventory.models import DeliveryNote
 from inventory.services import masterdata
 from inventory.services.deliveries import PICK_TASK, delivery_post, delivery_save_picks
-from office.models import Task
+from office.models import ApprovalRequest, Task
 from office.services import task_assign
 from sales import status as st
 from sales.models import CreditApproval, Quotation, SalesOrder
@@ -648,9 +648,11 @@ def test_confirmation_above_the_credit_limit_asks_for_a_managers_approval(world,
     response = client.post(f"/sales/orders/{order.pk}/credit/request/")
     assert messages_of(response) == [
         f"The sales managers were asked to approve Draft SO #{order.pk} above the credit limit."]
-    assert Task.objects.get(status="open").assignee_role.name == "Sales manager"
+    request = ApprovalRequest.objects.get(status="pending")  # on the approval engine, for the sales managers
+    assert request.steps.get().role.name == "Sales manager"
     html = page(client, f"/sales/orders/{order.pk}/")
     assert 'id="credit-requested"' in html and f"/sales/orders/{order.pk}/credit/request/" not in html
+    assert f"/office/approvals/{request.pk}/" in html and 'id="document-approvals"' in html  # the trail
     assert client.post(f"/sales/orders/{order.pk}/credit/approve/").status_code == 403
 
     client.force_login(world.manager)
@@ -659,7 +661,7 @@ def test_confirmation_above_the_credit_limit_asks_for_a_managers_approval(world,
     approval = CreditApproval.objects.get()
     assert (approval.order_total, approval.note, approval.approved_by) == (
         D("210.00"), "long-standing customer", world.manager)
-    assert not Task.objects.filter(status="open").exists()
+    assert ApprovalRequest.objects.get().status == "approved"
 
     client.force_login(world.rep)
     client.post(f"/sales/orders/{order.pk}/confirm/")
