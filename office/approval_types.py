@@ -109,7 +109,7 @@ default ``get_absolute_url()``);
     def app(self) -> str:
         return self.key.split(".", 1)[0]
 
-    def field(self, name: str) -> ConditionField:
+    def condition_field(self, name: str) -> ConditionField:
         for each in self.fields:
             if each.name == name:
                 return each
@@ -248,7 +248,7 @@ def check_condition(approval_type_: ApprovalType, name: str, operator: str, expe
     """Refuse a condition the type cannot evaluate: an unknown field, an operator the field's kind
     does not have, a value that is not a number, a choice or (``exists(kind, code)``) a known user or
     department."""
-    condition_field = approval_type_.field(name)
+    condition_field = approval_type_.condition_field(name)
     if operator not in condition_field.operators:
         raise DomainError(_("“%(operator)s” cannot compare %(field)s.") % {
             "operator": dict(Op.choices).get(operator, operator), "field": condition_field.label}, field="conditions")

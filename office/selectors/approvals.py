@@ -52,7 +52,7 @@ def rule_matches(kind: ApprovalType, rule: ApprovalRule, values: Mapping[str, Ma
         if condition.field not in names:
             return False
         actual = values.get(condition.field, {}).get("value")
-        if not condition_holds(kind.field(condition.field), condition.operator, condition.value, actual):
+        if not condition_holds(kind.condition_field(condition.field), condition.operator, condition.value, actual):
             return False
     return True
 
