@@ -515,3 +515,16 @@ def test_an_unused_total_still_matches_nothing_but_ne(people):
 
     assert (no_department.rule.name, sales.rule.name) == ("not sales", "sales")
     assert no_department.values["total"]["value"] == "10.0000"
+
+
+def test_the_beat_runs_the_deadlines_every_five_minutes(people, settings):
+    from office.tasks import approval_reminders_and_escalations
+
+    rule(people, [role_step(reminder_hours=1)])
+    submit(sample_order(people))
+    ApprovalStep.objects.update(remind_at=timezone.now() - datetime.timedelta(minutes=1))
+
+    assert approval_reminders_and_escalations() == {"reminded": 1, "escalated": 0}
+    assert approval_reminders_and_escalations() == {"reminded": 0, "escalated": 0}
+    entry = settings.CELERY_BEAT_SCHEDULE["approval-reminders-and-escalations"]
+    assert (entry["task"], entry["schedule"]) == ("office.tasks.approval_reminders_and_escalations", 300.0)
