@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.env import (
     ConfigError,
+    derived_fernet_key,
     env_bool,
     env_database,
     env_email,
+    env_fernet_keys,
     env_int,
     env_list,
     env_origins,
@@ -34,6 +36,15 @@ if not SECRET_KEY:
 if not DEBUG and len(SECRET_KEY) < 50:
     raise ConfigError(f"SECRET_KEY: must be at least 50 characters when DEBUG is off; got {len(SECRET_KEY)}"
                       " (python3 -c \"import secrets; print(secrets.token_urlsafe(50))\")")
+# Secrets kept in the database (erp.crypto.EncryptedTextField: WeCom's app secret, callback key and robot
+# keys) are encrypted with FIELD_ENCRYPTION_KEY: Fernet keys, comma-separated, newest first (the first
+# encrypts, each decrypts; `manage.py rotate_field_keys` re-encrypts with the first). A deployment sets it
+# (`manage.py check --deploy` warns, erp.W001, when it does not); without it the key is derived from
+# SECRET_KEY, so a changed SECRET_KEY would leave the secrets unreadable. The derived key always comes
+# last, to read what was stored before FIELD_ENCRYPTION_KEY was set. docs/security.md, "Secrets at rest".
+_field_keys = env_fernet_keys("FIELD_ENCRYPTION_KEY")
+FIELD_ENCRYPTION_KEY_SET = bool(_field_keys)
+FIELD_ENCRYPTION_KEYS = [*_field_keys, derived_fernet_key(SECRET_KEY)]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
