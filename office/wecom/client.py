@@ -142,10 +142,10 @@ def access_token(settings: WeComSettings, *, clock: Clock = SYSTEM_CLOCK, stale:
         return token
 
 
-def forget_access_token(settings: WeComSettings) -> None:
-    """Drop the cached token (the app secret changed)."""
-    if settings.agent_id is not None:
-        WeComAccessToken.objects.filter(corp_id=settings.corp_id, agent_id=settings.agent_id).delete()
+def forget_access_token(*, corp_id: str, agent_id: int | None) -> None:
+    """Drop an app's cached token (its secret changed)."""
+    if agent_id is not None:
+        WeComAccessToken.objects.filter(corp_id=corp_id, agent_id=agent_id).delete()
 
 
 def _api(settings: WeComSettings, method: str, path: str, *, clock: Clock, params: Mapping[str, Any] | None = None,
