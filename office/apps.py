@@ -25,6 +25,7 @@ class OfficeConfig(AppConfig):
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
         register_menu(MenuEntry("office", _("Approvals"), "office:approval_list", "office.view_approvalrequest",
                                 order=11))
+        register_menu(MenuEntry("office", _("WeCom"), "office:wecom_settings", "office.view_wecomsettings", order=90))
         register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
         register_header_item("office", "office/approvals/partials/header_approvals.html",
                              permission="office.view_approvalrequest", order=11)

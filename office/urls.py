@@ -1,6 +1,6 @@
 from django.urls import path
 
-from office import views, views_approvals
+from office import views, views_approvals, views_wecom
 
 app_name = "office"
 urlpatterns = [
@@ -23,4 +23,14 @@ urlpatterns = [
     path("approvals/delegations/", views_approvals.approval_delegations, name="approval_delegations"),
     path("approvals/delegations/<int:pk>/end/", views_approvals.approval_delegation_delete,
          name="approval_delegation_delete"),
+    # WeChat Work (企業微信): the company's app and its group robots
+    path("wecom/", views_wecom.wecom_settings, name="wecom_settings"),
+    path("wecom/test-message/", views_wecom.wecom_test_message, name="wecom_test_message"),
+    path("wecom/robots/", views_wecom.robot_list, name="wecom_robot_list"),
+    path("wecom/robots/new/", views_wecom.robot_create, name="wecom_robot_create"),
+    path("wecom/robots/<int:pk>/", views_wecom.robot_detail, name="wecom_robot_detail"),
+    path("wecom/robots/<int:pk>/edit/", views_wecom.robot_edit, name="wecom_robot_edit"),
+    path("wecom/robots/<int:pk>/disable/", views_wecom.robot_disable, name="wecom_robot_disable"),
+    path("wecom/robots/<int:pk>/enable/", views_wecom.robot_enable, name="wecom_robot_enable"),
+    path("wecom/robots/<int:pk>/test/", views_wecom.robot_test, name="wecom_robot_test"),
 ]

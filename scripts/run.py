@@ -4,8 +4,11 @@ Ctrl-C stops every child and then the embedded servers cleanly (nothing is lost)
 
 It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, translated error
 pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
-development server instead (Django's runserver: reloads on code changes, the debug pages)."""
+development server instead (Django's runserver: reloads on code changes, the debug pages).
+``WECOM_FAKE=1 make run`` also starts the fake WeCom server (office.wecom.fake) on 127.0.0.1:8025
+(WECOM_FAKE_PORT) and points every company's WeCom settings and a group robot at it."""
 
+import base64
 import hashlib
 import os
 import secrets
@@ -39,13 +42,28 @@ def secret_key(var=VAR):
     return path.read_text().strip()
 
 
+def field_key(var=VAR):
+    """The key of the secrets stored encrypted (FIELD_ENCRYPTION_KEY), kept in var/field_key: a Fernet key
+    (32 random bytes, url-safe Base64) made on the first run, readable by its owner only."""
+    path = var / "field_key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+    return path.read_text().strip()
+
+
 def run_environment(environ, var=VAR):
-    """The environment `make run` serves with: DEBUG off unless DEBUG=1 is set; then a persistent
+    """The environment `make run` serves with: the key of the secrets stored encrypted from var/field_key
+    (unless FIELD_ENCRYPTION_KEY is set); DEBUG off unless DEBUG=1 is set; then a persistent
     SECRET_KEY from var/ (unless one is set), ALLOWED_HOSTS 127.0.0.1 and localhost, and cookies and
     redirects for plain http on 127.0.0.1 (no https there). A value set in ``environ`` wins. The
     deployed defaults (erp/settings.py, `manage.py check --deploy`) are untouched."""
     env = dict(environ)
     env.setdefault("DEBUG", "0")
+    if not env.get("FIELD_ENCRYPTION_KEY"):  # with DEBUG too: the secrets stay readable in either mode
+        env["FIELD_ENCRYPTION_KEY"] = field_key(var)
     if env["DEBUG"].lower() in TRUE:
         return env
     if not env.get("SECRET_KEY"):
@@ -106,8 +124,15 @@ def main():
         env["REDIS_URL"] = services.redis_url(allow_local=False)
         demo = services.embedded_db or env.get("DEMO", "").lower() in ("1", "true", "yes", "on")
         password = env.setdefault("DEMO_PASSWORD", "demo1234")
+        fake_wecom = env.get("WECOM_FAKE", "").lower() in TRUE
+        if fake_wecom:  # WeCom's API on loopback (office.wecom.fake): companies' settings point at it
+            env["WECOM_API_BASE"] = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
+            children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"]],
+                                             cwd=ROOT, env=env))
         run(["migrate", "--noinput", "-v", "0"], env)
         run(["bootstrap", *(["--demo"] if demo else [])], env)
+        if fake_wecom:
+            run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users"], env)
         VAR.mkdir(exist_ok=True)
         if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
             collect_static(env)
@@ -125,6 +150,8 @@ def main():
         print(f"  ERP + MES is running on http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
         print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
                                                                   if env["DEBUG"].lower() in TRUE else ""))
+        if fake_wecom:
+            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received is listed there)")
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

@@ -125,6 +125,7 @@ ROUTE_MODELS = {
     "office:approval": "office.approvalrequest",
     "office:approval_rule": "office.approvalrule",
     "office:approval_delegation": "office.approvaldelegation",
+    "office:wecom_robot": "office.wecomrobot",
     "inventory:item": "inventory.item",
     "inventory:unit": "inventory.unitofmeasure",
     "inventory:warehouse": "inventory.warehouse",
