@@ -7,6 +7,7 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Office")
 
     def ready(self) -> None:
+        from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import (
             register_demo_loader,
@@ -17,11 +18,14 @@ class OfficeConfig(AppConfig):
         from erp.roles import register_role_grants
         from office import receivers  # noqa: F401  (connects the receivers)
         from office.demo import load_office_demo
+        from office.imports import KINDS as IMPORT_KINDS
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
+        register_menu(MenuEntry("office", _("WeCom"), "office:wecom_identity_list", "office.view_wecomidentity",
+                                order=90))
         register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
         register_home_panel("office", "office/partials/home_inbox.html", home_inbox, permission="office.view_task",
                             order=90)
@@ -30,3 +34,5 @@ class OfficeConfig(AppConfig):
         register_scopes()
         register_document_panel("office", "office/panels/tasks.html", document_tasks, permission="office.view_task",
                                 order=40)
+        for kind in IMPORT_KINDS:
+            register_import_kind(kind)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from office import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task_close"),
+    path("", include("office.urls_wecom")),  # WeCom: the identity mapping and its import, sign-in
 ]

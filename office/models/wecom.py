@@ -9,19 +9,27 @@ per company, and a user has at most one id.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from erp.models import CompanyOwned
 
-__all__ = ["WeComIdentity"]
+__all__ = ["WECOM_USERID_PATTERN", "WeComIdentity"]
+
+# WeCom's UserId: 1-64 characters of letters, digits, "_", "-", "@" and "."; WeCom compares them
+# without regard to case, so the table does too (the unique constraint and the sign-in's lookup).
+WECOM_USERID_PATTERN = r"^[A-Za-z0-9_\-@.]{1,64}\Z"
 
 
 class WeComIdentity(CompanyOwned):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wecom_identity",
                                 verbose_name=_("user"))
-    # WeCom's UserId: 1-64 characters of letters, digits, "_", "-", "@" and "." (case-insensitive in WeCom)
-    wecom_userid = models.CharField(_("WeCom user ID"), max_length=64)
+    wecom_userid = models.CharField(
+        _("WeCom user ID"), max_length=64,
+        validators=[RegexValidator(WECOM_USERID_PATTERN, _("Use 1 to 64 letters, digits and _ - @ . only."))],
+        help_text=_("The member's account (UserID) in the WeCom address book."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -29,7 +37,9 @@ class WeComIdentity(CompanyOwned):
         verbose_name_plural = _("WeCom identities")
         ordering = ["wecom_userid"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "wecom_userid"], name="wecom_identity_unique_userid"),
+            # Case-insensitive, as WeCom compares user ids: "ZhangSan" and "zhangsan" are one member.
+            models.UniqueConstraint("company", Lower("wecom_userid"), name="wecom_identity_unique_userid",
+                                    violation_error_message=_("This WeCom user ID is already mapped to another user.")),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from erp.models import Company, ExportJob
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
+from office.models import WeComIdentity
 from office.services import task_assign
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import order_confirm, order_save
@@ -153,6 +154,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     order = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[{**line,
                                                                                                "quantity": D("5")}])
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
+    WeComIdentity.objects.create(company=company, user=rep2, wecom_userid="rep2")
     order_confirm(order=order, actor=rep2)
     deliver_events()
     note = DeliveryNote.objects.get(source_id=order.pk)
