@@ -4,6 +4,6 @@ from erp.roles import EVERY_ROLE, OFFICE
 
 ROLE_GRANTS = {
     EVERY_ROLE: ["office.view_task", "office.add_task", "office.change_task"],  # everybody works with the inbox
-    # Mapping WeCom accounts decides who signs in as whom: the system admin's (who holds everything).
-    OFFICE: ["office.*", "!office.*_wecomidentity"],
+    # WeCom's settings, robots and user mapping are the company admins' (System admin: every permission)
+    OFFICE: ["office.*", "!office.*_wecom*"],
 }

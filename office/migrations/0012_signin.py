@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('office', '0008_wecom_identity'),
+        ('office', '0011_wecom'),
     ]
 
     operations = [
