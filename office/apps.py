@@ -14,6 +14,7 @@ class OfficeConfig(AppConfig):
             register_document_panel,
             register_header_item,
             register_home_panel,
+            register_login_option,
         )
         from erp.roles import register_role_grants
         from office import receivers  # noqa: F401  (connects the receivers)
@@ -22,6 +23,7 @@ class OfficeConfig(AppConfig):
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
+        from office.views_wecom_signin import login_option as wecom_login_option
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
         register_menu(MenuEntry("office", _("WeCom"), "office:wecom_identity_list", "office.view_wecomidentity",
@@ -36,3 +38,4 @@ class OfficeConfig(AppConfig):
                                 order=40)
         for kind in IMPORT_KINDS:
             register_import_kind(kind)
+        register_login_option("office", "office/wecom/login_option.html", wecom_login_option, order=10)
