@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from erp import messages
 from erp.crypto import EncryptedTextField
 from erp.models import CompanyOwned
+from office.status import RobotMessageStatus, RobotMsgType
 from office.wecom.crypto import WeComCryptoError, aes_key
 
 __all__ = ["WECOM_USERID_PATTERN", "RobotMessageStatus", "RobotMsgType", "WeComAccessToken", "WeComIdentity",
@@ -168,18 +169,6 @@ class WeComRobot(CompanyOwned):
     @property
     def display_disabled_reason(self) -> str:
         return messages.render(self.disabled_reason)
-
-
-class RobotMessageStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class RobotMsgType(models.TextChoices):
-    TEXT = "text", _("Text")
-    MARKDOWN = "markdown", _("Markdown")
-    NEWS = "news", _("News")
 
 
 class WeComRobotMessage(CompanyOwned):
