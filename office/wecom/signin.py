@@ -54,6 +54,8 @@ CODE_MAX = 512  # WeCom's codes are at most 512 bytes
 WECOM_BROWSER = "wxwork"  # in the User-Agent of WeCom's built-in browser (phone and desktop)
 CODE_REFUSED_TEXT = gettext_lazy("WeCom did not accept the sign-in code: it is wrong, expired or already used. Start "
                                  "again from the sign-in page.")
+NOT_STARTED_TEXT = gettext_lazy("This WeCom sign-in was not started in this browser, or it has ended. Start again "
+                                "from the sign-in page.")
 
 
 class Mode(enum.StrEnum):
@@ -169,28 +171,27 @@ def signin_start(request: HttpRequest, *, wecom: WeComSettings, mode: Mode, redi
 def take_state(request: HttpRequest, state: str | None) -> Pending:
     """The started sign-in ``state`` names, taken out of the session (it cannot be used again); a
     refusal for a missing, unknown, used or expired state."""
-    again = _("Start again from the sign-in page.")
     if not state:
         raise SignInRefused(Reason.STATE_MISSING, _("This page expects WeCom's answer to a sign-in, which it did not "
-                                                    "get.") + " " + again)
+                                                    "get. Start again from the sign-in page."))
     pending, used = _entries(request)
     entry = pending.pop(state, None)
     if entry is None:
         if state in used:
-            raise SignInRefused(Reason.STATE_USED, _("This WeCom sign-in was already used.") + " " + again)
-        raise SignInRefused(Reason.STATE_UNKNOWN, _("This WeCom sign-in was not started in this browser, or it has "
-                                                    "ended.") + " " + again)
+            raise SignInRefused(Reason.STATE_USED, _("This WeCom sign-in was already used. Start again from the "
+                                                     "sign-in page."))
+        raise SignInRefused(Reason.STATE_UNKNOWN, str(NOT_STARTED_TEXT))
     used.append(state)
     _store(request, pending, used)
     if entry.get("expires", 0) <= CLOCK.now().timestamp():
-        raise SignInRefused(Reason.STATE_EXPIRED, _("This WeCom sign-in waited more than %(minutes)s minutes and "
-                                                    "has expired.") % {"minutes": STATE_SECONDS // 60} + " " + again)
+        raise SignInRefused(Reason.STATE_EXPIRED, _("This WeCom sign-in waited more than %(minutes)s minutes and has "
+                                                    "expired. Start again from the sign-in page.") % {
+                                "minutes": STATE_SECONDS // 60})
     try:
         return Pending(state=state, company_id=int(entry["company"]), next_url=str(entry.get("next") or ""),
                        mode=Mode(entry.get("mode", Mode.QR)))
     except (KeyError, TypeError, ValueError):
-        raise SignInRefused(Reason.STATE_UNKNOWN, _("This WeCom sign-in was not started in this browser, or it has "
-                                                    "ended.") + " " + again) from None
+        raise SignInRefused(Reason.STATE_UNKNOWN, str(NOT_STARTED_TEXT)) from None
 
 
 def signin_finish(request: HttpRequest, *, state: str | None, code: str | None) -> tuple[User, Pending]:
