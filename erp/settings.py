@@ -277,9 +277,11 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 )
 # A task's title and description messages (erp.messages: JSON keys and parameters) are audited as the
 # text beside them (office.models.Task.title, .description), not as JSON in the history.
-# A WeCom robot's pacing (its posts of the last minute, its pause) changes with every post: not history.
+# A WeCom robot's pacing (its posts of the last minute, its pause) changes with every post: not history; the
+# reason it was disabled is a message (JSON), its history shows "active" and "disabled at".
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at", "password", "last_login", "title_message", "description_message",
-                                    "close_note_message", "recent_posts", "backoff_until", "backoff_count")
+                                    "close_note_message", "recent_posts", "backoff_until", "backoff_count",
+                                    "disabled_reason")
 
 REST_FRAMEWORK = {
     # The token first: a refused token (ended, revoked) is a 401 with WWW-Authenticate, not a 403.

@@ -26,8 +26,7 @@ class OfficeConfig(AppConfig):
         from office.views_wecom_signin import login_option as wecom_login_option
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
-        register_menu(MenuEntry("office", _("WeCom"), "office:wecom_identity_list", "office.view_wecomidentity",
-                                order=90))
+        register_menu(MenuEntry("office", _("WeCom"), "office:wecom_settings", "office.view_wecomsettings", order=90))
         register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
         register_home_panel("office", "office/partials/home_inbox.html", home_inbox, permission="office.view_task",
                             order=90)

@@ -4,7 +4,9 @@ Ctrl-C stops every child and then the embedded servers cleanly (nothing is lost)
 
 It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, translated error
 pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
-development server instead (Django's runserver: reloads on code changes, the debug pages)."""
+development server instead (Django's runserver: reloads on code changes, the debug pages).
+``WECOM_FAKE=1 make run`` also starts the fake WeCom server (office.wecom.fake) on 127.0.0.1:8025
+(WECOM_FAKE_PORT) and points every company's WeCom settings and a group robot at it."""
 
 import base64
 import hashlib
@@ -122,8 +124,15 @@ def main():
         env["REDIS_URL"] = services.redis_url(allow_local=False)
         demo = services.embedded_db or env.get("DEMO", "").lower() in ("1", "true", "yes", "on")
         password = env.setdefault("DEMO_PASSWORD", "demo1234")
+        fake_wecom = env.get("WECOM_FAKE", "").lower() in TRUE
+        if fake_wecom:  # WeCom's API on loopback (office.wecom.fake): companies' settings point at it
+            env["WECOM_API_BASE"] = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
+            children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"]],
+                                             cwd=ROOT, env=env))
         run(["migrate", "--noinput", "-v", "0"], env)
         run(["bootstrap", *(["--demo"] if demo else [])], env)
+        if fake_wecom:
+            run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users"], env)
         VAR.mkdir(exist_ok=True)
         if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
             collect_static(env)
@@ -141,6 +150,8 @@ def main():
         print(f"  ERP + MES is running on http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
         print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
                                                                   if env["DEBUG"].lower() in TRUE else ""))
+        if fake_wecom:
+            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received is listed there)")
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

@@ -25,6 +25,7 @@ from erp import messages
 from erp.crypto import EncryptedTextField
 from erp.models import CompanyOwned
 from office.status import RobotMessageStatus, RobotMsgType
+from office.wecom import errors as wecom_errors
 from office.wecom.crypto import WeComCryptoError, aes_key
 
 __all__ = ["WECOM_USERID_PATTERN", "RobotMessageStatus", "RobotMsgType", "WeComAccessToken", "WeComIdentity",
@@ -202,6 +203,11 @@ class WeComRobotMessage(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.robot_id}: {self.msgtype} #{self.pk}"
+
+    @property
+    def explanation(self) -> str:
+        """WeCom's last answer in words (the queue page)."""
+        return "" if self.errcode is None else wecom_errors.explain(self.errcode, self.errmsg)
 
 
 class WeComAccessToken(models.Model):

@@ -28,7 +28,7 @@ from erp.models import Company, ExportJob
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
-from office.models import WeComIdentity
+from office.models import WeComIdentity, WeComRobot
 from office.services import task_assign
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import order_confirm, order_save
@@ -155,6 +155,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                                                                                "quantity": D("5")}])
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
     WeComIdentity.objects.create(company=company, user=rep2, wecom_userid="rep2")
+    WeComRobot.objects.create(company=company, name="外部群", webhook_key="693a91f6-7a0c-4bc4-97a0-0ec2sifa5aaa")
     order_confirm(order=order, actor=rep2)
     deliver_events()
     note = DeliveryNote.objects.get(source_id=order.pk)

@@ -128,6 +128,7 @@ ROUTE_MODELS = {
     ":export": "erp.exportjob",
     "office:task": "office.task",
     "office:wecom_identity": "office.wecomidentity",
+    "office:wecom_robot": "office.wecomrobot",
     "inventory:item": "inventory.item",
     "inventory:unit": "inventory.unitofmeasure",
     "inventory:warehouse": "inventory.warehouse",

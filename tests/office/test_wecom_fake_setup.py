@@ -1,0 +1,54 @@
+"""`WECOM_FAKE=1 make run`: the fake server as a process of its own, and every company pointed at it."""
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from office.models import WeComIdentity, WeComRobot, WeComSettings
+from office.wecom import client
+from office.wecom.fake import FakeWeCom
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_setup_points_every_company_at_the_fake_and_it_answers(company, make_user):
+    user = make_user("salesmgr", "Sales manager")
+    with FakeWeCom(open_mode=True) as fake:
+        call_command("wecom_fake_setup", "--api-base", fake.url, "--map-users", stdout=open("/dev/null", "w"))
+
+        settings = WeComSettings.objects.get(company=company)
+        assert settings.is_ready and settings.api_base == fake.url and len(settings.encoding_aes_key) == 43
+        assert WeComIdentity.objects.get(user=user).wecom_userid == "salesmgr"
+        assert WeComRobot.objects.filter(company=company, is_active=True).count() == 1
+        result = client.send_app_message(settings, userids=["salesmgr"], msgtype="text", content="你好")
+        assert result.complete and fake.messages[-1]["to"] == ["salesmgr"]
+
+
+def test_the_setup_refuses_anything_but_the_loopback(company):
+    with pytest.raises(CommandError):
+        call_command("wecom_fake_setup", "--api-base", "https://qyapi.weixin.qq.com")
+    assert not WeComSettings.objects.exists()
+
+
+def test_the_fake_runs_as_a_process_of_its_own():
+    process = subprocess.Popen([sys.executable, "-m", "office.wecom.fake", "--port", "0"], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        url = line.split()[3].rstrip("/")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        for _ in range(50):
+            try:
+                answer = opener.open(f"{url}/cgi-bin/gettoken?corpid=any&corpsecret=any", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert b'"access_token"' in answer
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
