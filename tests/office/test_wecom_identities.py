@@ -219,6 +219,20 @@ def test_a_company_admin_may_not_hand_themselves_a_superusers_account(world, cli
     assert WeComIdentity.objects.count() == 0
 
 
+def test_a_company_admin_may_neither_change_nor_remove_a_superusers_mapping(world, client):
+    wecom_identities_map(company=world.company, mapping={world.root: "boss"}, actor=world.root)
+    identity = WeComIdentity.objects.get(user=world.root)
+    client.force_login(world.admin)
+
+    changed = client.post(f"{LIST}{identity.pk}/", {"wecom_userid": "mine"})
+    removed = client.post(f"{LIST}{identity.pk}/delete/", headers={"referer": f"http://testserver{LIST}"}, follow=True)
+
+    assert changed.context["form"].non_field_errors() == ["Only a superuser may change a superuser's WeCom mapping."]
+    assert removed.redirect_chain == [(f"http://testserver{LIST}", 302)]
+    assert "Only a superuser may change a superuser&#x27;s WeCom mapping." in removed.content.decode()
+    assert mapped(world.company) == {"root": "boss"}
+
+
 def test_an_admin_changes_and_removes_a_mapping(world, client):
     wecom_identities_map(company=world.company, mapping={world.zhang: "ZhangSan", world.li: "LiSi"},
                          actor=world.admin)
