@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
+from erp.registry import login_options
+
 
 class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes is untyped
     """axes' backend for sign-ins that come with a request (the login forms, the API's token
@@ -50,7 +52,7 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
         username = str((credentials or {}).get("username") or request.POST.get("username", ""))[:150]
         form = AuthenticationForm(request, initial={"username": username})
         response = render(request, "registration/login.html",
-                          {"form": form, "lockout_message": message, "next": request.POST.get("next", "")},
-                          status=429)
+                          {"form": form, "lockout_message": message, "next": request.POST.get("next", ""),
+                           "login_options": login_options(request)}, status=429)
     response["Retry-After"] = str(settings.LOGIN_LOCKOUT_MINUTES * 60)
     return response

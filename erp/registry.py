@@ -17,6 +17,8 @@ department therefore adds registrations in that department, never an edit of the
   notes and returns), for the sections that show what concerns a document and its family (the tasks).
 - ``register_task_screen``: the screen a task of a kind opens on its document, instead of the
   document's page ("pick and ship" opens the pick sheet).
+- ``register_login_option``: another way to sign in, offered on the login page below the password form
+  ("Sign in with WeCom").
 """
 
 from __future__ import annotations
@@ -141,9 +143,20 @@ class DocumentAction:
     models: tuple[str, ...] = ("*",)
 
 
+@dataclass(frozen=True)
+class LoginOption:
+    """Another way to sign in, on the login page: ``template`` rendered with what ``context(request)``
+    returns (None: not offered, e.g. no company has set it up)."""
+
+    app: str
+    order: int
+    template: str
+    context: Callable[[HttpRequest], Context | None]
+
+
 @dataclass
 class RenderedPanel:
-    panel: DocumentPanel | HomePanel
+    panel: DocumentPanel | HomePanel | LoginOption
     context: Context = field(default_factory=dict)
 
     @property
@@ -179,6 +192,7 @@ RELATED_DOCUMENTS: list[RelatedDocuments] = []
 DOCUMENT_ACTIONS: list[DocumentAction] = []
 HEADER_ITEMS: list[HeaderItem] = []
 DOCUMENT_PANELS: list[DocumentPanel] = []
+LOGIN_OPTIONS: list[LoginOption] = []
 
 
 def register_home_panel(app: str, template: str, context: Callable[[HttpRequest], Context | None], *,
@@ -208,6 +222,21 @@ def register_related_documents(app: str, related: Callable[[Model], Iterable[Que
 
 def register_task_screen(app: str, kind: str, url_name: str, *, permission: str, order: int = 100) -> None:
     _add(TASK_SCREENS, TaskScreen(app, order, kind, url_name, permission))
+
+
+def register_login_option(app: str, template: str, context: Callable[[HttpRequest], Context | None], *,
+                          order: int = 100) -> None:
+    _add(LOGIN_OPTIONS, LoginOption(app, order, template, context))
+
+
+def login_options(request: HttpRequest) -> list[RenderedPanel]:
+    """The other ways to sign in the login page offers, with their contexts."""
+    shown = []
+    for option in LOGIN_OPTIONS:
+        context = option.context(request)
+        if context is not None:
+            shown.append(RenderedPanel(option, context))
+    return shown
 
 
 def task_screen(kind: str) -> TaskScreen | None:

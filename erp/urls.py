@@ -14,8 +14,7 @@ admin.site.site_header = admin.site.site_title = "ERP + MES"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", _mark(auth_views.LoginView.as_view(redirect_authenticated_user=True), "public"),
-         name="login"),
+    path("accounts/login/", _mark(views.LoginView.as_view(), "public"), name="login"),
     path("accounts/logout/", _mark(auth_views.LogoutView.as_view(), "public"), name="logout"),
     path("accounts/password/", login_only(auth_views.PasswordChangeView.as_view()), name="password_change"),
     path("accounts/password/done/", login_only(auth_views.PasswordChangeDoneView.as_view()),

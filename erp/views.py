@@ -1,8 +1,9 @@
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -16,7 +17,7 @@ from erp.forms import LanguageForm
 from erp.models import AccessLog, User
 from erp.navigation import menu_for_user
 from erp.permissions import _mark, login_only
-from erp.registry import home_panels
+from erp.registry import home_panels, login_options
 from erp.roles import role_label
 from erp.services import user_set_language, user_sign_out_everywhere
 
@@ -29,6 +30,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "erp/home.html", {
         "roles": roles, "modules": menu_for_user(request.user), "panels": home_panels(request),
     })
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, with the other ways to sign in the departments offer below the password
+    form (erp.registry.register_login_option: "Sign in with WeCom")."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["login_options"] = login_options(self.request)
+        return context
 
 
 @require_POST

@@ -7,20 +7,24 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Office")
 
     def ready(self) -> None:
+        from erp.imports import register_import_kind
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import (
             register_demo_loader,
             register_document_panel,
             register_header_item,
             register_home_panel,
+            register_login_option,
         )
         from erp.roles import register_role_grants
         from office import receivers, signals  # noqa: F401  (connects the receivers, declares the hook)
         from office.demo import load_office_demo
+        from office.imports import KINDS as IMPORT_KINDS
         from office.panels import document_tasks, home_inbox
         from office.panels_approvals import document_approvals
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
+        from office.views_wecom_signin import login_option as wecom_login_option
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
         register_menu(MenuEntry("office", _("Approvals"), "office:approval_list", "office.view_approvalrequest",
@@ -38,3 +42,6 @@ class OfficeConfig(AppConfig):
                                 order=40)
         register_document_panel("office", "office/panels/approvals.html", document_approvals,
                                 permission="office.view_approvalrequest", order=35)
+        for kind in IMPORT_KINDS:
+            register_import_kind(kind)
+        register_login_option("office", "office/wecom/login_option.html", wecom_login_option, order=10)

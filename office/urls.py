@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from office import views, views_approvals, views_wecom
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("wecom/robots/<int:pk>/disable/", views_wecom.robot_disable, name="wecom_robot_disable"),
     path("wecom/robots/<int:pk>/enable/", views_wecom.robot_enable, name="wecom_robot_enable"),
     path("wecom/robots/<int:pk>/test/", views_wecom.robot_test, name="wecom_robot_test"),
+    # WeCom: the identity mapping and its import, signing in with WeCom
+    path("", include("office.urls_wecom")),
 ]

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,15 +28,21 @@ from office.status import RobotMessageStatus, RobotMsgType
 from office.wecom import errors as wecom_errors
 from office.wecom.crypto import WeComCryptoError, aes_key
 
-__all__ = ["RobotMessageStatus", "RobotMsgType", "WeComAccessToken", "WeComIdentity", "WeComRobot",
-           "WeComRobotMessage", "WeComSettings", "WeComUserSends"]
+__all__ = ["WECOM_USERID_PATTERN", "RobotMessageStatus", "RobotMsgType", "WeComAccessToken", "WeComIdentity",
+           "WeComRobot", "WeComRobotMessage", "WeComSettings", "WeComUserSends"]
+
+# WeCom's UserId: 1-64 characters of letters, digits, "_", "-", "@" and "."; WeCom compares them
+# without regard to case, so the table does too (the unique constraint and the sign-in's lookup).
+WECOM_USERID_PATTERN = r"^[A-Za-z0-9_\-@.]{1,64}\Z"
 
 
 class WeComIdentity(CompanyOwned):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wecom_identity",
                                 verbose_name=_("user"))
-    # WeCom's UserId: 1-64 characters of letters, digits, "_", "-", "@" and "." (case-insensitive in WeCom)
-    wecom_userid = models.CharField(_("WeCom user ID"), max_length=64)
+    wecom_userid = models.CharField(
+        _("WeCom user ID"), max_length=64,
+        validators=[RegexValidator(WECOM_USERID_PATTERN, _("Use 1 to 64 letters, digits and _ - @ . only."))],
+        help_text=_("The member's account (UserID) in the WeCom address book."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -43,7 +50,9 @@ class WeComIdentity(CompanyOwned):
         verbose_name_plural = _("WeCom identities")
         ordering = ["wecom_userid"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "wecom_userid"], name="wecom_identity_unique_userid"),
+            # Case-insensitive, as WeCom compares user ids: "ZhangSan" and "zhangsan" are one member.
+            models.UniqueConstraint("company", Lower("wecom_userid"), name="wecom_identity_unique_userid",
+                                    violation_error_message=_("This WeCom user ID is already mapped to another user.")),
         ]
 
     def __str__(self) -> str:

@@ -28,7 +28,7 @@ from erp.models import Company, ExportJob
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
-from office.models import WeComRobot
+from office.models import WeComIdentity, WeComRobot
 from office.services import task_assign
 from office.services.approvals import approval_rule_save, delegation_save
 from sales.approvals import CREDIT_EXCEPTION
@@ -157,6 +157,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     order = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[{**line,
                                                                                                "quantity": D("5")}])
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
+    WeComIdentity.objects.create(company=company, user=rep2, wecom_userid="rep2")
     WeComRobot.objects.create(company=company, name="外部群", webhook_key="693a91f6-7a0c-4bc4-97a0-0ec2sifa5aaa")
     order_confirm(order=order, actor=rep2)
     deliver_events()
