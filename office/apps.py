@@ -13,13 +13,16 @@ class OfficeConfig(AppConfig):
             register_document_panel,
             register_header_item,
             register_home_panel,
+            register_profile_section,
         )
         from erp.roles import register_role_grants
         from office import receivers  # noqa: F401  (connects the receivers)
         from office.demo import load_office_demo
+        from office.notification_channels import register_kind
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
+        from office.services.notifications import register_builtin_channels
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
         register_header_item("office", "office/partials/header_inbox.html", permission="office.view_task", order=10)
@@ -30,3 +33,9 @@ class OfficeConfig(AppConfig):
         register_scopes()
         register_document_panel("office", "office/panels/tasks.html", document_tasks, permission="office.view_task",
                                 order=40)
+        # Notifications and announcements (docs/office.md, "Notifications and announcements").
+        register_builtin_channels()
+        register_kind("office.task_assigned", _("Task assigned"),
+                      _("A task waits for you, your role or your department."), default_channels=("inapp", "wecom"))
+        register_kind("office.announcement", _("Announcement"), _("An announcement for you was published."),
+                      default_channels=("inapp", "wecom"))

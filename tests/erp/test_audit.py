@@ -15,7 +15,10 @@ from tests.factories import UserFactory
 
 def test_every_model_of_every_department_app_and_the_core_is_in_the_audit_trail():
     # ApiToken: issuing and "sign out everywhere" are in the access log; its rows hold only digests.
-    infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob", "ApiToken"}
+    # Notifications, group messages, their deliveries and read receipts: what the system sent and who
+    # read what, each row its own record (time, status, attempts).
+    infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob", "ApiToken",
+                      "Notification", "Broadcast", "NotificationDelivery", "AnnouncementRead"}
     models = [
         model
         for label in [*settings.DEPARTMENT_APPS, "erp"]
