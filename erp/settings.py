@@ -233,6 +233,7 @@ CELERY_BEAT_SCHEDULE = {
                                "schedule": crontab(hour=2, minute=30)},
     "resend-due-notifications": {"task": "office.tasks.resend_due_notifications", "schedule": 30.0},
     "publish-due-announcements": {"task": "office.tasks.publish_due_announcements", "schedule": 60.0},
+    "notify-late-orders": {"task": "sales.tasks.notify_late_orders", "schedule": crontab(hour=8, minute=0)},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)

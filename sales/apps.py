@@ -18,6 +18,7 @@ class SalesConfig(AppConfig):
         )
         from erp.roles import register_role_grants
         from inventory.panels import source_deliveries
+        from office.notification_channels import register_kind
         from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
         from sales.demo import load_sales_demo
         from sales.imports import KINDS as IMPORT_KINDS
@@ -42,5 +43,8 @@ class SalesConfig(AppConfig):
         register_document_panel("inventory", "inventory/panels/source_deliveries.html", source_deliveries,
                                 permission="inventory.view_deliverynote", models=["sales.salesorder"], order=30)
         register_related_documents("sales", order_family, models=["sales.salesorder"])
+        register_kind("sales.order_late", _("Order late"),
+                      _("An order of yours is past its promised date with quantities still to deliver."),
+                      default_channels=("inapp", "wecom", "email"))
         for kind in IMPORT_KINDS:
             register_import_kind(kind)
