@@ -19,6 +19,7 @@ class OfficeConfig(AppConfig):
         from office import receivers  # noqa: F401  (connects the receivers)
         from office.demo import load_office_demo
         from office.notification_channels import register_kind
+        from office.notification_panels import profile_preferences
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
@@ -39,3 +40,7 @@ class OfficeConfig(AppConfig):
                       _("A task waits for you, your role or your department."), default_channels=("inapp", "wecom"))
         register_kind("office.announcement", _("Announcement"), _("An announcement for you was published."),
                       default_channels=("inapp", "wecom"))
+        register_header_item("office", "office/partials/header_notifications.html",
+                             permission="office.view_notification", order=5)
+        register_profile_section("office", "office/partials/profile_preferences.html", profile_preferences,
+                                 permission="office.view_notificationpreference", order=10)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from office import views
+from office import views, views_notifications
 
 app_name = "office"
 urlpatterns = [
@@ -9,4 +9,13 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task_close"),
+    path("notifications/", views_notifications.notification_list, name="notification_list"),
+    path("notifications/badge/", views_notifications.notification_badge, name="notification_badge"),
+    path("notifications/read-all/", views_notifications.notifications_mark_all_read, name="notification_read_all"),
+    path("notifications/preferences/", views_notifications.notification_preferences,
+         name="notification_preferences"),
+    path("notifications/<int:pk>/", views_notifications.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", views_notifications.notification_mark_read, name="notification_read"),
+    path("notifications/deliveries/", views_notifications.delivery_list, name="delivery_list"),
+    path("notifications/deliveries/<int:pk>/retry/", views_notifications.delivery_retry, name="delivery_retry"),
 ]

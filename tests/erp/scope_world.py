@@ -24,11 +24,13 @@ from django.db import connection, models
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from erp.messages import message
 from erp.models import Company, ExportJob
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
 from office.services import task_assign
+from office.services.notifications import notify
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import order_confirm, order_save
 from sales.services.quotations import quotation_save
@@ -152,6 +154,8 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     quotation_save(company=company, actor=rep2, customer=customer, lines=[line])
     order = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[{**line,
                                                                                                "quantity": D("5")}])
+    # The first notification (with its e-mail delivery) is the insider's own; the task's notify rep2.
+    notify(company=company, recipients=[admin], kind="sales.order_late", message=message("Outside notice"))
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
     order_confirm(order=order, actor=rep2)
     deliver_events()

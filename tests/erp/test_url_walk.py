@@ -122,6 +122,8 @@ ROUTE_MODELS = {
     # DRF viewset names its model itself). A new route with an id needs its line here.
     ":export": "erp.exportjob",
     "office:task": "office.task",
+    "office:notification": "office.notification",
+    "office:delivery": "office.notificationdelivery",
     "inventory:item": "inventory.item",
     "inventory:unit": "inventory.unitofmeasure",
     "inventory:warehouse": "inventory.warehouse",
