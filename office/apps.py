@@ -19,7 +19,7 @@ class OfficeConfig(AppConfig):
         from office import receivers  # noqa: F401  (connects the receivers)
         from office.demo import load_office_demo
         from office.notification_channels import register_kind
-        from office.notification_panels import profile_preferences
+        from office.notification_panels import home_announcements, profile_preferences
         from office.panels import document_tasks, home_inbox
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
@@ -40,7 +40,11 @@ class OfficeConfig(AppConfig):
                       _("A task waits for you, your role or your department."), default_channels=("inapp", "wecom"))
         register_kind("office.announcement", _("Announcement"), _("An announcement for you was published."),
                       default_channels=("inapp", "wecom"))
+        register_menu(MenuEntry("office", _("Announcements"), "office:announcement_list", "office.view_announcement",
+                                order=11))
         register_header_item("office", "office/partials/header_notifications.html",
                              permission="office.view_notification", order=5)
+        register_home_panel("office", "office/partials/home_announcements.html", home_announcements,
+                            permission="office.view_announcement", order=80)
         register_profile_section("office", "office/partials/profile_preferences.html", profile_preferences,
                                  permission="office.view_notificationpreference", order=10)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from office import views, views_notifications
+from office import views, views_announcements, views_notifications
 
 app_name = "office"
 urlpatterns = [
@@ -18,4 +18,12 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views_notifications.notification_mark_read, name="notification_read"),
     path("notifications/deliveries/", views_notifications.delivery_list, name="delivery_list"),
     path("notifications/deliveries/<int:pk>/retry/", views_notifications.delivery_retry, name="delivery_retry"),
+    path("announcements/", views_announcements.announcement_list, name="announcement_list"),
+    path("announcements/new/", views_announcements.announcement_create, name="announcement_create"),
+    path("announcements/<int:pk>/", views_announcements.announcement_detail, name="announcement_detail"),
+    path("announcements/<int:pk>/edit/", views_announcements.announcement_edit, name="announcement_edit"),
+    path("announcements/<int:pk>/withdraw/", views_announcements.announcement_withdraw_view,
+         name="announcement_withdraw"),
+    path("announcements/<int:pk>/receipts/", views_announcements.announcement_receipts_view,
+         name="announcement_receipts"),
 ]

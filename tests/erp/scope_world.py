@@ -25,11 +25,12 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from erp.messages import message
-from erp.models import Company, ExportJob
+from erp.models import Company, Department, ExportJob
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
 from office.services import task_assign
+from office.services.announcements import announcement_save
 from office.services.notifications import notify
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import order_confirm, order_save
@@ -156,6 +157,9 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                                                                                "quantity": D("5")}])
     # The first notification (with its e-mail delivery) is the insider's own; the task's notify rep2.
     notify(company=company, recipients=[admin], kind="sales.order_late", message=message("Outside notice"))
+    lonely = Department.objects.create(company=company, code="NOBODY", name="沒人的部門")
+    announcement_save(company=company, actor=admin, title="外部公告", body="只給沒人的部門", audience="departments",
+                      departments=[lonely])
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
     order_confirm(order=order, actor=rep2)
     deliver_events()

@@ -124,6 +124,7 @@ ROUTE_MODELS = {
     "office:task": "office.task",
     "office:notification": "office.notification",
     "office:delivery": "office.notificationdelivery",
+    "office:announcement": "office.announcement",
     "inventory:item": "inventory.item",
     "inventory:unit": "inventory.unitofmeasure",
     "inventory:warehouse": "inventory.warehouse",

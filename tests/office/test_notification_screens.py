@@ -16,6 +16,13 @@ CREDIT = messages.message("Approve credit for %(order)s (%(customer)s)", order="
 LATE = "sales.order_late"  # default channels: in-app, WeCom (not registered here) and e-mail
 
 
+def queries_of(client, url):
+    """How many queries one GET of ``url`` costs (200 expected)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
 def send(company, user, count=1, kind="office.task_assigned", link="/office/"):
     return [notify(company=company, recipients=[user], kind=kind, message=CREDIT, link=link)[0]
             for _n in range(count)]
@@ -46,15 +53,10 @@ def test_the_badge_costs_the_same_queries_whatever_the_count(company, clerk, cli
     warm_permissions(clerk)
     client.get("/office/notifications/badge/")
 
-    def queries():
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get("/office/notifications/badge/").status_code == 200
-        return len(captured)
-
     send(company, clerk, 1)
-    few = queries()
+    few = queries_of(client, "/office/notifications/badge/")
     send(company, clerk, 20)
-    assert queries() == few
+    assert queries_of(client, "/office/notifications/badge/") == few
 
 
 def test_the_notifications_page_lists_25_a_page_newest_first_and_filters(company, clerk, client):
@@ -84,14 +86,9 @@ def test_the_notifications_page_costs_the_same_queries_for_3_or_25_rows(company,
     send(company, clerk, 3)
     client.get("/office/notifications/")
 
-    def queries():
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get("/office/notifications/").status_code == 200
-        return len(captured)
-
-    few = queries()
+    few = queries_of(client, "/office/notifications/")
     send(company, clerk, 30)
-    assert queries() == few
+    assert queries_of(client, "/office/notifications/") == few
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(company, clerk, client):
@@ -190,14 +187,9 @@ def test_the_deliveries_screen_costs_the_same_queries_for_2_or_20_rows(company, 
     send(company, clerk, 2, kind=LATE)
     client.get("/office/notifications/deliveries/")
 
-    def queries():
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get("/office/notifications/deliveries/").status_code == 200
-        return len(captured)
-
-    few = queries()
+    few = queries_of(client, "/office/notifications/deliveries/")
     send(company, clerk, 18, kind=LATE)
-    assert queries() == few
+    assert queries_of(client, "/office/notifications/deliveries/") == few
 
 
 # Who may open what ------------------------------------------------------------------------------
