@@ -19,6 +19,8 @@ department therefore adds registrations in that department, never an edit of the
   document's page ("pick and ship" opens the pick sheet).
 - ``register_login_option``: another way to sign in, offered on the login page below the password form
   ("Sign in with WeCom").
+- ``register_profile_section``: a section of the user's own profile page (the notification
+  preferences).
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class LoginOption:
 
 @dataclass
 class RenderedPanel:
-    panel: DocumentPanel | HomePanel | LoginOption
+    panel: DocumentPanel | HomePanel | LoginOption | ProfileSection
     context: Context = field(default_factory=dict)
 
     @property
@@ -186,7 +188,20 @@ class TaskScreen:
     permission: str
 
 
+@dataclass(frozen=True)
+class ProfileSection:
+    """A section of the user's profile page: ``template`` rendered with what ``context(request)``
+    returns (None: not shown), for users holding ``permission``."""
+
+    app: str
+    order: int
+    template: str
+    permission: str
+    context: Callable[[HttpRequest], Context | None]
+
+
 TASK_SCREENS: list[TaskScreen] = []
+PROFILE_SECTIONS: list[ProfileSection] = []
 HOME_PANELS: list[HomePanel] = []
 RELATED_DOCUMENTS: list[RelatedDocuments] = []
 DOCUMENT_ACTIONS: list[DocumentAction] = []
@@ -237,6 +252,14 @@ def login_options(request: HttpRequest) -> list[RenderedPanel]:
         if context is not None:
             shown.append(RenderedPanel(option, context))
     return shown
+def register_profile_section(app: str, template: str, context: Callable[[HttpRequest], Context | None], *,
+                             permission: str, order: int = 100) -> None:
+    _add(PROFILE_SECTIONS, ProfileSection(app, order, template, permission, context))
+
+
+def profile_sections(request: HttpRequest) -> list[RenderedPanel]:
+    """The profile page's sections the user may see, with their contexts."""
+    return _shown(PROFILE_SECTIONS, request)
 
 
 def task_screen(kind: str) -> TaskScreen | None:
@@ -245,12 +268,17 @@ def task_screen(kind: str) -> TaskScreen | None:
 
 def home_panels(request: HttpRequest) -> list[RenderedPanel]:
     """The home page's boxes the user may see, with their contexts."""
+    return _shown(HOME_PANELS, request)
+
+
+def _shown(entries: Iterable[HomePanel | ProfileSection], request: HttpRequest) -> list[RenderedPanel]:
+    """The ``entries`` the user holds the permission of and whose context is not None, with it."""
     shown = []
-    for panel in HOME_PANELS:
-        if request.user.has_perm(panel.permission):
-            context = panel.context(request)
+    for entry in entries:
+        if request.user.has_perm(entry.permission):
+            context = entry.context(request)
             if context is not None:
-                shown.append(RenderedPanel(panel, context))
+                shown.append(RenderedPanel(entry, context))
     return shown
 
 

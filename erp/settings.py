@@ -246,10 +246,20 @@ CELERY_BEAT_SCHEDULE = {
                                            "schedule": 300.0},
     "resume-wecom-robot-queues": {"task": "office.tasks.resume_robot_queues", "schedule": 30.0},
     "forget-old-wecom-sends": {"task": "office.tasks.forget_old_wecom_sends", "schedule": 3600.0},
+    "resend-due-notifications": {"task": "office.tasks.resend_due_notifications", "schedule": 30.0},
+    "publish-due-announcements": {"task": "office.tasks.publish_due_announcements", "schedule": 60.0},
+    "notify-late-orders": {"task": "sales.tasks.notify_late_orders", "schedule": crontab(hour=8, minute=0)},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
 EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 10)
+# Notifications (office): a delivery that fails is retried with exponential backoff from this base
+# (30 s, 1 min, 2 min… capped at an hour), then marked failed after this many attempts.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30)
+# The site's address as users reach it (https://erp.example.com): links in e-mails and WeCom messages
+# are made absolute with it; empty, they are paths only.
+SITE_URL = env_str("SITE_URL", "")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -274,6 +284,11 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "office.wecomrobotmessage",
     "office.wecomaccesstoken",
     "office.wecomusersends",
+    # What the notification service sent and who read what: the rows carry their own times and statuses.
+    "office.notification",
+    "office.broadcast",
+    "office.notificationdelivery",
+    "office.announcementread",
     "guardian.userobjectpermission",
     "guardian.groupobjectpermission",
 )

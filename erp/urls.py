@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/password/", login_only(auth_views.PasswordChangeView.as_view()), name="password_change"),
     path("accounts/password/done/", login_only(auth_views.PasswordChangeDoneView.as_view()),
          name="password_change_done"),
+    path("accounts/profile/", views.profile, name="profile"),
     path("i18n/language/", views.set_language, name="set_language"),
     path("favicon.ico", _mark(views.favicon, "public"), name="favicon"),
     path("exports/", views_exports.export_list, name="export_list"),

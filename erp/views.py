@@ -17,7 +17,7 @@ from erp.forms import LanguageForm
 from erp.models import AccessLog, User
 from erp.navigation import menu_for_user
 from erp.permissions import _mark, login_only
-from erp.registry import home_panels, login_options
+from erp.registry import home_panels, login_options, profile_sections
 from erp.roles import role_label
 from erp.services import user_set_language, user_sign_out_everywhere
 
@@ -42,6 +42,16 @@ class LoginView(auth_views.LoginView):
         context: dict[str, Any] = super().get_context_data(**kwargs)
         context["login_options"] = login_options(self.request)
         return context
+@login_only
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own page (user menu → My profile): who they are in the company, their language, and
+    the sections the departments registered (erp.registry.register_profile_section: the office's
+    notification preferences)."""
+    roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
+    return render(request, "erp/profile.html", {
+        "roles": roles, "sections": profile_sections(request), "language_form": LanguageForm(
+            initial={"language": getattr(request.user, "language", settings.LANGUAGE_CODE)}),
+    })
 
 
 @require_POST

@@ -1,9 +1,16 @@
-from django import forms
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from typing import Any
 
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from erp.admin import ReadOnlyAdmin
 from erp.admin_scoping import ScopedAdmin
-from office.models import Task, WeComIdentity
+from office.models import Announcement, NotificationDelivery, Task, WeComIdentity
+from office.services.notifications import deliveries_retry
 from office.services.wecom_identities import identities_concerned, mapping_problems
 
 
@@ -92,3 +99,48 @@ class WeComIdentityAdmin(ScopedAdmin):
     def may_touch(request, obj):
         """Only a superuser changes or removes a superuser's mapping."""
         return obj is None or request.user.is_superuser or not obj.user.is_superuser
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    """What each channel did with each notification and group message; select failed ones and
+    "Retry" to send them again (one more attempt each)."""
+
+    list_display = ["id", "created_at", "kind", "recipient", "channel", "status", "attempts", "next_attempt_at",
+                    "sent_at", "detail"]
+    list_filter = ["status", "channel", "notification__kind", "broadcast__kind"]
+    search_fields = ["channel", "detail", "last_error", "notification__recipient__username", "notification__text",
+                     "broadcast__text"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["notification", "broadcast", "channel", "status", "attempts", "next_attempt_at", "sent_at",
+                       "detail", "last_error", "created_at"]
+    list_select_related = ["notification__recipient", "broadcast__department"]
+    actions = ["retry"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change permission lets the retry action run; fields stay read-only.
+        return self.may_use(request) and request.user.has_perm("office.change_notificationdelivery")
+
+    @admin.display(description=_("to"))
+    def recipient(self, delivery: NotificationDelivery) -> str:
+        if delivery.notification is not None:
+            return str(delivery.notification.recipient)
+        return str(delivery.broadcast.department or _("The whole company")) if delivery.broadcast else ""
+
+    @admin.action(description=_("Retry the selected deliveries"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[NotificationDelivery]) -> None:
+        count = deliveries_retry(deliveries=queryset, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ScopedAdmin):
+    list_display = ["title", "audience", "publish_at", "expires_at", "author", "notified_at", "withdrawn_at"]
+    list_filter = ["audience"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "publish_at"
+    raw_id_fields = ["author"]
+    readonly_fields = ["notified_at", "withdrawn_at", "withdrawn_by", "created_at", "updated_at"]

@@ -15,15 +15,19 @@ class OfficeConfig(AppConfig):
             register_header_item,
             register_home_panel,
             register_login_option,
+            register_profile_section,
         )
         from erp.roles import register_role_grants
         from office import receivers, signals  # noqa: F401  (connects the receivers, declares the hook)
         from office.demo import load_office_demo
         from office.imports import KINDS as IMPORT_KINDS
+        from office.notification_channels import register_kind
+        from office.notification_panels import home_announcements, profile_preferences
         from office.panels import document_tasks, home_inbox
         from office.panels_approvals import document_approvals
         from office.roles import ROLE_GRANTS
         from office.scoping import register as register_scopes
+        from office.services.notifications import register_builtin_channels
         from office.views_wecom_signin import login_option as wecom_login_option
 
         register_menu(MenuEntry("office", _("Task inbox"), "office:inbox", "office.view_task", order=10))
@@ -45,3 +49,17 @@ class OfficeConfig(AppConfig):
         for kind in IMPORT_KINDS:
             register_import_kind(kind)
         register_login_option("office", "office/wecom/login_option.html", wecom_login_option, order=10)
+        # Notifications and announcements (docs/office.md, "Notifications and announcements").
+        register_builtin_channels()
+        register_kind("office.task_assigned", _("Task assigned"),
+                      _("A task waits for you, your role or your department."), default_channels=("inapp", "wecom"))
+        register_kind("office.announcement", _("Announcement"), _("An announcement for you was published."),
+                      default_channels=("inapp", "wecom"))
+        register_menu(MenuEntry("office", _("Announcements"), "office:announcement_list", "office.view_announcement",
+                                order=11))
+        register_header_item("office", "office/partials/header_notifications.html",
+                             permission="office.view_notification", order=5)
+        register_home_panel("office", "office/partials/home_announcements.html", home_announcements,
+                            permission="office.view_announcement", order=80)
+        register_profile_section("office", "office/partials/profile_preferences.html", profile_preferences,
+                                 permission="office.view_notificationpreference", order=10)

@@ -1,6 +1,6 @@
-"""The task inbox's part of the demo company: a few tasks for users and roles (idempotent, keyed by
-the title's message key). Their titles and descriptions are messages (erp.messages), shown in each
-reader's language."""
+"""The office's part of the demo company: a few tasks for users and roles (idempotent, keyed by
+the title's message key) and an announcement for everyone. The tasks' titles and descriptions are
+messages (erp.messages), shown in each reader's language."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from django.utils.translation import gettext_noop
 from erp import roles
 from erp.messages import in_default_language, message
 from erp.models import Company, User
-from office.models import Task
+from office.models import Announcement, Task
 from office.services import task_assign
+from office.services.announcements import announcement_save
+
+# An announcement is a person's text, written in the company's language (zh-Hant for the demo company).
+DEMO_ANNOUNCEMENT = ("年終盤點通知",
+                     "12 月 31 日全廠盤點，當日暫停出貨與收貨。\n請各部門於 12 月 30 日前完成領料與退料。")
 
 DEMO_TASKS = [
     # (title, assigned role or None for every demo user, description)
@@ -42,5 +47,9 @@ def load_office_demo(company: Company, users: dict[str, User]) -> int:
         if same.exists():
             continue
         task_assign(company=company, title=title, description=description, role=assignee, actor=users["manager"])
+        created += 1
+    title, body = DEMO_ANNOUNCEMENT
+    if not Announcement.objects.filter(company=company, title=title).exists():
+        announcement_save(company=company, actor=users.get("office") or users["admin"], title=title, body=body)
         created += 1
     return created

@@ -10,9 +10,14 @@ ROLE_GRANTS = {
         "office.view_approvalrequest", "office.view_approvalrule",
         "office.view_approvaldelegation", "office.add_approvaldelegation", "office.change_approvaldelegation",
         "office.delete_approvaldelegation",
+        # ... reads their notifications and the announcements for them, and sets their own preferences.
+        "office.view_notification", "office.change_notification", "office.view_announcement",
+        "office.view_notificationpreference", "office.add_notificationpreference",
+        "office.change_notificationpreference",
     ],
-    # Office staff edit the rules, see every request and set anyone's delegation. WeCom's settings,
-    # robots and user mapping are the company admins' (System admin: every permission).
-    OFFICE: ["office.*", "!office.*_wecom*"],
+    # Office staff run the office: approval rules (every request, anyone's delegation) and announcements.
+    # WeCom's settings, robots and user mapping are the company admins', and so is what the channels
+    # delivered (System admin: every permission).
+    OFFICE: ["office.*", "!office.*_wecom*", "!office.*_notificationdelivery", "!office.*_broadcast"],
     MANAGER: ["office.see_all_approvals"],
 }

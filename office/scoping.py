@@ -1,6 +1,8 @@
-"""Which tasks a user may see (registered in OfficeConfig.ready; see erp.scoping): those addressed to
-them, to one of their roles or to their department, and those they created. Which approval requests:
-those they take part in (below); which rules: their company's (the permission decides who edits)."""
+"""Which office rows a user may see (registered in OfficeConfig.ready; see erp.scoping): the tasks
+addressed to them, to one of their roles or to their department, and those they created; the approval
+requests they take part in; the rules of their company (the permission decides who edits); their own
+notifications and notification preferences; the announcements for them (every one of the company's
+for those who manage announcements)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,32 @@ def addressed_to(user: Any) -> Q:
 
 def tasks_of_user(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     return queryset.filter(addressed_to(user) | Q(created_by=user.pk))
+
+
+def own_rows(field: str) -> Any:
+    """A rule: the rows whose ``field`` is the user (their notifications, their preferences)."""
+
+    def rule(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+        return queryset.filter(**{field: user.pk})
+
+    rule.__name__ = rule.__qualname__ = f"own_rows_{field}"
+    return rule
+
+
+OWN_NOTIFICATIONS = own_rows("recipient")
+OWN_PREFERENCES = own_rows("user")
+
+
+def announcements_of_user(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+    """Managers of announcements (office.change_announcement) see and change all of the company's;
+    everyone else reads the live ones meant for them and changes none."""
+    from office.selectors.notifications import audience_of, live
+
+    if user.has_perm("office.change_announcement"):
+        return queryset
+    if action != VIEW:
+        return queryset.none()
+    return queryset.filter(live(), audience_of(user))
 
 
 def register() -> None:
@@ -76,3 +104,6 @@ def register_approvals() -> None:
     register_scope("office.approvalcondition", Through("rule", "office.approvalrule"))
     register_scope("office.approvalrulestep", Through("rule", "office.approvalrule"))
     register_scope("office.approvaldelegation", delegations_of_user)
+    register_scope("office.notification", OWN_NOTIFICATIONS)
+    register_scope("office.notificationpreference", OWN_PREFERENCES)
+    register_scope("office.announcement", announcements_of_user)

@@ -91,3 +91,18 @@ class RobotMsgType(models.TextChoices):
     TEXT = "text", _("Text")
     MARKDOWN = "markdown", _("Markdown")
     NEWS = "news", _("News")
+class DeliveryStatus(models.TextChoices):
+    """Where one notification's delivery on one channel stands (office.models.NotificationDelivery)."""
+
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Audience(models.TextChoices):
+    """Who an announcement is for."""
+
+    ALL = "all", _("Everyone in the company")
+    DEPARTMENTS = "departments", _("Departments")
+    ROLES = "roles", _("Roles")

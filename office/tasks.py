@@ -1,9 +1,11 @@
 """Office's background work (Celery tasks: take ids, call services, idempotent): approval deadlines,
+sending notifications (and the beat's re-sending of what is due), publishing scheduled announcements,
 WeCom's group robot queues (office.services.wecom) and the client's counts."""
 
 from celery import shared_task
 
 from office.selectors.wecom import robots_to_resume
+from office.services import announcements, notifications
 from office.services.approvals import approval_deadlines
 from office.services.wecom import enqueue_robot_drain, robot_queue_drain
 from office.wecom.client import forget_old_sends
@@ -43,3 +45,21 @@ def forget_old_wecom_sends():
     """Beat (hourly): drop the per-member counts of members sent nothing for an hour."""
     return forget_old_sends()
 
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_notification_deliveries(delivery_ids):
+    """Send deliveries after the transaction that made them committed (each at most once)."""
+    return [notifications.delivery_send(pk) for pk in delivery_ids]
+
+
+@shared_task(ignore_result=True)
+def resend_due_notifications():
+    """Beat, every 30 s: deliveries still pending whose enqueue was lost or whose retry is due."""
+    return notifications.deliveries_resend_due()
+
+
+@shared_task(ignore_result=True)
+def publish_due_announcements():
+    """Beat, every minute: scheduled announcements whose time has come notify their audience."""
+    return announcements.announcements_publish_due()

@@ -20,6 +20,7 @@ class SalesConfig(AppConfig):
         from erp.roles import register_role_grants
         from inventory.panels import source_deliveries
         from office.approval_types import register_approval_type
+        from office.notification_channels import register_kind
         from sales import receivers, signals  # noqa: F401  (declares the events, connects the receivers)
         from sales.approvals import CREDIT_EXCEPTION_TYPE, seed_credit_rule
         from sales.demo import load_sales_demo
@@ -47,5 +48,8 @@ class SalesConfig(AppConfig):
         register_document_panel("inventory", "inventory/panels/source_deliveries.html", source_deliveries,
                                 permission="inventory.view_deliverynote", models=["sales.salesorder"], order=30)
         register_related_documents("sales", order_family, models=["sales.salesorder"])
+        register_kind("sales.order_late", _("Order late"),
+                      _("An order of yours is past its promised date with quantities still to deliver."),
+                      default_channels=("inapp", "wecom", "email"))
         for kind in IMPORT_KINDS:
             register_import_kind(kind)

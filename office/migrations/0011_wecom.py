@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('erp', '0014_department_head'),
-        ('office', '0009_approvals'),
+        ('office', '0010_notifications'),
     ]
 
     operations = [

@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -37,10 +38,13 @@ from erp.models import Company, CompanyOwned, Department, Document, OutboxEvent,
 from office import sql
 from office.models import Task
 from office.selectors import user_can_close
+from office.selectors.notifications import users_of_department, users_of_role
+from office.services.notifications import notify
 from office.status import TaskPriority, TaskStatus
 
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")  # "<app>.<what>", like a subscriber key
 KEY_CONSTRAINTS = frozenset({"task_once_per_event", "task_open_once_per_kind_and_document"})
+TASK_ASSIGNED = "office.task_assigned"  # the notification kind
 
 
 def violated_constraint(error: IntegrityError) -> str | None:
@@ -123,6 +127,7 @@ def task_assign_once(
     if not keyed:
         task.full_clean()
         task.save()
+        notify_assigned(task, actor=actor)
         return task, True
     existing = same_task(kind=kind, source_event=source_event, document_type=task.document_type,
                          document_id=task.document_id)
@@ -140,7 +145,30 @@ def task_assign_once(
             raise
         # Another transaction made it and has committed (the insert waited for it): take that one.
         return existing.get(), False
+    notify_assigned(task, actor=actor)
     return task, True
+
+
+def notify_assigned(task: Task, *, actor: User | None = None) -> None:
+    """Tell the people a new task waits for (the user, or every active member of the role or the
+    department in the task's company; not the one who assigned it): kind "office.task_assigned", in
+    the caller's transaction, a fixed number of statements however many members."""
+    recipients: list[User] | models.QuerySet[User]
+    if task.assignee_user is not None:
+        recipients = [task.assignee_user]
+    elif task.assignee_role is not None:
+        recipients = users_of_role(task.company, task.assignee_role)
+    elif task.assignee_department is not None:
+        recipients = users_of_department(task.company, task.assignee_department)
+    else:
+        return
+    if actor is not None:
+        recipients = ([user for user in recipients if user.pk != actor.pk] if isinstance(recipients, list)
+                      else recipients.exclude(pk=actor.pk))
+    title = task.title_message if isinstance(task.title_message, dict) else task.title
+    notify(company=task.company, recipients=recipients, kind=TASK_ASSIGNED,
+           message=messages.message(gettext_noop("New task: %(title)s"), title=title),
+           link=reverse("office:task_detail", args=[task.pk]), document=task, actor=actor)
 
 
 def task_assign(

@@ -31,6 +31,16 @@ EXEMPT = {
     "reservations: document level, the order's confirmation entry and inventory_reserve's",
     ("erp/sql.py", "update_row_if"): "the statement itself; its callers audit",
     ("erp/services.py", "api_token_touch"): "ApiToken.last_used: infrastructure, excluded from auditlog",
+    ("office/services/notifications.py", "notify"): "Notification: what the system sent, excluded from auditlog "
+    "(its time, recipient and read time are the record)",
+    ("office/services/notifications.py", "_insert_keyed"): "Notification: excluded from auditlog (see notify)",
+    ("office/services/notifications.py", "_insert_deliveries"): "NotificationDelivery: infrastructure with its own "
+    "status and attempts, excluded from auditlog",
+    ("office/services/notifications.py", "deliveries_retry"): "NotificationDelivery: infrastructure, excluded from "
+    "auditlog",
+    ("office/services/notifications.py", "notifications_mark_read"): "Notification.read_at: excluded from auditlog",
+    ("office/services/notifications.py", "notifications_mark_read_about"): "Notification.read_at: excluded from "
+    "auditlog",
     ("erp/services.py", "user_sign_out_everywhere"): "User.session_generation: no business data; the access "
     "log records the sign-out",
 }

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from celery._state import _register_app
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.management import call_command
@@ -29,6 +30,10 @@ def broker(url):
 
     def switch(to):
         app.close()
+        # close() also forgets the app as an active one: a module of @shared_task functions imported
+        # afterwards (office.tasks, the first time a notification is queued) would not register its
+        # tasks with it. It stays the process's app, so it is registered again.
+        _register_app(app)
         app.conf.broker_url = to
         app._pool = None
         app.amqp._producer_pool = None
