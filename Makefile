@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PROD_ENV := DEBUG=0 SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ ALLOWED_HOSTS=erp.example.com
+# A deployment sets FIELD_ENCRYPTION_KEY (its own key for the secrets stored encrypted; erp.W001 otherwise).
+PROD_ENV := DEBUG=0 SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ ALLOWED_HOSTS=erp.example.com \
+  FIELD_ENCRYPTION_KEY=Y2hlY2stZGVwbG95LW9ubHktZmllbGQta2V5LTAwMDA=
 
 .PHONY: run test lint messages compilemessages clean-venv browser
 

@@ -30,6 +30,7 @@ class ErpConfig(AppConfig):
             receivers,  # noqa: F401  (API tokens end with the password and the account)
         )
         from erp.admin_scoping import check_admin_scopes, lock_down
+        from erp.crypto import check_field_key, mask_in_audit_trail
         from erp.scoping import check_scopes, connect_grant_signals, register_core_scopes
 
         connect_grant_signals()
@@ -39,6 +40,9 @@ class ErpConfig(AppConfig):
         # every app's ModelAdmin: what is not company-scoped becomes superuser-only.
         lock_down()
         checks.register(check_admin_scopes)
+        checks.register(check_field_key, checks.Tags.security, deploy=True)
+        # auditlog registered every model in its own ready() (before this one): encrypted fields are masked.
+        mask_in_audit_trail()
 
         # After every migrate: new models' permissions reach the roles that match them.
         post_migrate.connect(_sync_roles, dispatch_uid="erp-sync-roles")

@@ -4,6 +4,10 @@ Every reader raises ``ConfigError`` with one line naming the variable when a val
 ``manage.py`` and the WSGI/ASGI entry points turn it into that line on stderr and exit 1.
 """
 
+import base64
+import binascii
+import hashlib
+import hmac
 import os
 import zoneinfo
 from collections.abc import Iterable
@@ -127,3 +131,27 @@ def env_email(name: str) -> dict[str, str | int | bool]:
         "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
         "EMAIL_USE_SSL": parsed.scheme == "smtp+ssl",
     }
+
+
+FERNET_KEY_HINT = ("python3 -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\"")
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """Comma-separated Fernet keys (32 bytes in url-safe Base64, 44 characters), newest first."""
+    keys = env_list(name)
+    for index, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raw = b""
+        if len(raw) != 32 or len(key) != 44:
+            raise ConfigError(f"{name}: key {index} is not a Fernet key (32 bytes in url-safe Base64, 44 characters;"
+                              f" make one with {FERNET_KEY_HINT})")
+    return keys
+
+
+def derived_fernet_key(secret_key: str) -> str:
+    """The Fernet key made from Django's SECRET_KEY, for when FIELD_ENCRYPTION_KEY is not set: HMAC-SHA256
+    with a purpose of its own, so it is no key Django uses for anything else."""
+    digest = hmac.new(secret_key.encode("utf-8"), b"erp.crypto field encryption key", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")

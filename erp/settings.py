@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from erp.env import (
     ConfigError,
+    derived_fernet_key,
     env_bool,
     env_database,
     env_email,
+    env_fernet_keys,
     env_int,
     env_list,
     env_origins,
@@ -34,6 +36,15 @@ if not SECRET_KEY:
 if not DEBUG and len(SECRET_KEY) < 50:
     raise ConfigError(f"SECRET_KEY: must be at least 50 characters when DEBUG is off; got {len(SECRET_KEY)}"
                       " (python3 -c \"import secrets; print(secrets.token_urlsafe(50))\")")
+# Secrets kept in the database (erp.crypto.EncryptedTextField: WeCom's app secret, callback key and robot
+# keys) are encrypted with FIELD_ENCRYPTION_KEY: Fernet keys, comma-separated, newest first (the first
+# encrypts, each decrypts; `manage.py rotate_field_keys` re-encrypts with the first). A deployment sets it
+# (`manage.py check --deploy` warns, erp.W001, when it does not); without it the key is derived from
+# SECRET_KEY, so a changed SECRET_KEY would leave the secrets unreadable. The derived key always comes
+# last, to read what was stored before FIELD_ENCRYPTION_KEY was set. docs/security.md, "Secrets at rest".
+_field_keys = env_fernet_keys("FIELD_ENCRYPTION_KEY")
+FIELD_ENCRYPTION_KEY_SET = bool(_field_keys)
+FIELD_ENCRYPTION_KEYS = [*_field_keys, derived_fernet_key(SECRET_KEY)]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
@@ -233,6 +244,8 @@ CELERY_BEAT_SCHEDULE = {
                                "schedule": crontab(hour=2, minute=30)},
     "approval-reminders-and-escalations": {"task": "office.tasks.approval_reminders_and_escalations",
                                            "schedule": 300.0},
+    "resume-wecom-robot-queues": {"task": "office.tasks.resume_robot_queues", "schedule": 30.0},
+    "forget-old-wecom-sends": {"task": "office.tasks.forget_old_wecom_sends", "schedule": 3600.0},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
@@ -257,13 +270,18 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "erp.outboxevent",
     "erp.eventdelivery",
     "erp.numbersequence",
+    # WeCom's queue and the client's state: their own status, attempts and times (office.models.wecom)
+    "office.wecomrobotmessage",
+    "office.wecomaccesstoken",
+    "office.wecomusersends",
     "guardian.userobjectpermission",
     "guardian.groupobjectpermission",
 )
 # A task's title and description messages (erp.messages: JSON keys and parameters) are audited as the
 # text beside them (office.models.Task.title, .description), not as JSON in the history.
+# A WeCom robot's pacing (its posts of the last minute, its pause) changes with every post: not history.
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at", "password", "last_login", "title_message", "description_message",
-                                    "close_note_message")
+                                    "close_note_message", "recent_posts", "backoff_until", "backoff_count")
 
 REST_FRAMEWORK = {
     # The token first: a refused token (ended, revoked) is a 401 with WWW-Authenticate, not a 403.
@@ -332,6 +350,11 @@ API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 30)
 for _name in ["LOGIN_FAILURE_LIMIT", "LOGIN_LOCKOUT_MINUTES", "API_TOKEN_IDLE_HOURS", "API_TOKEN_MAX_DAYS"]:
     if (_number := globals()[_name]) < 1:
         raise ConfigError(f"{_name}: expected a whole number of at least 1; got {_number}")
+
+# WeChat Work (企業微信): the API a company's settings start with (office.models.WeComSettings.api_base; the
+# fake server's address in tests and with `WECOM_FAKE=1 make run`) and how long one call may take.
+WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 10)
 
 # Demo data: created by `manage.py bootstrap` only in the embedded database or when DEMO=1.
 DEMO = env_bool("DEMO", False)

@@ -11,6 +11,8 @@ ROLE_GRANTS = {
         "office.view_approvaldelegation", "office.add_approvaldelegation", "office.change_approvaldelegation",
         "office.delete_approvaldelegation",
     ],
-    OFFICE: ["office.*"],  # office staff edit the rules, see every request and set anyone's delegation
+    # Office staff edit the rules, see every request and set anyone's delegation. WeCom's settings,
+    # robots and user mapping are the company admins' (System admin: every permission).
+    OFFICE: ["office.*", "!office.*_wecom*"],
     MANAGER: ["office.see_all_approvals"],
 }

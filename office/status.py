@@ -81,3 +81,13 @@ DECISION_STEP_STATUS: dict[str, str] = {
     Decision.RETURN: StepStatus.RETURNED,
 }
 OPEN_STEP_STATUSES = (StepStatus.WAITING, StepStatus.OPEN)
+class RobotMessageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class RobotMsgType(models.TextChoices):
+    TEXT = "text", _("Text")
+    MARKDOWN = "markdown", _("Markdown")
+    NEWS = "news", _("News")

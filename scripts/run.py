@@ -6,6 +6,7 @@ It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, 
 pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
 development server instead (Django's runserver: reloads on code changes, the debug pages)."""
 
+import base64
 import hashlib
 import os
 import secrets
@@ -39,13 +40,28 @@ def secret_key(var=VAR):
     return path.read_text().strip()
 
 
+def field_key(var=VAR):
+    """The key of the secrets stored encrypted (FIELD_ENCRYPTION_KEY), kept in var/field_key: a Fernet key
+    (32 random bytes, url-safe Base64) made on the first run, readable by its owner only."""
+    path = var / "field_key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+    return path.read_text().strip()
+
+
 def run_environment(environ, var=VAR):
-    """The environment `make run` serves with: DEBUG off unless DEBUG=1 is set; then a persistent
+    """The environment `make run` serves with: the key of the secrets stored encrypted from var/field_key
+    (unless FIELD_ENCRYPTION_KEY is set); DEBUG off unless DEBUG=1 is set; then a persistent
     SECRET_KEY from var/ (unless one is set), ALLOWED_HOSTS 127.0.0.1 and localhost, and cookies and
     redirects for plain http on 127.0.0.1 (no https there). A value set in ``environ`` wins. The
     deployed defaults (erp/settings.py, `manage.py check --deploy`) are untouched."""
     env = dict(environ)
     env.setdefault("DEBUG", "0")
+    if not env.get("FIELD_ENCRYPTION_KEY"):  # with DEBUG too: the secrets stay readable in either mode
+        env["FIELD_ENCRYPTION_KEY"] = field_key(var)
     if env["DEBUG"].lower() in TRUE:
         return env
     if not env.get("SECRET_KEY"):

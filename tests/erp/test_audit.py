@@ -15,7 +15,10 @@ from tests.factories import UserFactory
 
 def test_every_model_of_every_department_app_and_the_core_is_in_the_audit_trail():
     # ApiToken: issuing and "sign out everywhere" are in the access log; its rows hold only digests.
-    infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob", "ApiToken"}
+    # WeCom's robot queue keeps its own status, attempts and answers, like the outbox; the access tokens and
+    # the sends per user are the WeCom client's working state.
+    infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob", "ApiToken",
+                      "WeComRobotMessage", "WeComAccessToken", "WeComUserSends"}
     models = [
         model
         for label in [*settings.DEPARTMENT_APPS, "erp"]

@@ -1,6 +1,7 @@
 """`make run` serves as in production (DEBUG off, gunicorn, WhiteNoise, translated error pages) over
 plain http on 127.0.0.1; DEBUG=1 stays available for development. A deployment stays strict."""
 
+import base64
 import io
 import logging
 import os
@@ -22,8 +23,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import run  # noqa: E402  # scripts/run.py
 
 # What the shell that starts `make run` may have: none of the settings run_environment decides.
-DECIDED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
-           "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS")
+DECIDED = ("DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
+           "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS")
 
 
 def shell_environment(**extra):
@@ -62,6 +63,19 @@ def test_the_secret_key_is_made_once_under_var_and_kept(tmp_path):
     assert second["SECRET_KEY"] == first["SECRET_KEY"] == (tmp_path / "secret_key").read_text().strip()
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
     assert given["SECRET_KEY"] == "k" * 60
+
+
+def test_the_field_encryption_key_is_made_once_under_var_kept_and_used_with_debug_too(tmp_path):
+    first = run.run_environment(shell_environment(), var=tmp_path)
+    development = run.run_environment(shell_environment(DEBUG="1"), var=tmp_path)
+    given = run.run_environment(shell_environment(FIELD_ENCRYPTION_KEY="given"), var=tmp_path)
+
+    key = (tmp_path / "field_key").read_text().strip()
+    assert first["FIELD_ENCRYPTION_KEY"] == development["FIELD_ENCRYPTION_KEY"] == key
+    assert len(base64.urlsafe_b64decode(key)) == 32
+    assert stat.S_IMODE((tmp_path / "field_key").stat().st_mode) == 0o600
+    assert given["FIELD_ENCRYPTION_KEY"] == "given"
+    assert "FIELD_ENCRYPTION_KEY_SET = True" in settings_of(first)
 
 
 def test_debug_1_is_the_development_server_and_an_operators_value_wins(tmp_path):

@@ -45,6 +45,7 @@ def start(**overrides):
         ("SECURE_HSTS_SECONDS", "a year"),
         ("LOGIN_FAILURE_LIMIT", "0"),
         ("API_TOKEN_IDLE_HOURS", "a day"),
+        ("FIELD_ENCRYPTION_KEY", "not-a-fernet-key"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_one_line_naming_it(variable, value):

@@ -1,5 +1,6 @@
 from django.db import models
 
+from erp.crypto import EncryptedTextField
 from erp.models import Document
 from erp.money import LINE_QTY
 
@@ -47,3 +48,13 @@ class SampleOrderLine(models.Model):
 
     def __str__(self):
         return f"{self.item} × {self.quantity}"
+
+
+class SampleSecret(models.Model):
+    """A row with a secret stored encrypted (erp.crypto's tests)."""
+
+    name = models.CharField(max_length=50, blank=True)
+    secret = EncryptedTextField(blank=True)
+
+    def __str__(self):
+        return self.name
