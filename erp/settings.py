@@ -246,6 +246,7 @@ CELERY_BEAT_SCHEDULE = {
                                            "schedule": 300.0},
     "resume-wecom-robot-queues": {"task": "office.tasks.resume_robot_queues", "schedule": 30.0},
     "forget-old-wecom-sends": {"task": "office.tasks.forget_old_wecom_sends", "schedule": 3600.0},
+    "resume-wecom-cards": {"task": "office.tasks.resume_wecom_cards", "schedule": 30.0},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
@@ -274,6 +275,10 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "office.wecomrobotmessage",
     "office.wecomaccesstoken",
     "office.wecomusersends",
+    # Approval cards and the callbacks of their buttons: delivery records with their own statuses and
+    # times; the decisions they lead to are audited (office.approvaldecision).
+    "office.wecomapprovalcard",
+    "office.wecomcallback",
     "guardian.userobjectpermission",
     "guardian.groupobjectpermission",
 )

@@ -6,6 +6,7 @@ from celery import shared_task
 from office.selectors.wecom import robots_to_resume
 from office.services.approvals import approval_deadlines
 from office.services.wecom import enqueue_robot_drain, robot_queue_drain
+from office.services.wecom_cards import callback_process, callbacks_resume, card_update_send, card_updates_resend
 from office.wecom.client import forget_old_sends
 from office.wecom.clock import SYSTEM_CLOCK
 
@@ -42,3 +43,22 @@ def resume_robot_queues():
 def forget_old_wecom_sends():
     """Beat (hourly): drop the per-member counts of members sent nothing for an hour."""
     return forget_old_sends()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def wecom_callback_process(callback_id):
+    """Apply a tapped card button (office.services.wecom_cards.callback_process; once per callback)."""
+    return callback_process(callback_id=callback_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def wecom_card_update(card_id):
+    """Replace a settled card's button on WeCom; when WeCom cannot take it yet, come back later."""
+    outcome = card_update_send(card_id=card_id)
+    return outcome
+
+
+@shared_task(ignore_result=True)
+def resume_wecom_cards():
+    """Beat (every 30 s): the callbacks and card updates a lost task, worker or Redis left waiting."""
+    return {"callbacks": callbacks_resume(), "card_updates": card_updates_resend()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from office import views
+from office import views, views_wecom_callback
 
 app_name = "office"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task_close"),
+    path("wecom/callback/<int:company_id>/", views_wecom_callback.wecom_callback, name="wecom_callback"),
 ]

@@ -5,5 +5,6 @@ from office.models.approvals import *  # noqa: F401,F403
 from office.models.notifications import *  # noqa: F401,F403
 from office.models.tasks import Task
 from office.models.wecom import *  # noqa: F401,F403
+from office.models.wecom_cards import *  # noqa: F401,F403
 
 __all__ = ["Task"]
