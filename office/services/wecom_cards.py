@@ -390,13 +390,16 @@ def callback_process(*, callback_id: int) -> str:
         if callback is None:
             return "skipped"
         callback.attempts += 1
-        card = (WeComApprovalCard.objects.select_for_update(of=("self",))
-                .filter(company=callback.company, task_id=callback.task_id)
+        card = (WeComApprovalCard.objects.filter(company=callback.company, task_id=callback.task_id)
                 .select_related("seat__step__request", "seat__user").first())
         decision = BUTTON_DECISIONS.get(callback.event_key)
         if card is None or decision is None:
             return finish_callback(callback, CallbackStatus.IGNORED,
                                    messages.message(gettext_noop("Not a card of ours, or an unknown button.")))
+        # The request before any card: the order every writer of a request's cards locks in (the engine
+        # locks the request, then cards_settle its cards), so two taps at once wait instead of deadlocking.
+        ApprovalRequest.objects.select_for_update().filter(pk=card.seat.step.request_id).first()
+        card.refresh_from_db()
         identity = (WeComIdentity.objects.filter(company=callback.company, wecom_userid__iexact=callback.from_user)
                     .select_related("user").first())
         user = identity.user if identity is not None else None
