@@ -48,7 +48,8 @@ def click(fake, people, client, card, *, as_user=None, key="approve", **extra):
 
 
 def process_all():
-    return [callback_process(callback_id=pk) for pk in WeComCallback.objects.order_by("pk").values_list("pk", flat=True)]
+    pending = WeComCallback.objects.order_by("pk").values_list("pk", flat=True)
+    return [callback_process(callback_id=pk) for pk in pending]
 
 
 def test_a_manager_taps_approve_on_the_card_the_request_is_approved_and_the_card_reads_approved(people, wecom, client):
