@@ -246,6 +246,7 @@ CELERY_BEAT_SCHEDULE = {
                                            "schedule": 300.0},
     "resume-wecom-robot-queues": {"task": "office.tasks.resume_robot_queues", "schedule": 30.0},
     "forget-old-wecom-sends": {"task": "office.tasks.forget_old_wecom_sends", "schedule": 3600.0},
+    "resume-wecom-cards": {"task": "office.tasks.resume_wecom_cards", "schedule": 30.0},
     "resend-due-notifications": {"task": "office.tasks.resend_due_notifications", "schedule": 30.0},
     "publish-due-announcements": {"task": "office.tasks.publish_due_announcements", "schedule": 60.0},
     "notify-late-orders": {"task": "sales.tasks.notify_late_orders", "schedule": crontab(hour=8, minute=0)},
@@ -284,6 +285,10 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "office.wecomrobotmessage",
     "office.wecomaccesstoken",
     "office.wecomusersends",
+    # Approval cards and the callbacks of their buttons: delivery records with their own statuses and
+    # times; the decisions they lead to are audited (office.approvaldecision).
+    "office.wecomapprovalcard",
+    "office.wecomcallback",
     # What the notification service sent and who read what: the rows carry their own times and statuses.
     "office.notification",
     "office.broadcast",

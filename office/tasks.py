@@ -8,6 +8,7 @@ from office.selectors.wecom import robots_to_resume
 from office.services import announcements, notifications
 from office.services.approvals import approval_deadlines
 from office.services.wecom import enqueue_robot_drain, robot_queue_drain
+from office.services.wecom_cards import callback_process, callbacks_resume, card_update_send, card_updates_resend
 from office.wecom.client import forget_old_sends
 from office.wecom.clock import SYSTEM_CLOCK
 
@@ -63,3 +64,21 @@ def resend_due_notifications():
 def publish_due_announcements():
     """Beat, every minute: scheduled announcements whose time has come notify their audience."""
     return announcements.announcements_publish_due()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def wecom_callback_process(callback_id):
+    """Apply a tapped card button (office.services.wecom_cards.callback_process; once per callback)."""
+    return callback_process(callback_id=callback_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def wecom_card_update(card_id):
+    """Replace a settled card's button on WeCom (retried later by the beat when WeCom cannot take it)."""
+    return card_update_send(card_id=card_id)
+
+
+@shared_task(ignore_result=True)
+def resume_wecom_cards():
+    """Beat (every 30 s): the callbacks and card updates a lost task, worker or Redis left waiting."""
+    return {"callbacks": callbacks_resume(), "card_updates": card_updates_resend()}

@@ -1,6 +1,13 @@
 from django.urls import include, path
 
-from office import views, views_announcements, views_approvals, views_notifications, views_wecom
+from office import (
+    views,
+    views_announcements,
+    views_approvals,
+    views_notifications,
+    views_wecom,
+    views_wecom_callback,
+)
 
 app_name = "office"
 urlpatterns = [
@@ -33,6 +40,8 @@ urlpatterns = [
     path("wecom/robots/<int:pk>/disable/", views_wecom.robot_disable, name="wecom_robot_disable"),
     path("wecom/robots/<int:pk>/enable/", views_wecom.robot_enable, name="wecom_robot_enable"),
     path("wecom/robots/<int:pk>/test/", views_wecom.robot_test, name="wecom_robot_test"),
+    # WeCom posts here (public: checked by signature): a card button tapped, or its check of the URL
+    path("wecom/callback/<int:company_id>/", views_wecom_callback.wecom_callback, name="wecom_callback"),
     # WeCom: the identity mapping and its import, signing in with WeCom
     path("", include("office.urls_wecom")),
     path("notifications/", views_notifications.notification_list, name="notification_list"),

@@ -25,10 +25,13 @@ from collections.abc import Sequence
 
 from erp.models import User
 from office.models import ApprovalRequest, ApprovalStep
+from office.services import wecom_cards
 
 
 def approvers_asked(step: ApprovalStep, approvers: Sequence[User], *, escalated: bool = False) -> None:
-    """``step`` opened (or was escalated): ask each of ``approvers`` to decide it. Creates nothing yet."""
+    """``step`` opened (or was escalated): ask each of ``approvers`` to decide it. The WeCom cards of
+    the seats the steps before it settled are closed."""
+    wecom_cards.cards_settle(step.request)
 
 
 def approver_reminded(step: ApprovalStep, approvers: Sequence[User]) -> None:
@@ -38,4 +41,5 @@ def approver_reminded(step: ApprovalStep, approvers: Sequence[User]) -> None:
 
 def requester_told(request: ApprovalRequest, outcome: str) -> None:
     """``request`` was finally approved, rejected, returned or cancelled (``outcome``): tell its
-    requester. Creates nothing yet."""
+    requester; every WeCom card still open on the approvers' phones says how it ended."""
+    wecom_cards.cards_settle(request)
