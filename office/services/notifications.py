@@ -140,14 +140,19 @@ def _document_url(document: models.Model) -> str:
 def _channels_by_recipient(ids: Sequence[int], spec: registry.NotificationKind) -> dict[int, list[str]]:
     """{user id: the channels (besides in-app) this kind goes to}: the user's choice where they made
     one, else the kind's defaults. One query for everyone's choices."""
-    optional = [channel.name for channel in registry.optional_channels()]
+    channels = registry.optional_channels()
+    optional = [channel.name for channel in channels]
     chosen: dict[int, list[str]] = {pk: [] for pk in ids}
     if not optional or not ids:
         return chosen
+    # Channels that cannot reach some of the users (no WeCom id) make no delivery for them.
+    unreachable = {channel.name: set(ids) - channel.reachable(ids) for channel in channels
+                   if channel.reachable is not None}
     choices = {(user_id, channel): enabled for user_id, channel, enabled in NotificationPreference.objects.filter(
         user_id__in=ids, kind=spec.key, channel__in=optional).values_list("user_id", "channel", "enabled")}
     for pk in ids:
-        chosen[pk] = [name for name in optional if choices.get((pk, name), name in spec.default_channels)]
+        chosen[pk] = [name for name in optional if choices.get((pk, name), name in spec.default_channels)
+                      and pk not in unreachable.get(name, ())]
     return chosen
 
 
