@@ -36,3 +36,5 @@ class TaskAdmin(ScopedAdmin):
         if obj is not None and (obj.title_message or obj.description_message):
             excluded += ["title", "description"]
         return excluded
+
+from office import admin_approvals  # noqa: E402,F401  (the approval engine's tables, read-only)
