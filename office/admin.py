@@ -144,3 +144,4 @@ class AnnouncementAdmin(ScopedAdmin):
     date_hierarchy = "publish_at"
     raw_id_fields = ["author"]
     readonly_fields = ["notified_at", "withdrawn_at", "withdrawn_by", "created_at", "updated_at"]
+from office import admin_approvals  # noqa: E402,F401  (the approval engine's tables, read-only)

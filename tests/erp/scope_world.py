@@ -32,7 +32,7 @@ from inventory.services import deliveries, documents, masterdata
 from office.models import WeComIdentity, WeComRobot
 from office.services import task_assign
 from office.services.announcements import announcement_save
-from office.services.approvals import approval_rule_save, delegation_save
+from office.services.approvals import approval_decide, approval_rule_save, delegation_save
 from office.services.notifications import notify
 from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
@@ -183,10 +183,12 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     # limit), a delegation of that rep's.
     approval_rule_save(company=company, actor=admin, type_key=CREDIT_EXCEPTION, name="Outside rule", priority=1,
                        conditions=[{"field": "order_total", "operator": "gt", "value": "0"}],
-                       steps=[{"sequence": 1, "kind": "role", "role": Group.objects.get(name="Sales manager")}])
+                       steps=[{"sequence": 1, "kind": "role", "role": Group.objects.get(name="Sales manager")},
+                              {"sequence": 2, "kind": "user", "user": admin}])
     sales_masterdata.customer_update(customer=customer, actor=admin, credit_limit=D("1"))
     held = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[line])
-    credit_request_approval(order=held, actor=rep2)
+    approval_decide(request=credit_request_approval(order=held, actor=rep2), actor=approver, decision="approve",
+                    comment="first step")  # a decision; the second step waits for the admin
     today = timezone.localdate()
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
     return world
