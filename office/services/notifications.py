@@ -76,15 +76,18 @@ def notify(*, company: Company, recipients: Iterable[User] | QuerySet[User], kin
     rows = [Notification(company=company, recipient_id=pk, kind=kind, message=message, text=text, link=link[:300],
                          document_type=document_type, document_id=document_id, actor=actor, key=key,
                          created_at=now) for pk in ids]
-    if key:
-        rows = _insert_keyed(rows, kind=kind, key=key)
-    else:
-        Notification.objects.bulk_create(rows)
-    channels_of = _channels_by_recipient([row.recipient_id for row in rows], spec)
-    deliveries = [NotificationDelivery(company=company, notification=row, channel=channel, next_attempt_at=now,
-                                       created_at=now)
-                  for row in rows for channel in channels_of[row.recipient_id]]
-    _insert_deliveries(deliveries)
+    # The caller's transaction (no savepoint of its own); called outside one, a transaction of its own:
+    # notifications and their deliveries are written together or not at all.
+    with transaction.atomic(savepoint=False):
+        if key:
+            rows = _insert_keyed(rows, kind=kind, key=key)
+        else:
+            Notification.objects.bulk_create(rows)
+        channels_of = _channels_by_recipient([row.recipient_id for row in rows], spec)
+        deliveries = [NotificationDelivery(company=company, notification=row, channel=channel,
+                                           next_attempt_at=now, created_at=now)
+                      for row in rows for channel in channels_of[row.recipient_id]]
+        _insert_deliveries(deliveries)
     return rows
 
 
@@ -178,16 +181,17 @@ def notify_department_channels(*, company: Company, department: Department | Non
     now = timezone.now()
     broadcast = Broadcast(company=company, department=department, kind=kind, message=message, key=key,
                           text=messages.in_default_language(message)[:TEXT_LENGTH], link=link[:300], created_at=now)
-    try:
-        with transaction.atomic():
-            broadcast.save()
-    except IntegrityError:
-        if key:  # another transaction posted it meanwhile
-            return None
-        raise
-    _insert_deliveries([NotificationDelivery(company=company, broadcast=broadcast, channel=channel.name,
-                                             next_attempt_at=now, created_at=now)
-                        for channel in registry.group_channels() if channel.available_for(company, department)])
+    with transaction.atomic(savepoint=False):  # as notify(): the caller's transaction, or one of its own
+        try:
+            with transaction.atomic():
+                broadcast.save()
+        except IntegrityError:
+            if key:  # another transaction posted it meanwhile
+                return None
+            raise
+        _insert_deliveries([NotificationDelivery(company=company, broadcast=broadcast, channel=channel.name,
+                                                 next_attempt_at=now, created_at=now)
+                            for channel in registry.group_channels() if channel.available_for(company, department)])
     return broadcast
 
 

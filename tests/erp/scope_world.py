@@ -31,9 +31,9 @@ from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
 from office.models import WeComIdentity, WeComRobot
 from office.services import task_assign
-from office.services.announcements import announcement_save
+from office.services.announcements import announcement_mark_read, announcement_save
 from office.services.approvals import approval_decide, approval_rule_save, delegation_save
-from office.services.notifications import notify
+from office.services.notifications import notify, notify_department_channels, preferences_set
 from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import credit_request_approval, order_confirm, order_save
@@ -162,8 +162,12 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     # The first notification (with its e-mail delivery) is the insider's own; the task's notify rep2.
     notify(company=company, recipients=[admin], kind="sales.order_late", message=message("Outside notice"))
     lonely = Department.objects.create(company=company, code="NOBODY", name="沒人的部門")
-    announcement_save(company=company, actor=admin, title="外部公告", body="只給沒人的部門", audience="departments",
-                      departments=[lonely])
+    announcement = announcement_save(company=company, actor=admin, title="外部公告", body="只給沒人的部門",
+                                     audience="departments", departments=[lonely])
+    announcement_mark_read(announcement=announcement, user=admin)
+    preferences_set(user=admin, choices={("sales.order_late", "email"): False})
+    notify_department_channels(company=company, department=lonely, kind="sales.order_late",
+                               message=message("Outside digest"))
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
     WeComIdentity.objects.create(company=company, user=rep2, wecom_userid="rep2")
     WeComRobot.objects.create(company=company, name="外部群", webhook_key="693a91f6-7a0c-4bc4-97a0-0ec2sifa5aaa")
