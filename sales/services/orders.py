@@ -57,6 +57,9 @@ ZERO = Decimal("0")
 # The kind of the sales managers' "approve credit" task before the approval engine took it over: such
 # tasks still open close when the order's credit is approved.
 CREDIT_APPROVAL_TASK = "sales.credit_approval"
+# The title of those tasks, stored as a message (erp.messages) on tasks made before the approval engine:
+# kept in the catalogues so that they still read in each reader's language.
+CREDIT_APPROVAL_TASK_TITLE = gettext_noop("Approve credit for %(order)s (%(customer)s)")
 # Why a pending credit request is withdrawn when the order is confirmed within the limit (a message
 # key: the trail shows it in the reader's language).
 CREDIT_NOT_NEEDED = gettext_noop("The order is within the credit limit now: no approval is needed.")
