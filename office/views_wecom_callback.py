@@ -18,8 +18,10 @@ MAX_BODY_BYTES = 64 * 1024  # an event is a few hundred bytes
 
 @csrf_exempt
 def wecom_callback(request, company_id):
-    company = get_object_or_404(Company, pk=company_id)
     params = {key: request.GET.get(key, "") for key in ("msg_signature", "timestamp", "nonce", "echostr")}
+    if not all(params[key] for key in ("msg_signature", "timestamp", "nonce")):
+        return HttpResponse("missing msg_signature, timestamp or nonce", status=400, content_type="text/plain")
+    company = get_object_or_404(Company, pk=company_id)
     try:
         if request.method == "GET":
             return HttpResponse(callback_verify_url(company=company, params=params), content_type="text/plain")

@@ -137,7 +137,7 @@ def test_an_unmapped_wecom_user_is_refused_and_the_card_says_so(people, wecom, c
     assert request.status == "pending" and request.decisions.count() == 0
     callback = WeComCallback.objects.get()
     assert "wangwu" in callback.display_result
-    assert WeComApprovalCard.objects.get().replace_name == "Not authorised"
+    assert WeComApprovalCard.objects.get().replace_name == "無權簽核"  # nobody known: the site's language
 
 
 def test_a_card_tapped_after_the_request_was_decided_on_the_web_is_refused_and_reads_the_outcome(
@@ -203,6 +203,7 @@ def test_wecoms_url_check_is_answered_with_the_echo(people, wecom, client):
 
 def test_the_callback_of_a_company_without_wecom_is_404(people, client):
     assert client.get(callback_url(people) + "?msg_signature=x&timestamp=1&nonce=1&echostr=x").status_code == 404
+    assert client.get(callback_url(people)).status_code == 400  # not a request WeCom would make
 
 
 def test_card_updates_wait_while_wecom_is_down_and_go_when_it_is_back(people, wecom, client):
