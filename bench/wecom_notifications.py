@@ -1,144 +1,195 @@
-"""WeCom throughput with the limits honoured, against the fake WeCom server (never the real one):
+"""Notifications through WeCom, end to end: the notification service, the Celery worker and the WeCom
+client against the fake WeCom server (office.wecom.fake) on loopback.
 
-    .venv/bin/python bench/wecom_notifications.py --messages 10000 --users 200 --threads 4 --robot 1000
+    .venv/bin/python bench/wecom_notifications.py --notifications 10000 --users 500 --approvals 200
 
-1. App messages: ``--messages`` text messages to ``--users`` members from ``--threads`` threads, through
-   ``office.wecom.client.send_app_message`` (token cache, per-member counts under row locks, HTTP to
-   the fake). A member over 30 a minute or 1,000 an hour is deferred; the bench then moves the shared
-   clock (the client's and the fake's, ``ManualClock``) to the time a slot frees and sends what was
-   deferred, so no simulated minute is waited for in real time. Prints messages/s (wall clock), how
-   many sends were deferred, gettoken calls, the fake's 45009 answers (0: the client kept the limits)
-   and the most messages one member got in any minute (≤ 30).
-2. Group robot: ``--robot`` messages queued for one robot (``robot_enqueue``) and drained
-   (``robot_queue_drain``) with the clock moved a minute whenever the window is full. Prints posts/s
-   (wall clock) and the most posts in any minute (≤ 20).
+1. **Throughput.** ``--notifications`` notifications (kind "office.task_assigned", on WeCom by
+   default) are made for ``--users`` users mapped to WeCom ids, in batches of one notify() call per
+   user group, committed, and sent by a real Celery worker (``--concurrency`` processes, started here
+   on the same database and Redis) through the client to the fake. Prints messages/s from the first
+   commit to the last message the fake received, and checks WeCom's limits were honoured: the fake
+   answered no frequency error (45009) and no member received more than 30 messages in any minute.
+2. **Approval latency.** ``--approvals`` approval requests, one after another (a document type the
+   bench declares, one step "any of the role", one approver on WeCom): the time from calling
+   ``approval_submit`` to the approval card reaching the fake; prints p50, p95 and max.
 
-It uses a company of its own (code WECOMBENCH, made on the first run and kept, like the other benches'
-BENCH) and deletes the WeCom rows it made at the end. Run it with the server's environment
-(DATABASE_URL, and DEBUG or SECRET_KEY), as the other bench scripts.
+It makes its own company (``--company``, default WXBENCH; refused if it exists, or ``--reuse`` it) and
+needs DATABASE_URL and REDIS_URL (a Redis database nobody else's worker reads: the bench flushes it).
 """
 
 import argparse
-import datetime
 import os
-import secrets
+import signal
+import statistics
+import subprocess
 import sys
-import threading
 import time
+from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "erp.settings")
 
 import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import transaction  # noqa: E402
 
-from erp.models import Company  # noqa: E402
-from office.models import WeComAccessToken, WeComRobot, WeComRobotMessage, WeComSettings, WeComUserSends  # noqa: E402
-from office.services import wecom as services  # noqa: E402
-from office.wecom import client  # noqa: E402
-from office.wecom.clock import ManualClock  # noqa: E402
+from erp import messages  # noqa: E402
+from erp.models import Company, User  # noqa: E402
+from erp.roles import sync_roles  # noqa: E402
+from office.approval_types import TEXT, ApprovalType, ConditionField, register_approval_type  # noqa: E402
+from office.models import NotificationDelivery, Task, WeComIdentity, WeComSettings  # noqa: E402
+from office.services.approvals import approval_rule_save, approval_submit  # noqa: E402
+from office.services.notifications import notify  # noqa: E402
 from office.wecom.fake import FakeWeCom  # noqa: E402
 
-MINUTE = datetime.timedelta(minutes=1)
+BENCH_TYPE = "office.bench_approval"
+ROLE = "Sales manager"
 
 
-def most_in_a_minute(times):
-    """The most events in any 60-second window (a sliding window over sorted times)."""
-    times, most, start = sorted(times), 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= MINUTE:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def send_share(settings, share, clock, later, lock):
-    """One thread's sends; the members deferred go into ``later`` with the time a slot frees."""
-    mine = WeComSettings.objects.get(pk=settings.pk)
-    for userid in share:
-        result = client.send_app_message(mine, userids=[userid], msgtype="text", content="bench", clock=clock)
-        if result.deferred_users:
-            with lock:
-                later.append((userid, result.retry_at))
-    connection.close()
+def make_company(code, users, reuse):
+    company = Company.objects.filter(code=code).first()
+    if company is not None and not reuse:
+        raise SystemExit(f"company {code} exists: pass --reuse or another --company")
+    if company is None:
+        company = Company.objects.create(code=code, name=f"{code} bench")
+    sync_roles()
+    people = list(User.objects.filter(company=company, username__startswith=f"{code.lower()}-u").order_by("pk"))
+    for index in range(len(people), users):
+        people.append(User.objects.create_user(username=f"{code.lower()}-u{index:05d}", company=company,
+                                               password=None, language="zh-hant"))
+    people = people[:users]
+    mapped = set(WeComIdentity.objects.filter(company=company).values_list("user_id", flat=True))
+    WeComIdentity.objects.bulk_create([WeComIdentity(company=company, user=user, wecom_userid=f"wx{user.pk}")
+                                       for user in people if user.pk not in mapped])
+    return company, people
 
 
-def app_messages(settings, fake, clock, *, messages, users, threads):
-    pending = [f"u{n % users:04d}" for n in range(messages)]
-    deferred_total, rounds = 0, 0
-    started = time.perf_counter()
-    while pending:
-        rounds += 1
-        later, lock = [], threading.Lock()
-        workers = [threading.Thread(target=send_share, args=(settings, pending[i::threads], clock, later, lock))
-                   for i in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        deferred_total += len(later)
-        pending = [userid for userid, _at in later]
-        if later:  # on to the first moment a slot frees (simulated: the fake's clock is the same)
-            wait = (min(at for _userid, at in later) - clock.now()).total_seconds()
-            clock.advance(max(wait, 0.001))
-    seconds = time.perf_counter() - started
-    per_member = {}
-    for message in fake.messages:
-        for userid in message["to"]:
-            per_member.setdefault(userid, []).append(message["at"])
-    refused = sum(1 for method, path in fake.requests if path == "/cgi-bin/message/send") - len(fake.messages)
-    print(f"app messages: {len(fake.messages)} sent in {seconds:.1f} s = {len(fake.messages) / seconds:.0f}/s "
-          f"({threads} threads, {users} members, {rounds} rounds, {deferred_total} sends deferred)")
-    print(f"  gettoken calls {fake.gettoken_calls}; WeCom's refusals {refused}; most to one member in a "
-          f"minute {max(most_in_a_minute(times) for times in per_member.values())} (limit 30)")
+def start_worker(concurrency):
+    env = dict(os.environ)
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "erp", "worker", "-l", "error",
+                             "--concurrency", str(concurrency), "-n", f"bench-{os.getpid()}@%h"],
+                            cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
 
 
-def robot_posts(company, fake, clock, *, count, key):
-    robot = WeComRobot.objects.create(company=company, name="bench", webhook_key=key)
-    for n in range(count):
-        services.robot_enqueue(robot=robot, msgtype="markdown", content=f"**bench** #{n}", clock=clock)
-    started = time.perf_counter()
-    while True:
-        outcome = services.robot_queue_drain(robot_id=robot.pk, clock=clock)
-        if outcome.stopped != "wait":
-            break
-        clock.advance(max((outcome.wait_until - clock.now()).total_seconds(), 0.001))
-    seconds = time.perf_counter() - started
-    posts = [post["at"] for post in fake.robot_posts]
-    print(f"robot: {len(posts)} posts in {seconds:.1f} s = {len(posts) / seconds:.0f}/s (wall clock); most in a "
-          f"minute {most_in_a_minute(posts)} (limit 20)")
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def throughput(company, people, fake, total):
+    """Make ``total`` notifications in batches (one notify() per round over every user) and wait until
+    the fake has received them all."""
+    before = len(fake.messages)
+    rounds, rest = divmod(total, len(people))
+    started = time.monotonic()
+    for number in range(rounds + (1 if rest else 0)):
+        recipients = people if number < rounds else people[:rest]
+        with transaction.atomic():
+            notify(company=company, recipients=recipients, kind="office.task_assigned",
+                   message=messages.message("Bench message %(n)s", n=number))
+    made = time.monotonic()
+    wait_for(lambda: len(fake.messages) - before >= total, timeout=1800, what="the fake to receive every message")
+    finished = time.monotonic()
+    sent = fake.messages[before:]
+    per_minute = defaultdict(list)
+    for message in sent:
+        for user in message["to"]:
+            per_minute[user].append(message["at"])
+    worst = 0
+    for times in per_minute.values():
+        times.sort()
+        start = 0
+        for end, at in enumerate(times):
+            while at - times[start] >= timedelta(seconds=60):
+                start += 1
+            worst = max(worst, end - start + 1)
+    statuses = NotificationDelivery.objects.filter(company=company, channel="wecom").values_list("status", flat=True)
+    counts = defaultdict(int)
+    for status in statuses:
+        counts[status] += 1
+    return {"made_s": made - started, "total_s": finished - started, "per_s": total / (finished - started),
+            "worst_per_minute": worst,
+            # message/send calls the fake did not accept (a frequency or token error answered)
+            "refused_calls": sum(1 for _method, path in fake.requests if path.endswith("/message/send"))
+            - len(fake.messages),
+            "statuses": dict(counts)}
+
+
+def approvals(company, people, fake, count):
+    register_approval_type(ApprovalType(
+        key=BENCH_TYPE, model="office.task", label="Bench approval",
+        fields=(ConditionField("title", "Title", TEXT, lambda task: task.title),),
+        requester=lambda task: task.created_by, url=lambda task: f"/office/tasks/{task.pk}/"))
+    approver, requester = people[0], people[1]
+    approver.groups.add(Group.objects.get(name=ROLE))
+    approval_rule_save(company=company, actor=None, type_key=BENCH_TYPE, name="bench", conditions=[],
+                       steps=[{"sequence": 1, "kind": "role", "role": Group.objects.get(name=ROLE)}])
+    latencies = []
+    for number in range(count):
+        document = Task.objects.create(company=company, title=f"bench {number}", assignee_user=requester,
+                                       created_by=requester)
+        before = len(fake.messages)
+        started = time.monotonic()
+        with transaction.atomic():
+            approval_submit(document=document, type_key=BENCH_TYPE, actor=requester)
+        wait_for(lambda before=before: len(fake.messages) > before, timeout=60, what="the approval card")
+        latencies.append(time.monotonic() - started)
+    return latencies
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--robot", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notifications", type=int, default=10000)
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--approvals", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--company", default="WXBENCH")
+    parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
 
-    clock = ManualClock()
-    key = f"bench-{secrets.token_hex(8)}"
-    fake = FakeWeCom(users=[f"u{n:04d}" for n in range(args.users)], robot_keys=[key], clock=clock).start()
-    company, _made = Company.objects.get_or_create(code="WECOMBENCH", defaults={"name": "WeCom bench"})
-    settings, _made = WeComSettings.objects.update_or_create(company=company, defaults={
-        "corp_id": fake.corp_id, "agent_id": fake.agent_id, "app_secret": fake.corp_secret, "enabled": True,
-        "api_base": fake.url})
+    fake = FakeWeCom(corp_id="wwbench", corp_secret="bench-secret", agent_id=1000002, open_mode=True).start()
+    with transaction.atomic():
+        company, people = make_company(args.company, args.users, args.reuse)
+        WeComSettings.objects.update_or_create(company=company, defaults=dict(
+            corp_id="wwbench", agent_id=1000002, app_secret="bench-secret", callback_token="benchtoken",
+            encoding_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", enabled=True, api_base=fake.url))
+    worker = start_worker(args.concurrency)
     try:
-        app_messages(settings, fake, clock, messages=args.messages, users=args.users, threads=args.threads)
-        if args.robot:
-            robot_posts(company, fake, clock, count=args.robot, key=key)
+        time.sleep(4)  # the worker connects to Redis
+        load = os.getloadavg()
+        print(f"machine: {os.cpu_count()} cores, load before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+              f"worker concurrency {args.concurrency}")
+        result = throughput(company, people, fake, args.notifications)
+        print(f"throughput: {args.notifications} notifications to {len(people)} WeCom users: made in "
+              f"{result['made_s']:.1f} s, all received by the fake after {result['total_s']:.1f} s = "
+              f"{result['per_s']:.0f} messages/s")
+        print(f"limits: at most {result['worst_per_minute']} messages to one member in any minute (WeCom's limit 30); "
+              f"message/send calls the fake refused: {result['refused_calls']}; deliveries {result['statuses']}")
+        if args.approvals:
+            latencies = approvals(company, people, fake, args.approvals)
+            print(f"approval request -> card at the fake ({len(latencies)} requests, one after another): "
+                  f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+                  f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms")
+        load = os.getloadavg()
+        print(f"load after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
+        worker.send_signal(signal.SIGTERM)  # a warm shutdown: the worker finishes what it holds
+        worker.wait(timeout=60)
         fake.stop()
-        WeComRobotMessage.objects.filter(company=company).delete()
-        WeComRobot.objects.filter(company=company).delete()
-        WeComUserSends.objects.filter(corp_id=fake.corp_id, agent_id=fake.agent_id).delete()
-        WeComAccessToken.objects.filter(corp_id=fake.corp_id, agent_id=fake.agent_id).delete()
-        settings.delete()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ from erp.admin import ReadOnlyAdmin
 from erp.admin_scoping import ScopedAdmin, SuperuserOnlyAdmin
 from office.models import (
     Announcement,
+    AnnouncementRead,
+    Broadcast,
+    Notification,
     NotificationDelivery,
+    NotificationPreference,
     Task,
     WeComAccessToken,
     WeComIdentity,
@@ -154,6 +158,54 @@ class AnnouncementAdmin(ScopedAdmin):
     date_hierarchy = "publish_at"
     raw_id_fields = ["author"]
     readonly_fields = ["notified_at", "withdrawn_at", "withdrawn_by", "created_at", "updated_at"]
+from office import admin_approvals  # noqa: E402,F401  (the approval engine's tables, read-only)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Notifications as the system wrote them (a company admin, like every user, reads their own:
+    office.scoping; a superuser reads all). Their deliveries are under Notification deliveries."""
+
+    list_display = ["created_at", "recipient", "kind", "shown_text", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["text", "recipient__username", "kind"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("text"))
+    def shown_text(self, notification: Notification) -> str:
+        """The message in the reader's language."""
+        return notification.display_text
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(ReadOnlyAdmin):
+    """Messages to departments' group channels; their deliveries are under Notification deliveries."""
+
+    list_display = ["created_at", "department", "kind", "shown_text"]
+    list_filter = ["kind", "department"]
+    search_fields = ["text", "kind"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("text"))
+    def shown_text(self, broadcast: Broadcast) -> str:
+        return broadcast.display_text
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    """Users' choices (each user sets their own on their profile page)."""
+
+    list_display = ["user", "kind", "channel", "enabled"]
+    list_filter = ["kind", "channel", "enabled"]
+    search_fields = ["user__username", "kind"]
+
+
+@admin.register(AnnouncementRead)
+class AnnouncementReadAdmin(ReadOnlyAdmin):
+    list_display = ["announcement", "user", "read_at"]
+    list_filter = ["announcement"]
+    search_fields = ["user__username", "announcement__title"]
+    date_hierarchy = "read_at"
 
 
 # WeChat Work's app and robots: the secrets are erp.crypto.SecretFields (never shown, "••••" and the last four,

@@ -34,7 +34,7 @@ made, which group channels get a delivery.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -93,6 +93,9 @@ class Channel:
     available_for: Callable[[User], bool] = _everyone
     always_on: bool = False  # the in-app channel only
     order: int = 100
+    # The ids among some users the channel can reach, in one query (notify() makes no delivery for
+    # the others: no WeCom id, no WeCom delivery). None: every user.
+    reachable: Callable[[Sequence[int]], set[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,11 +139,12 @@ def register_kind(key: str, label: StrOrPromise, description: StrOrPromise = "",
 
 def register_channel(name: str, label: StrOrPromise, send: Sender, *,
                      available_for: Callable[[User], bool] | None = None, order: int = 100,
-                     always_on: bool = False) -> Channel:
+                     always_on: bool = False,
+                     reachable: Callable[[Sequence[int]], set[int]] | None = None) -> Channel:
     """Add a channel people are reached on (``always_on`` is for the built-in in-app channel)."""
     if name in GROUP_CHANNELS:
         raise ValueError(f"{name!r} is already a group channel")
-    channel = Channel(name, label, send, available_for or _everyone, always_on, order)
+    channel = Channel(name, label, send, available_for or _everyone, always_on, order, reachable)
     known = CHANNELS.get(name)
     if known is not None and known.send is not send:
         raise ValueError(f"notification channel {name!r} is registered twice")

@@ -100,8 +100,11 @@ def _back(request, default):
 @require_POST
 def notification_preferences(request):
     """Save the grid of the profile page: every (kind, optional channel) checkbox, ticked or not."""
+    # Only the channels that can reach the user: a greyed-out box (no WeCom id yet) posts nothing and
+    # must not be stored as "off", or mapping the user later would leave WeCom silent.
+    reachable = [channel for channel in registry.optional_channels() if channel.available_for(request.user)]
     choices = {(spec.key, channel.name): f"{spec.key}:{channel.name}" in request.POST.getlist("on")
-               for spec in registry.kinds() for channel in registry.optional_channels()}
+               for spec in registry.kinds() for channel in reachable}
     try:
         preferences_set(user=request.user, choices=choices, actor=request.user)
     except DomainError as refusal:

@@ -76,15 +76,18 @@ def notify(*, company: Company, recipients: Iterable[User] | QuerySet[User], kin
     rows = [Notification(company=company, recipient_id=pk, kind=kind, message=message, text=text, link=link[:300],
                          document_type=document_type, document_id=document_id, actor=actor, key=key,
                          created_at=now) for pk in ids]
-    if key:
-        rows = _insert_keyed(rows, kind=kind, key=key)
-    else:
-        Notification.objects.bulk_create(rows)
-    channels_of = _channels_by_recipient([row.recipient_id for row in rows], spec)
-    deliveries = [NotificationDelivery(company=company, notification=row, channel=channel, next_attempt_at=now,
-                                       created_at=now)
-                  for row in rows for channel in channels_of[row.recipient_id]]
-    _insert_deliveries(deliveries)
+    # The caller's transaction (no savepoint of its own); called outside one, a transaction of its own:
+    # notifications and their deliveries are written together or not at all.
+    with transaction.atomic(savepoint=False):
+        if key:
+            rows = _insert_keyed(rows, kind=kind, key=key)
+        else:
+            Notification.objects.bulk_create(rows)
+        channels_of = _channels_by_recipient([row.recipient_id for row in rows], spec)
+        deliveries = [NotificationDelivery(company=company, notification=row, channel=channel,
+                                           next_attempt_at=now, created_at=now)
+                      for row in rows for channel in channels_of[row.recipient_id]]
+        _insert_deliveries(deliveries)
     return rows
 
 
@@ -140,14 +143,19 @@ def _document_url(document: models.Model) -> str:
 def _channels_by_recipient(ids: Sequence[int], spec: registry.NotificationKind) -> dict[int, list[str]]:
     """{user id: the channels (besides in-app) this kind goes to}: the user's choice where they made
     one, else the kind's defaults. One query for everyone's choices."""
-    optional = [channel.name for channel in registry.optional_channels()]
+    channels = registry.optional_channels()
+    optional = [channel.name for channel in channels]
     chosen: dict[int, list[str]] = {pk: [] for pk in ids}
     if not optional or not ids:
         return chosen
+    # Channels that cannot reach some of the users (no WeCom id) make no delivery for them.
+    unreachable = {channel.name: set(ids) - channel.reachable(ids) for channel in channels
+                   if channel.reachable is not None}
     choices = {(user_id, channel): enabled for user_id, channel, enabled in NotificationPreference.objects.filter(
         user_id__in=ids, kind=spec.key, channel__in=optional).values_list("user_id", "channel", "enabled")}
     for pk in ids:
-        chosen[pk] = [name for name in optional if choices.get((pk, name), name in spec.default_channels)]
+        chosen[pk] = [name for name in optional if choices.get((pk, name), name in spec.default_channels)
+                      and pk not in unreachable.get(name, ())]
     return chosen
 
 
@@ -173,16 +181,17 @@ def notify_department_channels(*, company: Company, department: Department | Non
     now = timezone.now()
     broadcast = Broadcast(company=company, department=department, kind=kind, message=message, key=key,
                           text=messages.in_default_language(message)[:TEXT_LENGTH], link=link[:300], created_at=now)
-    try:
-        with transaction.atomic():
-            broadcast.save()
-    except IntegrityError:
-        if key:  # another transaction posted it meanwhile
-            return None
-        raise
-    _insert_deliveries([NotificationDelivery(company=company, broadcast=broadcast, channel=channel.name,
-                                             next_attempt_at=now, created_at=now)
-                        for channel in registry.group_channels() if channel.available_for(company, department)])
+    with transaction.atomic(savepoint=False):  # as notify(): the caller's transaction, or one of its own
+        try:
+            with transaction.atomic():
+                broadcast.save()
+        except IntegrityError:
+            if key:  # another transaction posted it meanwhile
+                return None
+            raise
+        _insert_deliveries([NotificationDelivery(company=company, broadcast=broadcast, channel=channel.name,
+                                                 next_attempt_at=now, created_at=now)
+                            for channel in registry.group_channels() if channel.available_for(company, department)])
     return broadcast
 
 

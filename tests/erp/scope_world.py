@@ -38,9 +38,9 @@ from office.models import (
     WeComUserSends,
 )
 from office.services import task_assign
-from office.services.announcements import announcement_save
-from office.services.approvals import approval_rule_save, delegation_save
-from office.services.notifications import notify
+from office.services.announcements import announcement_mark_read, announcement_save
+from office.services.approvals import approval_decide, approval_rule_save, delegation_save
+from office.services.notifications import notify, notify_department_channels, preferences_set
 from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import credit_request_approval, order_confirm, order_save
@@ -169,8 +169,12 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     # The first notification (with its e-mail delivery) is the insider's own; the task's notify rep2.
     notify(company=company, recipients=[admin], kind="sales.order_late", message=message("Outside notice"))
     lonely = Department.objects.create(company=company, code="NOBODY", name="沒人的部門")
-    announcement_save(company=company, actor=admin, title="外部公告", body="只給沒人的部門", audience="departments",
-                      departments=[lonely])
+    announcement = announcement_save(company=company, actor=admin, title="外部公告", body="只給沒人的部門",
+                                     audience="departments", departments=[lonely])
+    announcement_mark_read(announcement=announcement, user=admin)
+    preferences_set(user=admin, choices={("sales.order_late", "email"): False})
+    notify_department_channels(company=company, department=lonely, kind="sales.order_late",
+                               message=message("Outside digest"))
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
     WeComIdentity.objects.create(company=company, user=rep2, wecom_userid="rep2")
     robot = WeComRobot.objects.create(company=company, name="外部群",
@@ -195,10 +199,12 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     # limit), a delegation of that rep's.
     approval_rule_save(company=company, actor=admin, type_key=CREDIT_EXCEPTION, name="Outside rule", priority=1,
                        conditions=[{"field": "order_total", "operator": "gt", "value": "0"}],
-                       steps=[{"sequence": 1, "kind": "role", "role": Group.objects.get(name="Sales manager")}])
+                       steps=[{"sequence": 1, "kind": "role", "role": Group.objects.get(name="Sales manager")},
+                              {"sequence": 2, "kind": "user", "user": admin}])
     sales_masterdata.customer_update(customer=customer, actor=admin, credit_limit=D("1"))
     held = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[line])
-    credit_request_approval(order=held, actor=rep2)
+    approval_decide(request=credit_request_approval(order=held, actor=rep2), actor=approver, decision="approve",
+                    comment="first step")  # a decision; the second step waits for the admin
     today = timezone.localdate()
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
     return world

@@ -428,3 +428,24 @@ def test_notify_stamps_the_time(company, make_user, channel):
     user = make_user("ann")
     made = notify(company=company, recipients=[user], kind=PING, message=CREDIT)
     assert abs(made[0].created_at - timezone.now()) < datetime.timedelta(seconds=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scans_notifying_with_the_same_key_at_once_make_one_notification(channel):
+    from tests.conftest import ensure_roles
+
+    ensure_roles()
+    company = CompanyFactory(code="KEYS")
+    user = UserFactory(username="rep-keys", company=company)
+
+    def scan(_index):
+        with transaction.atomic():
+            made = notify(company=company, recipients=[user], kind=PING, message=CREDIT, key="late:1:2026-12-07")
+            time.sleep(0.2)  # both have looked for the key before either commits
+            return len(made)
+
+    outcomes, errors = run_parallel(2, scan)
+
+    assert errors == []
+    assert sorted(outcomes) == [0, 1]
+    assert Notification.objects.filter(recipient=user).count() == 1
