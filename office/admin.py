@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from erp.admin import ReadOnlyAdmin
-from erp.admin_scoping import ScopedAdmin
+from erp.admin_scoping import ScopedAdmin, SuperuserOnlyAdmin
 from office.models import (
     Announcement,
     AnnouncementRead,
@@ -17,7 +17,12 @@ from office.models import (
     NotificationDelivery,
     NotificationPreference,
     Task,
+    WeComAccessToken,
     WeComIdentity,
+    WeComRobot,
+    WeComRobotMessage,
+    WeComSettings,
+    WeComUserSends,
 )
 from office.services.notifications import deliveries_retry
 from office.services.wecom_identities import identities_concerned, mapping_problems
@@ -201,3 +206,57 @@ class AnnouncementReadAdmin(ReadOnlyAdmin):
     list_filter = ["announcement"]
     search_fields = ["user__username", "announcement__title"]
     date_hierarchy = "read_at"
+
+
+# WeChat Work's app and robots: the secrets are erp.crypto.SecretFields (never shown, "••••" and the last four,
+# blank keeps them); the screens are office/views_wecom.py.
+@admin.register(WeComSettings)
+class WeComSettingsAdmin(ScopedAdmin):
+    list_display = ["company", "corp_id", "agent_id", "enabled", "updated_at"]
+    list_filter = ["enabled"]
+    search_fields = ["corp_id"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(WeComRobot)
+class WeComRobotAdmin(ScopedAdmin):
+    list_display = ["name", "department", "is_active", "disabled_at"]
+    list_filter = ["is_active", "department"]
+    search_fields = ["name"]
+    exclude = ["recent_posts", "backoff_count", "disabled_reason"]
+    readonly_fields = ["disabled_at", "backoff_until", "created_at"]
+
+
+@admin.register(WeComRobotMessage)
+class WeComRobotMessageAdmin(ReadOnlyAdmin):
+    """The robots' queues, to read (each robot's page shows its queue too)."""
+
+    list_display = ["robot", "msgtype", "status", "attempts", "errcode", "created_at", "sent_at"]
+    list_filter = ["status", "msgtype", "robot"]
+    search_fields = ["errmsg"]
+    date_hierarchy = "created_at"
+
+
+class ClientStateAdmin(SuperuserOnlyAdmin):
+    """The WeCom client's working state: no company, so superusers only; read-only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WeComAccessToken)
+class WeComAccessTokenAdmin(ClientStateAdmin):
+    list_display = ["corp_id", "agent_id", "fetched_at", "expires_at"]
+    list_filter = ["agent_id"]
+    search_fields = ["corp_id"]
+    exclude = ["token"]
+
+
+@admin.register(WeComUserSends)
+class WeComUserSendsAdmin(ClientStateAdmin):
+    list_display = ["corp_id", "agent_id", "wecom_userid", "updated_at"]
+    list_filter = ["agent_id"]
+    search_fields = ["wecom_userid", "corp_id"]

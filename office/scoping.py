@@ -53,8 +53,15 @@ def announcements_of_user(queryset: QuerySet[Any], user: Any, action: str) -> Qu
     return queryset.filter(live(), audience_of(user))
 
 
+def nobody(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+    """The WeCom client's working state (access tokens, sends per member): no screen reads it."""
+    return queryset.none()
+
+
 def register() -> None:
     register_scope("office.task", tasks_of_user)
+    register_scope("office.wecomaccesstoken", nobody)
+    register_scope("office.wecomusersends", nobody)
     register_approvals()
 
 

@@ -127,12 +127,13 @@ def main():
         fake_wecom = env.get("WECOM_FAKE", "").lower() in TRUE
         if fake_wecom:  # WeCom's API on loopback (office.wecom.fake): companies' settings point at it
             env["WECOM_API_BASE"] = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
-            children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"]],
-                                             cwd=ROOT, env=env))
+            children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"],
+                                              "--config", str(VAR / "wecom_fake.json")], cwd=ROOT, env=env))
         run(["migrate", "--noinput", "-v", "0"], env)
         run(["bootstrap", *(["--demo"] if demo else [])], env)
         if fake_wecom:
-            run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users"], env)
+            run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users",
+                 "--site", f"http://127.0.0.1:{port}", "--write-config", str(VAR / "wecom_fake.json")], env)
         VAR.mkdir(exist_ok=True)
         if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
             collect_static(env)
@@ -151,7 +152,7 @@ def main():
         print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
                                                                   if env["DEBUG"].lower() in TRUE else ""))
         if fake_wecom:
-            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received is listed there)")
+            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received; tap cards' buttons)")
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erp import messages
 from erp.crypto import EncryptedTextField
-from erp.models import CompanyOwned
+from erp.models import CompanyOwned, Restricted
 from office.status import RobotMessageStatus, RobotMsgType
 from office.wecom import errors as wecom_errors
 from office.wecom.crypto import WeComCryptoError, aes_key
@@ -210,10 +210,11 @@ class WeComRobotMessage(CompanyOwned):
         return "" if self.errcode is None else wecom_errors.explain(self.errcode, self.errmsg)
 
 
-class WeComAccessToken(models.Model):
+class WeComAccessToken(Restricted):
     """The access token of one WeCom app (corp ID + agent ID), shared by every process: fetched by
     one refresher at a time under this row's lock, used until shortly before ``expires_at``
-    (office.wecom.client). Encrypted at rest like the secrets: it is a credential for two hours."""
+    (office.wecom.client). Encrypted at rest like the secrets: it is a credential for two hours. No
+    screen reads it (office.scoping: nobody's through ``restrict``; superusers in the admin)."""
 
     corp_id = models.CharField(max_length=64)
     agent_id = models.PositiveIntegerField()
@@ -229,10 +230,11 @@ class WeComAccessToken(models.Model):
         return f"{self.corp_id}/{self.agent_id}"
 
 
-class WeComUserSends(models.Model):
+class WeComUserSends(Restricted):
     """When one app sent app messages to one WeCom user in the last hour (WeCom's limits per app and
     member: 30 a minute, 1,000 an hour; beyond them WeCom drops messages). The row is locked while a
-    send takes its slot, so two workers never overshoot together."""
+    send takes its slot, so two workers never overshoot together. The client's working state: nobody's
+    through ``restrict`` (office.scoping), superusers' in the admin."""
 
     corp_id = models.CharField(max_length=64)
     agent_id = models.PositiveIntegerField()

@@ -28,7 +28,8 @@ CreateTime, MsgType=event, Event=template_card_event, EventKey, TaskId, CardType
 AgentID), encrypts it with office.wecom.crypto, signs it and POSTs ``<xml><ToUserName/><AgentID/>
 <Encrypt/></xml>`` with ``msg_signature``, ``timestamp`` and ``nonce``; ``verify_url()`` makes the GET
 with an encrypted ``echostr`` WeCom sends when the callback URL is saved; ``read_reply()`` opens an app's
-encrypted passive reply as WeCom would.
+encrypted passive reply as WeCom would. Under `make run` its page (/) lists what it received and shows a
+button_interaction card's buttons: tapping one posts the click to the company's callback (``tap()``).
 
 The fake's own state is guarded by one lock; a test reads it (``messages``, ``robot_posts``…) through
 ``snapshot`` copies or directly after its calls returned.
@@ -114,6 +115,9 @@ class FakeWeCom:
         self.port = port
         self.lock = threading.RLock()
         self.tokens: dict[str, tuple[datetime.datetime, str]] = {}  # token -> (expires at, "ok"/"revoked")
+        self.token_corps: dict[str, str] = {}  # token -> the corp ID it was issued for
+        self.config_path: str | None = None  # `make run`: the companies' callback settings (a JSON file)
+        self.last_click = ""  # what the app answered to the last button tapped on the fake's page
         self.gettoken_calls = 0
         self.messages: list[dict[str, Any]] = []
         self.robot_posts: list[dict[str, Any]] = []
@@ -250,6 +254,7 @@ class FakeWeCom:
                 return {"errcode": 40001, "errmsg": "invalid credential"}
         token = "fake-" + secrets.token_urlsafe(24)
         self.tokens[token] = (self.clock.now() + datetime.timedelta(seconds=self.token_ttl), "ok")
+        self.token_corps[token] = query.get("corpid", "")
         return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.token_ttl}
 
     def _token_error(self, query: Mapping[str, str]) -> dict[str, Any] | None:
@@ -291,7 +296,8 @@ class FakeWeCom:
             code = self._new_response_code(task_id=str(card.get("task_id", "")), userids=valid)
             answer["response_code"] = code
         self.messages.append({"at": now, "to": valid, "body": body, "msgid": answer["msgid"],
-                              "response_code": answer.get("response_code", "")})
+                              "response_code": answer.get("response_code", ""),
+                              "corp_id": self.token_corps.get(query.get("access_token", ""), self.corp_id)})
         return answer
 
     def _new_response_code(self, *, task_id: str, userids: list[str]) -> str:
@@ -359,6 +365,31 @@ class FakeWeCom:
                "</xml>")
         return self.post_event(callback_url, xml, token=token, encoding_aes_key=encoding_aes_key, corp_id=corp_id,
                                agent_id=agent, timestamp=timestamp, nonce=nonce, client=client)
+
+    def tap(self, index: int, key: str) -> str:
+        """A person taps button ``key`` of the card in ``messages[index]`` on the fake's page (`make run`):
+        the click goes to the callback of the company the card's corp belongs to, as ``config_path``
+        names it (written by ``manage.py wecom_fake_setup --write-config``); what happened, in a line."""
+        with self.lock:
+            if not 0 <= index < len(self.messages):
+                return "no such message"
+            message = self.messages[index]
+        card = message["body"].get("template_card") or {}
+        companies = {}
+        if self.config_path and os.path.exists(self.config_path):
+            with open(self.config_path, encoding="utf-8") as file:
+                companies = {entry["corp_id"]: entry for entry in json.load(file).get("companies", [])}
+        company = companies.get(message.get("corp_id", ""))
+        if company is None or not company.get("callback_url"):
+            return f"no callback configured for corp {message.get('corp_id')} (manage.py wecom_fake_setup)"
+        try:
+            answer = self.click_button(company["callback_url"], token=company["token"],
+                                       encoding_aes_key=company["encoding_aes_key"], corp_id=company["corp_id"],
+                                       from_user=message["to"][0], task_id=str(card.get("task_id", "")),
+                                       event_key=key, agent_id=int(company.get("agent_id") or self.agent_id))
+        except OSError as error:
+            return f"the callback could not be reached: {error}"
+        return f"{message['to'][0]} tapped “{key}” on {card.get('task_id')}: the app answered {answer.status}"
 
     def _new_response_code_locked(self, *, task_id: str, userids: list[str]) -> str:
         with self.lock:
@@ -446,6 +477,15 @@ class FakeHandler(BaseHTTPRequestHandler):
             body = None
         if parts.path == "/" and method == "GET":
             return self._page()
+        if parts.path == "/fake/tap" and method == "POST":  # a button of the page (a form, not JSON)
+            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", errors="replace")))
+            index = int(form["message"]) if form.get("message", "").isdigit() else -1
+            self.server_fake.last_click = self.server_fake.tap(index, form.get("key", ""))
+            self.send_response(HTTPStatus.SEE_OTHER)
+            self.send_header("Location", "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if self.server_fake.delay:
             time.sleep(self.server_fake.delay)
         status, answer = self.server_fake.handle(method, parts.path, query, body)
@@ -457,16 +497,31 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _page(self) -> None:
-        """What the fake received, newest first (for a person trying `WECOM_FAKE=1 make run`)."""
-        state = self.server_fake.snapshot()
-        rows = [f"<li><b>{escape(str(m['at']))}</b> → {escape(', '.join(m['to']))}: "
-                f"<code>{escape(json.dumps(m['body'], ensure_ascii=False))}</code></li>"
-                for m in reversed(state["messages"][-200:])]
+        """What the fake received, newest first, with the buttons of its cards to tap (for a person trying
+        `WECOM_FAKE=1 make run`) and the cards' updates."""
+        fake = self.server_fake
+        state = fake.snapshot()
+        rows = []
+        for index in reversed(range(max(0, len(state["messages"]) - 200), len(state["messages"]))):
+            message = state["messages"][index]
+            card = message["body"].get("template_card") or {}
+            buttons = "".join(
+                f"<form method=post action=/fake/tap style='display:inline'><input type=hidden name=message "
+                f"value={index}><input type=hidden name=key value='{escape(str(button.get('key', '')))}'>"
+                f"<button>{escape(str(button.get('text', '')))}</button></form> "
+                for button in card.get("button_list", []) if card.get("card_type") == "button_interaction")
+            rows.append(f"<li><b>{escape(str(message['at']))}</b> → {escape(', '.join(message['to']))}: {buttons}"
+                        f"<code>{escape(json.dumps(message['body'], ensure_ascii=False))}</code></li>")
+        updates = [f"<li><b>{escape(str(update['at']))}</b> {escape(update['task_id'])}: "
+                   f"<code>{escape(json.dumps(update['body'], ensure_ascii=False))}</code></li>"
+                   for update in reversed(state["card_updates"][-200:])]
         posts = [f"<li><b>{escape(str(p['at']))}</b> robot {escape(p['key'][:8])}…: "
                  f"<code>{escape(json.dumps(p['body'], ensure_ascii=False))}</code></li>"
                  for p in reversed(state["robot_posts"][-200:])]
         html = ("<!doctype html><meta charset=utf-8><title>Fake WeCom</title><h1>Fake WeCom</h1>"
-                f"<p>gettoken calls: {state['gettoken_calls']}</p><h2>App messages</h2><ul>{''.join(rows)}</ul>"
+                f"<p>gettoken calls: {state['gettoken_calls']}</p>"
+                + (f"<p><mark>{escape(fake.last_click)}</mark></p>" if fake.last_click else "")
+                + f"<h2>App messages</h2><ul>{''.join(rows)}</ul><h2>Card updates</h2><ul>{''.join(updates)}</ul>"
                 f"<h2>Group robots</h2><ul>{''.join(posts)}</ul>").encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -485,8 +540,11 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m office.wecom.fake --port 8025`: serve in open mode until stopped (scripts/run.py)."""
     parser = argparse.ArgumentParser(description="A fake WeCom server for development (never for production).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("WECOM_FAKE_PORT", "8025")))
+    parser.add_argument("--config", help="the companies' callback settings (manage.py wecom_fake_setup --write-config)")
     args = parser.parse_args(argv)
-    fake = FakeWeCom(open_mode=True, port=args.port).start()
+    fake = FakeWeCom(open_mode=True, port=args.port)
+    fake.config_path = args.config
+    fake.start()
     print(f"fake WeCom on {fake.url}/ (what it received: {fake.url}/)", flush=True)
     try:
         threading.Event().wait()

@@ -29,7 +29,14 @@ from erp.models import Company, Department, ExportJob
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
-from office.models import WeComIdentity, WeComRobot
+from office.models import (
+    WeComAccessToken,
+    WeComIdentity,
+    WeComRobot,
+    WeComRobotMessage,
+    WeComSettings,
+    WeComUserSends,
+)
 from office.services import task_assign
 from office.services.announcements import announcement_mark_read, announcement_save
 from office.services.approvals import approval_decide, approval_rule_save, delegation_save
@@ -170,7 +177,12 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                message=message("Outside digest"))
     task_assign(company=company, title="Outside task", user=rep2, actor=admin)  # before the order's tasks
     WeComIdentity.objects.create(company=company, user=rep2, wecom_userid="rep2")
-    WeComRobot.objects.create(company=company, name="外部群", webhook_key="693a91f6-7a0c-4bc4-97a0-0ec2sifa5aaa")
+    robot = WeComRobot.objects.create(company=company, name="外部群",
+                                      webhook_key="693a91f6-7a0c-4bc4-97a0-0ec2sifa5aaa")
+    WeComRobotMessage.objects.create(company=company, robot=robot, msgtype="text", payload={"content": "外"})
+    WeComSettings.objects.create(company=company, corp_id="wwout", agent_id=1000002, app_secret="out-secret-0001")
+    WeComAccessToken.objects.create(corp_id="wwout", agent_id=1000002, token="out-token")  # no company: superusers'
+    WeComUserSends.objects.create(corp_id="wwout", agent_id=1000002, wecom_userid="rep2")
     order_confirm(order=order, actor=rep2)
     deliver_events()
     note = DeliveryNote.objects.get(source_id=order.pk)

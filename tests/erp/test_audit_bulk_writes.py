@@ -30,6 +30,9 @@ EXEMPT = {
     ("sales/services/orders.py", "_confirm"): "the lines' shortages and promised dates follow from the "
     "reservations: document level, the order's confirmation entry and inventory_reserve's",
     ("erp/sql.py", "update_row_if"): "the statement itself; its callers audit",
+    ("erp/crypto.py", "rotate_all"): "re-encrypts the same values with the newest key: nothing changes to record",
+    ("office/services/wecom.py", "_record"): "WeComRobotMessage: a robot's queue, infrastructure excluded from "
+    "auditlog like the outbox (its status, attempts and WeCom's answer are its own history)",
     ("erp/services.py", "api_token_touch"): "ApiToken.last_used: infrastructure, excluded from auditlog",
     ("office/services/notifications.py", "notify"): "Notification: what the system sent, excluded from auditlog "
     "(its time, recipient and read time are the record)",

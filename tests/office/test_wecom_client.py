@@ -6,6 +6,7 @@ WeCom down."""
 import datetime
 
 import pytest
+from django.utils.translation import gettext
 
 from office.models import WeComSettings, WeComUserSends
 from office.wecom import client as wecom
@@ -78,7 +79,7 @@ def test_a_wrong_secret_is_an_error_with_wecoms_code(wecom_settings, wecom_clock
     with pytest.raises(WeComError) as refusal:
         wecom.access_token(wecom_settings, clock=wecom_clock)
     assert refusal.value.errcode == errors.INVALID_SECRET
-    assert "app secret" in refusal.value.explain()
+    assert refusal.value.explain() == str(errors.EXPLANATIONS[errors.INVALID_SECRET])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -112,7 +113,7 @@ def test_no_known_recipient_is_81013_with_every_recipient_invalid(wecom_settings
                                      clock=wecom_clock)
 
     assert result.errcode == errors.ALL_RECIPIENTS_INVALID and result.invalid_users == ["ghost"]
-    assert not result.ok and "visible range" in result.explain()
+    assert not result.ok and result.explain() == str(errors.EXPLANATIONS[errors.ALL_RECIPIENTS_INVALID])
     assert WeComUserSends.objects.get(wecom_userid="ghost").sent_at == []
 
 
@@ -236,7 +237,7 @@ def test_a_sign_in_code_of_someone_outside_the_corp_is_refused_clearly(wecom_set
     with pytest.raises(WeComNotMember) as refusal:
         wecom.user_id_from_code(wecom_settings, code, clock=wecom_clock)
     assert refusal.value.openid == "oAbCdEf-outsider"
-    assert "not a member" in refusal.value.explain()
+    assert refusal.value.explain() == gettext("This WeCom account is not a member of the company's corp.")
 
 
 # WeCom down, not set up --------------------------------------------------------------------------

@@ -3,8 +3,11 @@ validation beside the field, the test buttons reporting WeCom's answer (the fake
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from office.models import WeComIdentity, WeComRobot, WeComRobotMessage, WeComSettings
+from office.wecom.errors import ALL_RECIPIENTS_INVALID, EXPLANATIONS
 from tests.factories import CompanyFactory, UserFactory
 from tests.office.conftest import AES_KEY, CORP_SECRET, ROBOT_KEY
 
@@ -149,7 +152,7 @@ def test_the_test_message_explains_wecoms_refusal(client, people, company, wecom
 
     page = client.post(reverse("office:wecom_test_message"), follow=True).content.decode()
 
-    assert "81013" in page and "visible range" in page
+    assert "81013" in page and escape(str(EXPLANATIONS[ALL_RECIPIENTS_INVALID])) in page
 
 
 def test_the_test_message_needs_a_mapped_user(client, people, wecom_settings, fake_wecom):
@@ -157,7 +160,8 @@ def test_the_test_message_needs_a_mapped_user(client, people, wecom_settings, fa
 
     page = client.post(reverse("office:wecom_test_message"), follow=True).content.decode()
 
-    assert "no WeCom user ID" in page and fake_wecom.messages == []
+    assert escape(gettext("Your account has no WeCom user ID yet: ask an administrator to map it.")) in page
+    assert fake_wecom.messages == []
 
 
 def test_a_robot_is_added_with_its_key_masked_after(client, people, company, fake_wecom, wecom_settings):
