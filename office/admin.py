@@ -18,6 +18,8 @@ from office.models import (
     NotificationPreference,
     Task,
     WeComAccessToken,
+    WeComApprovalCard,
+    WeComCallback,
     WeComIdentity,
     WeComRobot,
     WeComRobotMessage,
@@ -260,3 +262,29 @@ class WeComUserSendsAdmin(ClientStateAdmin):
     list_display = ["corp_id", "agent_id", "wecom_userid", "updated_at"]
     list_filter = ["agent_id"]
     search_fields = ["wecom_userid", "corp_id"]
+
+
+@admin.register(WeComApprovalCard)
+class WeComApprovalCardAdmin(ReadOnlyAdmin):
+    """The approval cards sent to approvers' phones and whether their button was updated (the update is
+    retried by the beat while due)."""
+
+    list_display = ["task_id", "seat", "wecom_userid", "sent_at", "replace_name", "update_due", "updated_at",
+                    "update_error"]
+    list_filter = ["update_due"]
+    search_fields = ["task_id", "wecom_userid"]
+
+
+@admin.register(WeComCallback)
+class WeComCallbackAdmin(ReadOnlyAdmin):
+    """What WeCom posted to the callback URL and what became of it (applied, refused with the reason,
+    ignored); WeCom's retries of one event are one row."""
+
+    list_display = ["received_at", "event", "from_user", "task_id", "event_key", "status", "shown_result"]
+    list_filter = ["status", "event"]
+    search_fields = ["from_user", "task_id"]
+    date_hierarchy = "received_at"
+
+    @admin.display(description=_("result"))
+    def shown_result(self, obj):
+        return obj.display_result

@@ -30,7 +30,10 @@ from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
 from office.models import (
+    ApprovalStepApprover,
     WeComAccessToken,
+    WeComApprovalCard,
+    WeComCallback,
     WeComIdentity,
     WeComRobot,
     WeComRobotMessage,
@@ -203,7 +206,14 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                               {"sequence": 2, "kind": "user", "user": admin}])
     sales_masterdata.customer_update(customer=customer, actor=admin, credit_limit=D("1"))
     held = order_save(company=company, actor=rep2, customer=customer, warehouse=far, lines=[line])
-    approval_decide(request=credit_request_approval(order=held, actor=rep2), actor=approver, decision="approve",
+    request = credit_request_approval(order=held, actor=rep2)
+    # The approver's card on WeCom and the callback of its tap (office.models.wecom_cards).
+    seat = ApprovalStepApprover.objects.get(step__request=request, user=approver)
+    WeComApprovalCard.objects.create(company=company, seat=seat, task_id=f"apr{seat.pk}-out", wecom_userid="approver")
+    WeComCallback.objects.create(company=company, dedupe_key="approver:1:template_card_event:out:approve",
+                                 event="template_card_event", from_user="approver", task_id=f"apr{seat.pk}-out",
+                                 event_key="approve", status="applied")
+    approval_decide(request=request, actor=approver, decision="approve",
                     comment="first step")  # a decision; the second step waits for the admin
     today = timezone.localdate()
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)

@@ -17,9 +17,10 @@ def test_every_model_of_every_department_app_and_the_core_is_in_the_audit_trail(
     # ApiToken: issuing and "sign out everywhere" are in the access log; its rows hold only digests.
     # WeCom's robot queue keeps its own status, attempts and answers, like the outbox; the access tokens and
     # the sends per user are the WeCom client's working state. Notifications, group messages, their
-    # deliveries and read receipts: what the system sent and who read what, each row its own record.
+    # deliveries and read receipts: what the system sent and who read what, each row its own record; so
+    # are WeCom's approval cards and the callbacks of their buttons (the decisions they lead to are audited).
     infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob", "ApiToken",
-                      "WeComRobotMessage", "WeComAccessToken", "WeComUserSends",
+                      "WeComRobotMessage", "WeComAccessToken", "WeComUserSends", "WeComApprovalCard", "WeComCallback",
                       "Notification", "Broadcast", "NotificationDelivery", "AnnouncementRead"}
     models = [
         model
