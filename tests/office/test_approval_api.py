@@ -23,7 +23,7 @@ def people(db, roles):
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")  # force_authenticate: the browser's language, not the user's, applies
 
 
 def as_user(api, user):

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from erp.errors import DomainError
 from office.errors import AlreadyDecided, NoApprovalRule, NoApprover, NotAnApprover
@@ -60,7 +60,7 @@ def test_a_document_no_rule_matches_is_refused_and_nothing_is_written(people):
     rule(people, [role_step()], conditions=[{"field": "total", "operator": "gt", "value": "1000"}])
     order = sample_order(people, total="10")
 
-    with pytest.raises(NoApprovalRule) as refused:
+    with translation.override("en"), pytest.raises(NoApprovalRule) as refused:
         submit(order)
 
     assert "No active approval rule" in str(refused.value.message)
@@ -122,7 +122,7 @@ def test_sequential_steps_open_one_after_another(people, recorder):
     request = submit(sample_order(people))
     assert steps_of(request) == [(1, "open", ["mgr1", "mgr2", "mgr3"]), (2, "waiting", ["chair"])]
     assert waiting_count(people.chair) == 0
-    with pytest.raises(NotAnApprover) as early:
+    with translation.override("en"), pytest.raises(NotAnApprover) as early:
         decide(request, people.chair)
     assert "not open yet" in str(early.value.message)
 
@@ -157,7 +157,7 @@ def test_any_n_of_a_role_needs_n_different_approvers(people):
     request = submit(sample_order(people))
 
     assert decide(request, people.mgr1).status == "pending"
-    with pytest.raises(AlreadyDecided) as twice:
+    with translation.override("en"), pytest.raises(AlreadyDecided) as twice:
         decide(request, people.mgr1)
     assert str(twice.value.message) == "You have already decided this request."
     assert decide(request, people.mgr3).status == "approved"
@@ -167,7 +167,7 @@ def test_any_n_of_a_role_needs_n_different_approvers(people):
 def test_any_n_with_fewer_people_than_n_is_refused_at_submission(people):
     rule(people, [{"sequence": 1, "kind": "any_n", "role": role("Sales manager"), "required": 4}])
 
-    with pytest.raises(NoApprover) as refused:
+    with translation.override("en"), pytest.raises(NoApprover) as refused:
         submit(sample_order(people))
 
     assert "needs 4 approvals" in str(refused.value.message) and "only 3" in str(refused.value.message)
@@ -194,9 +194,9 @@ def test_no_head_or_no_department_is_refused_at_submission(people):
     people.sales.head = None
     people.sales.save()
 
-    with pytest.raises(NoApprover) as no_head:
+    with translation.override("en"), pytest.raises(NoApprover) as no_head:
         submit(sample_order(people, by=people.rep))
-    with pytest.raises(NoApprover) as no_department:
+    with translation.override("en"), pytest.raises(NoApprover) as no_department:
         submit(sample_order(people, by=people.mgr1))
 
     assert "has no head" in str(no_head.value.message)
@@ -207,7 +207,7 @@ def test_no_head_or_no_department_is_refused_at_submission(people):
 def test_an_empty_role_is_refused_at_submission(people):
     rule(people, [role_step("Quality")])
 
-    with pytest.raises(NoApprover) as refused:
+    with translation.override("en"), pytest.raises(NoApprover) as refused:
         submit(sample_order(people))
 
     assert "nobody with the role" in str(refused.value.message)
@@ -224,7 +224,7 @@ def test_the_requester_never_approves_their_own_request(people):
     request = submit(order)
 
     assert steps_of(request) == [(1, "open", ["mgr2", "mgr3"])]
-    with pytest.raises(NotAnApprover) as refused:
+    with translation.override("en"), pytest.raises(NotAnApprover) as refused:
         decide(request, people.mgr1)
     assert "someone else must decide" in str(refused.value.message)
     assert waiting_count(people.mgr1) == 0
@@ -311,7 +311,7 @@ def test_reject_and_return_need_a_comment_and_end_the_request(people, recorder, 
     assert [status for _seq, status, _users in steps_of(request)] == [outcome, "cancelled", "cancelled"]
     assert recorder.decided == [(request.pk, outcome, "mgr1")]
     assert recorder.told == [(request.pk, outcome)]
-    with pytest.raises(AlreadyDecided) as late:
+    with translation.override("en"), pytest.raises(AlreadyDecided) as late:
         decide(request, people.chair)
     assert "already decided" in str(late.value.message)
     again = submit(SampleOrder.objects.get(pk=request.document_id))  # corrected and submitted anew
@@ -334,7 +334,7 @@ def test_someone_who_is_no_approver_is_refused(people):
     rule(people, [role_step()])
     request = submit(sample_order(people))
 
-    with pytest.raises(NotAnApprover) as refused:
+    with translation.override("en"), pytest.raises(NotAnApprover) as refused:
         decide(request, people.clerk)
 
     assert refused.value.http_status == 403 and str(refused.value.message) == "You are not an approver of this request."
@@ -469,7 +469,7 @@ def test_a_rule_the_engine_could_not_follow_is_refused(people, conditions, steps
     steps = [{**step, **{k: role(v) for k, v in step.items() if k in ("role", "escalate_role") and isinstance(v, str)}}
              for step in steps]
 
-    with pytest.raises(DomainError) as refused:
+    with translation.override("en"), pytest.raises(DomainError) as refused:
         rule(people, steps, conditions=conditions)
 
     assert refused.value.field == field and message in str(refused.value.message)
