@@ -34,9 +34,10 @@ def mapped(company):
 
 
 def refusal(call):
-    with translation.override("en"), pytest.raises(DomainError) as refused:
-        call()
-    return refused.value.field, str(refused.value.message)
+    with translation.override("en"):
+        with pytest.raises(DomainError) as refused:
+            call()
+        return refused.value.field, str(refused.value.message)  # a lazy message: read in English
 
 
 # The service -----------------------------------------------------------------------------------

@@ -137,6 +137,7 @@ def test_a_state_started_in_another_browser_is_refused(world, client):
 
 
 def test_a_state_is_used_once(world, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusal read in English (anonymous: the browser's)
     _location, _query, state = started(client)
     client.get(CALLBACK, {"code": world.fake.issue_code("zhangsan"), "state": state})
 
@@ -191,6 +192,7 @@ def test_a_code_wecom_refuses_is_a_clear_page(world, client):
 
 
 def test_wecom_down_or_refusing_the_app_is_a_clear_page_never_a_500(world, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusal read in English (anonymous: the browser's)
     state = started(client)[2]
     code = world.fake.issue_code("zhangsan")
     world.fake.stop()
@@ -264,6 +266,7 @@ def test_each_company_signs_in_with_its_own_wecom_and_mapping(world, client):
 
 
 def test_an_inactive_user_is_refused(world, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusal read in English (anonymous: the browser's)
     world.zhang.is_active = False
     world.zhang.save()
 
