@@ -6,7 +6,10 @@ It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, 
 pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
 development server instead (Django's runserver: reloads on code changes, the debug pages).
 ``WECOM_FAKE=1 make run`` also starts the fake WeCom server (office.wecom.fake) on 127.0.0.1:8025
-(WECOM_FAKE_PORT) and points every company's WeCom settings and a group robot at it."""
+(WECOM_FAKE_PORT), points every company's WeCom settings and a group robot at it, maps the users to
+their usernames as WeCom user IDs, registers each company's callback with the fake (to tap approval
+cards on its index page) and sends WeCom sign-in to the fake's QR login and OAuth pages
+(WECOM_QR_URL, WECOM_OAUTH_URL)."""
 
 import base64
 import hashlib
@@ -127,12 +130,15 @@ def main():
         fake_wecom = env.get("WECOM_FAKE", "").lower() in TRUE
         if fake_wecom:  # WeCom's API on loopback (office.wecom.fake): companies' settings point at it
             env["WECOM_API_BASE"] = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
+            env["WECOM_QR_URL"] = f"{env['WECOM_API_BASE']}/wwlogin/sso/login"
+            env["WECOM_OAUTH_URL"] = f"{env['WECOM_API_BASE']}/connect/oauth2/authorize"
             children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"]],
                                              cwd=ROOT, env=env))
         run(["migrate", "--noinput", "-v", "0"], env)
         run(["bootstrap", *(["--demo"] if demo else [])], env)
         if fake_wecom:
-            run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users"], env)
+            run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users",
+                 "--callback-base", f"http://127.0.0.1:{port}"], env)
         VAR.mkdir(exist_ok=True)
         if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
             collect_static(env)
@@ -151,7 +157,8 @@ def main():
         print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
                                                                   if env["DEBUG"].lower() in TRUE else ""))
         if fake_wecom:
-            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received is listed there)")
+            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received is listed there:")
+            print("  tap the approval cards there; 'Sign in with WeCom' shows its QR page; docs/office.md)")
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

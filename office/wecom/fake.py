@@ -30,6 +30,20 @@ AgentID), encrypts it with office.wecom.crypto, signs it and POSTs ``<xml><ToUse
 with an encrypted ``echostr`` WeCom sends when the callback URL is saved; ``read_reply()`` opens an app's
 encrypted passive reply as WeCom would.
 
+And pages for a person trying `WECOM_FAKE=1 make run` in a browser (office.wecom.fake_pages):
+
+- ``/``: what the fake received; each approval card (a ``button_interaction`` template card) with its
+  buttons, one per recipient: a tap POSTs ``/fake/click`` and the fake makes the signed
+  template_card_event callback (``click_card``) to the app registered with ``configure()``; the card's
+  later updates (update_template_card: "已核准") beside it.
+- ``/wwlogin/sso/login`` (the QR login of a browser) and ``/connect/oauth2/authorize`` (OAuth inside the
+  WeCom client): the corp's members, each with a "scan as"/"sign in as" button that issues a code and
+  sends the browser to the ``redirect_uri`` given with ``code`` and the same ``state``; in open mode any
+  WeCom user id may be typed. A ``redirect_uri`` that is missing, not http(s) or on a host the fake does
+  not trust (the loopback's and the registered callbacks' hosts: WeCom's 可信域名) is refused.
+- ``POST /fake/configure`` (JSON, from the loopback only): an app's callback URL, token,
+  EncodingAESKey, corp id, secret and members (``manage.py wecom_fake_setup --callback-base`` sends it).
+
 The fake's own state is guarded by one lock; a test reads it (``messages``, ``robot_posts``…) through
 ``snapshot`` copies or directly after its calls returned.
 """
@@ -50,7 +64,6 @@ import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
@@ -93,6 +106,23 @@ class Client(Protocol):
     def post(self, path: str, data: Any = ..., content_type: str = ..., **extra: Any) -> Any: ...
 
 
+@dataclass
+class App:
+    """An app of the ERP as WeCom knows it, for the callbacks the fake makes (``configure()``)."""
+
+    callback_url: str
+    token: str
+    encoding_aes_key: str
+    corp_id: str
+    corp_secret: str = ""
+    agent_id: int | None = None
+    users: list[str] = field(default_factory=list)
+
+
+class FakeError(Exception):
+    """A page of the fake refuses a request (the message is shown to the person)."""
+
+
 class FakeWeCom:
     """One corp with one app (``corp_id``, ``corp_secret``, ``agent_id``), its members (``users``) and
     group robots (``robot_keys``). ``open_mode`` (`make run`): any corp, secret, member and robot key is
@@ -126,6 +156,11 @@ class FakeWeCom:
         self.failures: dict[str, deque[tuple[int, str]]] = defaultdict(deque)
         self.user_sends: dict[str, list[datetime.datetime]] = defaultdict(list)
         self.robot_sends: dict[str, list[datetime.datetime]] = defaultdict(list)
+        self.apps: dict[str, App] = {}  # corp secret ("" when not given) -> the app to call back
+        self.token_secrets: dict[str, str] = {}  # access token -> the secret it was issued for
+        self.message_apps: dict[str, str] = {}  # msgid -> the secret of the app that sent it
+        self.clicks: list[dict[str, Any]] = []  # buttons tapped on the index page, and what the app answered
+        self.trusted_hosts: set[str] = {"127.0.0.1", "localhost", "::1"}  # where sign-in may redirect to
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -212,6 +247,84 @@ class FakeWeCom:
             self.oauth_codes[code] = {"userid": userid} if userid is not None else {"openid": openid or ""}
         return code
 
+    def configure(self, app: App) -> None:
+        """Register an app of the ERP: where its callbacks go, with which token, key and corp id; its
+        members are listed on the sign-in pages; its callback URL's host is trusted for sign-in."""
+        with self.lock:
+            self.apps[app.corp_secret] = app
+            self.users.update(user.lower() for user in app.users)
+            host = urllib.parse.urlsplit(app.callback_url).hostname
+            if host:
+                self.trusted_hosts.add(host)
+
+    def members(self) -> list[str]:
+        """The corp's members the sign-in pages list: the ones it was given and the registered apps'."""
+        with self.lock:
+            return sorted(self.users)
+
+    def app_for(self, msgid: str) -> App | None:
+        """The registered app that sent message ``msgid`` (by the secret of its access token), or the only
+        registered app."""
+        with self.lock:
+            secret = self.message_apps.get(msgid)
+            if secret is not None and secret in self.apps:
+                return self.apps[secret]
+            return next(iter(self.apps.values())) if len(self.apps) == 1 else None
+
+    def click_card(self, msgid: str, *, event_key: str, from_user: str,
+                   client: Client | None = None) -> CallbackResponse:
+        """Tap button ``event_key`` of the approval card sent as ``msgid`` as its recipient ``from_user``: the
+        template_card_event posted to the registered app's callback URL (``click_button``). FakeError
+        when there is no such card, button or recipient, or no app to call back."""
+        with self.lock:
+            message = next((m for m in self.messages if m["msgid"] == msgid), None)
+        card = card_of(message["body"]) if message is not None else None
+        if message is None or card is None:
+            raise FakeError(f"no approval card {msgid}")
+        if event_key not in [str(button.get("key")) for button in card.get("button_list") or []]:
+            raise FakeError(f"the card has no button {event_key}")
+        if from_user not in message["to"]:
+            raise FakeError(f"the card was not sent to {from_user}")
+        app = self.app_for(msgid)
+        if app is None:
+            raise FakeError("no app registered (manage.py wecom_fake_setup --callback-base …): nowhere to call back")
+        response = self.click_button(app.callback_url, token=app.token, encoding_aes_key=app.encoding_aes_key,
+                                     corp_id=app.corp_id, from_user=from_user, task_id=str(card.get("task_id", "")),
+                                     event_key=event_key, agent_id=app.agent_id, client=client)
+        with self.lock:
+            self.clicks.append({"at": self.clock.now(), "msgid": msgid, "key": event_key, "from": from_user,
+                                "status": response.status, "body": response.body[:200]})
+        return response
+
+    def redirect_problem(self, redirect_uri: str, state: str) -> str | None:
+        """Why WeCom would not send the browser to ``redirect_uri`` with ``state``, or None."""
+        if not redirect_uri:
+            return "redirect_uri is missing"
+        parts = urllib.parse.urlsplit(redirect_uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "redirect_uri is not an http(s) address"
+        with self.lock:
+            trusted = parts.hostname in self.trusted_hosts
+        if not trusted:
+            return f"redirect_uri's host {parts.hostname} is not a trusted domain of the app"
+        if len(state) > 128 or not state.isascii() or not (state == "" or state.isalnum()):
+            return "state is at most 128 letters and digits"
+        return None
+
+    def signin_redirect(self, *, redirect_uri: str, state: str, userid: str) -> str:
+        """Where the browser goes after ``userid`` scanned (or signed in): ``redirect_uri`` with a fresh
+        ``code`` and the same ``state``. FakeError for a refused address, state or member."""
+        if (problem := self.redirect_problem(redirect_uri, state)) is not None:
+            raise FakeError(problem)
+        userid = userid.strip()
+        if not userid or len(userid) > 64:
+            raise FakeError("a WeCom user id is 1 to 64 characters")
+        if not self.open_mode and userid.lower() not in self.users:
+            raise FakeError(f"{userid} is not a member of the corp")
+        code = self.issue_code(userid)
+        separator = "&" if urllib.parse.urlsplit(redirect_uri).query else "?"
+        return f"{redirect_uri}{separator}{urllib.parse.urlencode({'code': code, 'state': state})}"
+
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {"messages": list(self.messages), "robot_posts": list(self.robot_posts),
@@ -249,6 +362,7 @@ class FakeWeCom:
             if query.get("corpsecret") != self.corp_secret:
                 return {"errcode": 40001, "errmsg": "invalid credential"}
         token = "fake-" + secrets.token_urlsafe(24)
+        self.token_secrets[token] = query.get("corpsecret", "")
         self.tokens[token] = (self.clock.now() + datetime.timedelta(seconds=self.token_ttl), "ok")
         return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.token_ttl}
 
@@ -290,6 +404,9 @@ class FakeWeCom:
         if isinstance(card, dict) and card.get("card_type") in CARDS_WITH_CODES:
             code = self._new_response_code(task_id=str(card.get("task_id", "")), userids=valid)
             answer["response_code"] = code
+        self.message_apps[answer["msgid"]] = self.token_secrets.get(query.get("access_token", ""), "")
+        if self.open_mode:
+            self.users.update(user.lower() for user in valid)  # seen: listed on the sign-in pages
         self.messages.append({"at": now, "to": valid, "body": body, "msgid": answer["msgid"],
                               "response_code": answer.get("response_code", "")})
         return answer
@@ -394,6 +511,12 @@ class FakeWeCom:
         return CallbackResponse(status=status, body=body, url=url, query=query, plaintext=echo)
 
 
+def card_of(body: Any) -> dict[str, Any] | None:
+    """The approval card (a template card with buttons) of a message/send body, or None."""
+    card = body.get("template_card") if isinstance(body, dict) and body.get("msgtype") == "template_card" else None
+    return card if isinstance(card, dict) and card.get("card_type") == "button_interaction" else None
+
+
 def read_reply(body: str, *, token: str, encoding_aes_key: str, corp_id: str) -> str:
     """What WeCom reads from an app's encrypted passive reply (``<xml><Encrypt/><MsgSignature/><TimeStamp/>
     <Nonce/></xml>``): the signature checked, the plaintext XML decrypted (WeComCryptoError otherwise)."""
@@ -428,6 +551,11 @@ def _send(callback_url: str, query: Mapping[str, str], payload: bytes | None,
         return int(error.code), error.read().decode("utf-8", errors="replace"), url
 
 
+PAGES = {("GET", "/"), ("POST", "/fake/click"), ("POST", "/fake/configure"),
+         ("GET", "/wwlogin/sso/login"), ("POST", "/wwlogin/sso/login"),
+         ("GET", "/connect/oauth2/authorize"), ("POST", "/connect/oauth2/authorize")}
+
+
 class FakeHandler(BaseHTTPRequestHandler):
     server_fake: FakeWeCom
     protocol_version = "HTTP/1.1"
@@ -440,39 +568,31 @@ class FakeHandler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(parts.query))
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if (method, parts.path) in PAGES:
+            from office.wecom import fake_pages
+
+            headers = {name: self.headers.get(name, "") for name in ("Origin", "Content-Type")}
+            status, content_type, extra, data = fake_pages.answer(self.server_fake, method, parts.path, query, raw,
+                                                                  headers, self.client_address[0])
+            return self._send(status, data, content_type, extra)
         try:
             body = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, ValueError):
             body = None
-        if parts.path == "/" and method == "GET":
-            return self._page()
         if self.server_fake.delay:
             time.sleep(self.server_fake.delay)
         status, answer = self.server_fake.handle(method, parts.path, query, body)
         data = json.dumps(answer, ensure_ascii=False, default=str).encode("utf-8")
+        self._send(status, data, "application/json; charset=utf-8", {})
+
+    def _send(self, status: int, data: bytes, content_type: str, headers: Mapping[str, str]) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-
-    def _page(self) -> None:
-        """What the fake received, newest first (for a person trying `WECOM_FAKE=1 make run`)."""
-        state = self.server_fake.snapshot()
-        rows = [f"<li><b>{escape(str(m['at']))}</b> → {escape(', '.join(m['to']))}: "
-                f"<code>{escape(json.dumps(m['body'], ensure_ascii=False))}</code></li>"
-                for m in reversed(state["messages"][-200:])]
-        posts = [f"<li><b>{escape(str(p['at']))}</b> robot {escape(p['key'][:8])}…: "
-                 f"<code>{escape(json.dumps(p['body'], ensure_ascii=False))}</code></li>"
-                 for p in reversed(state["robot_posts"][-200:])]
-        html = ("<!doctype html><meta charset=utf-8><title>Fake WeCom</title><h1>Fake WeCom</h1>"
-                f"<p>gettoken calls: {state['gettoken_calls']}</p><h2>App messages</h2><ul>{''.join(rows)}</ul>"
-                f"<h2>Group robots</h2><ul>{''.join(posts)}</ul>").encode()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(html)))
-        self.end_headers()
-        self.wfile.write(html)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's names)
         self._answer("GET")
@@ -486,7 +606,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A fake WeCom server for development (never for production).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("WECOM_FAKE_PORT", "8025")))
     args = parser.parse_args(argv)
-    fake = FakeWeCom(open_mode=True, port=args.port).start()
+    fake = FakeWeCom(open_mode=True, port=args.port, users=()).start()
     print(f"fake WeCom on {fake.url}/ (what it received: {fake.url}/)", flush=True)
     try:
         threading.Event().wait()
@@ -496,5 +616,7 @@ def main(argv: list[str] | None = None) -> None:
         fake.stop()
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # run the importable module's main: its classes are the ones fake_pages knows
+    from office.wecom.fake import main as module_main
+
+    module_main()
