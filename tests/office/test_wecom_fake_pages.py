@@ -95,7 +95,8 @@ def test_a_missing_or_foreign_redirect_is_refused_on_the_page_and_on_the_scan(fa
 
 def test_a_bad_state_an_outsider_and_a_post_from_another_site_are_refused(fake):
     assert fetch(qr_page(fake, redirect_uri=REDIRECT, state="<script>"))[0] == 400
-    assert fetch(f"{fake.url}/wwlogin/sso/login", {"redirect_uri": REDIRECT, "state": "a", "userid": "wangwu"})[0] == 400
+    outsider = {"redirect_uri": REDIRECT, "state": "a", "userid": "wangwu"}
+    assert fetch(f"{fake.url}/wwlogin/sso/login", outsider)[0] == 400
     status, _headers, _page = fetch(f"{fake.url}/wwlogin/sso/login",
                                     {"redirect_uri": REDIRECT, "state": "a", "userid": "lisi"},
                                     headers={"Origin": "https://evil.example.com"})
