@@ -79,6 +79,16 @@ def run_environment(environ, var=VAR):
     return env
 
 
+def fake_wecom_environment(environ):
+    """With WECOM_FAKE=1: WeCom's API and its QR login and OAuth pages (office.wecom.signin) are the fake
+    server's on 127.0.0.1:WECOM_FAKE_PORT (8025)."""
+    env = dict(environ)
+    base = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
+    env.update(WECOM_API_BASE=base, WECOM_QR_URL=f"{base}/wwlogin/sso/login",
+               WECOM_OAUTH_URL=f"{base}/connect/oauth2/authorize")
+    return env
+
+
 def static_fingerprint(root=ROOT):
     """What the collected static files depend on: the project's static/ tree and the pinned packages
     (whose own static files come with them)."""
@@ -129,9 +139,7 @@ def main():
         password = env.setdefault("DEMO_PASSWORD", "demo1234")
         fake_wecom = env.get("WECOM_FAKE", "").lower() in TRUE
         if fake_wecom:  # WeCom's API on loopback (office.wecom.fake): companies' settings point at it
-            env["WECOM_API_BASE"] = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
-            env["WECOM_QR_URL"] = f"{env['WECOM_API_BASE']}/wwlogin/sso/login"
-            env["WECOM_OAUTH_URL"] = f"{env['WECOM_API_BASE']}/connect/oauth2/authorize"
+            env = fake_wecom_environment(env)
             children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"]],
                                              cwd=ROOT, env=env))
         run(["migrate", "--noinput", "-v", "0"], env)

@@ -85,3 +85,15 @@ def test_the_fake_runs_as_a_process_of_its_own():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_make_run_sends_wecom_and_its_sign_in_pages_to_the_fake():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import run  # scripts/run.py
+
+    env = run.fake_wecom_environment({"WECOM_FAKE": "1", "WECOM_FAKE_PORT": "8125"})
+
+    assert (env["WECOM_API_BASE"], env["WECOM_QR_URL"], env["WECOM_OAUTH_URL"]) == (
+        "http://127.0.0.1:8125", "http://127.0.0.1:8125/wwlogin/sso/login",
+        "http://127.0.0.1:8125/connect/oauth2/authorize")
+    assert run.fake_wecom_environment({})["WECOM_API_BASE"] == "http://127.0.0.1:8025"
