@@ -379,6 +379,9 @@ for _name in ["LOGIN_FAILURE_LIMIT", "LOGIN_LOCKOUT_MINUTES", "API_TOKEN_IDLE_HO
 # fake server's address in tests and with `WECOM_FAKE=1 make run`) and how long one call may take.
 WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
 WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 10)
+# WeCom's QR login and OAuth pages (office.wecom.signin): the fake server's with `WECOM_FAKE=1 make run`.
+WECOM_QR_URL = env_str("WECOM_QR_URL", "https://login.work.weixin.qq.com/wwlogin/sso/login")
+WECOM_OAUTH_URL = env_str("WECOM_OAUTH_URL", "https://open.weixin.qq.com/connect/oauth2/authorize")
 
 # Demo data: created by `manage.py bootstrap` only in the embedded database or when DEMO=1.
 DEMO = env_bool("DEMO", False)

@@ -6,7 +6,10 @@ It runs as in production (DEBUG off: gunicorn, static files through WhiteNoise, 
 pages), only over plain http on 127.0.0.1 (see ``run_environment``). ``DEBUG=1 make run`` is the
 development server instead (Django's runserver: reloads on code changes, the debug pages).
 ``WECOM_FAKE=1 make run`` also starts the fake WeCom server (office.wecom.fake) on 127.0.0.1:8025
-(WECOM_FAKE_PORT) and points every company's WeCom settings and a group robot at it."""
+(WECOM_FAKE_PORT), points every company's WeCom settings and a group robot at it, maps the users to
+their usernames as WeCom user IDs, registers each company's callback with the fake (to tap approval
+cards on its index page) and sends WeCom sign-in to the fake's QR login and OAuth pages
+(WECOM_QR_URL, WECOM_OAUTH_URL)."""
 
 import base64
 import hashlib
@@ -76,6 +79,16 @@ def run_environment(environ, var=VAR):
     return env
 
 
+def fake_wecom_environment(environ):
+    """With WECOM_FAKE=1: WeCom's API and its QR login and OAuth pages (office.wecom.signin) are the fake
+    server's on 127.0.0.1:WECOM_FAKE_PORT (8025)."""
+    env = dict(environ)
+    base = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
+    env.update(WECOM_API_BASE=base, WECOM_QR_URL=f"{base}/wwlogin/sso/login",
+               WECOM_OAUTH_URL=f"{base}/connect/oauth2/authorize")
+    return env
+
+
 def static_fingerprint(root=ROOT):
     """What the collected static files depend on: the project's static/ tree and the pinned packages
     (whose own static files come with them)."""
@@ -126,14 +139,14 @@ def main():
         password = env.setdefault("DEMO_PASSWORD", "demo1234")
         fake_wecom = env.get("WECOM_FAKE", "").lower() in TRUE
         if fake_wecom:  # WeCom's API on loopback (office.wecom.fake): companies' settings point at it
-            env["WECOM_API_BASE"] = f"http://127.0.0.1:{env.setdefault('WECOM_FAKE_PORT', '8025')}"
-            children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"],
-                                              "--config", str(VAR / "wecom_fake.json")], cwd=ROOT, env=env))
+            env = fake_wecom_environment(env)
+            children.append(subprocess.Popen([PY, "-m", "office.wecom.fake", "--port", env["WECOM_FAKE_PORT"]],
+                                             cwd=ROOT, env=env))
         run(["migrate", "--noinput", "-v", "0"], env)
         run(["bootstrap", *(["--demo"] if demo else [])], env)
         if fake_wecom:
             run(["wecom_fake_setup", "--api-base", env["WECOM_API_BASE"], "--map-users",
-                 "--site", f"http://127.0.0.1:{port}", "--write-config", str(VAR / "wecom_fake.json")], env)
+                 "--callback-base", f"http://127.0.0.1:{port}"], env)
         VAR.mkdir(exist_ok=True)
         if env["DEBUG"].lower() not in TRUE:  # WhiteNoise serves the collected, fingerprinted files
             collect_static(env)
@@ -152,7 +165,8 @@ def main():
         print(f"  started in {time.monotonic() - started:.0f} s" + ("  (DEBUG=1: the development server)"
                                                                   if env["DEBUG"].lower() in TRUE else ""))
         if fake_wecom:
-            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received; tap cards' buttons)")
+            print(f"  WeCom is the fake server on {env['WECOM_API_BASE']}/ (what it received is listed there:")
+            print("  tap the approval cards there; 'Sign in with WeCom' shows its QR page; docs/office.md)")
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
             print("  warehouse, production, quality, finance, hr, office")

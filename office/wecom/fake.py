@@ -28,8 +28,21 @@ CreateTime, MsgType=event, Event=template_card_event, EventKey, TaskId, CardType
 AgentID), encrypts it with office.wecom.crypto, signs it and POSTs ``<xml><ToUserName/><AgentID/>
 <Encrypt/></xml>`` with ``msg_signature``, ``timestamp`` and ``nonce``; ``verify_url()`` makes the GET
 with an encrypted ``echostr`` WeCom sends when the callback URL is saved; ``read_reply()`` opens an app's
-encrypted passive reply as WeCom would. Under `make run` its page (/) lists what it received and shows a
-button_interaction card's buttons: tapping one posts the click to the company's callback (``tap()``).
+encrypted passive reply as WeCom would.
+
+And pages for a person trying `WECOM_FAKE=1 make run` in a browser (office.wecom.fake_pages):
+
+- ``/``: what the fake received; each approval card (a ``button_interaction`` template card) with its
+  buttons, one per recipient: a tap POSTs ``/fake/click`` and the fake makes the signed
+  template_card_event callback (``click_card``) to the app registered with ``configure()``; the card's
+  later updates (update_template_card: "已核准") beside it.
+- ``/wwlogin/sso/login`` (the QR login of a browser) and ``/connect/oauth2/authorize`` (OAuth inside the
+  WeCom client): the corp's members, each with a "scan as"/"sign in as" button that issues a code and
+  sends the browser to the ``redirect_uri`` given with ``code`` and the same ``state``; in open mode any
+  WeCom user id may be typed. A ``redirect_uri`` that is missing, not http(s) or on a host the fake does
+  not trust (the loopback's and the registered callbacks' hosts: WeCom's 可信域名) is refused.
+- ``POST /fake/configure`` (JSON, from the loopback only): an app's callback URL, token,
+  EncodingAESKey, corp id, secret and members (``manage.py wecom_fake_setup --callback-base`` sends it).
 
 The fake's own state is guarded by one lock; a test reads it (``messages``, ``robot_posts``…) through
 ``snapshot`` copies or directly after its calls returned.
@@ -51,7 +64,6 @@ import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
@@ -94,6 +106,23 @@ class Client(Protocol):
     def post(self, path: str, data: Any = ..., content_type: str = ..., **extra: Any) -> Any: ...
 
 
+@dataclass
+class App:
+    """An app of the ERP as WeCom knows it, for the callbacks the fake makes (``configure()``)."""
+
+    callback_url: str
+    token: str
+    encoding_aes_key: str
+    corp_id: str
+    corp_secret: str = ""
+    agent_id: int | None = None
+    users: list[str] = field(default_factory=list)
+
+
+class FakeError(Exception):
+    """A page of the fake refuses a request (the message is shown to the person)."""
+
+
 class FakeWeCom:
     """One corp with one app (``corp_id``, ``corp_secret``, ``agent_id``), its members (``users``) and
     group robots (``robot_keys``). ``open_mode`` (`make run`): any corp, secret, member and robot key is
@@ -115,9 +144,6 @@ class FakeWeCom:
         self.port = port
         self.lock = threading.RLock()
         self.tokens: dict[str, tuple[datetime.datetime, str]] = {}  # token -> (expires at, "ok"/"revoked")
-        self.token_corps: dict[str, str] = {}  # token -> the corp ID it was issued for
-        self.config_path: str | None = None  # `make run`: the companies' callback settings (a JSON file)
-        self.last_click = ""  # what the app answered to the last button tapped on the fake's page
         self.gettoken_calls = 0
         self.messages: list[dict[str, Any]] = []
         self.robot_posts: list[dict[str, Any]] = []
@@ -130,6 +156,11 @@ class FakeWeCom:
         self.failures: dict[str, deque[tuple[int, str]]] = defaultdict(deque)
         self.user_sends: dict[str, list[datetime.datetime]] = defaultdict(list)
         self.robot_sends: dict[str, list[datetime.datetime]] = defaultdict(list)
+        self.apps: dict[str, App] = {}  # corp secret ("" when not given) -> the app to call back
+        self.token_secrets: dict[str, str] = {}  # access token -> the secret it was issued for
+        self.message_apps: dict[str, str] = {}  # msgid -> the secret of the app that sent it
+        self.clicks: list[dict[str, Any]] = []  # buttons tapped on the index page, and what the app answered
+        self.trusted_hosts: set[str] = {"127.0.0.1", "localhost", "::1"}  # where sign-in may redirect to
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -216,6 +247,84 @@ class FakeWeCom:
             self.oauth_codes[code] = {"userid": userid} if userid is not None else {"openid": openid or ""}
         return code
 
+    def configure(self, app: App) -> None:
+        """Register an app of the ERP: where its callbacks go, with which token, key and corp id; its
+        members are listed on the sign-in pages; its callback URL's host is trusted for sign-in."""
+        with self.lock:
+            self.apps[app.corp_secret] = app
+            self.users.update(user.lower() for user in app.users)
+            host = urllib.parse.urlsplit(app.callback_url).hostname
+            if host:
+                self.trusted_hosts.add(host)
+
+    def members(self) -> list[str]:
+        """The corp's members the sign-in pages list: the ones it was given and the registered apps'."""
+        with self.lock:
+            return sorted(self.users)
+
+    def app_for(self, msgid: str) -> App | None:
+        """The registered app that sent message ``msgid`` (by the secret of its access token), or the only
+        registered app."""
+        with self.lock:
+            secret = self.message_apps.get(msgid)
+            if secret is not None and secret in self.apps:
+                return self.apps[secret]
+            return next(iter(self.apps.values())) if len(self.apps) == 1 else None
+
+    def click_card(self, msgid: str, *, event_key: str, from_user: str,
+                   client: Client | None = None) -> CallbackResponse:
+        """Tap button ``event_key`` of the approval card sent as ``msgid`` as its recipient ``from_user``: the
+        template_card_event posted to the registered app's callback URL (``click_button``). FakeError
+        when there is no such card, button or recipient, or no app to call back."""
+        with self.lock:
+            message = next((m for m in self.messages if m["msgid"] == msgid), None)
+        card = card_of(message["body"]) if message is not None else None
+        if message is None or card is None:
+            raise FakeError(f"no approval card {msgid}")
+        if event_key not in [str(button.get("key")) for button in card.get("button_list") or []]:
+            raise FakeError(f"the card has no button {event_key}")
+        if from_user not in message["to"]:
+            raise FakeError(f"the card was not sent to {from_user}")
+        app = self.app_for(msgid)
+        if app is None:
+            raise FakeError("no app registered (manage.py wecom_fake_setup --callback-base …): nowhere to call back")
+        response = self.click_button(app.callback_url, token=app.token, encoding_aes_key=app.encoding_aes_key,
+                                     corp_id=app.corp_id, from_user=from_user, task_id=str(card.get("task_id", "")),
+                                     event_key=event_key, agent_id=app.agent_id, client=client)
+        with self.lock:
+            self.clicks.append({"at": self.clock.now(), "msgid": msgid, "key": event_key, "from": from_user,
+                                "status": response.status, "body": response.body[:200]})
+        return response
+
+    def redirect_problem(self, redirect_uri: str, state: str) -> str | None:
+        """Why WeCom would not send the browser to ``redirect_uri`` with ``state``, or None."""
+        if not redirect_uri:
+            return "redirect_uri is missing"
+        parts = urllib.parse.urlsplit(redirect_uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "redirect_uri is not an http(s) address"
+        with self.lock:
+            trusted = parts.hostname in self.trusted_hosts
+        if not trusted:
+            return f"redirect_uri's host {parts.hostname} is not a trusted domain of the app"
+        if len(state) > 128 or not state.isascii() or not (state == "" or state.isalnum()):
+            return "state is at most 128 letters and digits"
+        return None
+
+    def signin_redirect(self, *, redirect_uri: str, state: str, userid: str) -> str:
+        """Where the browser goes after ``userid`` scanned (or signed in): ``redirect_uri`` with a fresh
+        ``code`` and the same ``state``. FakeError for a refused address, state or member."""
+        if (problem := self.redirect_problem(redirect_uri, state)) is not None:
+            raise FakeError(problem)
+        userid = userid.strip()
+        if not userid or len(userid) > 64:
+            raise FakeError("a WeCom user id is 1 to 64 characters")
+        if not self.open_mode and userid.lower() not in self.users:
+            raise FakeError(f"{userid} is not a member of the corp")
+        code = self.issue_code(userid)
+        separator = "&" if urllib.parse.urlsplit(redirect_uri).query else "?"
+        return f"{redirect_uri}{separator}{urllib.parse.urlencode({'code': code, 'state': state})}"
+
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {"messages": list(self.messages), "robot_posts": list(self.robot_posts),
@@ -253,8 +362,8 @@ class FakeWeCom:
             if query.get("corpsecret") != self.corp_secret:
                 return {"errcode": 40001, "errmsg": "invalid credential"}
         token = "fake-" + secrets.token_urlsafe(24)
+        self.token_secrets[token] = query.get("corpsecret", "")
         self.tokens[token] = (self.clock.now() + datetime.timedelta(seconds=self.token_ttl), "ok")
-        self.token_corps[token] = query.get("corpid", "")
         return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.token_ttl}
 
     def _token_error(self, query: Mapping[str, str]) -> dict[str, Any] | None:
@@ -295,9 +404,11 @@ class FakeWeCom:
         if isinstance(card, dict) and card.get("card_type") in CARDS_WITH_CODES:
             code = self._new_response_code(task_id=str(card.get("task_id", "")), userids=valid)
             answer["response_code"] = code
+        self.message_apps[answer["msgid"]] = self.token_secrets.get(query.get("access_token", ""), "")
+        if self.open_mode:
+            self.users.update(user.lower() for user in valid)  # seen: listed on the sign-in pages
         self.messages.append({"at": now, "to": valid, "body": body, "msgid": answer["msgid"],
-                              "response_code": answer.get("response_code", ""),
-                              "corp_id": self.token_corps.get(query.get("access_token", ""), self.corp_id)})
+                              "response_code": answer.get("response_code", "")})
         return answer
 
     def _new_response_code(self, *, task_id: str, userids: list[str]) -> str:
@@ -366,31 +477,6 @@ class FakeWeCom:
         return self.post_event(callback_url, xml, token=token, encoding_aes_key=encoding_aes_key, corp_id=corp_id,
                                agent_id=agent, timestamp=timestamp, nonce=nonce, client=client)
 
-    def tap(self, index: int, key: str) -> str:
-        """A person taps button ``key`` of the card in ``messages[index]`` on the fake's page (`make run`):
-        the click goes to the callback of the company the card's corp belongs to, as ``config_path``
-        names it (written by ``manage.py wecom_fake_setup --write-config``); what happened, in a line."""
-        with self.lock:
-            if not 0 <= index < len(self.messages):
-                return "no such message"
-            message = self.messages[index]
-        card = message["body"].get("template_card") or {}
-        companies = {}
-        if self.config_path and os.path.exists(self.config_path):
-            with open(self.config_path, encoding="utf-8") as file:
-                companies = {entry["corp_id"]: entry for entry in json.load(file).get("companies", [])}
-        company = companies.get(message.get("corp_id", ""))
-        if company is None or not company.get("callback_url"):
-            return f"no callback configured for corp {message.get('corp_id')} (manage.py wecom_fake_setup)"
-        try:
-            answer = self.click_button(company["callback_url"], token=company["token"],
-                                       encoding_aes_key=company["encoding_aes_key"], corp_id=company["corp_id"],
-                                       from_user=message["to"][0], task_id=str(card.get("task_id", "")),
-                                       event_key=key, agent_id=int(company.get("agent_id") or self.agent_id))
-        except OSError as error:
-            return f"the callback could not be reached: {error}"
-        return f"{message['to'][0]} tapped “{key}” on {card.get('task_id')}: the app answered {answer.status}"
-
     def _new_response_code_locked(self, *, task_id: str, userids: list[str]) -> str:
         with self.lock:
             return self._new_response_code(task_id=task_id, userids=userids)
@@ -423,6 +509,12 @@ class FakeWeCom:
                  "echostr": echostr}
         status, body, url = _send(callback_url, query, None, client)
         return CallbackResponse(status=status, body=body, url=url, query=query, plaintext=echo)
+
+
+def card_of(body: Any) -> dict[str, Any] | None:
+    """The approval card (a template card with buttons) of a message/send body, or None."""
+    card = body.get("template_card") if isinstance(body, dict) and body.get("msgtype") == "template_card" else None
+    return card if isinstance(card, dict) and card.get("card_type") == "button_interaction" else None
 
 
 def read_reply(body: str, *, token: str, encoding_aes_key: str, corp_id: str) -> str:
@@ -459,6 +551,11 @@ def _send(callback_url: str, query: Mapping[str, str], payload: bytes | None,
         return int(error.code), error.read().decode("utf-8", errors="replace"), url
 
 
+PAGES = {("GET", "/"), ("POST", "/fake/click"), ("POST", "/fake/configure"),
+         ("GET", "/wwlogin/sso/login"), ("POST", "/wwlogin/sso/login"),
+         ("GET", "/connect/oauth2/authorize"), ("POST", "/connect/oauth2/authorize")}
+
+
 class FakeHandler(BaseHTTPRequestHandler):
     server_fake: FakeWeCom
     protocol_version = "HTTP/1.1"
@@ -471,63 +568,31 @@ class FakeHandler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(parts.query))
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if (method, parts.path) in PAGES:
+            from office.wecom import fake_pages
+
+            headers = {name: self.headers.get(name, "") for name in ("Origin", "Content-Type")}
+            status, content_type, extra, data = fake_pages.answer(self.server_fake, method, parts.path, query, raw,
+                                                                  headers, self.client_address[0])
+            return self._send(status, data, content_type, extra)
         try:
             body = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, ValueError):
             body = None
-        if parts.path == "/" and method == "GET":
-            return self._page()
-        if parts.path == "/fake/tap" and method == "POST":  # a button of the page (a form, not JSON)
-            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", errors="replace")))
-            index = int(form["message"]) if form.get("message", "").isdigit() else -1
-            self.server_fake.last_click = self.server_fake.tap(index, form.get("key", ""))
-            self.send_response(HTTPStatus.SEE_OTHER)
-            self.send_header("Location", "/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return None
         if self.server_fake.delay:
             time.sleep(self.server_fake.delay)
         status, answer = self.server_fake.handle(method, parts.path, query, body)
         data = json.dumps(answer, ensure_ascii=False, default=str).encode("utf-8")
+        self._send(status, data, "application/json; charset=utf-8", {})
+
+    def _send(self, status: int, data: bytes, content_type: str, headers: Mapping[str, str]) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-
-    def _page(self) -> None:
-        """What the fake received, newest first, with the buttons of its cards to tap (for a person trying
-        `WECOM_FAKE=1 make run`) and the cards' updates."""
-        fake = self.server_fake
-        state = fake.snapshot()
-        rows = []
-        for index in reversed(range(max(0, len(state["messages"]) - 200), len(state["messages"]))):
-            message = state["messages"][index]
-            card = message["body"].get("template_card") or {}
-            buttons = "".join(
-                f"<form method=post action=/fake/tap style='display:inline'><input type=hidden name=message "
-                f"value={index}><input type=hidden name=key value='{escape(str(button.get('key', '')))}'>"
-                f"<button>{escape(str(button.get('text', '')))}</button></form> "
-                for button in card.get("button_list", []) if card.get("card_type") == "button_interaction")
-            rows.append(f"<li><b>{escape(str(message['at']))}</b> → {escape(', '.join(message['to']))}: {buttons}"
-                        f"<code>{escape(json.dumps(message['body'], ensure_ascii=False))}</code></li>")
-        updates = [f"<li><b>{escape(str(update['at']))}</b> {escape(update['task_id'])}: "
-                   f"<code>{escape(json.dumps(update['body'], ensure_ascii=False))}</code></li>"
-                   for update in reversed(state["card_updates"][-200:])]
-        posts = [f"<li><b>{escape(str(p['at']))}</b> robot {escape(p['key'][:8])}…: "
-                 f"<code>{escape(json.dumps(p['body'], ensure_ascii=False))}</code></li>"
-                 for p in reversed(state["robot_posts"][-200:])]
-        html = ("<!doctype html><meta charset=utf-8><title>Fake WeCom</title><h1>Fake WeCom</h1>"
-                f"<p>gettoken calls: {state['gettoken_calls']}</p>"
-                + (f"<p><mark>{escape(fake.last_click)}</mark></p>" if fake.last_click else "")
-                + f"<h2>App messages</h2><ul>{''.join(rows)}</ul><h2>Card updates</h2><ul>{''.join(updates)}</ul>"
-                f"<h2>Group robots</h2><ul>{''.join(posts)}</ul>").encode()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(html)))
-        self.end_headers()
-        self.wfile.write(html)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's names)
         self._answer("GET")
@@ -540,11 +605,8 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m office.wecom.fake --port 8025`: serve in open mode until stopped (scripts/run.py)."""
     parser = argparse.ArgumentParser(description="A fake WeCom server for development (never for production).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("WECOM_FAKE_PORT", "8025")))
-    parser.add_argument("--config", help="the companies' callback settings (manage.py wecom_fake_setup --write-config)")
     args = parser.parse_args(argv)
-    fake = FakeWeCom(open_mode=True, port=args.port)
-    fake.config_path = args.config
-    fake.start()
+    fake = FakeWeCom(open_mode=True, port=args.port, users=()).start()
     print(f"fake WeCom on {fake.url}/ (what it received: {fake.url}/)", flush=True)
     try:
         threading.Event().wait()
@@ -554,5 +616,7 @@ def main(argv: list[str] | None = None) -> None:
         fake.stop()
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # run the importable module's main: its classes are the ones fake_pages knows
+    from office.wecom.fake import main as module_main
+
+    module_main()

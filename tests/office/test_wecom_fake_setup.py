@@ -1,32 +1,26 @@
 """`WECOM_FAKE=1 make run`: the fake server as a process of its own, and every company pointed at it."""
 
-import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-import xml.etree.ElementTree as ElementTree
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from office.models import WeComIdentity, WeComRobot, WeComSettings
 from office.wecom import client
-from office.wecom.crypto import WeComCrypto
 from office.wecom.fake import FakeWeCom
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_setup_points_every_company_at_the_fake_and_it_answers(company, make_user, tmp_path):
+def test_the_setup_points_every_company_at_the_fake_and_it_answers(company, make_user):
     user = make_user("salesmgr", "Sales manager")
     with FakeWeCom(open_mode=True) as fake:
-        call_command("wecom_fake_setup", "--api-base", fake.url, "--map-users", "--write-config",
-                     str(tmp_path / "fake.json"), stdout=open("/dev/null", "w"))
+        call_command("wecom_fake_setup", "--api-base", fake.url, "--map-users", stdout=open("/dev/null", "w"))
 
         settings = WeComSettings.objects.get(company=company)
         assert settings.is_ready and settings.api_base == fake.url and len(settings.encoding_aes_key) == 43
@@ -34,56 +28,38 @@ def test_the_setup_points_every_company_at_the_fake_and_it_answers(company, make
         assert WeComRobot.objects.filter(company=company, is_active=True).count() == 1
         result = client.send_app_message(settings, userids=["salesmgr"], msgtype="text", content="你好")
         assert result.complete and fake.messages[-1]["to"] == ["salesmgr"]
-    written = json.loads((tmp_path / "fake.json").read_text())["companies"][0]
-    assert written["corp_id"] == settings.corp_id == f"wwfake{company.pk:012d}"
-    assert written["callback_url"] == f"http://127.0.0.1:8000/office/wecom/callback/{company.pk}/"
-    assert (tmp_path / "fake.json").stat().st_mode & 0o777 == 0o600
 
 
-class Capture(BaseHTTPRequestHandler):
-    received = []
+def test_the_setup_maps_through_the_mapping_rules_and_registers_the_callback_with_the_fake(company, make_user):
+    salesmgr, taken, boss = make_user("salesmgr", "Sales manager"), make_user("other"), make_user("boss")
+    WeComIdentity.objects.create(company=company, user=taken, wecom_userid="SalesMgr")  # the id, in another case
+    WeComIdentity.objects.create(company=company, user=boss, wecom_userid="theboss")
+    admin = make_user("root")
+    admin.is_superuser = True  # only a superuser maps a superuser: the setup (no one) leaves them alone
+    admin.save()
+    clerk = make_user("clerk")
+    out = StringIO()
+    with FakeWeCom(open_mode=True, users=()) as fake:
+        call_command("wecom_fake_setup", "--api-base", fake.url, "--map-users", "--callback-base",
+                     "http://127.0.0.1:8000/", stdout=out)
 
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Capture.received.append((self.path, body))
-        self.send_response(200)
-        self.send_header("Content-Length", "7")
-        self.end_headers()
-        self.wfile.write(b"success")
+        settings = WeComSettings.objects.get(company=company)
+        app = next(iter(fake.apps.values()))
+        assert app.callback_url == f"http://127.0.0.1:8000/office/wecom/callback/{company.pk}/"
+        assert (app.token, app.encoding_aes_key, app.corp_id, app.corp_secret, app.agent_id) == (
+            settings.callback_token, settings.encoding_aes_key, settings.corp_id, settings.app_secret,
+            settings.agent_id)
+        assert {"clerk", "salesmgr", "theboss"} <= set(fake.members())
+    assert WeComIdentity.objects.get(user=clerk).wecom_userid == "clerk"
+    assert not WeComIdentity.objects.filter(user__in=[salesmgr, admin]).exists()
+    assert "skipped: 2" in out.getvalue() and "callback registered" in out.getvalue()
 
-    def log_message(self, *args):
-        pass
 
-
-def test_a_person_taps_a_cards_button_on_the_fakes_page_and_the_click_reaches_the_callback(company, tmp_path):
-    app = ThreadingHTTPServer(("127.0.0.1", 0), Capture)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    card = {"card_type": "button_interaction", "task_id": "approval-9-1", "main_title": {"title": "信用額度例外"},
-            "button_list": [{"text": "核准", "key": "approve"}, {"text": "駁回", "key": "reject"}]}
-    try:
-        with FakeWeCom(open_mode=True) as fake:
-            fake.config_path = str(tmp_path / "fake.json")
-            call_command("wecom_fake_setup", "--api-base", fake.url, "--site", f"http://127.0.0.1:{app.server_port}",
-                         "--write-config", fake.config_path, stdout=open("/dev/null", "w"))
-            settings = WeComSettings.objects.get(company=company)
-            client.send_app_message(settings, userids=["salesmgr"], msgtype="template_card", content=card)
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-            page = opener.open(f"{fake.url}/", timeout=5).read().decode()
-            tapped = opener.open(f"{fake.url}/fake/tap", data=b"message=0&key=approve", timeout=5)
-
-            assert "<button>核准</button>" in page and "<button>駁回</button>" in page
-            assert tapped.status == 200 and "salesmgr tapped “approve” on approval-9-1: the app answered 200" in (
-                tapped.read().decode())
-    finally:
-        app.shutdown()
-        app.server_close()
-    path, body = Capture.received[-1]
-    query = dict(parse_qsl(urlsplit(path).query))
-    event = WeComCrypto(settings.callback_token, settings.encoding_aes_key, settings.corp_id).decrypt_message(
-        query["msg_signature"], query["timestamp"], query["nonce"], ElementTree.fromstring(body).findtext("Encrypt"))
-    assert path.startswith(f"/office/wecom/callback/{company.pk}/?")
-    assert "<EventKey><![CDATA[approve]]></EventKey>" in event and "<TaskId><![CDATA[approval-9-1]]>" in event
+def test_the_setup_keeps_going_when_the_fake_is_not_listening(company):
+    err = StringIO()
+    call_command("wecom_fake_setup", "--api-base", "http://127.0.0.1:1", "--callback-base", "http://127.0.0.1:8000",
+                 stdout=StringIO(), stderr=err)
+    assert WeComSettings.objects.get(company=company).is_ready and "could not be told" in err.getvalue()
 
 
 def test_the_setup_refuses_anything_but_the_loopback(company):
@@ -109,3 +85,15 @@ def test_the_fake_runs_as_a_process_of_its_own():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_make_run_sends_wecom_and_its_sign_in_pages_to_the_fake():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import run  # scripts/run.py
+
+    env = run.fake_wecom_environment({"WECOM_FAKE": "1", "WECOM_FAKE_PORT": "8125"})
+
+    assert (env["WECOM_API_BASE"], env["WECOM_QR_URL"], env["WECOM_OAUTH_URL"]) == (
+        "http://127.0.0.1:8125", "http://127.0.0.1:8125/wwlogin/sso/login",
+        "http://127.0.0.1:8125/connect/oauth2/authorize")
+    assert run.fake_wecom_environment({})["WECOM_API_BASE"] == "http://127.0.0.1:8025"
