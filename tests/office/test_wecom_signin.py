@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from erp.models import AccessLog
+from erp.models import AccessLog, User
 from office.models import WeComSettings
 from office.services.wecom_identities import wecom_identities_map
 from office.wecom import signin
@@ -138,6 +138,7 @@ def test_a_state_started_in_another_browser_is_refused(world, client):
 
 def test_a_state_is_used_once(world, client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusal read in English (anonymous: the browser's)
+    User.objects.filter(pk=world.zhang.pk).update(language="en")  # signed in by the first use: theirs
     _location, _query, state = started(client)
     client.get(CALLBACK, {"code": world.fake.issue_code("zhangsan"), "state": state})
 
