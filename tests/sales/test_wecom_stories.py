@@ -101,3 +101,26 @@ def test_the_departments_robot_posts_the_days_late_orders(sal, fake_wecom):
     assert order.number in content and "大同機械" in content
     late_orders_notify(company=sal.company, today=sal.today)  # again the same day: no second digest
     assert send_pending("wecom_robot") == []
+
+
+def test_wecom_down_for_an_hour_the_notification_waits_and_goes_when_it_is_back(sal, fake_wecom):
+    WeComSettings.objects.create(company=sal.company, corp_id=CORP_ID, agent_id=AGENT_ID, app_secret=CORP_SECRET,
+                                 callback_token=CALLBACK_TOKEN, encoding_aes_key=AES_KEY, enabled=True,
+                                 api_base=fake_wecom.url)
+    WeComIdentity.objects.create(company=sal.company, user=sal.rep, wecom_userid="lisi")
+    sal.receive(sal.widget, 10)
+    order = sal.order([{"item": sal.widget, "quantity": D("1")}])
+    order_confirm(order=order, actor=sal.rep)
+    SalesOrder.objects.filter(pk=order.pk).update(promised_date=sal.today - datetime.timedelta(days=1))
+    fake_wecom.stop()
+
+    late_orders_notify(company=sal.company, today=sal.today)
+    assert send_pending("wecom") == ["retry"]
+    delivery = NotificationDelivery.objects.get(channel="wecom")
+    assert (delivery.status, delivery.attempts) == ("pending", 1) and delivery.next_attempt_at is not None
+
+    fake_wecom.start()  # back on the same address
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)  # now due
+    assert send_pending("wecom") == ["sent"]
+    received = fake_wecom.messages[-1]
+    assert received["to"] == ["lisi"] and order.number in received["body"]["text"]["content"]
