@@ -50,6 +50,7 @@ from office.models import (
     WeComSettings,
 )
 from office.models.wecom_cards import CallbackStatus
+from office.selectors.wecom_identities import wecom_identity_for_userid
 from office.status import ApprovalStatus, Decision, DecisionVia, StepStatus
 from office.wecom import client, errors
 from office.wecom.clock import SYSTEM_CLOCK, Clock
@@ -73,10 +74,12 @@ HORIZONTAL_ROWS = 6  # WeCom shows at most 6 rows of horizontal_content_list
 
 
 @dataclass(frozen=True)
-class CardSendResult:
-    """What became of one card: ``status`` "sent", "skipped" (nothing to send: the seat was settled, or
-    the approver has no WeCom id), "failed" (WeCom will never take it: an unknown member), "retry"
-    (WeCom unreachable or over a limit: send again at ``retry_after`` seconds). ``detail`` for admins."""
+class SendOutcome:
+    """What became of one app message (a card or a text) to one member: ``status`` "sent", "skipped"
+    (nothing to send: the seat was settled, or the user has no WeCom id), "failed" (WeCom will never
+    take it: an unknown member), "retry" (WeCom unreachable or over a limit: send again at
+    ``retry_after`` seconds). ``detail`` for admins; ``card`` the card row a card's send made. The same
+    words as the notification channels' results (office.notification_channels)."""
 
     status: str
     detail: str = ""
@@ -146,41 +149,56 @@ def open_seat(*, request: ApprovalRequest, user: User) -> ApprovalStepApprover |
             .select_related("step__request__company", "step__request__requester", "user").order_by("pk").first())
 
 
-def card_send(*, request: ApprovalRequest, user: User, link: str = "", clock: Clock = SYSTEM_CLOCK) -> CardSendResult:
+def card_send(*, request: ApprovalRequest, user: User, link: str = "", clock: Clock = SYSTEM_CLOCK) -> SendOutcome:
     """Send ``user`` the card for their open seat on ``request`` (the WeCom channel of an "approval
     waiting" notification). Skipped when the seat was settled meanwhile or the user has no WeCom id."""
     seat = open_seat(request=request, user=user)
     if seat is None or not request.is_pending:
-        return CardSendResult("skipped", gettext_noop("No longer waiting for this approver."))
-    identity = WeComIdentity.objects.filter(user=user, company=request.company_id).first()
-    if identity is None:
-        return CardSendResult("skipped", gettext_noop("The user has no WeCom user ID."))
-    wecom = WeComSettings.objects.filter(company=request.company_id, enabled=True).first()
-    if wecom is None:
-        return CardSendResult("skipped", gettext_noop("WeCom is not set up for the company."))
+        return SendOutcome("skipped", gettext_noop("No longer waiting for this approver."))
+    member = wecom_member(company_id=request.company_id, user=user)
+    if isinstance(member, SendOutcome):
+        return member
+    wecom, userid = member
     task_id = new_task_id(seat)
     with translation.override(user.language or settings.LANGUAGE_CODE):
         card = approval_card(seat, task_id=task_id, link=link)
-    try:
-        answer = client.send_app_message(wecom, userids=[identity.wecom_userid], msgtype="template_card",
-                                         content=card, clock=clock)
-    except WeComError as error:
-        if error.retryable:
-            return CardSendResult("retry", errors.explain(error.errcode, error.errmsg))
-        return CardSendResult("failed", errors.explain(error.errcode, error.errmsg))
-    if answer.deferred_users:
-        wait = (answer.retry_at - clock.now()).total_seconds() if answer.retry_at else 60.0
-        return CardSendResult("retry", answer.explain(), retry_after=max(wait, 1.0))
-    if not answer.ok:
-        status = "retry" if answer.retryable else "failed"
-        return CardSendResult(status, answer.explain())
-    if answer.invalid_users:
-        return CardSendResult("failed", _("WeCom does not know the member %(users)s.") % {
-            "users": ", ".join(answer.invalid_users)})
+    outcome, answer = send_to_member(wecom, userid=userid, msgtype="template_card", content=card, clock=clock)
+    if answer is None:
+        return outcome
     row = WeComApprovalCard.objects.create(company=request.company, seat=seat, task_id=task_id,
-                                           wecom_userid=identity.wecom_userid, response_code=answer.response_code,
+                                           wecom_userid=userid, response_code=answer.response_code,
                                            sent_at=clock.now())
-    return CardSendResult("sent", card=row)
+    return SendOutcome("sent", card=row)
+
+
+def wecom_member(*, company_id: int, user: User) -> tuple[WeComSettings, str] | SendOutcome:
+    """The company's WeCom app (enabled) and ``user``'s WeCom user id, or why nothing can go to them."""
+    identity = WeComIdentity.objects.filter(user=user.pk, company=company_id).first()
+    if identity is None:
+        return SendOutcome("skipped", gettext_noop("The user has no WeCom user ID."))
+    wecom = WeComSettings.objects.filter(company=company_id, enabled=True).first()
+    if wecom is None:
+        return SendOutcome("skipped", gettext_noop("WeCom is not set up for the company."))
+    return wecom, identity.wecom_userid
+
+
+def send_to_member(wecom: WeComSettings, *, userid: str, msgtype: client.AppMsgType, content: str | dict[str, Any],
+                   clock: Clock = SYSTEM_CLOCK) -> tuple[SendOutcome, client.AppMessageResult | None]:
+    """message/send to one member, WeCom's answer read as an outcome; the answer itself only when the
+    member got the message (a card's response code is in it)."""
+    try:
+        answer = client.send_app_message(wecom, userids=[userid], msgtype=msgtype, content=content, clock=clock)
+    except WeComError as error:
+        return SendOutcome("retry" if error.retryable else "failed", errors.explain(error.errcode, error.errmsg)), None
+    if answer.deferred_users:  # over the member's limit: when a slot frees
+        wait = (answer.retry_at - clock.now()).total_seconds() if answer.retry_at else 60.0
+        return SendOutcome("retry", answer.explain(), retry_after=max(wait, 1.0)), None
+    if not answer.ok:
+        return SendOutcome("retry" if answer.retryable else "failed", answer.explain()), None
+    if answer.invalid_users:
+        return SendOutcome("failed", _("WeCom does not know the member %(users)s.") % {
+            "users": ", ".join(answer.invalid_users)}), None
+    return SendOutcome("sent", answer.msgid), answer
 
 
 # Closing the cards of settled seats --------------------------------------------------------------
@@ -400,8 +418,7 @@ def callback_process(*, callback_id: int) -> str:
         # locks the request, then cards_settle its cards), so two taps at once wait instead of deadlocking.
         ApprovalRequest.objects.select_for_update().filter(pk=card.seat.step.request_id).first()
         card.refresh_from_db()
-        identity = (WeComIdentity.objects.filter(company=callback.company, wecom_userid__iexact=callback.from_user)
-                    .select_related("user").first())
+        identity = wecom_identity_for_userid(callback.company, callback.from_user)
         user = identity.user if identity is not None else None
         if user is None or not user.is_active or callback.from_user.lower() != card.wecom_userid.lower():
             refuse_on_card(card, callback, user)

@@ -19,15 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from erp.models import Company, Department, User
-from office.models import ApprovalRequest, NotificationDelivery, WeComIdentity, WeComRobot, WeComSettings
-from office.notification_channels import FAILED, RETRY, SENT, SKIPPED, ChannelResult
+from office.models import ApprovalRequest, NotificationDelivery, WeComIdentity, WeComRobot
+from office.notification_channels import SENT, SKIPPED, ChannelResult
 from office.services import wecom_cards
 from office.services.notifications import delivery_link, delivery_text
 from office.services.wecom import robot_enqueue
 from office.status import RobotMsgType
-from office.wecom import client, errors
 from office.wecom.clock import SYSTEM_CLOCK, Clock
-from office.wecom.errors import WeComError
 
 APPROVAL_WAITING = "office.approval_waiting"
 
@@ -60,28 +58,14 @@ def send_wecom(delivery: NotificationDelivery, *, clock: Clock = SYSTEM_CLOCK) -
     if request is not None:
         sent = wecom_cards.card_send(request=request, user=user, link=delivery_link(delivery), clock=clock)
         return ChannelResult(sent.status, sent.detail, sent.retry_after)
-    identity = WeComIdentity.objects.filter(user=user.pk, company=notification.company_id).first()
-    if identity is None:
-        return ChannelResult(SKIPPED, gettext_noop("The user has no WeCom user ID."))
-    wecom = WeComSettings.objects.filter(company=notification.company_id, enabled=True).first()
-    if wecom is None:
-        return ChannelResult(SKIPPED, gettext_noop("WeCom is not set up for the company."))
+    member = wecom_cards.wecom_member(company_id=notification.company_id, user=user)
+    if isinstance(member, wecom_cards.SendOutcome):
+        return ChannelResult(member.status, member.detail)
+    wecom, userid = member
     link = delivery_link(delivery)
     text = delivery_text(delivery) + (f"\n{link}" if link else "")
-    try:
-        answer = client.send_app_message(wecom, userids=[identity.wecom_userid], msgtype="text", content=text,
-                                         clock=clock)
-    except WeComError as error:
-        return ChannelResult(RETRY if error.retryable else FAILED, errors.explain(error.errcode, error.errmsg))
-    if answer.deferred_users:
-        wait = (answer.retry_at - clock.now()).total_seconds() if answer.retry_at else 60.0
-        return ChannelResult(RETRY, answer.explain(), retry_after=max(wait, 1.0))
-    if not answer.ok:
-        return ChannelResult(RETRY if answer.retryable else FAILED, answer.explain())
-    if answer.invalid_users:
-        return ChannelResult(FAILED, _("WeCom does not know the member %(users)s.") % {
-            "users": ", ".join(answer.invalid_users)})
-    return ChannelResult(SENT, answer.msgid)
+    outcome, _answer = wecom_cards.send_to_member(wecom, userid=userid, msgtype="text", content=text, clock=clock)
+    return ChannelResult(outcome.status, outcome.detail, outcome.retry_after)
 
 
 def department_robot(company: Company, department: Department | None) -> WeComRobot | None:
