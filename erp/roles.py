@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 SALES = "Sales"
 SALES_MANAGER = "Sales manager"
 PURCHASING = "Purchasing"
+PURCHASING_MANAGER = "Purchasing manager"
 WAREHOUSE = "Warehouse"
 PRODUCTION = "Production"
 QUALITY = "Quality"
@@ -34,6 +35,7 @@ ROLE_LABELS: dict[str, StrPromise] = {
     SALES: pgettext_lazy("role", "Sales"),
     SALES_MANAGER: pgettext_lazy("role", "Sales manager"),
     PURCHASING: pgettext_lazy("role", "Purchasing"),
+    PURCHASING_MANAGER: pgettext_lazy("role", "Purchasing manager"),
     WAREHOUSE: pgettext_lazy("role", "Warehouse"),
     PRODUCTION: pgettext_lazy("role", "Production"),
     QUALITY: pgettext_lazy("role", "Quality"),
@@ -44,7 +46,8 @@ ROLE_LABELS: dict[str, StrPromise] = {
     SYSTEM_ADMIN: pgettext_lazy("role", "System admin"),
 }
 
-ROLES = (SALES, SALES_MANAGER, PURCHASING, WAREHOUSE, PRODUCTION, QUALITY, FINANCE, HR, OFFICE, MANAGER, SYSTEM_ADMIN)
+ROLES = (SALES, SALES_MANAGER, PURCHASING, PURCHASING_MANAGER, WAREHOUSE, PRODUCTION, QUALITY, FINANCE, HR, OFFICE,
+         MANAGER, SYSTEM_ADMIN)
 EVERY_ROLE = "*"  # a grant to every role
 
 # The core's own grants: a manager reads everything, a system admin holds every permission. The

@@ -113,6 +113,9 @@ class Item(MasterData):
     safety_stock = models.DecimalField(_("safety stock"), default=0, validators=[MinValueValidator(0)], **QTY)
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
     lot_tracked = models.BooleanField(_("lot tracked"), default=False)
+    inspection_required = models.BooleanField(
+        _("incoming inspection"), default=False,
+        help_text=_("Received goods wait in the warehouse's quarantine location until an inspection accepts them."))
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     barcode = models.CharField(_("barcode"), max_length=64, blank=True)
     default_warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.SET_NULL,
@@ -373,12 +376,22 @@ class DocumentLine(Restricted):
 
 
 class GoodsReceipt(StockDocument):
+    """Goods in. ``source`` is the document they arrive for, when there is one (a purchase order: a
+    generic reference, since inventory cannot name purchasing's models); its app takes part in the
+    posting through the hooks ``receipt_posting`` and ``receipt_posted`` (inventory/signals.py)."""
+
     DOC_TYPE = "GR"
     supplier_reference = models.CharField(_("supplier / reference"), max_length=200, blank=True)
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    editable=False, verbose_name=_("source document type"))
+    source_id = models.PositiveBigIntegerField(_("source document id"), null=True, blank=True, editable=False)
+    source = GenericForeignKey("source_type", "source_id")
+    source_reference = models.CharField(_("source document"), max_length=60, blank=True, editable=False)
 
     class Meta(StockDocument.Meta):
         verbose_name = _("goods receipt")
         verbose_name_plural = _("goods receipts")
+        indexes = [models.Index(fields=["source_type", "source_id"], name="receipt_by_source")]
 
 
 class GoodsReceiptLine(DocumentLine):
@@ -388,6 +401,14 @@ class GoodsReceiptLine(DocumentLine):
     manufactured_on = models.DateField(_("manufactured on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     unit_cost = models.DecimalField(_("unit cost"), default=0, validators=[MinValueValidator(0)], **COST)
+    # The source document's line this receives (a purchase order line), when the receipt has a source.
+    source_line_id = models.PositiveBigIntegerField(_("source line id"), null=True, blank=True, editable=False)
+    # Where the goods were posted when not at ``location`` (the quarantine location of an item that
+    # needs inspection; ``location`` is then where accepted goods are put away).
+    posted_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                        editable=False, verbose_name=_("posted to"))
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+                            verbose_name=_("lot"))
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("goods receipt line")

@@ -21,6 +21,9 @@ class Procurement(models.TextChoices):
 class LocationKind(models.TextChoices):
     INTERNAL = "internal", _("Storage")
     TRANSIT = "transit", _("In transit")
+    # Goods waiting for incoming inspection: on hand, valued, never available (purchasing's inspections
+    # move what they accept to storage).
+    QUARANTINE = "quarantine", _("Quarantine")
 
 
 class MoveType(models.TextChoices):

@@ -8,7 +8,11 @@ class PurchasingConfig(AppConfig):
 
     def ready(self) -> None:
         from erp.roles import register_role_grants
-        from purchasing import receivers  # noqa: F401  (connects this department's event subscriptions)
+        from purchasing import (
+            receivers,  # noqa: F401  (connects this department's event subscriptions)
+            scoping,
+        )
         from purchasing.roles import ROLE_GRANTS
 
         register_role_grants("purchasing", ROLE_GRANTS)
+        scoping.register()

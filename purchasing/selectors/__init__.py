@@ -1,0 +1,1 @@
+"""Every read the purchasing screens, API and other departments need (one module per area)."""

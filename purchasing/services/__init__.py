@@ -1,0 +1,1 @@
+"""Every write of the purchasing department (one module per area)."""

@@ -1,0 +1,101 @@
+"""A small purchasing world: a warehouse with two storage locations, buy items (one lot-tracked, one
+that needs incoming inspection, one bought in boxes), a 5 % tax code, two suppliers each owned by a
+buyer with price lists, a Purchasing manager, a keeper, a quality inspector, a sales rep with a
+customer, and a general manager.
+
+Each area's tests add their own helpers to ``World`` (methods) rather than fixtures of their own, so
+every purchasing test module shares one world built once per module."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from inventory import status as inventory_status
+from inventory.models import UnitOfMeasure
+from inventory.services import masterdata
+from purchasing.models import PurchasingSettings, Supplier, SupplierItem, SupplierPrice
+from sales.services import masterdata as sales_masterdata
+from tests.conftest import acme, ensure_roles, shared_data, user_maker
+from tests.sales.conftest import deliver_events
+
+D = Decimal
+__all__ = ["D", "World", "build_world", "deliver_events"]
+
+
+class World:
+    def supplier(self, code, name, buyer=None, **fields):
+        """A supplier made as the supplier service would (the buyer holds buy_from_supplier on it)."""
+        supplier = Supplier.objects.create(company=self.company, code=code, name=name, buyer=buyer, **fields)
+        if buyer is not None:
+            assign_perm("purchasing.buy_from_supplier", buyer, supplier)
+        return supplier
+
+    def supplier_item(self, supplier, item, unit=None, prices=(), **fields):
+        """A supplier item with its price breaks: prices = [(from quantity, price), …]."""
+        row = SupplierItem.objects.create(supplier=supplier, item=item, unit=unit or item.base_unit, **fields)
+        for min_quantity, price in prices:
+            SupplierPrice.objects.create(supplier_item=row, min_quantity=D(min_quantity), price=D(price))
+        return row
+
+
+def build_world():
+    ensure_roles()
+    w = World()
+    w.company = company = acme()
+    make_user = user_maker(company)
+    w.today = timezone.localdate()
+    w.in_a_week = w.today + datetime.timedelta(days=7)
+    masterdata.units_seed(company=company)
+    w.pcs, w.box, w.kg = (UnitOfMeasure.objects.get(company=company, code=c) for c in ("PCS", "BOX", "KG"))
+    w.admin = make_user("boss", "System admin", is_superuser=True, is_staff=True)
+    w.buyer = make_user("buyer", "Purchasing")
+    w.buyer2 = make_user("buyer2", "Purchasing")
+    w.purchasing_manager = make_user("purchmgr", "Purchasing manager")
+    w.general_manager = make_user("gm", "Manager")
+    w.keeper = make_user("keeper", "Warehouse")
+    w.inspector = make_user("qc", "Quality")
+    w.rep = make_user("rep", "Sales")
+    w.wh = masterdata.warehouse_create(company=company, code="RM", name="原料倉")
+    assign_perm("inventory.operate_warehouse", w.keeper, w.wh)
+    w.a1 = masterdata.location_create(warehouse=w.wh, code="A-01", name="A 區 01")
+    w.a2 = masterdata.location_create(warehouse=w.wh, code="A-02", name="A 區 02")
+    buy = {"item_type": inventory_status.ItemType.RAW_MATERIAL, "procurement": inventory_status.Procurement.BUY}
+    w.motor = masterdata.item_create(company=company, code="MOT-1", name="馬達", base_unit=w.pcs,
+                                     lead_time_days=21, reorder_point=D("10"), safety_stock=D("5"), **buy)
+    w.screw = masterdata.item_create(company=company, code="SCR-1", name="螺絲", base_unit=w.pcs,
+                                     units=[(w.box, D("100"))], **buy)
+    w.resin = masterdata.item_create(company=company, code="RES-1", name="樹脂", base_unit=w.kg,
+                                     lot_tracked=True, shelf_life_days=180, **buy)
+    w.sensor = masterdata.item_create(company=company, code="SEN-1", name="感測器", base_unit=w.pcs,
+                                      inspection_required=True, **buy)
+    w.vat = sales_masterdata.tax_code_save(company=company, code="VAT5", name="營業稅 5%", rate=D("5"),
+                                           is_default=True)
+    w.net30 = sales_masterdata.payment_term_save(company=company, code="NET30", name="月結 30 天", days=30,
+                                                 end_of_month=True)
+    PurchasingSettings.objects.create(company=company, over_receipt_percent=D("5"),
+                                      invoice_tolerance_percent=D("1"), invoice_tolerance_amount=D("1"))
+    w.acme_parts = w.supplier("S001", "東元電機", buyer=w.buyer, tax_id="12345675", lead_time_days=14,
+                              payment_term=w.net30, tax_code=w.vat, email="sales@teco.example")
+    w.bolt_co = w.supplier("S002", "大億螺絲", buyer=w.buyer2, lead_time_days=5, tax_code=w.vat)
+    w.motor_from_s1 = w.supplier_item(w.acme_parts, w.motor, prices=[("0", "800"), ("50", "760")],
+                                      is_preferred=True, lead_time_days=10, min_order_quantity=D("5"))
+    w.screw_from_s2 = w.supplier_item(w.bolt_co, w.screw, unit=w.box, prices=[("0", "120")], is_preferred=True,
+                                      order_multiple=D("2"))
+    w.resin_from_s1 = w.supplier_item(w.acme_parts, w.resin, prices=[("0", "55.5")], is_preferred=True)
+    w.sensor_from_s1 = w.supplier_item(w.acme_parts, w.sensor, prices=[("0", "300")], is_preferred=True)
+    w.customer = sales_masterdata.customer_create(company=company, code="C001", name="大同機械", owner=w.rep)
+    return w
+
+
+@pytest.fixture(scope="module")
+def _pur_shared(django_db_setup, django_db_blocker):
+    with shared_data(django_db_blocker, build_world) as shared:
+        yield shared
+
+
+@pytest.fixture
+def pur(_pur_shared, request, db):
+    return _pur_shared.for_test(request)
