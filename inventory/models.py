@@ -386,7 +386,9 @@ class GoodsReceipt(StockDocument):
                                     editable=False, verbose_name=_("source document type"))
     source_id = models.PositiveBigIntegerField(_("source document id"), null=True, blank=True, editable=False)
     source = GenericForeignKey("source_type", "source_id")
-    source_reference = models.CharField(_("source document"), max_length=60, blank=True, editable=False)
+    # db_default: the bench generator's COPY (generate_inventory_data) need not name it
+    source_reference = models.CharField(_("source document"), max_length=60, blank=True, editable=False,
+                                        default="", db_default="")
 
     class Meta(StockDocument.Meta):
         verbose_name = _("goods receipt")

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='goodsreceipt',
             name='source_reference',
-            field=models.CharField(blank=True, editable=False, max_length=60, verbose_name='source document'),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=60, verbose_name='source document'),
         ),
         migrations.AddField(
             model_name='goodsreceipt',

@@ -16,6 +16,7 @@ RAW_SQL = re.compile(r"cursor\(|\bRawSQL\b|\.raw\(|\.extra\(")
 EXCEPTED = {
     "inventory/management/commands/generate_inventory_data.py",
     "sales/management/commands/generate_sales_data.py",
+    "purchasing/management/commands/generate_purchasing_data.py",
 }
 
 
