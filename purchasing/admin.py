@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from erp.admin_scoping import ScopedAdmin, ScopedGuardedAdmin, ScopedInline
+from purchasing import models as m
+
+# Supplier master data (masters) ------------------------------------------------------------------
+
+
+class SupplierContactInline(ScopedInline, admin.TabularInline):
+    model = m.SupplierContact
+    extra = 0
+
+
+@admin.register(m.Supplier)
+class SupplierAdmin(ScopedGuardedAdmin):
+    """Object permissions: "Can work with the supplier's requisitions, orders and invoices" per
+    supplier and buyer (the screens and services keep the buyer's grant in step with the buyer)."""
+
+    list_display = ["code", "name", "tax_id", "buyer", "lead_time_days", "is_active"]
+    list_filter = ["company", "is_active", "buyer"]
+    search_fields = ["code", "name", "short_name", "tax_id"]
+    inlines = [SupplierContactInline]
+
+
+@admin.register(m.SupplierContact)
+class SupplierContactAdmin(ScopedAdmin):
+    list_display = ["name", "supplier", "title", "phone", "email", "is_primary"]
+    list_filter = ["is_primary", "supplier__company"]
+    search_fields = ["name", "supplier__code", "supplier__name"]
+
+
+class SupplierPriceInline(ScopedInline, admin.TabularInline):
+    model = m.SupplierPrice
+    extra = 0
+
+
+@admin.register(m.SupplierItem)
+class SupplierItemAdmin(ScopedAdmin):
+    list_display = ["supplier", "item", "unit", "supplier_part_number", "is_preferred", "valid_from", "valid_to",
+                    "is_active"]
+    list_filter = ["is_preferred", "is_active", "supplier__company"]
+    search_fields = ["item__code", "item__name", "supplier__code", "supplier__name", "supplier_part_number"]
+    raw_id_fields = ["item"]
+    inlines = [SupplierPriceInline]
+
+
+@admin.register(m.SupplierPrice)
+class SupplierPriceAdmin(ScopedAdmin):
+    list_display = ["supplier_item", "min_quantity", "price", "valid_from", "valid_to"]
+    search_fields = ["supplier_item__item__code", "supplier_item__supplier__code"]
+
+
+@admin.register(m.PurchasingSettings)
+class PurchasingSettingsAdmin(ScopedAdmin):
+    list_display = ["company", "over_receipt_percent", "invoice_tolerance_percent", "invoice_tolerance_amount",
+                    "default_lead_time_days"]
