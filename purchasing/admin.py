@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from erp.admin_scoping import ScopedAdmin, ScopedGuardedAdmin, ScopedInline
@@ -34,8 +35,29 @@ class SupplierPriceInline(ScopedInline, admin.TabularInline):
     extra = 0
 
 
+class SupplierItemAdminForm(forms.ModelForm):
+    """One preferred supplier per item and date, said as the screens say it (not a 500 from the constraint)."""
+
+    class Meta:
+        model = m.SupplierItem
+        fields = "__all__"
+
+    def clean(self):
+        from purchasing.services.suppliers import overlapping_preferred, preferred_message
+
+        data = super().clean()
+        row = m.SupplierItem(pk=self.instance.pk, item=data.get("item"), is_preferred=data.get("is_preferred", False),
+                             is_active=data.get("is_active", True), valid_from=data.get("valid_from"),
+                             valid_to=data.get("valid_to"))
+        if row.item is not None and row.is_preferred and row.is_active \
+                and (other := overlapping_preferred(row)) is not None:
+            self.add_error("is_preferred", preferred_message(row.item, other))
+        return data
+
+
 @admin.register(m.SupplierItem)
 class SupplierItemAdmin(ScopedAdmin):
+    form = SupplierItemAdminForm
     list_display = ["supplier", "item", "unit", "supplier_part_number", "is_preferred", "valid_from", "valid_to",
                     "is_active"]
     list_filter = ["is_preferred", "is_active", "supplier__company"]
