@@ -40,7 +40,8 @@ class SupplierItemAdminForm(forms.ModelForm):
 
     class Meta:
         model = m.SupplierItem
-        fields = "__all__"
+        fields = ["supplier", "item", "unit", "supplier_part_number", "min_order_quantity", "order_multiple",
+                  "lead_time_days", "is_preferred", "valid_from", "valid_to", "is_active"]
 
     def clean(self):
         from purchasing.services.suppliers import overlapping_preferred, preferred_message

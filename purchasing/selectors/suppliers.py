@@ -36,7 +36,7 @@ def supplier_get_for_user(user: User, pk: int) -> Supplier | None:
             .select_related("buyer", "payment_term", "tax_code").first())
 
 
-def prices_prefetch() -> Prefetch[SupplierPrice]:
+def prices_prefetch() -> Prefetch[str]:
     return Prefetch("prices", queryset=SupplierPrice.objects.order_by("min_quantity", "valid_from", "pk"))
 
 

@@ -214,7 +214,7 @@ def is_one_preferred_violation(error: IntegrityError) -> bool:
 
 def check_prices(prices: Iterable[PriceInput]) -> list[SupplierPrice]:
     rows: list[SupplierPrice] = []
-    seen: set[tuple[Number, datetime.date | None]] = set()
+    seen: set[tuple[Decimal, datetime.date | None]] = set()
     for n, fields in enumerate(prices, start=1):
         prefix = _("Price line %(n)s: ") % {"n": n}
         price = fields.get("price")
@@ -222,7 +222,7 @@ def check_prices(prices: Iterable[PriceInput]) -> list[SupplierPrice]:
             raise DomainError(prefix + _("the price is missing."), field="prices")
         if price < 0:
             raise DomainError(prefix + _("The price must not be negative."), field="prices")
-        min_quantity = fields.get("min_quantity") or Decimal("0")
+        min_quantity = Decimal(fields.get("min_quantity") or 0)
         if min_quantity < 0:
             raise DomainError(prefix + _("the quantity must not be negative."), field="prices")
         valid_from, valid_to = fields.get("valid_from"), fields.get("valid_to")

@@ -30,7 +30,7 @@ from purchasing.forms.masterdata import (
     SupplierItemForm,
     price_formset,
 )
-from purchasing.models import SupplierContact, SupplierItem
+from purchasing.models import SupplierContact
 from purchasing.selectors import suppliers as selectors
 from purchasing.services import settings as settings_services
 from purchasing.services import suppliers as services

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from guardian.shortcuts import get_perms
 from django.urls import reverse
+from guardian.shortcuts import get_perms
 from openpyxl import load_workbook
 
 from purchasing.models import PurchasingSettings, Supplier, SupplierContact, SupplierItem
