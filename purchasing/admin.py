@@ -22,6 +22,15 @@ class SupplierAdmin(ScopedGuardedAdmin):
     search_fields = ["code", "name", "short_name", "tax_id"]
     inlines = [SupplierContactInline]
 
+    def save_model(self, request, obj, form, change):
+        """The buyer's grant follows the buyer here too (as supplier_create / supplier_update keep it)."""
+        from purchasing.services.suppliers import grant_buyer
+
+        old_buyer_id = m.Supplier.objects.filter(pk=obj.pk).values_list("buyer_id", flat=True).first() if change \
+            else None
+        super().save_model(request, obj, form, change)
+        grant_buyer(obj, old_buyer_id)
+
 
 @admin.register(m.SupplierContact)
 class SupplierContactAdmin(ScopedAdmin):
@@ -50,9 +59,10 @@ class SupplierItemAdminForm(forms.ModelForm):
         row = m.SupplierItem(pk=self.instance.pk, item=data.get("item"), is_preferred=data.get("is_preferred", False),
                              is_active=data.get("is_active", True), valid_from=data.get("valid_from"),
                              valid_to=data.get("valid_to"))
-        if row.item is not None and row.is_preferred and row.is_active \
+        item = data.get("item")
+        if item is not None and row.is_preferred and row.is_active \
                 and (other := overlapping_preferred(row)) is not None:
-            self.add_error("is_preferred", preferred_message(row.item, other))
+            self.add_error("is_preferred", preferred_message(item, other))
         return data
 
 
@@ -70,6 +80,7 @@ class SupplierItemAdmin(ScopedAdmin):
 @admin.register(m.SupplierPrice)
 class SupplierPriceAdmin(ScopedAdmin):
     list_display = ["supplier_item", "min_quantity", "price", "valid_from", "valid_to"]
+    list_filter = ["supplier_item__supplier__company"]
     search_fields = ["supplier_item__item__code", "supplier_item__supplier__code"]
 
 
@@ -77,3 +88,5 @@ class SupplierPriceAdmin(ScopedAdmin):
 class PurchasingSettingsAdmin(ScopedAdmin):
     list_display = ["company", "over_receipt_percent", "invoice_tolerance_percent", "invoice_tolerance_amount",
                     "default_lead_time_days"]
+    list_filter = ["company"]
+    search_fields = ["company__name", "company__code"]

@@ -44,6 +44,7 @@ from office.services import task_assign
 from office.services.announcements import announcement_mark_read, announcement_save
 from office.services.approvals import approval_decide, approval_rule_save, delegation_save
 from office.services.notifications import notify, notify_department_channels, preferences_set
+from purchasing.services import settings as purchasing_settings
 from purchasing.services import suppliers as purchasing_suppliers
 from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
@@ -178,6 +179,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                             prices=[{"min_quantity": D("0"), "price": D("5")}])
     purchasing_suppliers.supplier_item_save(supplier=purchasing_suppliers.Supplier.objects.get(code="MINE"),
                                             item=bought, unit=pcs, prices=[{"price": D("6")}])
+    purchasing_settings.settings_save(company=company, default_lead_time_days=9)
     customer = sales_masterdata.customer_create(
         company=company, code="OUTSIDE", name="別人的客戶", owner=rep2, tax_code=tax, price_list=prices,
         contacts=[{"name": "王小明", "is_primary": True}])
