@@ -4,4 +4,5 @@ app_name = "purchasing"
 # Each area's screens in a module of its own: path("", include("purchasing.urls_<area>")).
 urlpatterns: list = [
     path("", include("purchasing.urls_reports")),  # the buyer's workbench, supplier performance
+    path("", include("purchasing.urls_masterdata")),
 ]

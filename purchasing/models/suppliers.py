@@ -124,6 +124,12 @@ class SupplierItem(Restricted):
     def __str__(self) -> str:
         return f"{self.supplier.code} {self.item.code}"
 
+    def get_constraints(self):  # type: ignore[no-untyped-def]
+        # Django cannot evaluate the exclusion constraint's condition in Python (a FieldError in every
+        # ModelForm): purchasing.services.suppliers checks it under a lock and names the other supplier.
+        return [(model, [c for c in constraints if c.name != "supplier_item_one_preferred"])
+                for model, constraints in super().get_constraints()]
+
 
 class SupplierPrice(Restricted):
     """One price of a supplier item in its unit, from a quantity (in that unit) on, optionally for a period."""

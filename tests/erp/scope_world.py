@@ -44,6 +44,8 @@ from office.services import task_assign
 from office.services.announcements import announcement_mark_read, announcement_save
 from office.services.approvals import approval_decide, approval_rule_save, delegation_save
 from office.services.notifications import notify, notify_department_channels, preferences_set
+from purchasing.services import settings as purchasing_settings
+from purchasing.services import suppliers as purchasing_suppliers
 from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import credit_request_approval, order_confirm, order_save
@@ -54,7 +56,7 @@ from tests.sales.conftest import deliver_events
 
 OUT = 900_001
 D = Decimal
-APPS = ("erp", "office", "inventory", "sales")
+APPS = ("erp", "office", "inventory", "sales", "purchasing")
 
 
 @dataclass
@@ -120,12 +122,15 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     viewer.user_permissions.add(Permission.objects.get(codename="view_all_warehouses"))
     approver = user("approver", company, "Sales manager")  # decides the OUT approval request
     sales_masterdata.customer_create(company=company, code="MINE", name="我的客戶", owner=rep)
+    buyer, buyer2 = user("buyer", company, "Purchasing"), user("buyer2", company, "Purchasing")
+    purchasing_suppliers.supplier_create(company=company, code="MINE", name="我的廠商", buyer=buyer)
     world.users = {
         "another company's superuser": user("root-b", other, "System admin", is_superuser=True, is_staff=True),
         "another company's sales manager": user("mgr-b", other, "Sales manager"),
         "a rep of other customers": rep,
         "a keeper of another warehouse": keeper,
         "a keeper who operates no warehouse": viewer,
+        "a buyer of other suppliers": buyer,
     }
 
     # From here on, the first row of every table gets the id OUT.
@@ -163,6 +168,18 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     sales_masterdata.payment_term_save(company=company, code="OUTP", name="外條件", days=30)
     prices = sales_masterdata.price_list_save(company=company, code="OUTL", name="外價目",
                                               prices=[{"item": item, "unit": pcs, "price": D("100")}])
+    # Another buyer's supplier, with its contact, a bought item and its price.
+    bought = masterdata.item_create(company=company, code="OUT-B", name="外購料", base_unit=pcs,
+                                    units=[(UnitOfMeasure.objects.get(company=company, code="BOX"), D("10"))],
+                                    item_type=inventory_status.ItemType.RAW_MATERIAL,
+                                    procurement=inventory_status.Procurement.BUY)
+    supplier = purchasing_suppliers.supplier_create(company=company, code="OUTSIDE", name="別人的廠商", buyer=buyer2,
+                                                    contacts=[{"name": "林小華", "is_primary": True}])
+    purchasing_suppliers.supplier_item_save(supplier=supplier, item=bought, unit=pcs, supplier_part_number="X-1",
+                                            prices=[{"min_quantity": D("0"), "price": D("5")}])
+    purchasing_suppliers.supplier_item_save(supplier=purchasing_suppliers.Supplier.objects.get(code="MINE"),
+                                            item=bought, unit=pcs, prices=[{"price": D("6")}])
+    purchasing_settings.settings_save(company=company, default_lead_time_days=9)
     customer = sales_masterdata.customer_create(
         company=company, code="OUTSIDE", name="別人的客戶", owner=rep2, tax_code=tax, price_list=prices,
         contacts=[{"name": "王小明", "is_primary": True}])

@@ -52,12 +52,18 @@ PARENT_SCOPE = {
     ("sales.customer", "owner"): ("company", "a user of the company; who may give a customer to another rep is "
                                              "the service's rule"),
     ("office.task", "assignee_user"): ("company", "a task is addressed to any user of the company"),
+    ("purchasing.supplier", "buyer"): ("company", "a user of the company; who may give a supplier to another buyer "
+                                                  "is the service's rule"),
+    ("purchasing.supplieritem", "item"): ("company", "any bought item of the company, as on the screen"),
+    ("purchasing.supplieritem", "unit"): ("company", "one of the item's units"),
 }
 # Lists whose default leaves the OUT object out even for the insider: the query that shows everything.
 LIST_QUERY = {
     "api/office/^tasks/$": "?status=all",  # the default is the inbox: a task given to another user is not in it
 }
 UNIQUE = {"code": "WALK", "number": "WALK-LOT"}  # fields a replayed body must not repeat
+# Per route, what a replayed body changes besides (a supplier item is unique by supplier, item and unit).
+REPLAY_CHANGES = {"api/purchasing/^supplier-items/$": {"unit": "BOX"}}
 NOT_COUNTED = {"erp.accesslog"}  # a refusal is recorded in the access log: the point of that log
 
 
@@ -182,7 +188,7 @@ def world(db, roles):
             if kind_of(route, view, actions) == "list" and "post" in actions:
                 detail = insider.get(url_of(route) + f"{OUT}/")
                 assert detail.status_code == 200, (route, detail.status_code)
-                built.bodies[route] = replay(detail.data)  # type: ignore[attr-defined]
+                built.bodies[route] = {**replay(detail.data), **REPLAY_CHANGES.get(route, {})}  # type: ignore[attr-defined]
         yield built
     finally:
         scope_world.restore_sequences(sequences)
