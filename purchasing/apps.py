@@ -7,7 +7,12 @@ class PurchasingConfig(AppConfig):
     verbose_name = _("Purchasing")
 
     def ready(self) -> None:
+        from erp.audit import register_label
+        from erp.registry import register_company_seed, register_document_panel
         from erp.roles import register_role_grants
+        from office.approval_types import register_approval_type
+        from purchasing.approvals import ORDER_APPROVAL_TYPE, seed_order_rules
+        from purchasing.panels import sales_order_supply
         from purchasing import (
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
@@ -16,3 +21,10 @@ class PurchasingConfig(AppConfig):
 
         register_role_grants("purchasing", ROLE_GRANTS)
         scoping.register()
+        register_approval_type(ORDER_APPROVAL_TYPE)
+        register_company_seed("purchasing", seed_order_rules, order=40)
+        register_label("approval", _("Approval"))
+        register_label("sent_to", _("Sent to"))
+        # The sales order's page shows the purchase orders that supply its lines and when.
+        register_document_panel("purchasing", "purchasing/panels/sales_order_supply.html", sales_order_supply,
+                                permission="purchasing.view_purchaseorder", models=["sales.salesorder"], order=40)
