@@ -33,6 +33,7 @@ from erp.db import atomic_with_retry
 from erp.documents import transition, void, void_reason
 from erp.errors import DomainError, IllegalTransition, ImmutableDocument
 from erp.models import Company, User
+from erp.money import format_quantity
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from inventory.units import to_base
 from office.errors import NoApprovalRule
@@ -243,7 +244,7 @@ def checked_lines(order: PurchaseOrder, lines: Sequence[OrderLineInput],
             raise refuse(n, _("goods were received on this line: its item cannot change."))
         if row is not None and quantity_base < row.net_received:
             raise refuse(n, _("the quantity may not be less than what was received (%(received)s).")
-                         % {"received": row.net_received}, field="lines")
+                         % {"received": format_quantity(row.net_received)}, field="lines")
         offer = offers.get(item.pk)
         unit_price = line.get("unit_price")
         if unit_price is None or unit_price == "":
