@@ -65,7 +65,7 @@ def test_the_creator_never_approves_their_own_order(pur):
                          {"comment": ""}, format="json")
 
     assert answer.status_code == 403, answer.content
-    assert answer.json()["detail"] == "You are not an approver of this request."
+    assert answer.json()["detail"] == "You asked for this approval: someone else must decide it."
     assert PurchaseOrder.objects.get(pk=order.pk).status == st.OrderStatus.AWAITING_APPROVAL
     decide(order, deputy)
     assert PurchaseOrder.objects.get(pk=order.pk).status == st.OrderStatus.APPROVED
