@@ -52,6 +52,11 @@ PARENT_SCOPE = {
     ("sales.customer", "owner"): ("company", "a user of the company; who may give a customer to another rep is "
                                              "the service's rule"),
     ("office.task", "assignee_user"): ("company", "a task is addressed to any user of the company"),
+    ("purchasing.purchaseorder", "warehouse"): ("company", "an order is delivered to any warehouse of the company, "
+                                                           "as on the order screen"),
+    ("purchasing.purchaseorder", "buyer"): ("company", "the buyer is any user of the company"),
+    ("purchasing.purchaseorder", "payment_term"): ("company", "the company's payment terms"),
+    ("purchasing.purchaseorder", "tax_code"): ("company", "the company's tax codes"),
 }
 # Lists whose default leaves the OUT object out even for the insider: the query that shows everything.
 LIST_QUERY = {
