@@ -11,12 +11,12 @@ class PurchasingConfig(AppConfig):
         from erp.registry import register_company_seed, register_document_panel
         from erp.roles import register_role_grants
         from office.approval_types import register_approval_type
-        from purchasing.approvals import ORDER_APPROVAL_TYPE, seed_order_rules
-        from purchasing.panels import sales_order_supply
         from purchasing import (
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
         )
+        from purchasing.approvals import ORDER_APPROVAL_TYPE, seed_order_rules
+        from purchasing.panels import sales_order_supply
         from purchasing.roles import ROLE_GRANTS
 
         register_role_grants("purchasing", ROLE_GRANTS)

@@ -23,7 +23,8 @@ MAX_LINES = 200
 def styled(form: forms.Form) -> None:
     for field in form.fields.values():
         select = isinstance(field.widget, forms.Select)
-        field.widget.attrs.setdefault("class", "form-select form-select-sm" if select else "form-control form-control-sm")
+        css = "form-select form-select-sm" if select else "form-control form-control-sm"
+        field.widget.attrs.setdefault("class", css)
 
 
 def company_users(company: Any) -> Any:

@@ -145,10 +145,16 @@ def form_kwargs(request: HttpRequest) -> dict[str, Any]:
     return {"user": request.user, "company": user_company(request.user)}
 
 
+def plain(value: Any) -> str:
+    """A decimal as typed: 10, 12.5 (not 10.0000 nor 1E+1)."""
+    return format(value.normalize(), "f")
+
+
 def initial(order: PurchaseOrder) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header = {name: getattr(order, name) for name in forms.OrderForm.base_fields}
-    lines = [{"id": line.pk, "item": line.item_id, "description": line.description, "quantity": line.quantity.normalize(),
-              "unit": line.unit_id, "unit_price": line.unit_price.normalize(), "expected_date": line.expected_date}
+    lines = [{"id": line.pk, "item": line.item_id, "description": line.description,
+              "quantity": plain(line.quantity), "unit": line.unit_id,
+              "unit_price": plain(line.unit_price), "expected_date": line.expected_date}
              for line in order.lines.order_by("line_no", "pk")]
     return header, lines
 

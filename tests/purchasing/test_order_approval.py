@@ -5,7 +5,7 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from office.errors import NotAnApprover
+from office.errors import NoApprover, NotAnApprover
 from office.models import ApprovalRule
 from office.status import ApprovalStatus, Decision
 from purchasing import status as st
@@ -95,8 +95,9 @@ def test_a_rule_without_approver_refuses_and_writes_nothing(pur):
     User.objects.filter(groups=step.role).exclude(pk=pur.buyer.pk).update(is_active=False)
     order = draft(pur, "200")
 
-    with translation.override("en"), pytest.raises(Exception):
+    with translation.override("en"), pytest.raises(NoApprover) as refused:
         services.order_submit(order=order, actor=pur.buyer)
+    assert "Purchasing manager" in str(refused.value.message)
 
     order.refresh_from_db()
     assert (order.status, order.number) == (st.OrderStatus.DRAFT, "")

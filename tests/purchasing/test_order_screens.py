@@ -84,3 +84,24 @@ def test_detail_submit_revise_and_the_revision_history(pur, client):
     page = client.get(f"/purchasing/orders/{order.pk}/").content.decode()
     assert 'data-revision="0"' in page and "改價" in page
     assert client.get(f"/purchasing/orders/{order.pk}/print/").status_code == 200
+
+
+def test_editing_a_revised_draft_keeps_the_line_and_its_received_quantity(pur, client):
+    from purchasing.models import PurchaseOrderLine
+    order = approved(pur, "10")
+    line = order.lines.get()
+    PurchaseOrderLine.objects.filter(pk=line.pk).update(received_quantity=D("4"))
+    PurchaseOrder.objects.filter(pk=order.pk).update(status=st.OrderStatus.PARTIAL)
+    services.order_revise(order=order, reason="加量", actor=pur.buyer)
+    signed_in(client, pur.buyer)
+
+    form = client.get(f"/purchasing/orders/{order.pk}/edit/").content.decode()
+    assert 'value="10"' in form
+    data = {"supplier": pur.acme_parts.pk, "warehouse": pur.wh.pk, "document_date": order.document_date.isoformat(),
+            "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000", "lines-0-id": line.pk, "lines-0-item": pur.motor.pk,
+            "lines-0-quantity": "12", "lines-0-unit_price": "800"}
+    assert client.post(f"/purchasing/orders/{order.pk}/edit/", data).status_code == 302
+
+    line.refresh_from_db()
+    assert (line.quantity, line.received_quantity) == (D("12"), D("4"))
