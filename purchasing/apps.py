@@ -8,6 +8,7 @@ class PurchasingConfig(AppConfig):
 
     def ready(self) -> None:
         from erp.audit import register_label
+        from erp.navigation import MenuEntry, register_menu
         from erp.registry import register_company_seed, register_document_panel
         from erp.roles import register_role_grants
         from office.approval_types import register_approval_type
@@ -21,6 +22,8 @@ class PurchasingConfig(AppConfig):
 
         register_role_grants("purchasing", ROLE_GRANTS)
         scoping.register()
+        register_menu(MenuEntry("purchasing", _("Purchasing"), "purchasing:order_list", "purchasing.add_purchaseorder",
+                                order=25))
         register_approval_type(ORDER_APPROVAL_TYPE)
         register_company_seed("purchasing", seed_order_rules, order=40)
         register_label("approval", _("Approval"))
