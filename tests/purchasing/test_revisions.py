@@ -97,3 +97,17 @@ def test_revising_while_awaiting_approval_withdraws_the_request(pur):
 
     assert request_of(order).status == "cancelled"
     assert PurchaseOrder.objects.get(pk=order.pk).status == st.OrderStatus.DRAFT
+
+
+def test_a_revision_down_to_what_was_received_comes_back_received(pur):
+    order = approved(pur, "10")
+    PurchaseOrderLine.objects.filter(order=order).update(received_quantity=D("4"))
+    PurchaseOrder.objects.filter(pk=order.pk).update(status=st.OrderStatus.PARTIAL)
+    order.refresh_from_db()
+    services.order_revise(order=order, reason="廠商只能交 4 台", actor=pur.buyer)
+    order.refresh_from_db()
+    services.order_save(company=pur.company, actor=pur.buyer, order=order, lines=lines_of(order, quantity=D("4")))
+
+    services.order_submit(order=order, actor=pur.buyer)
+
+    assert PurchaseOrder.objects.get(pk=order.pk).status == st.OrderStatus.RECEIVED

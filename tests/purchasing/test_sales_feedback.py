@@ -90,3 +90,23 @@ def test_the_sales_order_page_shows_the_purchase_order_and_its_date(pur, client)
     assert 'id="sales-order-supply"' in page
     assert order.number in page
     assert f'href="/purchasing/orders/{order.pk}/"' not in page or pur.rep.has_perm("purchasing.view_purchaseorder")
+
+
+def test_the_panel_reads_a_fixed_number_of_queries(pur):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from purchasing.panels import sales_order_supply
+
+    sales_order, order = pegged_draft(pur)
+    services.order_submit(order=order, actor=pur.buyer)
+    with CaptureQueriesContext(connection) as one:
+        rows = sales_order_supply(pur.buyer, sales_order)["supply_rows"]
+    assert [(row["order"].pk, row["link"]) for row in rows] == [(order.pk, True)]
+    for _ in range(3):
+        more = draft(pur, "10")
+        peg(pur, more.lines.get(), sales_order.lines.get())
+    with CaptureQueriesContext(connection) as four:
+        assert len(sales_order_supply(pur.buyer, sales_order)["supply_rows"]) == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
+    assert [row["link"] for row in sales_order_supply(pur.rep, sales_order)["supply_rows"]] == [False] * 4
