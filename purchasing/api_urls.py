@@ -3,10 +3,10 @@
 from rest_framework.routers import DefaultRouter
 
 from purchasing.api.common import PurchasingAPIRootView
-from purchasing.api.orders import OrderViewSet
+from purchasing.api.orders import PurchaseOrderViewSet
 
 router = DefaultRouter()
 router.APIRootView = PurchasingAPIRootView  # the root needs a purchasing permission too
 # One register line per endpoint (each area imports its module here):
-router.register("orders", OrderViewSet, basename="purchase-order")
+router.register("orders", PurchaseOrderViewSet, basename="purchase-order")
 urlpatterns = router.urls

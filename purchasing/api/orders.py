@@ -14,7 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -46,7 +46,13 @@ from sales.models import PaymentTerm, TaxCode
 NEGATIVE_PRICE = gettext_lazy("The price must not be negative.")
 
 
-class OrderLineSerializer(serializers.Serializer[Any]):
+@extend_schema_field({"type": "string", "enum": st.OrderStatus.values}, component_name="PurchaseOrderStatusEnum")
+class PurchaseOrderStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=st.OrderStatus.choices, read_only=True, **kwargs)
+
+
+class PurchaseOrderLineSerializer(serializers.Serializer[Any]):
     """A line as written: ``item`` and ``unit`` by code; ``id`` names an existing line (a revision keeps
     its received quantities); the unit price defaults to the supplier's price, the expected date to
     the order date plus the lead time."""
@@ -79,7 +85,7 @@ def lines_of(order: PurchaseOrder) -> list[dict[str, Any]]:
              "supplier_part_number": line.supplier_part_number} for line in order.lines.all()]
 
 
-class RevisionSerializer(serializers.ModelSerializer[PurchaseOrderRevision]):
+class PurchaseOrderRevisionSerializer(serializers.ModelSerializer[PurchaseOrderRevision]):
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
 
     class Meta:
@@ -88,9 +94,9 @@ class RevisionSerializer(serializers.ModelSerializer[PurchaseOrderRevision]):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer[PurchaseOrder]):
+class PurchaseOrderSerializer(serializers.ModelSerializer[PurchaseOrder]):
     reference = serializers.CharField(read_only=True)
-    status = serializers.ChoiceField(choices=st.OrderStatus.choices, read_only=True)
+    status = PurchaseOrderStatusField()
     supplier = CodeRelatedField(queryset=Supplier.objects.all())
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     warehouse = CodeRelatedField(queryset=Warehouse.objects.all(), action=IN_COMPANY, required=False,
@@ -102,7 +108,7 @@ class OrderSerializer(serializers.ModelSerializer[PurchaseOrder]):
     tax_code = CodeRelatedField(queryset=TaxCode.objects.all(), action=IN_COMPANY, required=False, allow_null=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
     approval = serializers.SerializerMethodField()
-    lines = OrderLineSerializer(many=True)
+    lines = PurchaseOrderLineSerializer(many=True)
 
     class Meta:
         model = PurchaseOrder
@@ -133,27 +139,27 @@ class OrderSerializer(serializers.ModelSerializer[PurchaseOrder]):
         return services.order_save(company=company, actor=user, lines=lines, order=instance, **validated_data)
 
 
-class OrderSummarySerializer(OrderSerializer):
+class PurchaseOrderSummarySerializer(PurchaseOrderSerializer):
     line_count = serializers.IntegerField(read_only=True)
 
-    class Meta(OrderSerializer.Meta):
-        fields = [f for f in OrderSerializer.Meta.fields if f not in ("lines", "approval")] + ["line_count"]
+    class Meta(PurchaseOrderSerializer.Meta):
+        fields = [f for f in PurchaseOrderSerializer.Meta.fields if f not in ("lines", "approval")] + ["line_count"]
 
 
-class ReasonSerializer(serializers.Serializer[Any]):
+class PurchaseOrderReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=300)
 
 
-class RedateLineSerializer(serializers.Serializer[Any]):
+class PurchaseOrderRedateLineSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     expected_date = serializers.DateField()
 
 
-class RedateSerializer(serializers.Serializer[Any]):
-    lines = RedateLineSerializer(many=True, allow_empty=False)
+class PurchaseOrderRedateSerializer(serializers.Serializer[Any]):
+    lines = PurchaseOrderRedateLineSerializer(many=True, allow_empty=False)
 
 
-class CloseSerializer(serializers.Serializer[Any]):
+class PurchaseOrderCloseSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -170,17 +176,18 @@ def order_lines_prefetch() -> Prefetch[Any]:
     OpenApiParameter("late", bool, description=gettext_lazy("Approved orders past their expected date")),
     OpenApiParameter("search", str),
 ]))
-class OrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[Any]):
+class PurchaseOrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                           viewsets.GenericViewSet[Any]):
     """Purchase orders with their lines. Lines: ``{"id"?, "item": code, "quantity", "unit"?: code,
     "unit_price"?, "expected_date"?, "description"?}``. Actions: submit, send, revise (``reason``),
     redate (``lines``), cancel (``reason``), close. DELETE removes a draft never submitted."""
 
     queryset = PurchaseOrder.objects.none()
-    serializer_class = OrderSerializer
+    serializer_class = PurchaseOrderSerializer
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        return OrderSummarySerializer if self.action == "list" else OrderSerializer
+        return PurchaseOrderSummarySerializer if self.action == "list" else PurchaseOrderSerializer
 
     def get_queryset(self) -> QuerySet[PurchaseOrder]:
         if self.fake():
@@ -214,19 +221,19 @@ class OrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveM
         service(order=order, actor=self.actor, **kwargs)
         return self.answer(order)
 
-    @extend_schema(request=None, responses=OrderSerializer)
+    @extend_schema(request=None, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Submit the draft for approval (approved at once when no rule applies)."""
         return self.run(services.order_submit)
 
-    @extend_schema(request=None, responses=OrderSerializer)
+    @extend_schema(request=None, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str | None = None) -> Response:
         """E-mail the approved order to the supplier and mark it sent."""
         return self.run(services.order_send)
 
-    @extend_schema(request=ReasonSerializer, responses=OrderSerializer)
+    @extend_schema(request=PurchaseOrderReasonSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: str | None = None) -> Response:
         """Change an approved order: it is kept as a revision and comes back as a draft to approve again."""
@@ -234,18 +241,18 @@ class OrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveM
         services.order_revise(order=order, reason=void_reason_of(request), actor=self.actor)
         return self.answer(order)
 
-    @extend_schema(request=RedateSerializer, responses=OrderSerializer)
+    @extend_schema(request=PurchaseOrderRedateSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def redate(self, request: Request, pk: str | None = None) -> Response:
         """New expected dates for lines of an approved order (no new approval; sales is told)."""
         order = self.get_object()
-        payload = RedateSerializer(data=request.data)
+        payload = PurchaseOrderRedateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.order_redate(order=order, actor=self.actor, dates={
             row["id"]: row["expected_date"] for row in payload.validated_data["lines"]})
         return self.answer(order)
 
-    @extend_schema(request=VoidSerializer, responses=OrderSerializer)
+    @extend_schema(request=VoidSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Void an order nothing was received on (``reason`` required)."""
@@ -253,18 +260,18 @@ class OrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveM
         services.order_cancel(order=order, reason=void_reason_of(request), actor=self.actor)
         return self.answer(order)
 
-    @extend_schema(request=CloseSerializer, responses=OrderSerializer)
+    @extend_schema(request=PurchaseOrderCloseSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         """Short-close a partially received order."""
-        payload = CloseSerializer(data=request.data)
+        payload = PurchaseOrderCloseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self.run(services.order_close, reason=payload.validated_data["reason"])
 
-    @extend_schema(responses=RevisionSerializer(many=True))
+    @extend_schema(responses=PurchaseOrderRevisionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def revisions(self, request: Request, pk: str | None = None) -> Response:
         """The order's earlier revisions, newest first, each with the order as it was."""
         order = self.get_object()
         rows = order.revisions.select_related("created_by").order_by("-revision")
-        return Response(RevisionSerializer(rows, many=True).data)
+        return Response(PurchaseOrderRevisionSerializer(rows, many=True).data)
