@@ -4,10 +4,12 @@ from rest_framework.routers import DefaultRouter
 
 from purchasing.api import masterdata
 from purchasing.api.common import PurchasingAPIRootView
+from purchasing.api.orders import PurchaseOrderViewSet
 
 router = DefaultRouter()
 router.APIRootView = PurchasingAPIRootView  # the root needs a purchasing permission too
 # One register line per endpoint (each area imports its module here):
 router.register("suppliers", masterdata.SupplierViewSet, basename="supplier")
 router.register("supplier-items", masterdata.SupplierItemViewSet, basename="supplier-item")
+router.register("orders", PurchaseOrderViewSet, basename="purchase-order")
 urlpatterns = router.urls

@@ -7,26 +7,34 @@ class PurchasingConfig(AppConfig):
     verbose_name = _("Purchasing")
 
     def ready(self) -> None:
+        from erp.audit import register_label
+        from erp.imports import register_import_kind
+        from erp.navigation import MenuEntry, register_menu
+        from erp.registry import register_company_seed, register_demo_loader, register_document_panel
         from erp.roles import register_role_grants
+        from office.approval_types import register_approval_type
         from purchasing import (
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
         )
+        from purchasing.approvals import ORDER_APPROVAL_TYPE, seed_order_rules
+        from purchasing.demo import load_purchasing_demo
+        from purchasing.imports import KINDS as IMPORT_KINDS
+        from purchasing.panels import sales_order_supply
         from purchasing.roles import ROLE_GRANTS
 
         register_role_grants("purchasing", ROLE_GRANTS)
         scoping.register()
-
-        # --- Supplier master data (masters) -------------------------------------------------------
-        from erp.imports import register_import_kind
-        from erp.navigation import MenuEntry, register_menu
-        from erp.registry import register_demo_loader
-        from purchasing.demo import load_purchasing_demo
-        from purchasing.imports import KINDS as IMPORT_KINDS
-
-        register_menu(MenuEntry("purchasing", _("Purchasing"), "purchasing:supplier_list", "purchasing.view_supplier",
-                                order=25))
+        register_menu(MenuEntry("purchasing", _("Purchasing"), "purchasing:workbench",
+                                "purchasing.view_purchaserequisition", order=25))
         register_demo_loader("purchasing", load_purchasing_demo, order=35)
         for kind in IMPORT_KINDS:
             register_import_kind(kind)
-        # --- end of supplier master data ----------------------------------------------------------
+        # Purchase orders are approved by the office engine (rules as data, seeded per company).
+        register_approval_type(ORDER_APPROVAL_TYPE)
+        register_company_seed("purchasing", seed_order_rules, order=40)
+        register_label("approval", _("Approval"))
+        register_label("sent_to", _("Sent to"))
+        # The sales order's page shows the purchase orders that supply its lines and when.
+        register_document_panel("purchasing", "purchasing/panels/sales_order_supply.html", sales_order_supply,
+                                permission="purchasing.view_purchaseorder", models=["sales.salesorder"], order=40)

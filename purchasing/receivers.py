@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_noop
 
 from erp import messages
 from erp.events import subscribe
-from erp.models import OutboxEvent
+from erp.models import Company, OutboxEvent
 from erp.roles import PURCHASING
 from inventory.status import Procurement
+from office import signals as office_signals
 from office.services import task_assign_for_event, tasks_restate_or_close
+from purchasing.approvals import seed_order_rules
+from purchasing.models import PurchaseOrder
 from sales import signals as sales_signals
 from sales.models import SalesOrder
 
@@ -40,3 +45,21 @@ def shortage_covered(event: OutboxEvent) -> None:
         tasks_restate_or_close(document=order, kinds=[BUY_SHORTAGE], description=left, note=messages.message(
             gettext_noop("Covered by stock that arrived: nothing of %(order)s is left to buy."),
             order=event.payload["order_number"]))
+
+
+def record_order_decision(sender, request, outcome, actor, **kwargs):
+    """The approval engine decided a purchase order: approved, or back to draft (rejected/returned)."""
+    from purchasing.services.orders import order_record_decision
+
+    order_record_decision(order_id=request.document_id, request=request, outcome=outcome, actor=actor)
+
+
+office_signals.approval_decided.connect(record_order_decision, sender=PurchaseOrder,
+                                        dispatch_uid="purchasing-record-order-decision")
+
+
+@receiver(post_save, sender=Company, dispatch_uid="purchasing-seed-order-rules-for-new-company")
+def seed_order_rules_for_new_company(sender, instance, created, raw=False, **kwargs):
+    # In the company's transaction: purchase orders above the thresholds need approval from the start.
+    if created and not raw:
+        seed_order_rules(instance)

@@ -48,12 +48,13 @@ class OrderStatus(models.TextChoices):
 
 # Changing an approved order makes a revision: back to draft with the next revision number, then
 # submitted and approved again (purchasing.services.orders.order_revise). A revised order that had
-# receipts comes back as partially received once approved.
+# receipts comes back as partially received once approved (received, when the revision lowered its
+# quantities to what had arrived).
 ORDER_TRANSITIONS = {
     OrderStatus.DRAFT: {OrderStatus.AWAITING_APPROVAL, OrderStatus.APPROVED, OrderStatus.PARTIAL,
                         OrderStatus.CANCELLED},
-    OrderStatus.AWAITING_APPROVAL: {OrderStatus.APPROVED, OrderStatus.PARTIAL, OrderStatus.DRAFT,
-                                    OrderStatus.CANCELLED},
+    OrderStatus.AWAITING_APPROVAL: {OrderStatus.APPROVED, OrderStatus.PARTIAL, OrderStatus.RECEIVED,
+                                    OrderStatus.DRAFT, OrderStatus.CANCELLED},
     OrderStatus.APPROVED: {OrderStatus.SENT, OrderStatus.PARTIAL, OrderStatus.RECEIVED, OrderStatus.DRAFT,
                            OrderStatus.CANCELLED},
     OrderStatus.SENT: {OrderStatus.PARTIAL, OrderStatus.RECEIVED, OrderStatus.DRAFT, OrderStatus.CANCELLED},

@@ -5,4 +5,5 @@ app_name = "purchasing"
 urlpatterns: list = [
     path("", include("purchasing.urls_reports")),  # the buyer's workbench, supplier performance
     path("", include("purchasing.urls_masterdata")),
+    path("", include("purchasing.urls_orders")),
 ]

@@ -51,5 +51,8 @@ class SalesConfig(AppConfig):
         register_kind("sales.order_late", _("Order late"),
                       _("An order of yours is past its promised date with quantities still to deliver."),
                       default_channels=("inapp", "wecom", "email"))
+        register_kind("sales.promise_changed", _("Promised date moved"),
+                      _("The supply an order of yours waits for (a purchase order) moved its promised date."),
+                      default_channels=("inapp", "wecom", "email"))
         for kind in IMPORT_KINDS:
             register_import_kind(kind)

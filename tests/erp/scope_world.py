@@ -133,6 +133,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
         "a buyer of other suppliers": buyer,
     }
 
+    buyer_out = user("buyer-out", company, "Purchasing")  # buys from the OUT supplier; no outsider does
     # From here on, the first row of every table gets the id OUT.
     sequences.update(sequence_values())
     move_sequences(sequences, OUT)
@@ -234,7 +235,31 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                     comment="first step")  # a decision; the second step waits for the admin
     today = timezone.localdate()
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
+    build_purchasing(company, buyer_out, item, far, order)
     return world
+
+
+def build_purchasing(company: Company, buyer: Any, item: Any, warehouse: Any, sales_order: Any) -> None:
+    """Purchasing's OUT objects: a supplier only ``buyer`` buys from, its order (approved, then revised:
+    a draft of revision 1 with the revision kept) pegged through a requisition line to the OUT sales
+    order's line."""
+    from purchasing import status as purchasing_status
+    from purchasing.models import PurchaseRequisition, PurchaseRequisitionLine, Supplier
+    from purchasing.services.orders import order_revise, order_save, order_submit
+
+    supplier = Supplier.objects.create(company=company, code="OUTS", name="外廠商", buyer=buyer,
+                                       email="out@supplier.example")
+    assign_perm("purchasing.buy_from_supplier", buyer, supplier)
+    purchase = order_save(company=company, actor=buyer, supplier=supplier, warehouse=warehouse,
+                          lines=[{"item": item, "quantity": D("2"), "unit_price": D("10")}])
+    order_submit(order=purchase, actor=buyer)
+    requisition = PurchaseRequisition.objects.create(company=company, warehouse=warehouse,
+                                                     status=purchasing_status.RequisitionStatus.OPEN)
+    PurchaseRequisitionLine.objects.create(
+        requisition=requisition, item=item, quantity=D("2"), unit=item.base_unit, quantity_base=D("2"),
+        sales_order_line=sales_order.lines.first(), order_line=purchase.lines.get(),
+        status=purchasing_status.RequisitionLineStatus.ORDERED)
+    order_revise(order=purchase, reason="Outside revision", actor=buyer)
 
 
 def snapshot() -> dict[str, dict[str, Any] | None]:

@@ -56,6 +56,11 @@ PARENT_SCOPE = {
                                                   "is the service's rule"),
     ("purchasing.supplieritem", "item"): ("company", "any bought item of the company, as on the screen"),
     ("purchasing.supplieritem", "unit"): ("company", "one of the item's units"),
+    ("purchasing.purchaseorder", "warehouse"): ("company", "an order is delivered to any warehouse of the company, "
+                                                           "as on the order screen"),
+    ("purchasing.purchaseorder", "buyer"): ("company", "the buyer is any user of the company"),
+    ("purchasing.purchaseorder", "payment_term"): ("company", "the company's payment terms"),
+    ("purchasing.purchaseorder", "tax_code"): ("company", "the company's tax codes"),
 }
 # Lists whose default leaves the OUT object out even for the insider: the query that shows everything.
 LIST_QUERY = {

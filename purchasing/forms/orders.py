@@ -1,0 +1,123 @@
+"""Forms of the purchase order screens: the list's filters, the header and the lines of a draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from erp.document_screens import LineFormSet
+from erp.permissions import user_company
+from inventory.models import Item, UnitOfMeasure, Warehouse
+from purchasing import status as st
+from purchasing.models import Supplier
+from sales.models import PaymentTerm, TaxCode
+
+DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+MAX_LINES = 200
+
+
+def styled(form: forms.Form) -> None:
+    for field in form.fields.values():
+        select = isinstance(field.widget, forms.Select)
+        css = "form-select form-select-sm" if select else "form-control form-control-sm"
+        field.widget.attrs.setdefault("class", css)
+
+
+def company_users(company: Any) -> Any:
+    return get_user_model().objects.filter(company=company, is_active=True).order_by("username")
+
+
+class OrderFilterForm(forms.Form):
+    OPEN = "open"
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.SearchInput)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=None, required=False,
+                                      empty_label=_("All suppliers"))
+    buyer = forms.ModelChoiceField(label=_("Buyer"), queryset=None, required=False, empty_label=_("All buyers"))
+    date_from = forms.DateField(label=_("Date from"), required=False, **DATE)
+    date_to = forms.DateField(label=_("Date to"), required=False, **DATE)
+    expected_from = forms.DateField(label=_("Expected from"), required=False, **DATE)
+    expected_to = forms.DateField(label=_("Expected to"), required=False, **DATE)
+    late = forms.BooleanField(label=_("Late"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), (self.OPEN, _("Open")), *st.OrderStatus.choices]
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user).order_by("code")
+        self.fields["buyer"].queryset = company_users(user_company(user))
+        styled(self)
+        self.fields["late"].widget.attrs["class"] = "form-check-input"
+
+
+class OrderForm(forms.Form):
+    """The header of a draft order, named as ``order_save``'s keyword arguments. Terms left empty are
+    the supplier's."""
+
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=None)
+    warehouse = forms.ModelChoiceField(label=_("Deliver to warehouse"), queryset=None)
+    buyer = forms.ModelChoiceField(label=_("Buyer"), queryset=None, required=False,
+                                   help_text=_("Empty: the supplier's buyer."))
+    document_date = forms.DateField(label=_("Date"), initial=timezone.localdate, **DATE)
+    payment_term = forms.ModelChoiceField(label=_("Payment term"), queryset=None, required=False,
+                                          help_text=_("Empty: the supplier's."))
+    tax_code = forms.ModelChoiceField(label=_("Tax code"), queryset=None, required=False,
+                                      help_text=_("Empty: the supplier's."))
+    supplier_reference = forms.CharField(label=_("Supplier reference"), max_length=100, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, user: Any, company: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user).filter(is_active=True).order_by("code")
+        self.fields["warehouse"].queryset = Warehouse.objects.filter(company=company, is_active=True).order_by("code")
+        self.fields["buyer"].queryset = company_users(company)
+        self.fields["payment_term"].queryset = PaymentTerm.objects.filter(company=company).order_by("code")
+        self.fields["tax_code"].queryset = TaxCode.objects.filter(company=company).order_by("code")
+
+
+class OrderLineForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=20, decimal_places=4)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
+    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=20, decimal_places=4, required=False,
+                                    help_text=_("Empty: the supplier's price."))
+    expected_date = forms.DateField(label=_("Expected date"), required=False, **DATE)
+
+    def __init__(self, *args: Any, items: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["unit"].queryset = units
+        styled(self)
+
+    def clean_unit_price(self) -> Any:
+        price = self.cleaned_data.get("unit_price")
+        if price is not None and price < 0:
+            raise forms.ValidationError(_("The price must not be negative."))
+        return price
+
+    def line(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class OrderLineFormSetBase(LineFormSet):
+    require_lines = True
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=OrderLineFormSetBase, extra=3, can_delete=True,
+                                         max_num=MAX_LINES, validate_max=True)
+
+
+def line_kwargs(request: Any, data: Any, initial: Any, shared: dict[str, Any]) -> dict[str, Any]:
+    """The rows' choices, read once for the formset."""
+    company = shared["company"]
+    return {"items": Item.objects.filter(company=company, is_active=True).order_by("code"),
+            "units": UnitOfMeasure.objects.filter(company=company).order_by("code")}
+
+
+class ReviseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the change"), max_length=300)
