@@ -16,3 +16,6 @@ class PurchasingConfig(AppConfig):
 
         register_role_grants("purchasing", ROLE_GRANTS)
         scoping.register()
+        from purchasing import invoice_actions
+
+        invoice_actions.register()
