@@ -170,8 +170,11 @@ class InvoiceViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retriev
             raise ImmutableDocument()
         return super().update(request, *args, **kwargs)
 
-    def run(self, service: Any, **kwargs: Any) -> Response:
+    def run(self, service: Any, *, void: bool = False) -> Response:
+        """One service call on one invoice the user may see; ``void``: the body's ``reason`` is required
+        (read after the scoped read: another's invoice is a 404 first)."""
         document = self.get_object()
+        kwargs = {"reason": void_reason_of(self.request)} if void else {}
         service(invoice=document, actor=self.actor, **kwargs)
         return self.answer(document)
 
@@ -201,4 +204,4 @@ class InvoiceViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Void a draft; ``reason`` is required. A posted invoice is corrected by finance (credit or debit note)."""
-        return self.run(services.invoice_cancel, reason=void_reason_of(request))
+        return self.run(services.invoice_cancel, void=True)

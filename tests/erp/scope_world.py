@@ -54,7 +54,7 @@ from tests.sales.conftest import deliver_events
 
 OUT = 900_001
 D = Decimal
-APPS = ("erp", "office", "inventory", "sales")
+APPS = ("erp", "office", "inventory", "sales", "purchasing")
 
 
 @dataclass
@@ -64,6 +64,7 @@ class ScopeWorld:
     insider: Any  # a superuser of the company: sees everything
     users: dict[str, Any] = field(default_factory=dict)  # the outsiders, by name
     tokens: dict[str, str] = field(default_factory=dict)  # import kind key -> a pending upload's token
+    out_buyer: Any = None  # the buyer of purchasing's OUT supplier
 
 
 def business_models() -> list[type[models.Model]]:
@@ -126,7 +127,9 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
         "a rep of other customers": rep,
         "a keeper of another warehouse": keeper,
         "a keeper who operates no warehouse": viewer,
+        "a buyer of other suppliers": user("buyer", company, "Purchasing"),
     }
+    world.out_buyer = user("buyer-out", company, "Purchasing")  # the OUT supplier's buyer
 
     # From here on, the first row of every table gets the id OUT.
     sequences.update(sequence_values())
@@ -217,7 +220,27 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                     comment="first step")  # a decision; the second step waits for the admin
     today = timezone.localdate()
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
+    build_purchasing(world, far, item, pcs)
     return world
+
+
+def build_purchasing(world: ScopeWorld, warehouse: Any, item: Any, pcs: Any) -> None:
+    """Purchasing's OUT objects: a supplier of another buyer, an approved order with a received line
+    (made directly: the order and receiving services are other areas'), a draft supplier invoice."""
+    from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+    from purchasing.services.invoices import invoice_save
+
+    company, admin = world.company, world.insider
+    other_buyer = world.out_buyer
+    supplier = Supplier.objects.create(company=company, code="OUTS", name="別人的廠商", buyer=other_buyer)
+    assign_perm("purchasing.buy_from_supplier", other_buyer, supplier)
+    order = PurchaseOrder.objects.create(company=company, supplier=supplier, warehouse=warehouse, status="approved",
+                                         number="PO-OUT-1", buyer=other_buyer)
+    order_line = PurchaseOrderLine.objects.create(
+        order=order, item=item, quantity=D("10"), unit=pcs, quantity_base=D("10"), unit_price=D("5"),
+        tax_rate=D("5"), net_amount=D("50"), received_quantity=D("10"))
+    invoice_save(company=company, actor=admin, supplier=supplier, supplier_invoice_number="OUT-INV",
+                 lines=[{"order_line": order_line, "quantity": D("2")}])
 
 
 def snapshot() -> dict[str, dict[str, Any] | None]:

@@ -158,6 +158,7 @@ ROUTE_MODELS = {
     "sales:quotation": "sales.quotation",
     "sales:order": "sales.salesorder",
     "sales:return": "sales.customerreturn",
+    "purchasing:invoice": "purchasing.supplierinvoice",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner
@@ -271,6 +272,7 @@ OUTSIDERS = [
     "a rep of other customers",
     "a keeper of another warehouse",
     "a keeper who operates no warehouse",
+    "a buyer of other suppliers",
 ]
 
 
