@@ -187,7 +187,8 @@ class InvoiceViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(request=AcceptSerializer, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        """Accept the difference of a mismatched draft (needs purchasing.accept_invoice_mismatch); ``reason`` required."""
+        """Accept the difference of a mismatched draft (needs purchasing.accept_invoice_mismatch);
+        ``reason`` required."""
         document = self.get_object()
         payload = AcceptSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -203,5 +204,6 @@ class InvoiceViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(request=VoidSerializer, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Void a draft; ``reason`` is required. A posted invoice is corrected by finance (credit or debit note)."""
+        """Void a draft; ``reason`` is required. A posted invoice is corrected by finance (credit or debit
+        note)."""
         return self.run(services.invoice_cancel, void=True)

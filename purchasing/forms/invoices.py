@@ -53,8 +53,8 @@ class InvoiceHeaderForm(forms.Form):
     supplier = SupplierChoiceField(label=_("Supplier"), queryset=None)
     supplier_invoice_number = forms.CharField(label=_("Supplier's invoice number"), max_length=60)
     document_date = forms.DateField(label=_("Invoice date"), initial=timezone.localdate, **DATE)
-    due_date = forms.DateField(label=_("Due date"), required=False, help_text=_("Empty: from the supplier's payment term."),
-                               **DATE)
+    due_date = forms.DateField(label=_("Due date"), required=False,
+                               help_text=_("Empty: from the supplier's payment term."), **DATE)
     tax_amount = forms.DecimalField(label=_("Tax"), required=False, min_value=0, **MONEY,
                                     help_text=_("The supplier's figure; empty: worked out from the lines."))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -57,7 +57,8 @@ PARENT_SCOPE = {
 LIST_QUERY = {
     "api/office/^tasks/$": "?status=all",  # the default is the inbox: a task given to another user is not in it
 }
-UNIQUE = {"code": "WALK", "number": "WALK-LOT", "supplier_invoice_number": "WALK-INV"}  # fields a replayed body must not repeat
+# Fields a replayed body must not repeat.
+UNIQUE = {"code": "WALK", "number": "WALK-LOT", "supplier_invoice_number": "WALK-INV"}
 NOT_COUNTED = {"erp.accesslog"}  # a refusal is recorded in the access log: the point of that log
 
 

@@ -37,7 +37,8 @@ def test_save_defaults_price_tax_and_due_date_from_the_order_and_term(pur):
     order = motor_order(pur)
     invoice = save(pur, order, quantity="4", document_date=datetime.date(2026, 1, 15))
     line = invoice.lines.get()
-    assert (line.unit_price, line.tax_rate, line.net_amount, line.quantity_base) == (D("800"), D("5"), D("3200"), D("4"))
+    assert (line.unit_price, line.tax_rate, line.net_amount, line.quantity_base) == (
+        D("800"), D("5"), D("3200"), D("4"))
     assert (invoice.net_amount, invoice.tax_amount, invoice.total_amount) == (D("3200"), D("160"), D("3360"))
     assert invoice.due_date == datetime.date(2026, 3, 2)  # 月結 30: 31 Jan + 30 days
     assert (invoice.status, invoice.match_status, invoice.number) == ("draft", "unchecked", "")
@@ -126,8 +127,8 @@ def test_match_amount_tolerance_for_small_lines(pur):
                                                                          "quantity": D("10"), "unit_price": D("10.5")}])
     assert services.invoice_match(invoice=within, actor=pur.buyer).match_status == "matched"  # 5.00 ≤ max(5, 1)
     beyond = services.invoice_save(company=pur.company, actor=pur.buyer, supplier=pur.acme_parts, invoice=within,
-                                   supplier_invoice_number="R1", lines=[{"order_line": line_of(order),
-                                                                         "quantity": D("10"), "unit_price": D("10.51")}])
+                                   supplier_invoice_number="R1", lines=[
+                                       {"order_line": line_of(order), "quantity": D("10"), "unit_price": D("10.51")}])
     assert beyond.match_status == "unchecked"
     assert services.invoice_match(invoice=beyond, actor=pur.buyer).match_status == "mismatch"
 
@@ -185,7 +186,6 @@ def test_accepted_mismatch_posts_and_publishes_once_with_the_payload(pur):
     assert line_of(order).invoiced_quantity == D("4")
     events = OutboxEvent.objects.filter(name=signals.invoice_posted.name)
     assert events.count() == 1
-    line = posted.lines.get()
     assert events.get().payload == {
         "invoice_id": posted.pk, "number": posted.number, "supplier_id": pur.acme_parts.pk, "supplier_code": "S001",
         "net_amount": "3400.00", "tax_amount": "170.00", "total_amount": "3570.00", "currency": "TWD",

@@ -108,7 +108,8 @@ def test_match_accept_and_post_through_the_page(pur, client):
     refused = client.post(f"/purchasing/invoices/{invoice.pk}/post/")
     assert any("must accept the difference first" in m for m in messages_of(refused))
     client.force_login(pur.purchasing_manager)
-    assert f"/purchasing/invoices/{invoice.pk}/accept/" in client.get(f"/purchasing/invoices/{invoice.pk}/").content.decode()
+    page = client.get(f"/purchasing/invoices/{invoice.pk}/")
+    assert f"/purchasing/invoices/{invoice.pk}/accept/" in page.content.decode()
     assert client.post(f"/purchasing/invoices/{invoice.pk}/accept/", {"reason": ""}).status_code == 400
     client.post(f"/purchasing/invoices/{invoice.pk}/accept/", {"reason": "Copper surcharge"})
     invoice.refresh_from_db()
@@ -156,7 +157,8 @@ def test_list_and_detail_run_a_fixed_number_of_queries(pur, client):
     lines = order.lines.order_by("line_no")
     services.invoice_save(company=pur.company, actor=pur.buyer, supplier=pur.acme_parts, invoice=first,
                           supplier_invoice_number="INV-1", lines=[
-                              {"order_line": lines[0], "quantity": D("1")}, {"order_line": lines[1], "quantity": D("1")},
+                              {"order_line": lines[0], "quantity": D("1")},
+                              {"order_line": lines[1], "quantity": D("1")},
                               {"order_line": lines[0], "quantity": D("2")}])
     with CaptureQueriesContext(connection) as many:
         response = client.get("/purchasing/invoices/")
