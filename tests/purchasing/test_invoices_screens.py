@@ -168,3 +168,15 @@ def test_list_and_detail_run_a_fixed_number_of_queries(pur, client):
     assert len(detail.context["lines"]) == 3
     assert len(many) == len(few)
     assert len(many_detail) == len(few_detail)
+
+
+def test_create_invoice_action_on_a_purchase_order(pur):
+    from erp.registry import document_actions
+
+    order = pur.invoices_order(pur.acme_parts, [(pur.motor, "10", "800", "6")])
+    draft_order = pur.invoices_order(pur.acme_parts, [(pur.motor, "10", "800", "0")], status="draft")
+    labels = [(str(action.label), action.url) for action in document_actions(pur.buyer, order)]
+    assert f"/purchasing/invoices/new/?order={order.pk}" in [url for _label, url in labels]
+    assert not [a for a in document_actions(pur.buyer, draft_order) if "invoices/new" in a.url]
+    assert not [a for a in document_actions(pur.buyer2, order) if "invoices/new" in a.url]  # not their supplier
+    assert not [a for a in document_actions(pur.rep, order) if "invoices/new" in a.url]  # no permission
