@@ -11,6 +11,7 @@ class PurchasingConfig(AppConfig):
         from purchasing import (
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
+            signals,  # noqa: F401  (declares the events it announces: the event map lists them)
         )
         from purchasing.roles import ROLE_GRANTS
 
