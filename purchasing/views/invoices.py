@@ -32,7 +32,8 @@ from erp.document_screens import (
     status_column,
 )
 from erp.document_screens.columns import MONEY, Cell
-from erp.document_screens.views import DocumentFormView
+from erp.document_screens.forms import VoidForm
+from erp.document_screens.views import DocumentActionView, DocumentFormView
 from purchasing import status as st
 from purchasing.forms.invoices import InvoiceFilterForm, InvoiceHeaderForm, InvoiceLineFormSet
 from purchasing.models import SupplierInvoice
@@ -185,6 +186,17 @@ class InvoiceFormView(DocumentFormView):
         return super().get(request, pk)
 
 
+class AcceptMismatchView(DocumentActionView):
+    """The generic reason page, asking for the reason the difference is accepted (not a void reason)."""
+
+    def reason_page(self, document: Any, form: VoidForm, status: int = 200) -> HttpResponse:
+        field = form.fields["reason"]
+        field.label = _("Reason for accepting the mismatch")
+        if form.is_bound and form.errors.get("reason") == [str(field.error_messages["required"])]:
+            form.errors["reason"] = form.error_class([_("Give the reason for accepting the difference.")])
+        return super().reason_page(document, form, status)
+
+
 INVOICES = DocumentKind(
     namespace="purchasing", key="invoice", segment="invoices", model=SupplierInvoice,
     title=_l("Supplier invoice"), title_plural=_l("Supplier invoices"), new_title=_l("New supplier invoice"),
@@ -216,5 +228,5 @@ INVOICES = DocumentKind(
     ),
     section="invoice",
     templates=Templates(detail="purchasing/invoices/detail.html"),
-    views={"create": InvoiceFormView, "edit": InvoiceFormView},
+    views={"create": InvoiceFormView, "edit": InvoiceFormView, "accept": AcceptMismatchView},
 )

@@ -110,7 +110,11 @@ def test_match_accept_and_post_through_the_page(pur, client):
     client.force_login(pur.purchasing_manager)
     page = client.get(f"/purchasing/invoices/{invoice.pk}/")
     assert f"/purchasing/invoices/{invoice.pk}/accept/" in page.content.decode()
-    assert client.post(f"/purchasing/invoices/{invoice.pk}/accept/", {"reason": ""}).status_code == 400
+    reason_page = client.get(f"/purchasing/invoices/{invoice.pk}/accept/")
+    assert "Reason for accepting the mismatch" in reason_page.content.decode()
+    missing = client.post(f"/purchasing/invoices/{invoice.pk}/accept/", {"reason": ""})
+    assert missing.status_code == 400
+    assert "Give the reason for accepting the difference." in missing.content.decode()
     client.post(f"/purchasing/invoices/{invoice.pk}/accept/", {"reason": "Copper surcharge"})
     invoice.refresh_from_db()
     assert (invoice.match_status, invoice.match_accepted_reason) == ("accepted", "Copper surcharge")
