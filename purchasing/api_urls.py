@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from purchasing.api import masterdata
+from purchasing.api import invoices, masterdata
 from purchasing.api.common import PurchasingAPIRootView
 from purchasing.api.orders import PurchaseOrderViewSet
 
@@ -12,4 +12,5 @@ router.APIRootView = PurchasingAPIRootView  # the root needs a purchasing permis
 router.register("suppliers", masterdata.SupplierViewSet, basename="supplier")
 router.register("supplier-items", masterdata.SupplierItemViewSet, basename="supplier-item")
 router.register("orders", PurchaseOrderViewSet, basename="purchase-order")
+router.register("invoices", invoices.InvoiceViewSet, basename="invoice")
 urlpatterns = router.urls

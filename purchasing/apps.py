@@ -14,8 +14,10 @@ class PurchasingConfig(AppConfig):
         from erp.roles import register_role_grants
         from office.approval_types import register_approval_type
         from purchasing import (
+            invoice_actions,
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
+            signals,  # noqa: F401  (declares the events it announces: the event map lists them)
         )
         from purchasing.approvals import ORDER_APPROVAL_TYPE, seed_order_rules
         from purchasing.demo import load_purchasing_demo
@@ -38,3 +40,5 @@ class PurchasingConfig(AppConfig):
         # The sales order's page shows the purchase orders that supply its lines and when.
         register_document_panel("purchasing", "purchasing/panels/sales_order_supply.html", sales_order_supply,
                                 permission="purchasing.view_purchaseorder", models=["sales.salesorder"], order=40)
+        # "Create invoice" on a purchase order's page.
+        invoice_actions.register()

@@ -6,4 +6,5 @@ urlpatterns: list = [
     path("", include("purchasing.urls_reports")),  # the buyer's workbench, supplier performance
     path("", include("purchasing.urls_masterdata")),
     path("", include("purchasing.urls_orders")),
+    path("", include("purchasing.urls_invoices")),
 ]

@@ -1,0 +1,1 @@
+"""Forms of the purchasing screens (one module per area)."""

@@ -66,6 +66,7 @@ class ScopeWorld:
     insider: Any  # a superuser of the company: sees everything
     users: dict[str, Any] = field(default_factory=dict)  # the outsiders, by name
     tokens: dict[str, str] = field(default_factory=dict)  # import kind key -> a pending upload's token
+    out_buyer: Any = None  # the buyer of purchasing's OUT supplier
 
 
 def business_models() -> list[type[models.Model]]:
@@ -132,8 +133,8 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
         "a keeper who operates no warehouse": viewer,
         "a buyer of other suppliers": buyer,
     }
-
-    buyer_out = user("buyer-out", company, "Purchasing")  # buys from the OUT supplier; no outsider does
+    # buys from the OUT orders' supplier; no outsider does
+    world.out_buyer = buyer_out = user("buyer-out", company, "Purchasing")
     # From here on, the first row of every table gets the id OUT.
     sequences.update(sequence_values())
     move_sequences(sequences, OUT)
@@ -236,6 +237,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     today = timezone.localdate()
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
     build_purchasing(company, buyer_out, item, far, order)
+    build_purchasing_invoices(world, far, item, pcs)
     return world
 
 
@@ -260,6 +262,24 @@ def build_purchasing(company: Company, buyer: Any, item: Any, warehouse: Any, sa
         sales_order_line=sales_order.lines.first(), order_line=purchase.lines.get(),
         status=purchasing_status.RequisitionLineStatus.ORDERED)
     order_revise(order=purchase, reason="Outside revision", actor=buyer)
+
+
+def build_purchasing_invoices(world: ScopeWorld, warehouse: Any, item: Any, pcs: Any) -> None:
+    """Purchasing's OUT objects: a supplier of another buyer, an approved order with a received line
+    (made directly: the order and receiving services are other areas'), a draft supplier invoice."""
+    from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+    from purchasing.services.invoices import invoice_save
+
+    company, admin = world.company, world.insider
+    other_buyer = world.out_buyer
+    supplier = Supplier.objects.get(company=company, code="OUTS")  # build_purchasing's, bought by other_buyer
+    order = PurchaseOrder.objects.create(company=company, supplier=supplier, warehouse=warehouse, status="approved",
+                                         number="PO-OUT-1", buyer=other_buyer)
+    order_line = PurchaseOrderLine.objects.create(
+        order=order, item=item, quantity=D("10"), unit=pcs, quantity_base=D("10"), unit_price=D("5"),
+        tax_rate=D("5"), net_amount=D("50"), received_quantity=D("10"))
+    invoice_save(company=company, actor=admin, supplier=supplier, supplier_invoice_number="OUT-INV",
+                 lines=[{"order_line": order_line, "quantity": D("2")}])
 
 
 def snapshot() -> dict[str, dict[str, Any] | None]:

@@ -66,7 +66,8 @@ PARENT_SCOPE = {
 LIST_QUERY = {
     "api/office/^tasks/$": "?status=all",  # the default is the inbox: a task given to another user is not in it
 }
-UNIQUE = {"code": "WALK", "number": "WALK-LOT"}  # fields a replayed body must not repeat
+# Fields a replayed body must not repeat.
+UNIQUE = {"code": "WALK", "number": "WALK-LOT", "supplier_invoice_number": "WALK-INV"}
 # Per route, what a replayed body changes besides (a supplier item is unique by supplier, item and unit).
 REPLAY_CHANGES = {"api/purchasing/^supplier-items/$": {"unit": "BOX"}}
 NOT_COUNTED = {"erp.accesslog"}  # a refusal is recorded in the access log: the point of that log

@@ -40,6 +40,22 @@ class World:
             SupplierPrice.objects.create(supplier_item=row, min_quantity=D(min_quantity), price=D(price))
         return row
 
+    def invoices_order(self, supplier, lines, status="approved", tax_rate="5"):
+        """An approved purchase order made straight in the database (the order and receiving services
+        are other areas'): lines = [(item, quantity, unit price, received[, unit, base factor])]."""
+        from purchasing.models import PurchaseOrder, PurchaseOrderLine
+
+        self._po_seq = getattr(self, "_po_seq", 0) + 1
+        order = PurchaseOrder.objects.create(company=self.company, supplier=supplier, warehouse=self.wh,
+                                             status=status, number=f"PO-T-{self._po_seq:04d}", buyer=supplier.buyer)
+        for n, (item, quantity, price, received, *unit) in enumerate(lines, start=1):
+            unit_row, factor = (unit[0], D(unit[1])) if unit else (item.base_unit, D("1"))
+            PurchaseOrderLine.objects.create(
+                order=order, line_no=n, item=item, quantity=D(quantity), unit=unit_row,
+                quantity_base=D(quantity) * factor, unit_price=D(price), tax_rate=D(tax_rate),
+                net_amount=(D(quantity) * D(price)).quantize(D("0.01")), received_quantity=D(received) * factor)
+        return order
+
 
 def build_world():
     ensure_roles()
