@@ -137,8 +137,8 @@ def requisition_lines_consolidate(*, company: Company, line_ids: list[int], acto
     lines = []
     for row in rows:
         if row.status != st.RequisitionLineStatus.OPEN:
-            result.skipped.append(Skipped(row.pk, _("Already %(status)s.") % {
-                "status": st.RequisitionLineStatus(row.status).label.lower()}))
+            result.skipped.append(Skipped(row.pk, _("Already on a purchase order.")
+                                          if row.status == st.RequisitionLineStatus.ORDERED else _("Cancelled.")))
         elif row.requisition.status != st.RequisitionStatus.OPEN:
             result.skipped.append(Skipped(row.pk, _("Its requisition is not open (submit it first).")))
         else:
@@ -218,7 +218,7 @@ def make_orders(lines: list[PurchaseRequisitionLine], targets: dict[int, Target]
         order_lines += mine
     PurchaseOrder.objects.bulk_create(orders)
     for line in order_lines:
-        line.order_id = line.order.pk
+        line.order = line.order  # its id, now that the order has one (keeps the cached order)
     PurchaseOrderLine.objects.bulk_create(order_lines)
     audit.record_created([*orders, *order_lines], actor=actor)
     before = audit.snapshot(lines)
