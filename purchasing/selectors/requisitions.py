@@ -32,7 +32,7 @@ def requisitions_for_user(user: Any, action: str = VIEW) -> QuerySet[PurchaseReq
 
 def requisition_rows(user: Any, values: dict[str, Any]) -> QuerySet[PurchaseRequisition]:
     """The list: filtered by status, source, warehouse, item (any line), number and date."""
-    rows = requisitions_for_user(user).annotate(line_count=Count("lines"))
+    rows = requisitions_for_user(user).annotate(line_count=Count("lines")).order_by("-document_date", "-pk")
     if values.get("status"):
         rows = rows.filter(status=values["status"])
     if values.get("source"):
