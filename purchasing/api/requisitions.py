@@ -124,6 +124,7 @@ class RequisitionViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.Retriev
     "supplier": code, "notes"}``; only drafts change (409 otherwise)."""
 
     serializer_class = RequisitionSerializer
+    queryset = PurchaseRequisition.objects.all()  # the model for the schema and the API walk; rows: get_queryset
 
     def get_queryset(self) -> QuerySet[Any]:
         if self.fake():

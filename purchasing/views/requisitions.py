@@ -227,8 +227,8 @@ def result_message(result: Any) -> str:
     return text
 
 
-@require_POST
 @permission_required(ORDER_PERMISSION)
+@require_POST
 def lines_consolidate(request: HttpRequest) -> HttpResponse:
     """"Create purchase orders": the ticked lines go to one call of the consolidation service."""
     suppliers = Supplier.objects.restrict(request.user).filter(is_active=True)

@@ -158,6 +158,7 @@ ROUTE_MODELS = {
     "sales:quotation": "sales.quotation",
     "sales:order": "sales.salesorder",
     "sales:return": "sales.customerreturn",
+    "purchasing:requisition": "purchasing.purchaserequisition",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner
