@@ -111,7 +111,7 @@ def test_lines_to_order_shows_the_preview_and_creates_the_orders(pur):
     client = client_for(pur.purchasing_manager)
 
     page = client.get(reverse("purchasing:requisition_lines_to_order")).content.decode()
-    assert 'name="lines" value="%s"' % motor.pk in page and "S001" in page
+    assert f'name="lines" value="{motor.pk}"' in page and "S001" in page
 
     answer = client.post(reverse("purchasing:requisition_lines_consolidate"), {
         "lines": [motor.pk, resin.pk], "order_date": pur.today.isoformat(), "supplier": ""})
