@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from purchasing.api import invoices, masterdata
+from purchasing.api import invoices, masterdata, requisitions
 from purchasing.api.common import PurchasingAPIRootView
 from purchasing.api.orders import PurchaseOrderViewSet
 
@@ -13,4 +13,5 @@ router.register("suppliers", masterdata.SupplierViewSet, basename="supplier")
 router.register("supplier-items", masterdata.SupplierItemViewSet, basename="supplier-item")
 router.register("orders", PurchaseOrderViewSet, basename="purchase-order")
 router.register("invoices", invoices.InvoiceViewSet, basename="invoice")
+router.register("requisitions", requisitions.RequisitionViewSet, basename="requisition")
 urlpatterns = router.urls

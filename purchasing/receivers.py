@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_noop
@@ -10,38 +13,65 @@ from erp import messages
 from erp.events import subscribe
 from erp.models import Company, OutboxEvent
 from erp.roles import PURCHASING
+from inventory import signals as inventory_signals
+from inventory.models import Item
 from inventory.status import Procurement
 from office import signals as office_signals
 from office.services import task_assign_for_event, tasks_restate_or_close
+from purchasing import status as st
 from purchasing.approvals import seed_order_rules
 from purchasing.models import PurchaseOrder
+from purchasing.services.requisitions import (  # BUY_SHORTAGE: the subscriber key, also its task's kind
+    BUY_SHORTAGE,
+    ShortageLine,
+    requisition_for_reorder,
+    requisition_for_shortage,
+    requisition_lines_restate,
+)
 from sales import signals as sales_signals
 from sales.models import SalesOrder
 
-# The subscriber key, also the kind of the task it makes (one per event and order).
-BUY_SHORTAGE = "purchasing.buy_shortage"
+
+def sales_key(line_id: int) -> str:
+    """The source key of the requisition line asked for by a sales order line."""
+    return f"sales:{line_id}"
 
 
 @subscribe(sales_signals.purchase_requested, BUY_SHORTAGE)
 def buy_shortage(event: OutboxEvent) -> None:
-    """A confirmed order is short of items we buy: the buyers get the shortage (item, quantity,
-    required date); purchase orders will be raised from it once they exist."""
-    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first()
-    if order is not None:
-        description, due = sales_signals.shortage_description(event.payload)
-        task_assign_for_event(event=event, kind=BUY_SHORTAGE, document=order, role=PURCHASING, description=description,
-                              due_date=due,
-                              title=messages.message(gettext_noop("Buy for %(order)s"),
-                                                     order=event.payload["order_number"]))
+    """A confirmed order is short of items we buy: one open requisition with a line per short line
+    (pegged to the sales order line, needed by its required date), and a task for the buyers that
+    closes when every line is ordered. A redelivered event or a second one for the same line adds
+    nothing (the line's source key)."""
+    order = SalesOrder.objects.select_related("company", "warehouse").filter(pk=event.payload["order_id"]).first()
+    if order is None:
+        return
+    description, due = sales_signals.shortage_description(event.payload)
+    task_assign_for_event(event=event, kind=BUY_SHORTAGE, document=order, role=PURCHASING, description=description,
+                          due_date=due,
+                          title=messages.message(gettext_noop("Buy for %(order)s"),
+                                                 order=event.payload["order_number"]))
+    requisition_for_shortage(
+        company=order.company, warehouse=order.warehouse, source=st.RequisitionSource.SALES, source_event=event.pk,
+        lines=[ShortageLine(item_id=line["item_id"], quantity_base=Decimal(line["quantity"]),
+                            source_key=sales_key(line["line_id"]), sales_order_line_id=line["line_id"],
+                            required_date=datetime.date.fromisoformat(line["required_date"]))
+               for line in event.payload["lines"]])
 
 
 @subscribe(sales_signals.shortage_reduced, "purchasing.shortage_covered")
 def shortage_covered(event: OutboxEvent) -> None:
-    """Stock that arrived was reserved for an order we were asked about: the request now asks only
-    for what is still short, and once nothing of our items is short its task is done."""
+    """Stock that arrived was reserved for an order we were asked about: its open requisition lines
+    ask only for what is still short (cancelled when nothing is), the task is restated, and once
+    nothing of our items is short the task is done."""
+    ours = [line for line in event.payload["lines"] if line["procurement"] == Procurement.BUY]
+    order = SalesOrder.objects.select_related("company").filter(pk=event.payload["order_id"]).first()
+    if order is None:
+        return
+    requisition_lines_restate(company=order.company,
+                              still_short={sales_key(line["line_id"]): Decimal(line["short"]) for line in ours})
     left = sales_signals.shortage_left(event.payload, Procurement.BUY)
-    order = SalesOrder.objects.filter(pk=event.payload["order_id"]).first() if left is not None else None
-    if order is not None and left is not None:
+    if left is not None:
         tasks_restate_or_close(document=order, kinds=[BUY_SHORTAGE], description=left, note=messages.message(
             gettext_noop("Covered by stock that arrived: nothing of %(order)s is left to buy."),
             order=event.payload["order_number"]))
@@ -63,3 +93,11 @@ def seed_order_rules_for_new_company(sender, instance, created, raw=False, **kwa
     # In the company's transaction: purchase orders above the thresholds need approval from the start.
     if created and not raw:
         seed_order_rules(instance)
+@subscribe(inventory_signals.reorder_needed, "purchasing.reorder")
+def reorder(event: OutboxEvent) -> None:
+    """An item fell below its reorder point: a requisition line for what brings it up to the reorder
+    point plus safety stock, less what is already asked for or on order (none when that is enough)."""
+    item = Item.objects.filter(pk=event.payload["item_id"]).first()
+    if item is not None:
+        requisition_for_reorder(item=item, available=Decimal(str(event.payload["available"])),
+                                reorder_point=Decimal(str(event.payload["reorder_point"])), event_id=event.pk)

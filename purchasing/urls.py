@@ -7,4 +7,5 @@ urlpatterns: list = [
     path("", include("purchasing.urls_masterdata")),
     path("", include("purchasing.urls_orders")),
     path("", include("purchasing.urls_invoices")),
+    path("", include("purchasing.urls_requisitions")),
 ]

@@ -46,6 +46,7 @@ from office.services.approvals import approval_decide, approval_rule_save, deleg
 from office.services.notifications import notify, notify_department_channels, preferences_set
 from purchasing.services import settings as purchasing_settings
 from purchasing.services import suppliers as purchasing_suppliers
+from purchasing.services.requisitions import requisition_save, requisition_submit
 from sales.approvals import CREDIT_EXCEPTION
 from sales.services import masterdata as sales_masterdata
 from sales.services.orders import credit_request_approval, order_confirm, order_save
@@ -166,6 +167,9 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                               lines=[{"item": item, "quantity_change": D("1"), "unit": pcs, "location": bin_,
                                       "lot": lot, "unit_cost": D("10")}])
     documents.count_create(company=company, warehouse=far, actor=admin)
+    # Purchasing: a requisition (the buyers' pool of the company: only other companies' users are out).
+    requisition = requisition_save(company=company, actor=admin, warehouse=far, lines=[line])
+    requisition_submit(requisition=requisition, actor=admin)
     tax = sales_masterdata.tax_code_save(company=company, code="OUTT", name="外稅", rate=D("5"))
     sales_masterdata.payment_term_save(company=company, code="OUTP", name="外條件", days=30)
     prices = sales_masterdata.price_list_save(company=company, code="OUTL", name="外價目",

@@ -38,6 +38,9 @@ NOT_WALKED = {
     "api/auth/token/revoke-all/": "revokes the caller's own tokens and sessions; names no record",
     "api/schema/": "the OpenAPI description of the operations; no records",
     "api/docs/": "the page that shows the schema; no records",
+    "api/purchasing/^requisitions/consolidate/$": "an action on requisition lines named by id in its body (the "
+                                                  "company's and the buyer's suppliers are checked by the "
+                                                  "service: tests/purchasing/test_requisitions_api.py)",
 }
 # A create's parents that the user need not change (as on the screens), with the reason: "view" — one
 # they see, "company" — any of their company's. Every other parent the body names must be one the user

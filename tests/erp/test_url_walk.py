@@ -162,6 +162,7 @@ ROUTE_MODELS = {
     "purchasing:supplier_item": "purchasing.supplieritem",
     "purchasing:order": "purchasing.purchaseorder",
     "purchasing:invoice": "purchasing.supplierinvoice",
+    "purchasing:requisition": "purchasing.purchaserequisition",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner

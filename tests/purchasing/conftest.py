@@ -56,6 +56,37 @@ class World:
                 net_amount=(D(quantity) * D(price)).quantize(D("0.01")), received_quantity=D(received) * factor)
         return order
 
+    # Requisitions (reqs) ---------------------------------------------------------------------------
+    def requisition(self, lines, submit=True, actor=None, warehouse=None, **header):
+        """A requisition by hand: lines = [{"item": …, "quantity": …, …}], submitted unless told."""
+        from purchasing.services.requisitions import requisition_save, requisition_submit
+
+        actor = actor or self.buyer
+        requisition = requisition_save(company=self.company, actor=actor, warehouse=warehouse or self.wh,
+                                       lines=lines, **header)
+        return requisition_submit(requisition=requisition, actor=actor) if submit else requisition
+
+    def sales_order(self, lines, confirm=True):
+        """A sales order of the world's customer (unit price 1000 each), confirmed: the items short
+        are asked of purchasing (the events are left pending)."""
+        from sales.services.orders import order_confirm, order_save
+
+        order = order_save(company=self.company, actor=self.rep, customer=self.customer, warehouse=self.wh,
+                           lines=[{"unit": line["item"].base_unit, "unit_price": D("1000"), **line}
+                                  for line in lines])
+        if confirm:
+            order_confirm(order=order, actor=self.rep)
+        return order
+
+    def receive(self, item, quantity, location=None):
+        """Stock in by an inventory goods receipt (not a purchase order)."""
+        from inventory.services.documents import receipt_post, receipt_save
+
+        receipt = receipt_save(company=self.company, actor=self.admin, warehouse=self.wh, lines=[
+            {"item": item, "quantity": D(quantity), "unit": item.base_unit, "location": location or self.a1,
+             "unit_cost": D("10")}])
+        return receipt_post(receipt=receipt, actor=self.admin)
+
 
 def build_world():
     ensure_roles()
