@@ -8,8 +8,12 @@ from erp import messages
 from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import PURCHASING
+from inventory import signals as inventory_signals
+from inventory.models import GoodsReceipt
 from inventory.status import Procurement
 from office.services import task_assign_for_event, tasks_restate_or_close
+from purchasing.models import PurchaseOrder
+from purchasing.services import receiving
 from sales import signals as sales_signals
 from sales.models import SalesOrder
 
@@ -40,3 +44,45 @@ def shortage_covered(event: OutboxEvent) -> None:
         tasks_restate_or_close(document=order, kinds=[BUY_SHORTAGE], description=left, note=messages.message(
             gettext_noop("Covered by stock that arrived: nothing of %(order)s is left to buy."),
             order=event.payload["order_number"]))
+
+
+# Goods receipts (inventory's in-transaction hooks) --------------------------------------------
+
+
+def lock_order_for_receipt(sender, receipt, **kwargs):
+    """A receipt of an order is being posted: lock the order (and its lines), refuse if it cannot receive."""
+    receiving.order_for_receipt(receipt.source_id)
+
+
+def record_order_receipt(sender, receipt, received, lines, actor, **kwargs):
+    """The receipt is posted: the order's received quantities (within the tolerance), its status, and an
+    inspection for each line posted to quarantine."""
+    order = receiving.order_for_receipt(receipt.source_id)
+    receiving.order_record_receipt(order=order, receipt=receipt, lines=lines, received=received, actor=actor)
+    receiving.inspections_open(receipt=receipt, lines=lines, order=order, actor=actor)
+
+
+def open_inspections(sender, receipt, lines, actor, **kwargs):
+    """A receipt without a purchase order posted goods to quarantine: they wait for an inspection too."""
+    receiving.inspections_open(receipt=receipt, lines=lines, order=None, actor=actor)
+
+
+def reverse_order_receipt(sender, receipt, received, actor, **kwargs):
+    order = PurchaseOrder.objects.filter(pk=receipt.source_id).first()
+    receiving.order_reverse_receipt(order=order, receipt=receipt, received=received, actor=actor)
+
+
+def reverse_unsourced_receipt(sender, receipt, received, actor, **kwargs):
+    receiving.order_reverse_receipt(order=None, receipt=receipt, received=received, actor=actor)
+
+
+inventory_signals.receipt_posting.connect(lock_order_for_receipt, sender=PurchaseOrder,
+                                          dispatch_uid="purchasing-lock-order-for-receipt")
+inventory_signals.receipt_posted.connect(record_order_receipt, sender=PurchaseOrder,
+                                         dispatch_uid="purchasing-record-order-receipt")
+inventory_signals.receipt_posted.connect(open_inspections, sender=GoodsReceipt,
+                                         dispatch_uid="purchasing-open-inspections")
+inventory_signals.receipt_reversed.connect(reverse_order_receipt, sender=PurchaseOrder,
+                                           dispatch_uid="purchasing-reverse-order-receipt")
+inventory_signals.receipt_reversed.connect(reverse_unsourced_receipt, sender=GoodsReceipt,
+                                           dispatch_uid="purchasing-reverse-unsourced-receipt")
