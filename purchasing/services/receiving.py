@@ -128,7 +128,7 @@ def receipt_create_for_order(*, order: PurchaseOrder, actor: User,
 def order_for_receipt(order_id: int | None) -> PurchaseOrder:
     """The receipt's order, locked (the order's changes and the other receipts wait), if goods may be
     received against it; its lines are locked too, in pk order."""
-    order = PurchaseOrder.objects.select_for_update().select_related("supplier", "company").filter(pk=order_id).first()
+    order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "company").filter(pk=order_id).first()
     if order is None:
         raise DomainError(_("The receipt's purchase order no longer exists."), field="order")
     refuse_unreceivable(order)
@@ -178,7 +178,7 @@ def order_record_receipt(*, order: PurchaseOrder, receipt: GoodsReceipt, lines: 
                          received: Mapping[int, Decimal], actor: User | None) -> list[PurchaseOrderLine]:
     """Add ``received`` ({order line id: base quantity}) to the locked order's lines within the
     tolerance, and move the order to partially received or received. Returns the lines received."""
-    order_lines = list(PurchaseOrderLine.objects.select_for_update().filter(order=order).select_related(
+    order_lines = list(PurchaseOrderLine.objects.select_for_update(of=("self",)).filter(order=order).select_related(
         "item", "item__base_unit").order_by("pk"))
     check_tolerance(order, order_lines, lines, received)
     changed = [line for line in order_lines if line.pk in received]
@@ -239,7 +239,7 @@ def order_reverse_receipt(*, order: PurchaseOrder | None, receipt: GoodsReceipt,
     if order is None:
         return
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
-    lines = list(PurchaseOrderLine.objects.select_for_update().filter(order=order).select_related(
+    lines = list(PurchaseOrderLine.objects.select_for_update(of=("self",)).filter(order=order).select_related(
         "item", "item__base_unit").order_by("pk"))
     changed = [line for line in lines if line.pk in received]
     before = audit.snapshot(changed)
