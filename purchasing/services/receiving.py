@@ -144,6 +144,11 @@ def check_tolerance(order: PurchaseOrder, lines: Sequence[PurchaseOrderLine], re
     numbers = {}
     for n, receipt_line in enumerate(receipt_lines, start=1):
         numbers.setdefault(receipt_line.source_line_id, n)
+        ordered = by_pk.get(receipt_line.source_line_id or 0)
+        if ordered is not None and ordered.item_id != receipt_line.item_id:
+            raise DomainError(_("Line %(n)s: %(item)s is not the item of the order's line %(line)s (%(ordered)s).") % {
+                "n": n, "item": receipt_line.item.code, "line": ordered.line_no, "ordered": ordered.item.code},
+                field="lines")
     for line_id, quantity in received.items():
         line = by_pk.get(line_id)
         if line is None:
