@@ -281,7 +281,8 @@ def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
     check_transition(receipt, st.DocStatus.POSTED)
     sender = receipt_sender(receipt)
     receipt_posting.send(sender=sender, receipt=receipt, actor=actor)
-    receipt = GoodsReceipt.objects.select_for_update(of=("self",)).select_related("warehouse", "company").get(pk=receipt.pk)
+    receipt = (GoodsReceipt.objects.select_for_update(of=("self",)).select_related("warehouse", "company")
+               .get(pk=receipt.pk))
     check_transition(receipt, st.DocStatus.POSTED)
     specs = []
     lines = list(receipt.lines.select_related("item", "unit", "location").order_by("pk"))

@@ -128,7 +128,8 @@ def receipt_create_for_order(*, order: PurchaseOrder, actor: User,
 def order_for_receipt(order_id: int | None) -> PurchaseOrder:
     """The receipt's order, locked (the order's changes and the other receipts wait), if goods may be
     received against it; its lines are locked too, in pk order."""
-    order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "company").filter(pk=order_id).first()
+    order = (PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "company")
+             .filter(pk=order_id).first())
     if order is None:
         raise DomainError(_("The receipt's purchase order no longer exists."), field="order")
     refuse_unreceivable(order)

@@ -46,11 +46,13 @@ def test_a_partial_receipt_makes_the_order_partially_received_and_the_rest_recei
     line = order.lines.get()
 
     receive(pur, order, lines=[{"order_line": line, "quantity": D("4")}])
-    order.refresh_from_db(); line.refresh_from_db()
+    order.refresh_from_db()
+    line.refresh_from_db()
     assert (order.status, line.received_quantity, on_hand(pur.motor, pur.a1)) == ("partial", D("4"), D("4"))
 
     receive(pur, order)  # the open 6
-    order.refresh_from_db(); line.refresh_from_db()
+    order.refresh_from_db()
+    line.refresh_from_db()
     assert (order.status, line.received_quantity, on_hand(pur.motor, pur.a1)) == ("received", D("10"), D("10"))
     assert ItemValuation.objects.get(item=pur.motor).value == D("8000.00")
 
@@ -75,7 +77,8 @@ def test_receiving_beyond_the_tolerance_is_refused_and_nothing_is_posted(pur):
 
     assert str(refused.value.message) == ("Line 1: receiving 46 PCS would bring MOT-1 to 106 PCS, more than the "
                                           "order's 100 PCS plus the 5 % tolerance.")
-    receipt.refresh_from_db(); order.refresh_from_db()
+    receipt.refresh_from_db()
+    order.refresh_from_db()
     assert (receipt.status, receipt.number) == ("draft", "")
     assert (order.status, order.lines.get().received_quantity) == ("partial", D("60"))
     assert on_hand(pur.motor, pur.a1) == D("60")

@@ -73,7 +73,8 @@ def test_the_rejected_one_goes_back_at_the_receipt_cost(pur):
     assert (move.quantity, move.unit_cost, move.value) == (D("-1"), D("300"), D("-300.00"))
     valuation = ItemValuation.objects.get(item=pur.sensor)
     assert (valuation.quantity, valuation.value) == (D("19"), D("6700.00"))
-    inspection.refresh_from_db(); order.refresh_from_db()
+    inspection.refresh_from_db()
+    order.refresh_from_db()
     assert inspection.returned_quantity == D("1")
     assert (order.lines.get().returned_quantity, order.status) == (D("1"), "partial")
     assert on_hand(pur.sensor, quarantine_location(pur.wh)) == D("10")  # the other receipt's, waiting
@@ -91,7 +92,8 @@ def test_returning_more_than_was_rejected_is_refused_and_nothing_posted(pur):
 
     assert str(refused.value.message) == ("Line 1: only 1 PCS of SEN-1 were rejected at inspection and not yet "
                                           "returned.")
-    supplier_return.refresh_from_db(); inspection.refresh_from_db()
+    supplier_return.refresh_from_db()
+    inspection.refresh_from_db()
     assert (supplier_return.status, inspection.returned_quantity) == ("draft", 0)
     assert not StockMove.objects.filter(move_type="supplier_return").exists()
 

@@ -23,7 +23,8 @@ def test_two_receipts_posted_at_once_cannot_together_exceed_the_tolerance(pur):
 
     assert errors == []
     assert sorted(str(o) == "refused" for o in outcomes) == [False, True]
-    line.refresh_from_db(); order.refresh_from_db()
+    line.refresh_from_db()
+    order.refresh_from_db()
     assert (line.received_quantity, order.status) == (D("60"), "partial")
     assert sorted(GoodsReceipt.objects.values_list("status", flat=True)) == ["draft", "posted"]
     assert StockBalance.objects.get(item=pur.motor, location=pur.a1).on_hand == D("60")
