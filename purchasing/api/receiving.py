@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from erp.api.fields import CodeRelatedField, CompanyPrimaryKeyField, base_qty_field, qty_field
+from erp.api.permissions import ModelPermissions
 from erp.api.serializers import VoidSerializer, void_reason_of
 from erp.api.viewsets import CompanyViewMixin
 from erp.documents import check_transition
@@ -153,6 +154,12 @@ class InspectionSerializer(serializers.ModelSerializer[Inspection]):
         read_only_fields = fields
 
 
+class RecordPermission(ModelPermissions):
+    """Recording an inspection changes it: the change permission (Quality, Purchasing), not add."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
 class InspectionResultSerializer(serializers.Serializer[Any]):
     accepted = base_qty_field(min_value=0)
     rejected = base_qty_field(min_value=0)
@@ -174,13 +181,10 @@ class InspectionViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.Retrieve
         return selectors.inspections_for_user(self.request.user, waiting=waiting).order_by("-created_at", "-id")
 
     @extend_schema(request=InspectionResultSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[RecordPermission])
     def record(self, request: Request, pk: str | None = None) -> Response:
-        """Record the result: accepted + rejected = the quantity received."""
+        """Record the result: accepted + rejected = the quantity received (the inspectors': change_inspection)."""
         inspection = self.get_object()
-        if not request.user.has_perm("purchasing.change_inspection"):
-            from rest_framework.exceptions import PermissionDenied
-            raise PermissionDenied()
         body = InspectionResultSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         check_transition(inspection, st.InspectionStatus.DONE)
