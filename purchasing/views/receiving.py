@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -122,9 +123,8 @@ def order_receive(request: HttpRequest, pk: int) -> HttpResponse:
     on inventory's receipt screen."""
     order = get_object_or_404(PurchaseOrder.objects.restrict(request.user).select_related("warehouse"), pk=pk)
     if not can_operate(request.user, order.warehouse):
-        messages.error(request, _("You may not post stock moves in warehouse %(warehouse)s.")
-                       % {"warehouse": order.warehouse.code})
-        return redirect(order.get_absolute_url())
+        raise PermissionDenied(_("You may not post stock moves in warehouse %(warehouse)s.")
+                               % {"warehouse": order.warehouse.code})
     try:
         receipt = receiving_services.receipt_create_for_order(order=order, actor=request.user)
     except DomainError as exc:
@@ -275,9 +275,8 @@ def return_from_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     what it brought in), posted from the return's page."""
     receipt = get_object_or_404(GoodsReceipt.objects.restrict(request.user).select_related("warehouse"), pk=pk)
     if not can_operate(request.user, receipt.warehouse):
-        messages.error(request, _("You may not post stock moves in warehouse %(warehouse)s.")
-                       % {"warehouse": receipt.warehouse.code})
-        return redirect("inventory:receipt_detail", receipt.pk)
+        raise PermissionDenied(_("You may not post stock moves in warehouse %(warehouse)s.")
+                               % {"warehouse": receipt.warehouse.code})
     try:
         supplier_return = return_services.return_create_from_receipt(receipt=receipt, actor=request.user)
     except DomainError as exc:
