@@ -281,8 +281,10 @@ def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
     check_transition(receipt, st.DocStatus.POSTED)
     sender = receipt_sender(receipt)
     receipt_posting.send(sender=sender, receipt=receipt, actor=actor)
-    receipt = (GoodsReceipt.objects.select_for_update(of=("self",)).select_related("warehouse", "company")
-               .get(pk=receipt.pk))
+    # Lock the receipt (a second posting waits, then sees it posted); the caller's object is the one
+    # that gets the number and status.
+    list(GoodsReceipt.objects.select_for_update().filter(pk=receipt.pk).values_list("pk"))
+    receipt.refresh_from_db(fields=["status", "number"])
     check_transition(receipt, st.DocStatus.POSTED)
     specs = []
     lines = list(receipt.lines.select_related("item", "unit", "location").order_by("pk"))

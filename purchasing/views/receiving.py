@@ -116,8 +116,8 @@ RECEIPTS = DocumentKind(
 )
 
 
-@require_POST
 @permission_required("inventory.add_goodsreceipt")
+@require_POST
 def order_receive(request: HttpRequest, pk: int) -> HttpResponse:
     """"Receive goods" on an order's page: a draft receipt of the open quantities, edited and posted
     on inventory's receipt screen."""
@@ -268,8 +268,8 @@ RETURNS = DocumentKind(
 )
 
 
-@require_POST
 @permission_required("purchasing.add_supplierreturn")
+@require_POST
 def return_from_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """"Return to supplier" on a posted receipt's page: a draft return of its rejected goods (or of
     what it brought in), posted from the return's page."""
