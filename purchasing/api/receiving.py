@@ -60,21 +60,21 @@ class ReceiptLineSerializer(serializers.Serializer[Any]):
 class ReceiptSerializer(serializers.ModelSerializer[GoodsReceipt]):
     """A goods receipt of a purchase order (inventory's document): a draft until posted."""
 
-    order = CompanyPrimaryKeyField(queryset=PurchaseOrder.objects.all(), write_only=True)
-    order_id = serializers.IntegerField(source="source_id", read_only=True)
+    order = CompanyPrimaryKeyField(queryset=PurchaseOrder.objects.all(), source="source_id",
+                                   help_text=gettext_lazy("Purchase order id"))
     order_number = serializers.CharField(source="source_reference", read_only=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
     lines = ReceiptLineSerializer(many=True, required=False)
 
     class Meta:
         model = GoodsReceipt
-        fields = ["id", "number", "status", "document_date", "order", "order_id", "order_number", "warehouse",
+        fields = ["id", "number", "status", "document_date", "order", "order_number", "warehouse",
                   "supplier_reference", "notes", "posted_at", "lines"]
         read_only_fields = ["number", "status", "posted_at"]
 
     def create(self, validated_data: dict[str, Any]) -> GoodsReceipt:
         user = self.context["request"].user
-        order: PurchaseOrder = validated_data.pop("order")
+        order: PurchaseOrder = validated_data.pop("source_id")
         check_operate(user, order.warehouse)
         given = validated_data.pop("lines", None)
         lines = None

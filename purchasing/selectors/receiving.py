@@ -18,10 +18,9 @@ def order_type() -> ContentType:
 
 
 def receipts_for_user(user: User, action: str = VIEW) -> QuerySet[GoodsReceipt]:
-    """Goods receipts whose source is a purchase order: in the user's warehouses (inventory's scope)
-    and of an order they see (purchasing's)."""
-    orders = PurchaseOrder.objects.restrict(user).values("pk")
-    return GoodsReceipt.objects.restrict(user, action).filter(source_type=order_type(), source_id__in=orders)
+    """Goods receipts whose source is a purchase order, in the user's warehouses: inventory's scope of
+    receipts, the same as inventory's own list shows them (one scope for one model)."""
+    return GoodsReceipt.objects.restrict(user, action).filter(source_type=order_type())
 
 
 def receipts_of_order(order: PurchaseOrder) -> QuerySet[GoodsReceipt]:

@@ -103,7 +103,8 @@ def user(username: str, company: Company, *roles: str, **fields: Any) -> Any:
 
 
 def receiving_out_objects(company: Company, admin: Any, far: Any, bin_: Any, item: Any, pcs: Any) -> Any:
-    """A supplier, an approved purchase order to warehouse FAR, its posted receipt (100 of ``item`` in
+    """A supplier, a purchase order to warehouse FAR (partly received: a replayed receipt can be made),
+    its posted receipt (100 of ``item`` in
     lot L-OUT at 10 into ``bin_``, 2 of a sensor into quarantine), the sensor's inspection (both
     rejected) and a draft supplier return of them: each the OUT row of its table."""
     from erp.documents import transition
@@ -116,8 +117,8 @@ def receiving_out_objects(company: Company, admin: Any, far: Any, bin_: Any, ite
     sensor = masterdata.item_create(company=company, code="OUT-QC", name="外檢料", base_unit=pcs,
                                     inspection_required=True, item_type=inventory_status.ItemType.RAW_MATERIAL)
     order = PurchaseOrder.objects.create(company=company, supplier=supplier, warehouse=far, created_by=admin)
-    first = PurchaseOrderLine.objects.create(order=order, line_no=1, item=item, quantity=D("100"), unit=pcs,
-                                             quantity_base=D("100"), unit_price=D("10"), net_amount=D("1000"))
+    first = PurchaseOrderLine.objects.create(order=order, line_no=1, item=item, quantity=D("200"), unit=pcs,
+                                             quantity_base=D("200"), unit_price=D("10"), net_amount=D("2000"))
     PurchaseOrderLine.objects.create(order=order, line_no=2, item=sensor, quantity=D("2"), unit=pcs,
                                      quantity_base=D("2"), unit_price=D("5"), net_amount=D("10"))
     transition(order, "approved", actor=admin)
@@ -173,7 +174,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                   item_type=inventory_status.ItemType.FINISHED_GOOD)
     # The first goods receipt is a purchase order's (purchasing's receipts list shows only those), with
     # a second line of an item that needs inspection: its inspection and a supplier return of its rejects.
-    receipt = receiving_out_objects(company, admin, far, bin_, item, pcs)
+    receiving_out_objects(company, admin, far, bin_, item, pcs)
     lot = item.lots.get()
     line = {"item": item, "quantity": D("1"), "unit": pcs}
     issue = documents.issue_save(company=company, actor=admin, warehouse=far,

@@ -11,7 +11,6 @@ from inventory.services.documents import receipt_post
 from purchasing.models import Inspection, SupplierReturn
 from purchasing.services.inspections import inspection_record
 from purchasing.services.receiving import receipt_create_for_order
-from purchasing.services.returns import return_create_from_receipt
 from tests.conftest import user_maker
 from tests.purchasing.conftest import D
 
