@@ -35,3 +35,20 @@ delivery_picking = Hook("inventory.delivery_picking", _(
 # kwargs: ``delivery``, ``shipped`` = {source line id: base quantity}, ``actor``.
 delivery_shipped = Hook("inventory.delivery_shipped", _(
     "The picked goods left the warehouse: record the delivered quantities on the source document."))
+
+# In-transaction hooks of goods receipts ------------------------------------------------------
+# The sender is the model of the receipt's source document, or GoodsReceipt for a receipt without one.
+
+# kwargs: ``receipt``, ``actor``; sent first, before anything is checked or posted: the source's app
+# locks its document and refuses if nothing can be received against it any more.
+receipt_posting = Hook("inventory.receipt_posting", _(
+    "A goods receipt is about to be posted: lock its source document and refuse if it can no longer receive."))
+# kwargs: ``receipt``, ``received`` = {source line id: base quantity}, ``lines`` = the posted
+# GoodsReceiptLine rows (``posted_location`` and ``lot`` set), ``actor``.
+receipt_posted = Hook("inventory.receipt_posted", _(
+    "A goods receipt was posted: record the received quantities on the source document; goods posted to "
+    "quarantine wait for an incoming inspection."))
+# kwargs: ``receipt``, ``received`` = {source line id: base quantity}, ``actor``; sent when a posted
+# receipt is voided and reversed, before its moves are reversed.
+receipt_reversed = Hook("inventory.receipt_reversed", _(
+    "A posted goods receipt was voided and reversed: take the received quantities off the source document."))

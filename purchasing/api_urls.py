@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from purchasing.api import invoices, masterdata, requisitions
+from purchasing.api import invoices, masterdata, receiving, requisitions
 from purchasing.api.common import PurchasingAPIRootView
 from purchasing.api.orders import PurchaseOrderViewSet
 
@@ -14,4 +14,7 @@ router.register("supplier-items", masterdata.SupplierItemViewSet, basename="supp
 router.register("orders", PurchaseOrderViewSet, basename="purchase-order")
 router.register("invoices", invoices.InvoiceViewSet, basename="invoice")
 router.register("requisitions", requisitions.RequisitionViewSet, basename="requisition")
+router.register("receipts", receiving.ReceiptViewSet, basename="receipt")
+router.register("inspections", receiving.InspectionViewSet, basename="inspection")
+router.register("returns", receiving.ReturnViewSet, basename="supplier-return")
 urlpatterns = router.urls

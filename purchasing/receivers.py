@@ -14,13 +14,14 @@ from erp.events import subscribe
 from erp.models import Company, OutboxEvent
 from erp.roles import PURCHASING
 from inventory import signals as inventory_signals
-from inventory.models import Item
+from inventory.models import GoodsReceipt, Item
 from inventory.status import Procurement
 from office import signals as office_signals
 from office.services import task_assign_for_event, tasks_restate_or_close
 from purchasing import status as st
 from purchasing.approvals import seed_order_rules
 from purchasing.models import PurchaseOrder
+from purchasing.services import receiving
 from purchasing.services.requisitions import (  # BUY_SHORTAGE: the subscriber key, also its task's kind
     BUY_SHORTAGE,
     ShortageLine,
@@ -101,3 +102,43 @@ def reorder(event: OutboxEvent) -> None:
     if item is not None:
         requisition_for_reorder(item=item, available=Decimal(str(event.payload["available"])),
                                 reorder_point=Decimal(str(event.payload["reorder_point"])), event_id=event.pk)
+# Goods receipts (inventory's in-transaction hooks) --------------------------------------------
+
+
+def lock_order_for_receipt(sender, receipt, **kwargs):
+    """A receipt of an order is being posted: lock the order (and its lines), refuse if it cannot receive."""
+    receiving.order_for_receipt(receipt.source_id)
+
+
+def record_order_receipt(sender, receipt, received, lines, actor, **kwargs):
+    """The receipt is posted: the order's received quantities (within the tolerance), its status, and an
+    inspection for each line posted to quarantine."""
+    order = receiving.order_for_receipt(receipt.source_id)
+    receiving.order_record_receipt(order=order, receipt=receipt, lines=lines, received=received, actor=actor)
+    receiving.inspections_open(receipt=receipt, lines=lines, order=order, actor=actor)
+
+
+def open_inspections(sender, receipt, lines, actor, **kwargs):
+    """A receipt without a purchase order posted goods to quarantine: they wait for an inspection too."""
+    receiving.inspections_open(receipt=receipt, lines=lines, order=None, actor=actor)
+
+
+def reverse_order_receipt(sender, receipt, received, actor, **kwargs):
+    order = PurchaseOrder.objects.filter(pk=receipt.source_id).first()
+    receiving.order_reverse_receipt(order=order, receipt=receipt, received=received, actor=actor)
+
+
+def reverse_unsourced_receipt(sender, receipt, received, actor, **kwargs):
+    receiving.order_reverse_receipt(order=None, receipt=receipt, received=received, actor=actor)
+
+
+inventory_signals.receipt_posting.connect(lock_order_for_receipt, sender=PurchaseOrder,
+                                          dispatch_uid="purchasing-lock-order-for-receipt")
+inventory_signals.receipt_posted.connect(record_order_receipt, sender=PurchaseOrder,
+                                         dispatch_uid="purchasing-record-order-receipt")
+inventory_signals.receipt_posted.connect(open_inspections, sender=GoodsReceipt,
+                                         dispatch_uid="purchasing-open-inspections")
+inventory_signals.receipt_reversed.connect(reverse_order_receipt, sender=PurchaseOrder,
+                                           dispatch_uid="purchasing-reverse-order-receipt")
+inventory_signals.receipt_reversed.connect(reverse_unsourced_receipt, sender=GoodsReceipt,
+                                           dispatch_uid="purchasing-reverse-unsourced-receipt")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp.scoping import GrantScope, Through, register_scope
+from inventory.scoping import OPERATE, SEE_ALL, WAREHOUSE
 from purchasing.models import Supplier
 
 BUY = "purchasing.buy_from_supplier"
@@ -35,6 +36,14 @@ THROUGH = {  # model: (path to its parent, parent model)
 }
 
 
+# Inspections and supplier returns lie in a warehouse too: a keeper of another warehouse (who holds
+# neither view_all_warehouses nor operate_warehouse globally) sees neither. Changing a return posts
+# stock: only who operates its warehouse; recording an inspection is the inspectors' (change_inspection).
+INSPECTION_WAREHOUSE = GrantScope(paths=("warehouse_id",), perm=OPERATE, model=WAREHOUSE, view_bypass=(SEE_ALL,),
+                                  bypass=("purchasing.change_inspection",))
+RETURN_WAREHOUSE = GrantScope(paths=("warehouse_id",), perm=OPERATE, model=WAREHOUSE, view_bypass=(SEE_ALL,))
+
+
 def sees_all_suppliers(user: Any) -> bool:
     return SUPPLIERS.sees_all(user)
 
@@ -50,3 +59,5 @@ def register() -> None:
         register_scope(f"purchasing.{model}", OF_SUPPLIER)
     for model, (path, parent) in THROUGH.items():
         register_scope(f"purchasing.{model}", Through(path, f"purchasing.{parent}"))
+    register_scope("purchasing.inspection", INSPECTION_WAREHOUSE)
+    register_scope("purchasing.supplierreturn", RETURN_WAREHOUSE)

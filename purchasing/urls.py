@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("", include("purchasing.urls_orders")),
     path("", include("purchasing.urls_invoices")),
     path("", include("purchasing.urls_requisitions")),
+    path("", include("purchasing.urls_receiving")),
 ]

@@ -211,6 +211,8 @@ class ReceiptLineForm(LineForm):
     manufactured_on = forms.DateField(label=_("Manufactured on"), required=False, **DATE)
     expires_on = forms.DateField(label=_("Expires on"), required=False, **DATE)
     unit_cost = forms.DecimalField(label=_("Unit cost"), required=False, min_value=0, **COST)
+    # The source document's line this line receives (a purchase order's), kept through an edit.
+    source_line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class IssueLineForm(LineForm):

@@ -50,9 +50,9 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services import stock
-from inventory.services.masterdata import lot_for_receipt, transit_location
+from inventory.services.masterdata import lot_for_receipt, quarantine_location, transit_location
 from inventory.services.stock import MoveSpec, post_moves, reversal_specs
-from inventory.signals import goods_received
+from inventory.signals import goods_received, receipt_posted, receipt_posting, receipt_reversed
 from inventory.units import to_base, unit_error
 from office.services import tasks_close_for_document
 
@@ -85,6 +85,7 @@ class ReceiptLineFields(TypedDict):
     manufactured_on: date | None
     expires_on: date | None
     unit_cost: Decimal
+    source_line_id: int | None
 
 
 class IssueLineFields(TypedDict):
@@ -242,6 +243,7 @@ def receipt_line(n: int, receipt: GoodsReceipt, line: LineInput) -> ReceiptLineF
     return {
         "item": item, "unit": unit, "quantity": line["quantity"], "location": line["location"], "lot_number": number,
         "manufactured_on": line.get("manufactured_on"), "expires_on": line.get("expires_on"), "unit_cost": cost,
+        "source_line_id": line.get("source_line_id"),
     }
 
 
@@ -252,22 +254,64 @@ def receipt_save(*, company: Company, actor: User, receipt: GoodsReceipt | None 
                          header=header, lines=lines, check_line=receipt_line)
 
 
+def receipt_sender(receipt: GoodsReceipt) -> type[Model]:
+    """The sender of a receipt's hooks: its source document's model, or GoodsReceipt without one."""
+    if receipt.source_type_id is None:
+        return GoodsReceipt
+    model = ContentType.objects.get_for_id(receipt.source_type_id).model_class()
+    assert model is not None, "a receipt's source model is installed"
+    return model
+
+
+def received_by_source_line(lines: Sequence[GoodsReceiptLine]) -> dict[int, Decimal]:
+    received: dict[int, Decimal] = {}
+    for line in lines:
+        if line.source_line_id is not None:
+            base = checked_base(line.item, line.quantity, line.unit)
+            received[line.source_line_id] = received.get(line.source_line_id, ZERO) + base
+    return received
+
+
 @atomic_with_retry
 def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
+    """Post a draft receipt. The source's app locks its document first (``receipt_posting``) and records
+    the received quantities after the moves (``receipt_posted``); a line of an item that needs incoming
+    inspection is posted to the warehouse's quarantine location (its ``location`` is where accepted goods
+    go), where it is not available. Each line keeps where it was posted and its lot."""
+    check_transition(receipt, st.DocStatus.POSTED)
+    sender = receipt_sender(receipt)
+    receipt_posting.send(sender=sender, receipt=receipt, actor=actor)
+    # Lock the receipt (a second posting waits, then sees it posted); the caller's object is the one
+    # that gets the number and status.
+    list(GoodsReceipt.objects.select_for_update().filter(pk=receipt.pk).values_list("pk"))
+    receipt.refresh_from_db(fields=["status", "number"])
+    check_transition(receipt, st.DocStatus.POSTED)
     specs = []
-    for n, line in enumerate(receipt.lines.select_related("item", "unit", "location"), start=1):
+    lines = list(receipt.lines.select_related("item", "unit", "location").order_by("pk"))
+    quarantine: Location | None = None
+    before = audit.snapshot(lines)
+    for n, line in enumerate(lines, start=1):
         receipt_line(n, receipt, vars_of(line))
         base = checked_base(line.item, line.quantity, line.unit)
         lot = None
         if line.item.lot_tracked:
             lot = lot_for_receipt(item=line.item, number=line.lot_number, manufactured_on=line.manufactured_on,
                                   expires_on=line.expires_on)
+        location = line.location
+        if line.item.inspection_required:
+            quarantine = quarantine or quarantine_location(receipt.warehouse)
+            location = quarantine
+        line.posted_location, line.lot = location, lot
         # The line's cost is per line unit; the ledger's per base unit.
         unit_cost = round_cost(line.unit_cost * line.quantity / base) if base else ZERO
-        specs.append(MoveSpec(item=line.item, location=line.location, lot=lot, quantity=base,
+        specs.append(MoveSpec(item=line.item, location=location, lot=lot, quantity=base,
                               move_type=st.MoveType.RECEIPT, unit_cost=unit_cost, line=n))
     mark_posted(receipt, st.DocStatus.POSTED, actor)  # first: the moves carry the document's number
     post_moves(company=receipt.company, specs=specs, actor=actor, document=receipt)
+    GoodsReceiptLine.objects.bulk_update(lines, ["posted_location", "lot"])
+    audit.record_updated(lines, before, ["posted_location", "lot"], actor=actor)
+    receipt_posted.send(sender=sender, receipt=receipt, received=received_by_source_line(lines), lines=lines,
+                        actor=actor)
     publish(goods_received, company=receipt.company, source=receipt, receipt_id=receipt.pk,
             number=receipt.number, warehouse=receipt.warehouse.code)
     return receipt
@@ -275,6 +319,14 @@ def receipt_post(*, receipt: GoodsReceipt, actor: User) -> GoodsReceipt:
 
 @atomic_with_retry
 def receipt_cancel(*, receipt: GoodsReceipt, actor: User, reason: str) -> GoodsReceipt:
+    """Void a draft, or void and reverse a posted receipt: its source's app takes the received
+    quantities back first (``receipt_reversed``; it refuses when the goods were already inspected)."""
+    if receipt.status == st.DocStatus.POSTED:
+        void_reason(reason)
+        check_transition(receipt, st.DocStatus.CANCELLED)
+        lines = list(receipt.lines.select_related("item", "unit").order_by("pk"))
+        receipt_reversed.send(sender=receipt_sender(receipt), receipt=receipt,
+                              received=received_by_source_line(lines), actor=actor)
     return cancel_document(receipt, actor, reason)
 
 

@@ -62,6 +62,7 @@ def units_seed(*, company: Company) -> int:
 
 
 TRANSIT_CODE = "TRANSIT"
+QUARANTINE_CODE = "QC"
 
 
 @atomic_with_retry
@@ -72,6 +73,8 @@ def warehouse_create(*, company: Company, code: str, name: str, address: str = "
     warehouse.save()
     Location.objects.create(company=company, warehouse=warehouse, code=TRANSIT_CODE, name=_("In transit"),
                             kind=st.LocationKind.TRANSIT)
+    Location.objects.create(company=company, warehouse=warehouse, code=QUARANTINE_CODE, name=_("Quarantine"),
+                            kind=st.LocationKind.QUARANTINE)
     return warehouse
 
 
@@ -80,6 +83,17 @@ def transit_location(warehouse: Warehouse) -> Location:
         warehouse=warehouse, code=TRANSIT_CODE,
         defaults={"company_id": warehouse.company_id, "name": "In transit", "kind": st.LocationKind.TRANSIT},
     )
+    return location
+
+
+def quarantine_location(warehouse: Warehouse) -> Location:
+    """The warehouse's quarantine location (goods waiting for incoming inspection: never available)."""
+    location = Location.objects.filter(warehouse=warehouse, kind=st.LocationKind.QUARANTINE).order_by("pk").first()
+    if location is None:  # a warehouse made before quarantine existed (its code QC may be taken)
+        taken = Location.objects.filter(warehouse=warehouse, code=QUARANTINE_CODE).exists()
+        location = Location.objects.create(company_id=warehouse.company_id, warehouse=warehouse,
+                                           code="QUARANTINE" if taken else QUARANTINE_CODE, name="Quarantine",
+                                           kind=st.LocationKind.QUARANTINE)
     return location
 
 
@@ -275,6 +289,8 @@ def master_record_delete(*, instance: Model, actor: User | None = None, deactiva
         with transaction.atomic():
             if isinstance(instance, Warehouse):
                 Location.objects.filter(warehouse=instance, kind=st.LocationKind.TRANSIT, code=TRANSIT_CODE).delete()
+                Location.objects.filter(warehouse=instance, kind=st.LocationKind.QUARANTINE,
+                                        code=QUARANTINE_CODE).delete()
             instance.delete()
     except (ProtectedError, RestrictedError):
         if deactivatable:

@@ -269,7 +269,21 @@ def drafts(header_form: type[Any], formset: type[Any], save: Callable[..., Any],
 
 # The five kinds ------------------------------------------------------------------------------
 
-RECEIPT_LINES = lines_of(*BASE_LINE_RELATED, "location__warehouse")
+RECEIPT_LINES = lines_of(*BASE_LINE_RELATED, "location__warehouse", "posted_location")
+
+
+def receipt_location(line: Any) -> str:
+    """Where the line's goods are: its location, or the quarantine location while they wait for inspection."""
+    posted = line.posted_location
+    if posted is not None and posted.kind == st.LocationKind.QUARANTINE:
+        return _("%(location)s — in quarantine (%(quarantine)s) until inspected") % {
+            "location": line.location, "quarantine": posted.code}
+    return str(line.location)
+
+
+def receipt_header_rows(receipt: Any) -> list[tuple[Any, Any]]:
+    made_for = [(_("Source document"), receipt.source_reference)] if receipt.source_reference else []
+    return header_rows(receipt, (_("Supplier / reference"), receipt.supplier_reference), *made_for)
 RECEIPTS = DocumentKind(
     namespace="inventory", key="receipt", segment="receipts", model=GoodsReceipt,
     title=_l("Goods receipt"), title_plural=_l("Goods receipts"), new_title=_l("New goods receipt"),
@@ -277,9 +291,9 @@ RECEIPTS = DocumentKind(
     filter_kwargs=filter_choices(GoodsReceipt),
     columns=list_columns(Column(_l("Supplier / reference"), lambda d: d.supplier_reference)),
     search_fields=("number", "supplier_reference"), list_rows=with_line_count, export_filename="goods_receipts",
-    header_rows=lambda d: header_rows(d, (_("Supplier / reference"), d.supplier_reference)),
+    header_rows=receipt_header_rows,
     lines=RECEIPT_LINES, line_columns=(
-        ITEM, LOCATION, text(_l("Lot number"), lambda line: line.lot_number),
+        ITEM, text(_l("Location"), receipt_location), text(_l("Lot number"), lambda line: line.lot_number),
         text(_l("Expires on"), lambda line: line.expires_on), QUANTITY, BASE, UNIT_COST),
     detail_context=with_moves, signatures=signatures(_l("Delivered by")),
     entry=drafts(forms.ReceiptForm, forms.ReceiptLineFormSet, services.receipt_save, RECEIPT_LINES),

@@ -106,6 +106,36 @@ def user(username: str, company: Company, *roles: str, **fields: Any) -> Any:
     return UserFactory(username=username, company=company, roles=list(roles), language="en", **fields)
 
 
+def receiving_out_objects(company: Company, admin: Any, far: Any, bin_: Any, item: Any, pcs: Any) -> Any:
+    """A supplier, a purchase order to warehouse FAR (partly received: a replayed receipt can be made),
+    its posted receipt (100 of ``item`` in
+    lot L-OUT at 10 into ``bin_``, 2 of a sensor into quarantine), the sensor's inspection (both
+    rejected) and a draft supplier return of them: each the OUT row of its table."""
+    from erp.documents import transition
+    from purchasing.models import Inspection, PurchaseOrder, PurchaseOrderLine, Supplier
+    from purchasing.services.inspections import inspection_record
+    from purchasing.services.receiving import receipt_create_for_order
+    from purchasing.services.returns import return_create_from_receipt
+
+    supplier = Supplier.objects.create(company=company, code="OUTS", name="外廠商")
+    sensor = masterdata.item_create(company=company, code="OUT-QC", name="外檢料", base_unit=pcs,
+                                    inspection_required=True, item_type=inventory_status.ItemType.RAW_MATERIAL)
+    order = PurchaseOrder.objects.create(company=company, supplier=supplier, warehouse=far, created_by=admin)
+    first = PurchaseOrderLine.objects.create(order=order, line_no=1, item=item, quantity=D("200"), unit=pcs,
+                                             quantity_base=D("200"), unit_price=D("10"), net_amount=D("2000"))
+    PurchaseOrderLine.objects.create(order=order, line_no=2, item=sensor, quantity=D("2"), unit=pcs,
+                                     quantity_base=D("2"), unit_price=D("5"), net_amount=D("10"))
+    transition(order, "approved", actor=admin)
+    receipt = receipt_create_for_order(order=order, actor=admin, lines=[
+        {"order_line": first, "quantity": D("100"), "location": bin_, "lot_number": "L-OUT"},
+        {"order_line": order.lines.get(line_no=2), "quantity": D("2"), "location": bin_}])
+    documents.receipt_post(receipt=receipt, actor=admin)
+    inspection_record(inspection=Inspection.objects.get(receipt=receipt), accepted=D("0"), rejected=D("2"),
+                      actor=admin)
+    return_create_from_receipt(receipt=receipt, actor=admin, reason="外退")
+    return receipt
+
+
 def build(sequences: dict[str, Any]) -> ScopeWorld:
     company = CompanyFactory(code="ACME", name="測試精密股份有限公司")
     other = CompanyFactory(code="OTHER", name="別家公司")
@@ -150,10 +180,9 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                   units=[(UnitOfMeasure.objects.get(company=company, code="BOX"), D("12"))],
                                   lot_tracked=True, shelf_life_days=365,
                                   item_type=inventory_status.ItemType.FINISHED_GOOD)
-    receipt = documents.receipt_save(company=company, actor=admin, warehouse=far, lines=[
-        {"item": item, "quantity": D("100"), "unit": pcs, "location": bin_, "unit_cost": D("10"),
-         "lot_number": "L-OUT"}])
-    documents.receipt_post(receipt=receipt, actor=admin)
+    # The first goods receipt is a purchase order's (purchasing's receipts list shows only those), with
+    # a second line of an item that needs inspection: its inspection and a supplier return of its rejects.
+    receiving_out_objects(company, admin, far, bin_, item, pcs)
     lot = item.lots.get()
     line = {"item": item, "quantity": D("1"), "unit": pcs}
     issue = documents.issue_save(company=company, actor=admin, warehouse=far,

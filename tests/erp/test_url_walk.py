@@ -163,6 +163,11 @@ ROUTE_MODELS = {
     "purchasing:order": "purchasing.purchaseorder",
     "purchasing:invoice": "purchasing.supplierinvoice",
     "purchasing:requisition": "purchasing.purchaserequisition",
+    "purchasing:receipt": "inventory.goodsreceipt",
+    "purchasing:inspection": "purchasing.inspection",
+    "purchasing:return": "purchasing.supplierreturn",
+    "purchasing:return_from_receipt": "inventory.goodsreceipt",
+    "purchasing:order_receive": "purchasing.purchaseorder",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner

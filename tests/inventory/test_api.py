@@ -173,7 +173,7 @@ def test_a_warehouse_comes_with_its_transit_location_and_an_unused_one_can_be_de
     in_use = admin_api.delete(URL + f"warehouses/{inv.wh1.pk}/")
 
     assert (created.status_code, created.json()["code"]) == (201, "WH3")
-    assert transit == [("TRANSIT", "transit")]
+    assert transit == [("QC", "quarantine"), ("TRANSIT", "transit")]
     assert deleted.status_code == 204
     assert not Location.objects.filter(warehouse_id=warehouse.pk).exists()
     assert in_use.status_code == 409
@@ -201,7 +201,7 @@ def test_locations_are_created_by_warehouse_and_parent_code(admin_api, inv):
         400, ["There is no location A-01 in warehouse WH2."])
     assert (moved.status_code, list(moved.json())) == (400, ["warehouse"])
     assert transit_delete.status_code == 409
-    assert [row["code"] for row in listed.json()["results"]] == ["A-02", "B-01", "TRANSIT"]
+    assert [row["code"] for row in listed.json()["results"]] == ["A-02", "B-01", "QC", "TRANSIT"]
 
 
 def test_lots_are_created_for_lot_tracked_items_only(admin_api, inv):

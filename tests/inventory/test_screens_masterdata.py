@@ -406,7 +406,7 @@ def test_a_warehouse_is_created_with_its_transit_location(admin_client, world):
     warehouse = Warehouse.objects.get(company=world.company, code="WH3")
     assert response.status_code == 302
     assert response["Location"] == f"/inventory/warehouses/{warehouse.pk}/"
-    assert list(warehouse.locations.values_list("code", "kind")) == [("TRANSIT", "transit")]
+    assert list(warehouse.locations.values_list("code", "kind")) == [("QC", "quarantine"), ("TRANSIT", "transit")]
 
     response = admin_client.post("/inventory/warehouses/new/", {"code": "WH1", "name": "again"})
     assert response.context["form"].errors == {"code": ["The code WH1 is already used."]}
@@ -421,7 +421,8 @@ def test_locations_are_created_under_a_parent_and_shown_as_a_tree(admin_client, 
     assert shelf.parent == world.a1
 
     tree = admin_client.get(f"/inventory/warehouses/{world.wh1.pk}/").context["locations"]
-    assert [(loc.code, loc.depth) for loc in tree] == [("A-01", 0), ("A-01-1", 1), ("A-02", 0), ("TRANSIT", 0)]
+    assert [(loc.code, loc.depth) for loc in tree] == [("A-01", 0), ("A-01-1", 1), ("A-02", 0), ("QC", 0),
+                                                       ("TRANSIT", 0)]
 
 
 def test_a_location_code_used_in_the_warehouse_is_refused_and_nothing_is_saved(admin_client, world):

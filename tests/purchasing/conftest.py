@@ -87,6 +87,26 @@ class World:
              "unit_cost": D("10")}])
         return receipt_post(receipt=receipt, actor=self.admin)
 
+    def approved_order(self, supplier, lines, status="approved", warehouse=None):
+        """A purchase order made directly (the order services are another area's): lines = [(item,
+        quantity, unit price[, unit])], approved (numbered) unless ``status`` says otherwise."""
+        from erp.documents import transition
+        from inventory.units import to_base
+        from purchasing.models import PurchaseOrder, PurchaseOrderLine
+
+        order = PurchaseOrder.objects.create(company=self.company, supplier=supplier, buyer=supplier.buyer,
+                                             warehouse=warehouse or self.wh, created_by=self.admin)
+        for n, (item, quantity, price, *unit) in enumerate(lines, start=1):
+            unit = unit[0] if unit else item.base_unit
+            PurchaseOrderLine.objects.create(order=order, line_no=n, item=item, quantity=D(quantity), unit=unit,
+                                             quantity_base=to_base(item, D(quantity), unit), unit_price=D(price),
+                                             net_amount=D(quantity) * D(price))
+        if status != "draft":
+            transition(order, "approved", actor=self.admin)
+            if status == "cancelled":
+                transition(order, "cancelled", actor=self.admin)
+        return order
+
 
 def build_world():
     ensure_roles()
