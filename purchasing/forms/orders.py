@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from erp.document_screens import LineFormSet
 from erp.permissions import user_company
@@ -46,7 +47,8 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses")), (self.OPEN, _("Open")), *st.OrderStatus.choices]
+        self.fields["status"].choices = [("", _("All statuses")), (self.OPEN, pgettext_lazy("purchase orders", "Open")),
+                                         *st.OrderStatus.choices]
         self.fields["supplier"].queryset = Supplier.objects.restrict(user).order_by("code")
         self.fields["buyer"].queryset = company_users(user_company(user))
         styled(self)

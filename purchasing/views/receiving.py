@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from erp.document_screens import (
@@ -152,7 +153,8 @@ class InspectionFilterForm(forms.Form):
 
 class InspectionResultForm(forms.Form):
     accepted = forms.DecimalField(label=_l("Accepted"), min_value=0, max_digits=20, decimal_places=6)
-    rejected = forms.DecimalField(label=_l("Rejected"), min_value=0, max_digits=20, decimal_places=6)
+    rejected = forms.DecimalField(label=pgettext_lazy("inspection", "Rejected"), min_value=0, max_digits=20,
+                                  decimal_places=6)
     notes = forms.CharField(label=_l("Findings"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -192,7 +194,7 @@ INSPECTIONS = DocumentKind(
              Column(_l("Quantity"), lambda i: i.quantity, display=lambda i: quantity_cell(i, i.quantity),
                     numeric=True),
              Column(_l("Accepted"), lambda i: i.accepted_quantity, numeric=True),
-             Column(_l("Rejected"), lambda i: i.rejected_quantity, numeric=True),
+             Column(pgettext_lazy("inspection", "Rejected"), lambda i: i.rejected_quantity, numeric=True),
              status_column()),
     export_filename="inspections", empty=_l("Nothing is waiting for inspection."),
     header_rows=lambda i: [
@@ -200,7 +202,8 @@ INSPECTIONS = DocumentKind(
         (_("Supplier"), i.supplier or ""), (_("Goods receipt"), i.receipt.reference),
         (_("Warehouse"), i.warehouse), (_("Quarantine location"), i.quarantine_location.code),
         (_("Put away to"), i.destination.code), (_("Quantity received"), quantity_cell(i, i.quantity)),
-        (_("Accepted"), quantity_cell(i, i.accepted_quantity)), (_("Rejected"), quantity_cell(i, i.rejected_quantity)),
+        (_("Accepted"), quantity_cell(i, i.accepted_quantity)),
+        (pgettext("inspection", "Rejected"), quantity_cell(i, i.rejected_quantity)),
         (_("Returned to supplier"), quantity_cell(i, i.returned_quantity)), (_("Findings"), i.result_notes),
         (_("Inspected by"), i.inspected_by or ""), (_("Inspected at"), i.inspected_at)],
     detail_context=inspection_detail_context,

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from erp.exports import export_response
 from erp.permissions import permission_required
@@ -60,7 +61,7 @@ PERFORMANCE_COLUMNS = [
     (_("Price variance"), lambda p: p.price_variance),
     (_("Price variance (%)"), lambda p: p.price_variance_percent),
     (_("Inspected"), lambda p: p.inspected),
-    (_("Rejected"), lambda p: p.rejected),
+    (pgettext_lazy("inspection", "Rejected"), lambda p: p.rejected),
     (_("Rejection rate (%)"), lambda p: p.rejection_percent),
 ]
 
