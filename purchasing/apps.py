@@ -21,6 +21,7 @@ class PurchasingConfig(AppConfig):
         )
         from purchasing.approvals import ORDER_APPROVAL_TYPE, seed_order_rules
         from purchasing.demo import load_purchasing_demo
+        from purchasing.demo_story import load_procure_to_pay_demo
         from purchasing.imports import KINDS as IMPORT_KINDS
         from purchasing.panels import sales_order_supply
         from purchasing.roles import ROLE_GRANTS
@@ -30,6 +31,7 @@ class PurchasingConfig(AppConfig):
         register_menu(MenuEntry("purchasing", _("Purchasing"), "purchasing:workbench",
                                 "purchasing.view_purchaserequisition", order=25))
         register_demo_loader("purchasing", load_purchasing_demo, order=35)
+        register_demo_loader("purchasing", load_procure_to_pay_demo, order=36)
         for kind in IMPORT_KINDS:
             register_import_kind(kind)
         # Purchase orders are approved by the office engine (rules as data, seeded per company).

@@ -169,7 +169,7 @@ def main():
             print("  tap the approval cards there; 'Sign in with WeCom' shows its QR page; docs/office.md)")
         if demo:
             print(f"  Demo logins (password {password!r}): admin, manager, sales, salesmgr, purchasing,")
-            print("  warehouse, production, quality, finance, hr, office")
+            print("  purchasing2, purchmgr, warehouse, production, quality, finance, hr, office")
         print("=" * 70 + "\n", flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

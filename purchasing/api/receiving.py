@@ -41,7 +41,7 @@ def location_in(warehouse: Any, code: str, errors: dict[str, list[str]], field: 
 # Receipts --------------------------------------------------------------------------------------
 
 
-class ReceiptLineSerializer(serializers.Serializer[Any]):
+class PurchaseReceiptLineSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     order_line = serializers.IntegerField(source="source_line_id", help_text=gettext_lazy("Purchase order line id"))
     item = serializers.CharField(source="item.code", read_only=True)
@@ -57,14 +57,14 @@ class ReceiptLineSerializer(serializers.Serializer[Any]):
     unit_cost = serializers.DecimalField(max_digits=20, decimal_places=6, read_only=True)
 
 
-class ReceiptSerializer(serializers.ModelSerializer[GoodsReceipt]):
+class PurchaseReceiptSerializer(serializers.ModelSerializer[GoodsReceipt]):
     """A goods receipt of a purchase order (inventory's document): a draft until posted."""
 
     order = CompanyPrimaryKeyField(queryset=PurchaseOrder.objects.all(), source="source_id",
                                    help_text=gettext_lazy("Purchase order id"))
     order_number = serializers.CharField(source="source_reference", read_only=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
-    lines = ReceiptLineSerializer(many=True, required=False)
+    lines = PurchaseReceiptLineSerializer(many=True, required=False)
 
     class Meta:
         model = GoodsReceipt
@@ -102,7 +102,7 @@ class ReceiptViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
     expires_on?}]``; POST …/post/ posts it (goods that need inspection go to quarantine)."""
 
     queryset = GoodsReceipt.objects.none()
-    serializer_class = ReceiptSerializer
+    serializer_class = PurchaseReceiptSerializer
 
     def get_queryset(self) -> Any:
         if self.fake():
@@ -195,7 +195,7 @@ class InspectionViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.Retrieve
 # Supplier returns ------------------------------------------------------------------------------
 
 
-class ReturnLineSerializer(serializers.Serializer[Any]):
+class SupplierReturnLineSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     receipt_line = serializers.IntegerField(source="receipt_line_id", help_text=gettext_lazy("Goods receipt line id"))
     item = serializers.CharField(source="item.code", read_only=True)
@@ -206,13 +206,13 @@ class ReturnLineSerializer(serializers.Serializer[Any]):
     unit_cost = serializers.DecimalField(max_digits=20, decimal_places=6, read_only=True)
 
 
-class ReturnSerializer(serializers.ModelSerializer[SupplierReturn]):
+class SupplierReturnSerializer(serializers.ModelSerializer[SupplierReturn]):
     """A supplier return (RTV) of a posted goods receipt; without lines it proposes the rejects."""
 
     receipt = CompanyPrimaryKeyField(queryset=GoodsReceipt.objects.all())
     supplier = serializers.CharField(source="supplier.code", read_only=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
-    lines = ReturnLineSerializer(many=True, required=False)
+    lines = SupplierReturnLineSerializer(many=True, required=False)
 
     class Meta:
         model = SupplierReturn
@@ -261,7 +261,7 @@ class ReturnViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     ``{"reason"}`` voids a draft (a posted return is final: 400)."""
 
     queryset = SupplierReturn.objects.none()
-    serializer_class = ReturnSerializer
+    serializer_class = SupplierReturnSerializer
 
     def get_queryset(self) -> Any:
         if self.fake():

@@ -304,6 +304,7 @@ def rematch(invoice: SupplierInvoice, lines: Sequence[SupplierInvoiceLine]) -> t
     """Work the figures out again on ``lines`` (with their order lines) and store those that changed:
     (every line within tolerance, any figure changed)."""
     tolerance = Tolerance.of(invoice.company)
+    before = audit.snapshot(lines)
     changed: list[SupplierInvoiceLine] = []
     matched = True
     for line in lines:
@@ -314,6 +315,7 @@ def rematch(invoice: SupplierInvoice, lines: Sequence[SupplierInvoiceLine]) -> t
             changed.append(line)
     if changed:
         SupplierInvoiceLine.objects.bulk_update(changed, ["expected_amount", "variance", "within_tolerance"])
+        audit.record_updated(changed, before, ["expected_amount", "variance", "within_tolerance"])
     return matched, bool(changed)
 
 
@@ -418,8 +420,13 @@ def invoice_post(*, invoice: SupplierInvoice, actor: User | None) -> SupplierInv
     invoiced: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         invoiced[line.order_line_id] += line.quantity_base
-    for pk in ids:
-        PurchaseOrderLine.objects.filter(pk=pk).update(invoiced_quantity=F("invoiced_quantity") + invoiced[pk])
+    order_lines = list(PurchaseOrderLine.objects.filter(pk__in=ids).order_by("pk"))  # locked above
+    before = audit.snapshot(order_lines)
+    for order_line in order_lines:
+        PurchaseOrderLine.objects.filter(pk=order_line.pk).update(
+            invoiced_quantity=F("invoiced_quantity") + invoiced[order_line.pk])
+        order_line.invoiced_quantity += invoiced[order_line.pk]
+    audit.record_updated(order_lines, before, ["invoiced_quantity"], actor=actor)
     transition(invoice, st.InvoiceStatus.POSTED, actor=actor,
                extra_fields={"posted_at": timezone.now(), "match_status": match_status})
     publish(signals.invoice_posted, company=invoice.company, source=invoice,

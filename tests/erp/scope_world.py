@@ -106,18 +106,18 @@ def user(username: str, company: Company, *roles: str, **fields: Any) -> Any:
     return UserFactory(username=username, company=company, roles=list(roles), language="en", **fields)
 
 
-def receiving_out_objects(company: Company, admin: Any, far: Any, bin_: Any, item: Any, pcs: Any) -> Any:
-    """A supplier, a purchase order to warehouse FAR (partly received: a replayed receipt can be made),
-    its posted receipt (100 of ``item`` in
-    lot L-OUT at 10 into ``bin_``, 2 of a sensor into quarantine), the sensor's inspection (both
-    rejected) and a draft supplier return of them: each the OUT row of its table."""
+def receiving_out_objects(company: Company, admin: Any, far: Any, bin_: Any, item: Any, pcs: Any,
+                          supplier: Any) -> Any:
+    """A purchase order of ``supplier`` (another buyer's) to warehouse FAR (partly received: a replayed
+    receipt can be made), its posted receipt (100 of ``item`` in lot L-OUT at 10 into ``bin_``, 2 of a
+    sensor into quarantine), the sensor's inspection (both rejected) and a draft supplier return of
+    them: each the OUT row of its table."""
     from erp.documents import transition
-    from purchasing.models import Inspection, PurchaseOrder, PurchaseOrderLine, Supplier
+    from purchasing.models import Inspection, PurchaseOrder, PurchaseOrderLine
     from purchasing.services.inspections import inspection_record
     from purchasing.services.receiving import receipt_create_for_order
     from purchasing.services.returns import return_create_from_receipt
 
-    supplier = Supplier.objects.create(company=company, code="OUTS", name="外廠商")
     sensor = masterdata.item_create(company=company, code="OUT-QC", name="外檢料", base_unit=pcs,
                                     inspection_required=True, item_type=inventory_status.ItemType.RAW_MATERIAL)
     order = PurchaseOrder.objects.create(company=company, supplier=supplier, warehouse=far, created_by=admin)
@@ -182,7 +182,10 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                   item_type=inventory_status.ItemType.FINISHED_GOOD)
     # The first goods receipt is a purchase order's (purchasing's receipts list shows only those), with
     # a second line of an item that needs inspection: its inspection and a supplier return of its rejects.
-    receiving_out_objects(company, admin, far, bin_, item, pcs)
+    # Another buyer's supplier (the OUT supplier), with its contact; its item and price come below.
+    supplier = purchasing_suppliers.supplier_create(company=company, code="OUTSIDE", name="別人的廠商", buyer=buyer2,
+                                                    contacts=[{"name": "林小華", "is_primary": True}])
+    receiving_out_objects(company, admin, far, bin_, item, pcs, supplier)
     lot = item.lots.get()
     line = {"item": item, "quantity": D("1"), "unit": pcs}
     issue = documents.issue_save(company=company, actor=admin, warehouse=far,
@@ -208,8 +211,6 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                     units=[(UnitOfMeasure.objects.get(company=company, code="BOX"), D("10"))],
                                     item_type=inventory_status.ItemType.RAW_MATERIAL,
                                     procurement=inventory_status.Procurement.BUY)
-    supplier = purchasing_suppliers.supplier_create(company=company, code="OUTSIDE", name="別人的廠商", buyer=buyer2,
-                                                    contacts=[{"name": "林小華", "is_primary": True}])
     purchasing_suppliers.supplier_item_save(supplier=supplier, item=bought, unit=pcs, supplier_part_number="X-1",
                                             prices=[{"min_quantity": D("0"), "price": D("5")}])
     purchasing_suppliers.supplier_item_save(supplier=purchasing_suppliers.Supplier.objects.get(code="MINE"),

@@ -59,6 +59,8 @@ PARENT_SCOPE = {
                                                   "is the service's rule"),
     ("purchasing.supplieritem", "item"): ("company", "any bought item of the company, as on the screen"),
     ("purchasing.supplieritem", "unit"): ("company", "one of the item's units"),
+    ("purchasing.purchaserequisition", "warehouse"): ("company", "a requisition asks for goods delivered to any "
+                                                                 "warehouse of the company (the buyers' shared pool)"),
     ("purchasing.purchaseorder", "warehouse"): ("company", "an order is delivered to any warehouse of the company, "
                                                            "as on the order screen"),
     ("purchasing.purchaseorder", "buyer"): ("company", "the buyer is any user of the company"),

@@ -151,7 +151,7 @@ def test_saving_the_grid_stores_the_users_choices(clerk, client):
     # and none for WeCom, which cannot reach the clerk (no WeCom id): its boxes are greyed out
     assert sorted(NotificationPreference.objects.filter(user=clerk).values_list("kind", "channel", "enabled")) == [
         ("office.approval_waiting", "email", False), ("office.task_assigned", "email", True),
-        ("sales.order_late", "email", False)]
+        ("sales.order_late", "email", False), ("sales.promise_changed", "email", False)]
     page = client.get("/accounts/profile/").content.decode()
     assert 'value="office.task_assigned:email" id="pref-officetask_assigned-email" checked' in page
 

@@ -18,6 +18,9 @@ from tests.purchasing.conftest import D
 def browser(user=None):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
+        if user.language != "en":  # the page speaks the user's language: these tests read English
+            user.language = "en"
+            user.save(update_fields=["language"])
         client.force_login(user)
     return client
 
