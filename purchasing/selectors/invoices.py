@@ -46,6 +46,8 @@ def invoiceable_orders(user: Any) -> QuerySet[PurchaseOrder]:
 
 def invoiceable_order_lines(supplier_id: int | None) -> QuerySet[PurchaseOrderLine]:
     """The lines of a supplier's approved orders (what an invoice line may name)."""
+    if supplier_id is None:
+        return PurchaseOrderLine.objects.none()
     return (PurchaseOrderLine.objects.filter(order__supplier_id=supplier_id,
                                              order__status__in=INVOICEABLE_ORDER_STATUSES)
             .select_related("order", "item", "unit").order_by("order_id", "line_no", "pk"))

@@ -111,15 +111,15 @@ def order_previews(lines: list[PurchaseRequisitionLine], company: Any, on_date: 
                for row in ItemUnit.objects.filter(item_id__in=item_ids).values("item_id", "unit_id", "factor")}
     previews = {}
     for line in lines:
-        row = chosen[line.pk]
-        if row is None:
+        offer = chosen[line.pk]
+        if offer is None:
             previews[line.pk] = Preview(line.supplier, None, None, None)
             continue
-        factor = Decimal(1) if row.unit_id == line.item.base_unit_id else factors.get((line.item_id, row.unit_id))
+        factor = Decimal(1) if offer.unit_id == line.item.base_unit_id else factors.get((line.item_id, offer.unit_id))
         if factor is None:
-            previews[line.pk] = Preview(row.supplier, None, None, None)
+            previews[line.pk] = Preview(offer.supplier, None, None, None)
             continue
-        places = Decimal(1).scaleb(-min(int(row.unit.decimals), 4))
-        quantity = rounded_order_quantity(row, (line.quantity_base / factor).quantize(places, rounding=ROUND_CEILING))
-        previews[line.pk] = Preview(row.supplier, quantity, row.unit, price_for(prices.get(row.pk, []), quantity))
+        places = Decimal(1).scaleb(-min(int(offer.unit.decimals), 4))
+        quantity = rounded_order_quantity(offer, (line.quantity_base / factor).quantize(places, rounding=ROUND_CEILING))
+        previews[line.pk] = Preview(offer.supplier, quantity, offer.unit, price_for(prices.get(offer.pk, []), quantity))
     return previews

@@ -203,29 +203,29 @@ def make_orders(lines: list[PurchaseRequisitionLine], targets: dict[int, Target]
                                          "price is 0.") % {"supplier": supplier.code, "item": item.code,
                                                            "date": order_date.isoformat()})
             days = lead_time_days(supplier_item, supplier, settings)
-            line = PurchaseOrderLine(
+            new_line = PurchaseOrderLine(
                 order=order, line_no=n, item=item, unit=unit, quantity=quantity,
                 quantity_base=round_quantity(quantity * factor), unit_price=price, tax_rate=tax_rate,
                 net_amount=line_amount(quantity, price), expected_date=order_date + datetime.timedelta(days=days),
                 description=item.name[:300],
                 supplier_part_number=supplier_item.supplier_part_number if supplier_item is not None else "")
-            mine.append(line)
-            served.append((line, reqs))
+            mine.append(new_line)
+            served.append((new_line, reqs))
         order.net_amount, order.tax_amount, order.total_amount = document_totals(
-            (line.net_amount, line.tax_rate) for line in mine)
-        order.expected_date = max(line.expected_date for line in mine if line.expected_date is not None)
+            (each.net_amount, each.tax_rate) for each in mine)
+        order.expected_date = max(each.expected_date for each in mine if each.expected_date is not None)
         orders.append(order)
         order_lines += mine
     PurchaseOrder.objects.bulk_create(orders)
-    for line in order_lines:
-        line.order = line.order  # its id, now that the order has one (keeps the cached order)
+    for each in order_lines:
+        each.order = each.order  # its id, now that the order has one (keeps the cached order)
     PurchaseOrderLine.objects.bulk_create(order_lines)
     audit.record_created([*orders, *order_lines], actor=actor)
     before = audit.snapshot(lines)
-    for line, reqs in served:
+    for order_line, reqs in served:
         for req in reqs:
             req.status = st.RequisitionLineStatus.ORDERED
-            req.order_line = line
+            req.order_line = order_line
     PurchaseRequisitionLine.objects.bulk_update(lines, ["status", "order_line"])
     audit.record_updated(lines, before, ["status", "order_line"], actor=actor)
     close_done({line.requisition_id for line in lines}, actor=actor)

@@ -143,7 +143,7 @@ def check_received(lines: Sequence[tuple[PurchaseOrderLine, Decimal]]) -> None:
 
 def checked_lines(supplier: Supplier, lines: Iterable[InvoiceLineInput]) -> list[CheckedInvoiceLine]:
     given = list(lines)
-    ids = [fields["order_line"].pk for fields in given if fields.get("order_line") is not None]
+    ids = [line.pk for fields in given if (line := fields.get("order_line")) is not None]
     order_lines = {line.pk: line for line in PurchaseOrderLine.objects.filter(
         pk__in=ids, order__supplier=supplier, order__status__in=INVOICEABLE_ORDER_STATUSES,
     ).select_related("order", "item", "item__base_unit", "unit")}

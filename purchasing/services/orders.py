@@ -179,7 +179,9 @@ def fill_from_supplier(order: PurchaseOrder, supplier: Supplier, actor: User | N
     if not order.buyer_id:
         order.buyer = supplier.buyer or actor
     if not order.warehouse_id:
-        order.warehouse = (Warehouse.objects.filter(company=order.company, is_active=True).order_by("code").first())
+        first = Warehouse.objects.filter(company=order.company, is_active=True).order_by("code").first()
+        if first is not None:  # none: check_header names the missing warehouse
+            order.warehouse = first
 
 
 def check_header(order: PurchaseOrder, company: Company) -> None:
@@ -268,10 +270,10 @@ def checked_lines(order: PurchaseOrder, lines: Sequence[OrderLineInput],
         row.net_amount = line_amount(quantity, unit_price)
         checked.append(row)
     for gone in set(existing) - seen:
-        line = existing[gone]
-        if line.received_quantity > 0 or line.invoiced_quantity > 0:
+        removed = existing[gone]
+        if removed.received_quantity > 0 or removed.invoiced_quantity > 0:
             raise DomainError(_("Line %(n)s (%(item)s) was received: it cannot be removed.")
-                              % {"n": line.line_no, "item": line.item.code}, field="lines")
+                              % {"n": removed.line_no, "item": removed.item.code}, field="lines")
     return checked
 
 

@@ -101,11 +101,11 @@ def receipt_create_for_order(*, order: PurchaseOrder, actor: User,
     else:
         for n, given in enumerate(lines, start=1):
             ref = given.get("order_line")
-            line = order_lines.get(getattr(ref, "pk", ref))  # type: ignore[arg-type]
-            if line is None:
+            found = order_lines.get(getattr(ref, "pk", ref))  # type: ignore[arg-type]
+            if found is None:
                 raise DomainError(_("Line %(n)s: choose a line of %(order)s.") % {"n": n, "order": order.reference},
                                   field="lines")
-            rows.append({**given, "order_line": line})
+            rows.append({**given, "order_line": found})
     receipt_lines = []
     for row in rows:
         line = row["order_line"]
@@ -129,8 +129,9 @@ def receipt_create_for_order(*, order: PurchaseOrder, actor: User,
 def order_for_receipt(order_id: int | None) -> PurchaseOrder:
     """The receipt's order, locked (the order's changes and the other receipts wait), if goods may be
     received against it; its lines are locked too, in pk order."""
-    order = (PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "company")
-             .filter(pk=order_id).first())
+    order = None if order_id is None else (
+        PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "company")
+        .filter(pk=order_id).first())
     if order is None:
         raise DomainError(_("The receipt's purchase order no longer exists."), field="order")
     refuse_unreceivable(order)
@@ -143,7 +144,7 @@ def check_tolerance(order: PurchaseOrder, lines: Sequence[PurchaseOrderLine], re
     """Refuse receiving more of an order line than ordered plus the company's over-receipt tolerance."""
     tolerance = purchasing_settings(order.company).over_receipt_percent
     by_pk = {line.pk: line for line in lines}
-    numbers = {}
+    numbers: dict[int | None, int] = {}
     for n, receipt_line in enumerate(receipt_lines, start=1):
         numbers.setdefault(receipt_line.source_line_id, n)
         ordered = by_pk.get(receipt_line.source_line_id or 0)

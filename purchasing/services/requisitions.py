@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, TypedDict
+from typing import NoReturn, TypedDict
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -60,7 +60,7 @@ class ShortageLine:
     notes: str = ""
 
 
-def refuse(n: int, message: str) -> Any:
+def refuse(n: int, message: str) -> NoReturn:
     raise DomainError(_("Line %(n)s: ") % {"n": n} + message, field="lines")
 
 
@@ -79,7 +79,7 @@ def checked_lines(company: Company, lines: Sequence[RequisitionLineInput]) -> li
     DomainError naming the line."""
     if not lines:
         raise DomainError(_("Add at least one line."), field="lines")
-    item_ids = [line["item"].pk for line in lines if line.get("item") is not None]
+    item_ids = [item.pk for line in lines if (item := line.get("item")) is not None]
     factors: dict[int, dict[int, Decimal]] = {}
     for row in ItemUnit.objects.filter(item_id__in=item_ids).values("item_id", "unit_id", "factor"):
         factors.setdefault(row["item_id"], {})[row["unit_id"]] = row["factor"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -32,7 +32,7 @@ from purchasing.models import Inspection, PurchaseOrder, PurchaseOrderLine, Supp
 ZERO = Decimal("0")
 
 
-def refuse(n: int, message: str, field: str = "lines") -> None:
+def refuse(n: int, message: str, field: str = "lines") -> NoReturn:
     raise DomainError(_("Line %(n)s: ") % {"n": n} + message, field=field)
 
 
@@ -51,7 +51,8 @@ def returned_by_receipt_line(line_ids: Sequence[int], exclude: SupplierReturn | 
 
 
 def receipt_order(receipt: GoodsReceipt) -> PurchaseOrder | None:
-    if receipt.source_type_id is None or receipt.source_type.model_class() is not PurchaseOrder:
+    if receipt.source_type is None or receipt.source_id is None \
+            or receipt.source_type.model_class() is not PurchaseOrder:
         return None
     return PurchaseOrder.objects.select_related("supplier").filter(pk=receipt.source_id).first()
 
@@ -85,7 +86,7 @@ def check_line(n: int, supplier_return: SupplierReturn, given: Mapping[str, Any]
         refuse(n, _("choose a line of receipt %(receipt)s.") % {"receipt": supplier_return.receipt.reference})
     assert line is not None
     unit: UnitOfMeasure = given.get("unit") or line.item.base_unit
-    quantity = given.get("quantity")
+    quantity: Any = given.get("quantity")
     if quantity is None or Decimal(quantity) <= 0:
         refuse(n, _("the quantity must be greater than zero."), "quantity")
     base = to_base(line.item, Decimal(quantity), unit)
@@ -198,12 +199,15 @@ def return_post(*, supplier_return: SupplierReturn, actor: User) -> SupplierRetu
                               field="quantity", line=n))
     transition(supplier_return, st.ReturnStatus.POSTED, actor=actor, extra_fields={"posted_at": timezone.now()})
     post_moves(company=supplier_return.company, specs=specs, actor=actor, document=supplier_return)
-    for model, rows, field in ((PurchaseOrderLine, list(order_lines.values()), "returned_quantity"),
-                               (Inspection, list(inspections.values()), "returned_quantity")):
-        if rows:
-            before = audit.snapshot(model.objects.filter(pk__in=[row.pk for row in rows]))
-            model.objects.bulk_update(rows, [field])  # type: ignore[attr-defined]
-            audit.record_updated(rows, before, [field], actor=actor)
+    changed_lines, changed_inspections = list(order_lines.values()), list(inspections.values())
+    if changed_lines:
+        before = audit.snapshot(PurchaseOrderLine.objects.filter(pk__in=[row.pk for row in changed_lines]))
+        PurchaseOrderLine.objects.bulk_update(changed_lines, ["returned_quantity"])
+        audit.record_updated(changed_lines, before, ["returned_quantity"], actor=actor)
+    if changed_inspections:
+        before = audit.snapshot(Inspection.objects.filter(pk__in=[row.pk for row in changed_inspections]))
+        Inspection.objects.bulk_update(changed_inspections, ["returned_quantity"])
+        audit.record_updated(changed_inspections, before, ["returned_quantity"], actor=actor)
     if supplier_return.order_id:
         order = PurchaseOrder.objects.get(pk=supplier_return.order_id)
         if order.status == st.OrderStatus.RECEIVED:  # the supplier owes the goods again
