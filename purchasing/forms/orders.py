@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from erp.document_screens import LineFormSet
 from erp.permissions import user_company
+from inventory.forms.documents import LineForm, UnitChoiceField, item_field
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from purchasing import status as st
 from purchasing.models import Supplier
@@ -80,21 +81,19 @@ class OrderForm(forms.Form):
         self.fields["tax_code"].queryset = TaxCode.objects.filter(company=company).order_by("code")
 
 
-class OrderLineForm(forms.Form):
+class OrderLineForm(LineForm):
+    """One line of a draft. The item is found with inventory's item lookup (a hidden field the lookup
+    fills, purchasing/orders/form.html): the items are never listed, there may be thousands."""
+
+    QUERYSETS = {"item": "items", "unit": "units"}
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    item = item_field()
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=20, decimal_places=4)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("base unit"))
     unit_price = forms.DecimalField(label=_("Unit price"), max_digits=20, decimal_places=4, required=False,
                                     help_text=_("Empty: the supplier's price."))
     expected_date = forms.DateField(label=_("Expected date"), required=False, **DATE)
-
-    def __init__(self, *args: Any, items: Any, units: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items
-        self.fields["unit"].queryset = units
-        styled(self)
 
     def clean_unit_price(self) -> Any:
         price = self.cleaned_data.get("unit_price")
@@ -115,10 +114,12 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=OrderLineFormSet
 
 
 def line_kwargs(request: Any, data: Any, initial: Any, shared: dict[str, Any]) -> dict[str, Any]:
-    """The rows' choices, read once for the formset."""
+    """The rows' choices, read once for the formset (the units' list is shared by the rows; the items
+    only validate what the lookup chose)."""
     company = shared["company"]
-    return {"items": Item.objects.filter(company=company, is_active=True).order_by("code"),
-            "units": UnitOfMeasure.objects.filter(company=company).order_by("code")}
+    return {"querysets": {"items": Item.objects.filter(company=company, is_active=True).order_by("code"),
+                          "units": UnitOfMeasure.objects.filter(company=company).order_by("code")},
+            "choices": {}}
 
 
 class ReviseForm(forms.Form):

@@ -152,10 +152,10 @@ def plain(value: Any) -> str:
 
 def initial(order: PurchaseOrder) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header = {name: getattr(order, name) for name in forms.OrderForm.base_fields}
-    lines = [{"id": line.pk, "item": line.item_id, "description": line.description,
+    lines = [{"id": line.pk, "item": line.item, "description": line.description,
               "quantity": plain(line.quantity), "unit": line.unit_id,
               "unit_price": plain(line.unit_price), "expected_date": line.expected_date}
-             for line in order.lines.order_by("line_no", "pk")]
+             for line in order.lines.select_related("item").order_by("line_no", "pk")]
     return header, lines
 
 
@@ -199,5 +199,5 @@ ORDERS = DocumentKind(
     entry=Entry(header_form=forms.OrderForm, formset=forms.OrderLineFormSet, save=services.order_save,
                 form_kwargs=form_kwargs, line_kwargs=forms.line_kwargs, initial=initial, max_lines=forms.MAX_LINES),
     actions=ACTIONS, guard=buys_from, section="order", empty=_l("No purchase orders match the filters."),
-    templates=Templates(detail="purchasing/orders/detail.html"),
+    templates=Templates(detail="purchasing/orders/detail.html", form="purchasing/orders/form.html"),
 )

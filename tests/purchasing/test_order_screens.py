@@ -105,3 +105,31 @@ def test_editing_a_revised_draft_keeps_the_line_and_its_received_quantity(pur, c
 
     line.refresh_from_db()
     assert (line.quantity, line.received_quantity) == (D("12"), D("4"))
+
+
+def test_the_entry_page_does_not_list_the_items_and_its_query_count_does_not_grow_with_them(pur, client):
+    from inventory.models import Item
+
+    def add_items(start, count):
+        Item.objects.bulk_create(Item(company=pur.company, code=f"BULK-{n:03}", name=f"Bulk {n}",
+                                      base_unit=pur.pcs) for n in range(start, start + count))
+
+    add_items(0, 5)
+    signed_in(client, pur.buyer)
+    client.get("/purchasing/orders/new/")
+    with CaptureQueriesContext(connection) as few:
+        page = client.get("/purchasing/orders/new/").content.decode()
+    add_items(5, 45)
+    with CaptureQueriesContext(connection) as many:
+        more = client.get("/purchasing/orders/new/").content.decode()
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert "BULK-" not in page and "BULK-" not in more
+    assert "/inventory/documents/items/" in more and "lines-0-item_search" in more  # the item lookup
+
+
+def test_the_edit_page_shows_each_lines_item_in_the_lookup_field(pur, client):
+    order = draft(pur)
+    signed_in(client, pur.buyer)
+    page = client.get(f"/purchasing/orders/{order.pk}/edit/").content.decode()
+    assert 'value="MOT-1 馬達"' in page
