@@ -1,5 +1,11 @@
 """Purchasing URLs: purchase orders (their generic screens, erp.document_screens)."""
 
-from purchasing.views.orders import ORDERS
+from django.urls import path
 
-urlpatterns = [*ORDERS.urls()]
+from purchasing.views.orders import ORDERS, OrderRedateView
+
+urlpatterns = [
+    *ORDERS.urls(),
+    path("orders/<int:pk>/redate/", ORDERS.view(OrderRedateView, "purchasing.change_purchaseorder"),
+         name="order_redate"),
+]

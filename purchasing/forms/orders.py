@@ -124,3 +124,38 @@ def line_kwargs(request: Any, data: Any, initial: Any, shared: dict[str, Any]) -
 
 class ReviseForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the change"), max_length=300)
+
+
+class RedateForm(forms.Form):
+    """One expected-date field per open line of an approved order (``line_<id>``), each required and
+    not before the order's date: a refused date is shown beside its line and nothing is saved."""
+
+    def __init__(self, *args: Any, lines: list[Any], order_date: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.order_date = order_date
+        for line in lines:
+            self.fields[self.name_of(line)] = forms.DateField(
+                label=_("Expected date"), initial=line.expected_date,
+                widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
+                                       format="%Y-%m-%d"))
+
+    @staticmethod
+    def name_of(line: Any) -> str:
+        return f"line_{line.pk}"
+
+    def rows(self) -> list[tuple[Any, Any]]:
+        return [(line, self[self.name_of(line)]) for line in self.lines]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for line in self.lines:
+            date = data.get(self.name_of(line))
+            if date is not None and date < self.order_date:
+                self.add_error(self.name_of(line), _("The expected date is before the order date."))
+        return data
+
+    def dates(self) -> dict[int, Any]:
+        """{line id: date} of the lines whose date changed."""
+        return {line.pk: self.cleaned_data[self.name_of(line)] for line in self.lines
+                if self.cleaned_data[self.name_of(line)] != line.expected_date}

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -24,6 +26,7 @@ from erp.document_screens import (
     Column,
     DocumentKind,
     Entry,
+    LinkAction,
     ServiceAction,
     Templates,
     date_column,
@@ -31,6 +34,8 @@ from erp.document_screens import (
     number_column,
     status_column,
 )
+from erp.document_screens.views import DocumentView
+from erp.errors import DomainError
 from erp.permissions import user_company
 from office.selectors.approvals import latest_request
 from purchasing import status as st
@@ -170,6 +175,8 @@ def submitted(order: PurchaseOrder, before: str, result: PurchaseOrder) -> str:
 
 
 ACTIONS = (
+    LinkAction(name="redate", label=_l("Re-date"), url_name="order_redate", statuses=tuple(st.RECEIVABLE_ORDER_STATUSES),
+               guard=buys_from, style="outline-primary"),
     ServiceAction(name="submit", label=_l("Submit for approval"), service=services.order_submit, statuses=(S.DRAFT,),
                   success=submitted, guard=buys_from, refresh=("number", "status")),
     ServiceAction(name="send", label=_l("Send to supplier"), service=services.order_send, statuses=(S.APPROVED,),
@@ -201,3 +208,42 @@ ORDERS = DocumentKind(
     actions=ACTIONS, guard=buys_from, section="order", empty=_l("No purchase orders match the filters."),
     templates=Templates(detail="purchasing/orders/detail.html", form="purchasing/orders/form.html"),
 )
+
+
+class OrderRedateView(DocumentView):
+    """New expected dates for the open lines of an approved (sent, partly received) order, as the
+    supplier confirmed them: one call to ``order_redate``; a refused date comes back beside its line
+    (400) and nothing is saved."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.handle(pk)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.handle(pk)
+
+    def handle(self, pk: int) -> HttpResponse:
+        order = self.get_document(pk)
+        self.check_guard(order)
+        if order.status not in st.RECEIVABLE_ORDER_STATUSES:
+            messages.error(self.request, _("Only an approved order is re-dated: revise a draft's lines instead."))
+            return redirect("purchasing:order_detail", pk=order.pk)
+        lines = [line for line in order_lines(order) if line.open_quantity > 0]
+        data = self.request.POST if self.request.method == "POST" else None
+        form = forms.RedateForm(data, lines=lines, order_date=order.document_date)
+        errors: list[str] = []
+        if data is not None and form.is_valid():
+            dates = form.dates()
+            if not dates:
+                messages.info(self.request, _("No expected date was changed."))
+                return redirect("purchasing:order_detail", pk=order.pk)
+            try:
+                services.order_redate(order=order, dates=dates, actor=self.user)
+            except DomainError as exc:
+                errors.append(str(exc.message))
+            else:
+                messages.success(self.request, _("%(document)s re-dated: %(n)s lines have a new expected date.")
+                                 % {"document": order.reference, "n": len(dates)})
+                return redirect("purchasing:order_detail", pk=order.pk)
+        status = 400 if data is not None else 200
+        return render(self.request, "purchasing/orders/redate.html",
+                      self.base_context(document=order, form=form, errors=errors), status=status)
