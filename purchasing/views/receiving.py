@@ -15,10 +15,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import pgettext, pgettext_lazy
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from erp.document_screens import (
     Column,
     DocumentKind,
+    LinkAction,
     ServiceAction,
     Templates,
     date_column,
@@ -34,11 +35,12 @@ from erp.document_screens import (
     number_column,
     status_column,
 )
-from erp.errors import DomainError
+from erp.document_screens.views import DocumentView
+from erp.errors import DomainError, ImmutableDocument
 from erp.money import format_quantity
 from erp.permissions import permission_required
 from inventory import status as inventory_status
-from inventory.models import GoodsReceipt
+from inventory.models import GoodsReceipt, Location, Lot
 from inventory.selectors import can_operate
 from purchasing import status as st
 from purchasing.models import Inspection, PurchaseOrder, Supplier, SupplierReturn
@@ -258,6 +260,8 @@ RETURNS = DocumentKind(
         Column(_l("Unit cost"), lambda line: line.unit_cost, numeric=True)),
     signatures=(_l("Returned by"), _l("Carrier"), _l("Approved by")),
     actions=(
+        LinkAction(name="edit", label=_l("Edit"), url_name="return_edit", statuses=(st.ReturnStatus.DRAFT,),
+                   guard=operates_return_warehouse),
         ServiceAction(name="post", label=_l("Post return"), service=return_services.return_post,
                       statuses=(st.ReturnStatus.DRAFT,), guard=operates_return_warehouse,
                       success=_l("%(document)s posted: the goods left for the supplier."),
@@ -287,3 +291,82 @@ def return_from_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("inventory:receipt_detail", receipt.pk)
     messages.success(request, _("Draft return %(document)s made.") % {"document": supplier_return.reference})
     return redirect("purchasing:return_detail", supplier_return.pk)
+
+
+class ReturnEditForm(forms.Form):
+    """A draft return's reason and, per line (``<field>_<line id>``), the quantity (0 drops the line),
+    the location it leaves from (the return's warehouse) and the lot."""
+
+    reason = forms.CharField(label=_l("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, supplier_return: SupplierReturn, lines: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"reason": supplier_return.reason})
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        locations = Location.objects.filter(warehouse_id=supplier_return.warehouse_id, is_active=True).order_by("code")
+        location_choices = [(location.pk, location.code) for location in locations]
+        lots: dict[int, list[tuple[int, str]]] = {}
+        for lot in Lot.objects.filter(item_id__in={line.item_id for line in lines}).order_by("number"):
+            lots.setdefault(lot.item_id, []).append((lot.pk, lot.number))
+        for line in lines:
+            self.fields[f"quantity_{line.pk}"] = forms.DecimalField(
+                label=_l("Quantity"), min_value=0, max_digits=20, decimal_places=4, initial=line.quantity.normalize())
+            self.fields[f"location_{line.pk}"] = forms.TypedChoiceField(
+                label=_l("From location"), coerce=int, choices=location_choices, initial=line.location_id)
+            self.fields[f"lot_{line.pk}"] = forms.TypedChoiceField(
+                label=_l("Lot"), coerce=int, required=False, empty_value=None, initial=line.lot_id,
+                choices=[("", "—"), *lots.get(line.item_id, [])])
+        self.locations = {location.pk: location for location in locations}
+        styled(self)
+
+    def rows(self) -> list[tuple[Any, Any, Any, Any]]:
+        return [(line, self[f"quantity_{line.pk}"], self[f"location_{line.pk}"], self[f"lot_{line.pk}"])
+                for line in self.lines]
+
+    def service_lines(self) -> list[dict[str, Any]]:
+        """The lines as ``return_save`` takes them; a line at 0 is left out."""
+        data, kept = self.cleaned_data, []
+        for line in self.lines:
+            if not data[f"quantity_{line.pk}"]:
+                continue
+            lot_id = data[f"lot_{line.pk}"]
+            kept.append({"receipt_line": line.receipt_line_id, "quantity": data[f"quantity_{line.pk}"],
+                         "unit": line.unit, "location": self.locations[data[f"location_{line.pk}"]],
+                         "lot": Lot.objects.get(pk=lot_id) if lot_id else None})
+        return kept
+
+
+class ReturnEditView(DocumentView):
+    """A draft supplier return changed on the screen: quantities, location and lot of its lines and the
+    reason, saved by one ``return_save`` call; a posted or voided return goes back to its page."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.handle(pk)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.handle(pk)
+
+    def handle(self, pk: int) -> HttpResponse:
+        supplier_return = self.get_document(pk)
+        self.check_guard(supplier_return)
+        if not supplier_return.is_editable:
+            messages.error(self.request, str(ImmutableDocument.default_message))
+            return redirect("purchasing:return_detail", pk=pk)
+        lines = list(supplier_return.lines.select_related("item", "unit", "location", "lot").order_by("pk"))
+        data = self.request.POST if self.request.method == "POST" else None
+        form = ReturnEditForm(data, supplier_return=supplier_return, lines=lines)
+        errors: list[str] = []
+        if data is not None and form.is_valid():
+            try:
+                return_services.return_save(
+                    company=supplier_return.company, actor=self.user, receipt=supplier_return.receipt,
+                    lines=form.service_lines(), supplier_return=supplier_return, supplier=supplier_return.supplier,
+                    reason=form.cleaned_data["reason"])
+            except (DomainError, ValidationError) as exc:
+                errors.extend(exc.messages if isinstance(exc, ValidationError) else [str(exc.message)])
+            else:
+                messages.success(self.request, _("%(document)s saved.") % {"document": supplier_return.reference})
+                return redirect("purchasing:return_detail", pk=pk)
+        return render(self.request, "purchasing/receiving/return_form.html",
+                      self.base_context(document=supplier_return, form=form, errors=errors),
+                      status=400 if data is not None else 200)
