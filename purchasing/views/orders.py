@@ -175,13 +175,13 @@ def submitted(order: PurchaseOrder, before: str, result: PurchaseOrder) -> str:
 
 
 ACTIONS = (
-    LinkAction(name="redate", label=_l("Re-date"), url_name="order_redate", statuses=tuple(st.RECEIVABLE_ORDER_STATUSES),
-               guard=buys_from, style="outline-primary"),
     ServiceAction(name="submit", label=_l("Submit for approval"), service=services.order_submit, statuses=(S.DRAFT,),
                   success=submitted, guard=buys_from, refresh=("number", "status")),
     ServiceAction(name="send", label=_l("Send to supplier"), service=services.order_send, statuses=(S.APPROVED,),
                   success=done(_l("%(document)s e-mailed to the supplier.")), guard=buys_from,
                   confirm=_l("E-mail this order to the supplier?")),
+    LinkAction(name="redate", label=_l("Re-date"), url_name="order_redate",
+               statuses=tuple(st.RECEIVABLE_ORDER_STATUSES), guard=buys_from, style="outline-primary"),
     ServiceAction(name="revise", label=_l("Revise"), service=services.order_revise,
                   statuses=tuple(st.REVISABLE_ORDER_STATUSES), reason=True, style="outline-primary", guard=buys_from,
                   success=done(_l("%(document)s is a draft again: change it and submit it.")),
