@@ -269,7 +269,7 @@ class PurchaseOrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.R
         return self.run(services.order_close, reason=payload.validated_data["reason"])
 
     @extend_schema(responses=PurchaseOrderRevisionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list: an order has few revisions
     def revisions(self, request: Request, pk: str | None = None) -> Response:
         """The order's earlier revisions, newest first, each with the order as it was."""
         order = self.get_object()
