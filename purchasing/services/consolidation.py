@@ -19,6 +19,7 @@ from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from erp.models import Company, User
 from erp.money import round_quantity
+from erp.sql import bulk_set
 from inventory.models import Item, ItemUnit, UnitOfMeasure
 from office.services import tasks_close_for_document
 from office.status import TaskStatus
@@ -226,7 +227,9 @@ def make_orders(lines: list[PurchaseRequisitionLine], targets: dict[int, Target]
         for req in reqs:
             req.status = st.RequisitionLineStatus.ORDERED
             req.order_line = order_line
-    PurchaseRequisitionLine.objects.bulk_update(lines, ["status", "order_line"])
+    # One UPDATE … FROM (VALUES …): bulk_update's CASE per row took minutes for 10,000 lines (bench/README.md).
+    bulk_set(PurchaseRequisitionLine, ["status", "order_line"],
+             {req.pk: (req.status, req.order_line_id) for req in lines})
     audit.record_updated(lines, before, ["status", "order_line"], actor=actor)
     close_done({line.requisition_id for line in lines}, actor=actor)
     result.orders, result.order_lines = orders, order_lines
