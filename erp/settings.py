@@ -294,6 +294,12 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "office.broadcast",
     "office.notificationdelivery",
     "office.announcementread",
+    # What an MRP run computed: its records, item headers, pegging and exception messages, written in
+    # bulk by the run and never edited (the run, its planned orders and their firming are audited).
+    "production.mrprecord",
+    "production.mrpitemplan",
+    "production.plannedorderpeg",
+    "production.mrpexception",
     "guardian.userobjectpermission",
     "guardian.groupobjectpermission",
 )

@@ -112,6 +112,17 @@ class Item(MasterData):
     reorder_point = models.DecimalField(_("reorder point"), default=0, validators=[MinValueValidator(0)], **QTY)
     safety_stock = models.DecimalField(_("safety stock"), default=0, validators=[MinValueValidator(0)], **QTY)
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
+    # MRP's lot sizing (in the base unit): lot for lot; whole multiples of lot_size; or at least
+    # lot_minimum, rounded up to a multiple of lot_multiple. A buy item's preferred supplier item wins.
+    lot_sizing = models.CharField(_("lot sizing"), max_length=12, choices=st.LotSizing.choices,
+                                  default=st.LotSizing.LOT_FOR_LOT, db_default=st.LotSizing.LOT_FOR_LOT)
+    lot_size = models.DecimalField(_("fixed lot size"), default=0, db_default=0, validators=[MinValueValidator(0)],
+                                   help_text=_("Fixed quantity: planned orders are whole multiples of it."), **QTY)
+    lot_minimum = models.DecimalField(_("minimum lot"), default=0, db_default=0, validators=[MinValueValidator(0)],
+                                      **QTY)
+    lot_multiple = models.DecimalField(_("lot multiple"), default=0, db_default=0, validators=[MinValueValidator(0)],
+                                       help_text=_("Planned orders round up to a multiple of it; 0: any quantity."),
+                                       **QTY)
     lot_tracked = models.BooleanField(_("lot tracked"), default=False)
     inspection_required = models.BooleanField(
         _("incoming inspection"), default=False,
@@ -128,6 +139,10 @@ class Item(MasterData):
             *MasterData.Meta.constraints,
             models.UniqueConstraint(fields=["company", "barcode"], condition=~Q(barcode=""),
                                     name="item_unique_barcode"),
+            models.CheckConstraint(condition=Q(lot_size__gte=0) & Q(lot_minimum__gte=0) & Q(lot_multiple__gte=0),
+                                   name="item_lot_sizes_not_negative"),
+            models.CheckConstraint(condition=~Q(lot_sizing="fixed") | Q(lot_size__gt=0),
+                                   name="item_fixed_lot_size_positive"),
         ]
         indexes = [
             models.Index(fields=["company", "name"], name="item_by_name"),

@@ -18,6 +18,14 @@ class Procurement(models.TextChoices):
     BUY = "buy", _("Buy")
 
 
+class LotSizing(models.TextChoices):
+    """How MRP sizes a planned order for a net requirement (production.services.mrp)."""
+
+    LOT_FOR_LOT = "lot_for_lot", _("Lot for lot")
+    FIXED = "fixed", _("Fixed quantity")
+    MIN_MULTIPLE = "min_multiple", _("Minimum and multiple")
+
+
 class LocationKind(models.TextChoices):
     INTERNAL = "internal", _("Storage")
     TRANSIT = "transit", _("In transit")

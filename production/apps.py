@@ -8,7 +8,8 @@ class ProductionConfig(AppConfig):
 
     def ready(self) -> None:
         from erp.roles import register_role_grants
-        from production import receivers  # noqa: F401  (connects this department's event subscriptions)
+        from production import receivers, scoping  # noqa: F401  (receivers: this department's event subscriptions)
         from production.roles import ROLE_GRANTS
 
         register_role_grants("production", ROLE_GRANTS)
+        scoping.register()

@@ -195,7 +195,7 @@ def user_maker(company: Company) -> Callable[..., Any]:
 
 # Fixtures of shared worlds (tests/sales/conftest.py, tests/inventory/conftest.py) that hold the
 # test's company: a test that uses one of them gets that company from `company` and `make_user` too.
-WORLD_FIXTURES = ("sal", "inv")
+WORLD_FIXTURES = ("sal", "inv", "prod")
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ def test_every_model_of_every_department_app_and_the_core_is_in_the_audit_trail(
     # are WeCom's approval cards and the callbacks of their buttons (the decisions they lead to are audited).
     infrastructure = {"OutboxEvent", "EventDelivery", "NumberSequence", "AccessLog", "ExportJob", "ApiToken",
                       "WeComRobotMessage", "WeComAccessToken", "WeComUserSends", "WeComApprovalCard", "WeComCallback",
-                      "Notification", "Broadcast", "NotificationDelivery", "AnnouncementRead"}
+                      "Notification", "Broadcast", "NotificationDelivery", "AnnouncementRead",
+                      # what an MRP run computed, written in bulk and never edited (its run is audited)
+                      "MrpRecord", "MrpItemPlan", "PlannedOrderPeg", "MrpException"}
     models = [
         model
         for label in [*settings.DEPARTMENT_APPS, "erp"]

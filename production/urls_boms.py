@@ -1,0 +1,3 @@
+"""Production screens: boms."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Production screens: engineering."""
+
+urlpatterns: list = []

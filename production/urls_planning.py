@@ -1,0 +1,3 @@
+"""Production screens: planning."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Production screens: workorders."""
+
+urlpatterns: list = []
