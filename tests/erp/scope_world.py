@@ -57,7 +57,7 @@ from tests.sales.conftest import deliver_events
 
 OUT = 900_001
 D = Decimal
-APPS = ("erp", "office", "inventory", "sales", "purchasing")
+APPS = ("erp", "office", "inventory", "sales", "purchasing", "production")
 
 
 @dataclass
@@ -272,7 +272,57 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
     build_purchasing(company, buyer_out, item, far, order)
     build_purchasing_invoices(world, far, item, pcs)
+    build_production(world, far, item, bought, pcs, order)
     return world
+
+
+def build_production(world: ScopeWorld, warehouse: Any, item: Any, component: Any, pcs: Any, sales_order: Any) -> None:
+    """Production's OUT objects, made directly (the areas' services have their own tests): a work
+    center with a holiday, a routing with an operation, a BOM of ``item`` with a line of ``component``,
+    a demand line, an MRP run with its record, item header, planned order (pegged to the OUT sales
+    order's line) and exception, and a draft work order. Production's data is the company's: only
+    other companies' users are out of its scope (the keepers read it, none may change it)."""
+    from production import status as production_status
+    from production.models import (
+        Bom,
+        BomLine,
+        Demand,
+        MrpException,
+        MrpItemPlan,
+        MrpRecord,
+        MrpRun,
+        PlannedOrder,
+        PlannedOrderPeg,
+        Routing,
+        RoutingOperation,
+        WorkCenter,
+        WorkCenterHoliday,
+        WorkOrder,
+    )
+
+    company, today = world.company, timezone.localdate()
+    center = WorkCenter.objects.create(company=company, code="OUTWC", name="外工作中心", warehouse=warehouse)
+    WorkCenterHoliday.objects.create(work_center=center, date=today, name="外假日")
+    routing = Routing.objects.create(company=company, code="OUTR", name="外途程", item=item)
+    RoutingOperation.objects.create(routing=routing, sequence=10, name="外工序", work_center=center,
+                                    setup_minutes=D("10"), run_minutes=D("1"))
+    bom = Bom.objects.create(company=company, item=item, version="1", routing=routing)
+    BomLine.objects.create(bom=bom, component=component, quantity=D("2"), unit=pcs, quantity_base=D("2"))
+    demand = Demand.objects.create(company=company, item=item, date=today, quantity=D("3"), reference="外預測")
+    run = MrpRun.objects.create(company=company, as_of=today, horizon_days=30,
+                                status=production_status.MrpRunStatus.DONE, progress=100)
+    MrpItemPlan.objects.create(run=run, item=item, procurement="make", on_hand=D("0"), safety_stock=D("0"),
+                               lead_time_days=1, planned_orders=1)
+    MrpRecord.objects.create(run=run, item=item, date=today, gross=D("5"), projected=D("-5"), net=D("5"),
+                             planned_receipt=D("5"))
+    planned = PlannedOrder.objects.create(run=run, item=item, kind=production_status.PlannedOrderKind.MAKE,
+                                          quantity=D("5"), due_date=today, release_date=today, bom=bom)
+    PlannedOrderPeg.objects.create(planned_order=planned, quantity=D("5"), need_date=today,
+                                   sales_order_line=sales_order.lines.first(), demand=demand)
+    MrpException.objects.create(run=run, item=item, kind=production_status.MrpExceptionKind.LATE_RELEASE, date=today,
+                                quantity=D("5"), planned_order=planned)
+    WorkOrder.objects.create(company=company, item=item, bom=bom, routing=routing, warehouse=warehouse,
+                             quantity=D("5"), start_date=today, due_date=today, created_by=world.insider)
 
 
 def build_purchasing(company: Company, buyer: Any, item: Any, warehouse: Any, sales_order: Any) -> None:
