@@ -41,11 +41,8 @@ class ItemUnitInline(ScopedInline, admin.TabularInline):
 
 
 class ItemAdminForm(forms.ModelForm):
-    """MRP's lot sizing said beside the field, as the item screen says it (not as a constraint error)."""
-
-    class Meta:
-        model = m.Item
-        fields = "__all__"
+    """MRP's lot sizing said beside the field, as the item screen says it (not as a constraint error).
+    The admin makes the form of the item's fields from it."""
 
     def clean(self):
         data = super().clean()

@@ -146,7 +146,7 @@ class HolidayForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
         self.fields["capacity_hours"].widget.attrs.update({"step": "any", "min": 0, "max": 24})
         self.fields["capacity_hours"].required = False

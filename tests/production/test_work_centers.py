@@ -230,8 +230,8 @@ def test_edit_through_the_screen_and_zero_efficiency_is_refused(w, client):
     login(client, w.planner)
     url = f"/production/work-centers/{w.frame_shop.pk}/edit/"
     bad = client.post(url, work_center_post(code="WELD", name="焊接", efficiency_percent="0"))
-    good = client.post(url, work_center_post(code="WELD", name="焊接二", working_weekdays=["0", "1", "2", "3", "4", "5"],
-                                             is_active="on"))
+    six_days = ["0", "1", "2", "3", "4", "5"]
+    good = client.post(url, work_center_post(code="WELD", name="焊接二", working_weekdays=six_days, is_active="on"))
 
     assert bad.status_code == 200 and "efficiency_percent" in bad.context["form"].errors
     assert good.status_code == 302
@@ -250,15 +250,16 @@ def test_deactivate_through_the_screen(w, client):
 def test_the_calendar_shows_the_weeks_and_a_holiday_is_added_with_htmx(w, client):
     login(client, w.planner)
     url = f"/production/work-centers/{w.frame_shop.pk}/holidays/new/?from=2027-01-04"
-    response = client.post(url, {"holiday-date": "2027-01-05", "holiday-name": "Stocktake", "holiday-capacity_hours": ""},
-                           HTTP_HX_REQUEST="true", HTTP_HX_TARGET="calendar")
+    response = client.post(url, {"holiday-date": "2027-01-05", "holiday-name": "Stocktake",
+                                 "holiday-capacity_hours": ""}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="calendar")
 
     assert response.status_code == 200
     assert [t.name for t in response.templates][0] == "production/engineering/partials/work_center_calendar.html"
     weeks = response.context["weeks"]
     assert len(weeks) == 6 and weeks[0][0][0] == MONDAY
     assert [(day, hours) for day, hours, _holiday in weeks[0][:3]] == [
-        (MONDAY, D("16")), (MONDAY + datetime.timedelta(days=1), D("0")), (MONDAY + datetime.timedelta(days=2), D("16"))]
+        (MONDAY, D("16")), (MONDAY + datetime.timedelta(days=1), D("0")),
+        (MONDAY + datetime.timedelta(days=2), D("16"))]
     assert "Stocktake" in response.content.decode()
 
 
