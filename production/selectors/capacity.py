@@ -41,12 +41,11 @@ ONE_DAY = datetime.timedelta(days=1)
 PERCENT = Decimal("0.1")
 
 
-@dataclass
-class LoadDay:
-    date: datetime.date
+class Loaded:
+    """A day or a week of a work center: its capacity and its load (hours)."""
+
     capacity: Decimal
-    load: Decimal = ZERO
-    orders: int = 0
+    load: Decimal
 
     @property
     def percent(self) -> Decimal | None:
@@ -55,6 +54,14 @@ class LoadDay:
     @property
     def overloaded(self) -> bool:
         return self.load > self.capacity
+
+
+@dataclass
+class LoadDay(Loaded):
+    date: datetime.date
+    capacity: Decimal
+    load: Decimal = ZERO
+    orders: int = 0
 
     @property
     def working(self) -> bool:
@@ -62,19 +69,11 @@ class LoadDay:
 
 
 @dataclass
-class LoadWeek:
+class LoadWeek(Loaded):
     start: datetime.date  # its Monday (the first week may start before the range)
     capacity: Decimal = ZERO
     load: Decimal = ZERO
     overloaded_days: int = 0
-
-    @property
-    def percent(self) -> Decimal | None:
-        return percent_of(self.load, self.capacity)
-
-    @property
-    def overloaded(self) -> bool:
-        return self.load > self.capacity
 
 
 @dataclass

@@ -147,16 +147,22 @@ def work_center_deactivate(*, work_center: WorkCenter, actor: User | None = None
     return work_center
 
 
-@atomic_with_retry
-def work_center_delete(*, instance: WorkCenter, actor: User | None = None, deactivatable: bool = True) -> None:
-    """Delete a work center no routing uses (its holidays go with it); one in use is refused (InUse)."""
+def delete_or_refuse(instance: WorkCenter | Routing, in_use: str, deactivate: str, deactivatable: bool) -> None:
+    """Delete ``instance``, or refuse it (InUse, a 409) with ``in_use`` while rows still point at it;
+    ``deactivate`` (said with ``deactivatable``) tells what to do instead."""
     try:
         with transaction.atomic():
             instance.delete()
     except (ProtectedError, RestrictedError):
-        message = (_("Work center %(code)s is used by routings and cannot be deleted. Deactivate it instead.")
-                   if deactivatable else _("Work center %(code)s is used by routings and cannot be deleted."))
-        raise InUse(message % {"code": instance.code}) from None
+        message = in_use % {"code": instance.code}
+        raise InUse(f"{message} {deactivate}" if deactivatable else message) from None
+
+
+@atomic_with_retry
+def work_center_delete(*, instance: WorkCenter, actor: User | None = None, deactivatable: bool = True) -> None:
+    """Delete a work center no routing uses (its holidays go with it); one in use is refused (InUse)."""
+    delete_or_refuse(instance, _("Work center %(code)s is used by routings and cannot be deleted."),
+                     _("Deactivate it instead."), deactivatable)
 
 
 # Holidays --------------------------------------------------------------------------------------
@@ -304,10 +310,5 @@ def routing_deactivate(*, routing: Routing, actor: User | None = None) -> Routin
 @atomic_with_retry
 def routing_delete(*, instance: Routing, actor: User | None = None, deactivatable: bool = True) -> None:
     """Delete a routing no BOM or work order uses (its operations go with it); one in use is refused."""
-    try:
-        with transaction.atomic():
-            instance.delete()
-    except (ProtectedError, RestrictedError):
-        message = (_("Routing %(code)s is used by BOMs or work orders and cannot be deleted. Deactivate it instead.")
-                   if deactivatable else _("Routing %(code)s is used by BOMs or work orders and cannot be deleted."))
-        raise InUse(message % {"code": instance.code}) from None
+    delete_or_refuse(instance, _("Routing %(code)s is used by BOMs or work orders and cannot be deleted."),
+                     _("Deactivate it instead."), deactivatable)

@@ -17,24 +17,22 @@ def yes(value):
     return _("Yes") if value else ""
 
 
-DAY_COLUMNS = [
-    (gettext_lazy("Work center"), lambda r: r[0].work_center.code),
-    (gettext_lazy("Date"), lambda r: r[1].date),
-    (gettext_lazy("Capacity (hours)"), lambda r: r[1].capacity),
-    (gettext_lazy("Load (hours)"), lambda r: r[1].load),
-    (gettext_lazy("Load %"), lambda r: r[1].percent if r[1].percent is not None else ""),
-    (gettext_lazy("Operations"), lambda r: r[1].orders),
-    (gettext_lazy("Overloaded"), lambda r: yes(r[1].overloaded)),
-]
-WEEK_COLUMNS = [
-    (gettext_lazy("Work center"), lambda r: r[0].work_center.code),
-    (gettext_lazy("Week of"), lambda r: r[1].start),
-    (gettext_lazy("Capacity (hours)"), lambda r: r[1].capacity),
-    (gettext_lazy("Load (hours)"), lambda r: r[1].load),
-    (gettext_lazy("Load %"), lambda r: r[1].percent if r[1].percent is not None else ""),
-    (gettext_lazy("Overloaded days"), lambda r: r[1].overloaded_days),
-    (gettext_lazy("Overloaded"), lambda r: yes(r[1].overloaded)),
-]
+def columns(period_header, period, last_header, last):
+    """The export's columns: a row is (work center row, day or week)."""
+    return [
+        (gettext_lazy("Work center"), lambda r: r[0].work_center.code),
+        (period_header, lambda r: period(r[1])),
+        (gettext_lazy("Capacity (hours)"), lambda r: r[1].capacity),
+        (gettext_lazy("Load (hours)"), lambda r: r[1].load),
+        (gettext_lazy("Load %"), lambda r: r[1].percent if r[1].percent is not None else ""),
+        (last_header, lambda r: last(r[1])),
+        (gettext_lazy("Overloaded"), lambda r: yes(r[1].overloaded)),
+    ]
+
+
+DAY_COLUMNS = columns(gettext_lazy("Date"), lambda d: d.date, gettext_lazy("Operations"), lambda d: d.orders)
+WEEK_COLUMNS = columns(gettext_lazy("Week of"), lambda w: w.start, gettext_lazy("Overloaded days"),
+                       lambda w: w.overloaded_days)
 
 
 def chart_data(load, by_week):

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from rest_framework.test import APIClient
 
 from production import status as st
 from production.models import MrpRun, PlannedOrder, Routing, RoutingOperation, WorkOrder
@@ -19,22 +18,20 @@ from production.selectors.capacity import capacity_load
 from production.services import engineering as services
 from tests.conftest import warm_permissions
 from tests.production.conftest import D
+from tests.production.engineering_helpers import api_as, english
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w(prod):
+    return english(prod)
 MONDAY = datetime.date(2027, 1, 4)
 SUNDAY = MONDAY + datetime.timedelta(days=13)  # two weeks
 
 
 def day(n):
     return MONDAY + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def w(prod):
-    for user in (prod.admin, prod.planner, prod.keeper, prod.outsider):
-        user.language = "en"
-        user.save(update_fields=["language"])
-    return prod
 
 
 def work_order(w, item, quantity, start=MONDAY, status=st.WorkOrderStatus.RELEASED, completed="0", **fields):
@@ -228,12 +225,6 @@ def test_the_screen_query_count_does_not_grow_with_orders(w, client):
         client.get("/production/capacity/")
 
     assert len(many.captured_queries) == len(few.captured_queries)
-
-
-def api_as(user):
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
 
 
 def test_api_gives_the_load_per_day_and_week(w):

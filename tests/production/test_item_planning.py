@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import modelform_factory
 from django.utils import translation
-from rest_framework.test import APIClient
 
 from erp.errors import DomainError
 from inventory import status as inventory_status
@@ -16,28 +15,20 @@ from inventory.models import Item
 from inventory.services import masterdata
 from tests.files import csv_bytes
 from tests.production.conftest import D
+from tests.production.engineering_helpers import api_as, english
 
 pytestmark = pytest.mark.django_db
-FIXED, MIN_MULTIPLE = inventory_status.LotSizing.FIXED, inventory_status.LotSizing.MIN_MULTIPLE
 
 
 @pytest.fixture
 def w(prod):
-    for user in (prod.admin, prod.planner, prod.keeper):
-        user.language = "en"
-        user.save(update_fields=["language"])
-    return prod
+    return english(prod)
+FIXED, MIN_MULTIPLE = inventory_status.LotSizing.FIXED, inventory_status.LotSizing.MIN_MULTIPLE
 
 
 def lot_figures(item):
     item.refresh_from_db()
     return item.lot_sizing, item.lot_size, item.lot_minimum, item.lot_multiple
-
-
-def api_as(user):
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
 
 
 # Services ----------------------------------------------------------------------------------------

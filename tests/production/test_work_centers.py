@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
-from rest_framework.test import APIClient
 
 from erp.errors import DomainError
 from inventory.errors import InUse
@@ -18,29 +17,16 @@ from production.services import engineering as services
 from tests.conftest import warm_permissions
 from tests.factories import CompanyFactory, UserFactory
 from tests.production.conftest import D
+from tests.production.engineering_helpers import api_as, english, login
 
 pytestmark = pytest.mark.django_db
-MONDAY = datetime.date(2027, 1, 4)  # a Monday
-API = "/api/production/work-centers/"
 
 
 @pytest.fixture
 def w(prod):
-    for user in (prod.admin, prod.planner, prod.keeper, prod.outsider):
-        user.language = "en"
-        user.save(update_fields=["language"])
-    return prod
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def api_as(user):
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
+    return english(prod)
+MONDAY = datetime.date(2027, 1, 4)  # a Monday
+API = "/api/production/work-centers/"
 
 
 def other_company_work_center():
