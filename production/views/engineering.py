@@ -133,8 +133,8 @@ def work_center_edit(request, pk):
     return render(request, "production/engineering/work_center_form.html", {"form": form, "work_center": shown})
 
 
-@require_POST
 @permission_required("production.change_workcenter")
+@require_POST
 def work_center_deactivate(request, pk):
     work_center = services.work_center_deactivate(work_center=get_work_center(request, pk), actor=request.user)
     messages.success(request, _("Work center %(code)s deactivated: no new operation can use it.")
@@ -214,8 +214,8 @@ def holiday_edit(request, pk, holiday_pk):
     return holiday_form_view(request, pk, holiday_pk)
 
 
-@require_POST
 @permission_required("production.change_workcenter")
+@require_POST
 def holiday_delete(request, pk, holiday_pk):
     work_center = get_work_center(request, pk)
     services.holiday_delete(holiday=get_holiday(work_center, holiday_pk), actor=request.user)
@@ -310,8 +310,8 @@ def routing_edit(request, pk):
     return routing_form(request, get_routing(request, pk))
 
 
-@require_POST
 @permission_required("production.change_routing")
+@require_POST
 def routing_deactivate(request, pk):
     routing = services.routing_deactivate(routing=get_routing(request, pk), actor=request.user)
     messages.success(request, _("Routing %(code)s deactivated.") % {"code": routing.code})
