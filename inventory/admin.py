@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from erp.admin import ReadOnlyAdmin
 from erp.admin_scoping import ScopedAdmin, ScopedGuardedAdmin, ScopedInline
 from inventory import models as m
+from inventory.status import LotSizing
 
 
 class MasterDataAdmin(ScopedAdmin):
@@ -37,10 +40,23 @@ class ItemUnitInline(ScopedInline, admin.TabularInline):
     extra = 0
 
 
+class ItemAdminForm(forms.ModelForm):
+    """MRP's lot sizing said beside the field, as the item screen says it (not as a constraint error).
+    The admin makes the form of the item's fields from it."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("lot_sizing") == LotSizing.FIXED and "lot_size" not in self.errors \
+                and not (data.get("lot_size") or 0) > 0:
+            self.add_error("lot_size", _("A fixed lot size must be greater than zero."))
+        return data
+
+
 @admin.register(m.Item)
 class ItemAdmin(ScopedAdmin):
-    list_display = ["code", "name", "item_type", "procurement", "base_unit", "lot_tracked", "is_active"]
-    list_filter = ["company", "item_type", "procurement", "lot_tracked", "is_active", "category"]
+    form = ItemAdminForm
+    list_display = ["code", "name", "item_type", "procurement", "base_unit", "lot_sizing", "lot_tracked", "is_active"]
+    list_filter = ["company", "item_type", "procurement", "lot_sizing", "lot_tracked", "is_active", "category"]
     search_fields = ["code", "name", "barcode", "specification"]
     inlines = [ItemUnitInline]
 

@@ -2,9 +2,14 @@
 
 from rest_framework.routers import DefaultRouter
 
+from production.api import engineering
 from production.api.common import ProductionAPIRootView
 
 router = DefaultRouter()
 router.APIRootView = ProductionAPIRootView  # the root needs a production permission too
 # One register line per endpoint (each area imports its module here):
+# Engineering: work centers, routings, capacity
+router.register("work-centers", engineering.WorkCenterViewSet, basename="work-center")
+router.register("routings", engineering.RoutingViewSet, basename="routing")
+router.register("capacity", engineering.CapacityViewSet, basename="capacity")
 urlpatterns = router.urls

@@ -69,7 +69,8 @@ class ItemSerializer(UniqueCodeMixin, serializers.ModelSerializer[Item]):
         model = Item
         fields = [
             "id", "code", "name", "specification", "category", "item_type", "procurement", "base_unit", "units",
-            "standard_cost", "reorder_point", "safety_stock", "lead_time_days", "lot_tracked", "shelf_life_days",
+            "standard_cost", "reorder_point", "safety_stock", "lead_time_days", "lot_sizing", "lot_size",
+            "lot_minimum", "lot_multiple", "lot_tracked", "shelf_life_days",
             "barcode", "default_warehouse", "is_active",
         ]
 

@@ -2,6 +2,8 @@
 filter forms of the stock reports. Forms validate input; the views hand ``cleaned_data`` to the
 services in ``inventory.services.masterdata``."""
 
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
@@ -122,10 +124,11 @@ class ItemFilterForm(FilterForm):
         }
 
 
+LOT_SIZING_FIELDS = ("lot_sizing", "lot_size", "lot_minimum", "lot_multiple")
 ITEM_FIELDS = [
     "code", "name", "specification", "category", "item_type", "procurement", "base_unit", "standard_cost",
-    "reorder_point", "safety_stock", "lead_time_days", "lot_tracked", "shelf_life_days", "barcode",
-    "default_warehouse", "is_active",
+    "reorder_point", "safety_stock", "lead_time_days", "lot_sizing", "lot_size", "lot_minimum", "lot_multiple",
+    "lot_tracked", "shelf_life_days", "barcode", "default_warehouse", "is_active",
 ]
 
 
@@ -148,6 +151,11 @@ class ItemForm(CodeUniqueMixin, forms.ModelForm):
             Q(is_active=True) | Q(pk=self.instance.base_unit_id), company=company)
         self.fields["default_warehouse"].queryset = Warehouse.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.default_warehouse_id), company=company)
+        # MRP's lot sizing: left empty, lot for lot with no sizes (as a new item has them).
+        for name in LOT_SIZING_FIELDS:
+            self.fields[name].required = False
+        for name in LOT_SIZING_FIELDS[1:]:
+            self.fields[name].widget.attrs.update({"step": "any", "min": 0})
         no_form_tag(self)
 
     def clean_barcode(self):
@@ -159,6 +167,19 @@ class ItemForm(CodeUniqueMixin, forms.ModelForm):
             if existing.exists():
                 raise ValidationError(_("Another item already has this barcode."), code="duplicate")
         return barcode
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("lot_sizing") and "lot_sizing" not in self.errors:
+            data["lot_sizing"] = st.LotSizing.LOT_FOR_LOT
+        for name in LOT_SIZING_FIELDS[1:]:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal("0")
+        # MRP's lot sizing, beside the field (the same rule as services.masterdata.check_lot_sizing).
+        if data.get("lot_sizing") == st.LotSizing.FIXED and "lot_size" not in self.errors \
+                and not (data.get("lot_size") or 0) > 0:
+            self.add_error("lot_size", _("A fixed lot size must be greater than zero."))
+        return data
 
     def service_fields(self):
         return {name: self.cleaned_data[name] for name in ITEM_FIELDS}

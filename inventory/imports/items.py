@@ -70,6 +70,15 @@ ITEM_COLUMNS = (
     Column("lead_time_days", gettext_lazy("Lead time (days)"), False, ("前置天數", "前置時間", "交期天數"),
            ("提前期", "前置天数", "交期天数"), ("lead time", "lead time days"),
            gettext_lazy("Whole days, zero or more.")),
+    Column("lot_sizing", gettext_lazy("Lot sizing"), False, ("批量規則", "批量法"), ("批量规则", "批量法"),
+           ("lot sizing", "lot rule"),
+           gettext_lazy("lot_for_lot, fixed or min_multiple (or their names); empty = lot for lot.")),
+    Column("lot_size", gettext_lazy("Fixed lot size"), False, ("固定批量",), ("固定批量",), ("fixed lot size",),
+           gettext_lazy("For a fixed lot size: greater than zero, in the base unit.")),
+    Column("lot_minimum", gettext_lazy("Minimum lot"), False, ("最小批量",), ("最小批量",), ("minimum lot",),
+           gettext_lazy("Zero or more, in the base unit.")),
+    Column("lot_multiple", gettext_lazy("Lot multiple"), False, ("批量倍數",), ("批量倍数",), ("lot multiple",),
+           gettext_lazy("Zero (any quantity) or more, in the base unit.")),
     Column("lot_tracked", gettext_lazy("Lot tracked"), False, ("批號管理", "批號控管"), ("批号管理", "批次管理"),
            ("lot tracked", "lots"), gettext_lazy("yes/no, 1/0 or 是/否; empty = no.")),
     Column("shelf_life_days", gettext_lazy("Shelf life (days)"), False, ("保存期限(天)", "保存期限", "有效天數"),
@@ -94,6 +103,9 @@ CHOICE_ALIASES: dict[str, tuple[str, ...]] = {
     st.ItemType.SERVICE: ("服務", "服务"),
     st.Procurement.MAKE: ("自製", "自制", "生產", "生产"),
     st.Procurement.BUY: ("採購", "采购", "外購", "外购"),
+    st.LotSizing.LOT_FOR_LOT: ("lot for lot", "lfl", "逐批", "批對批", "按需"),
+    st.LotSizing.FIXED: ("fixed quantity", "固定批量"),
+    st.LotSizing.MIN_MULTIPLE: ("minimum and multiple", "最小批量與倍數", "最小批量与倍数"),
 }
 MAX_INT = 2_147_483_647
 
@@ -143,9 +155,11 @@ def validate_items(table: Table, *, company: Company, user: User) -> ImportResul
     warehouses = {w.code: w for w in company_warehouses(user)}  # any of them may be an item's default
     types = choice_lookup(st.ItemType, CHOICE_ALIASES)
     procurements = choice_lookup(st.Procurement, CHOICE_ALIASES)
+    lot_rules = choice_lookup(st.LotSizing, CHOICE_ALIASES)
     # Translated once, not once per row.
     type_labels = {str(value): str(label) for value, label in st.ItemType.choices}
     procurement_labels = {str(value): str(label) for value, label in st.Procurement.choices}
+    lot_rule_labels = {str(value): str(label) for value, label in st.LotSizing.choices}
     yes_no = {True: _("Yes"), False: _("No")}
 
     seen_codes: dict[str, int] = {}
@@ -201,6 +215,16 @@ def validate_items(table: Table, *, company: Company, user: User) -> ImportResul
         lead_time = check.take("lead_time_days", parse_int, default=0, maximum=MAX_INT)
         if lead_time is not None:
             check.show("lead_time_days", str(lead_time))
+        lot_sizing = check.take("lot_sizing", parse_choice, lot_rules, default=st.LotSizing.LOT_FOR_LOT)
+        if lot_sizing:
+            check.show("lot_sizing", lot_rule_labels[lot_sizing])
+        for key in ("lot_size", "lot_minimum", "lot_multiple"):
+            value = check.take(key, parse_decimal, default=Decimal("0"))
+            if value is not None:
+                check.show(key, fmt_decimal(value))
+        if lot_sizing == st.LotSizing.FIXED and check.row.values.get("lot_size") is not None \
+                and check.row.values["lot_size"] <= 0:
+            check.error("lot_size", _("a fixed lot size must be greater than zero."))
         lot_tracked = check.take("lot_tracked", parse_bool, default=False)
         if lot_tracked is not None:
             check.show("lot_tracked", yes_no[lot_tracked])
@@ -241,8 +265,8 @@ def validate_items(table: Table, *, company: Company, user: User) -> ImportResul
 
 
 ITEM_FIELDS = ("code", "name", "specification", "item_type", "procurement", "base_unit", "standard_cost",
-               "reorder_point", "safety_stock", "lead_time_days", "lot_tracked", "shelf_life_days", "barcode",
-               "default_warehouse", "is_active")
+               "reorder_point", "safety_stock", "lead_time_days", "lot_sizing", "lot_size", "lot_minimum",
+               "lot_multiple", "lot_tracked", "shelf_life_days", "barcode", "default_warehouse", "is_active")
 
 
 def commit_items(result: ImportResult, *, company: Company, user: User) -> int:

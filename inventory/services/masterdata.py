@@ -108,10 +108,26 @@ def location_create(*, warehouse: Warehouse, code: str, name: str, parent: Locat
     return location
 
 
+LOT_FIELDS = ("lot_size", "lot_minimum", "lot_multiple")
+
+
+def check_lot_sizing(item: Item) -> None:
+    """MRP's lot sizing rule, said beside the field to blame (the database's CHECK constraints are the
+    backstop): no negative lot figures; a fixed lot size greater than zero. With "minimum and
+    multiple" both may be 0 (no minimum; any quantity)."""
+    for name in LOT_FIELDS:
+        value = getattr(item, name)
+        if value is not None and value < 0:
+            raise DomainError(_("Lot quantities must not be negative."), field=name)
+    if item.lot_sizing == st.LotSizing.FIXED and not (item.lot_size and item.lot_size > 0):
+        raise DomainError(_("A fixed lot size must be greater than zero."), field="lot_size")
+
+
 @atomic_with_retry
 def item_create(*, company: Company, units: UnitPairs = (), actor: User | None = None, **fields: Any) -> Item:
     """Create an item; ``units`` is [(UnitOfMeasure, factor)] of alternative units."""
     item = Item(company=company, **fields)
+    check_lot_sizing(item)
     item.full_clean()
     item.save()
     item_set_units(item=item, units=units)
@@ -130,6 +146,7 @@ def item_update(*, item: Item, units: UnitPairs | None = None, actor: User | Non
             raise DomainError(message, field=name)
     for name, value in fields.items():
         setattr(item, name, value)
+    check_lot_sizing(item)
     item.full_clean()
     item.save()
     if units is not None:
@@ -226,6 +243,11 @@ def items_create_bulk(*, company: Company, rows: Iterable[Mapping[str, Any]],
         fields = dict(row)
         alternatives = fields.pop("units", ())
         item = Item(company=company, **fields)
+        try:
+            check_lot_sizing(item)
+        except DomainError as error:
+            raise DomainError(_("%(item)s: %(message)s") % {"item": item.code, "message": error.message},
+                              field=error.field) from None
         # Uniqueness is checked below for all rows together, not with two queries per row.
         item.full_clean(validate_unique=False, validate_constraints=False)
         items.append(item)

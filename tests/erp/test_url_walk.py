@@ -168,6 +168,9 @@ ROUTE_MODELS = {
     "purchasing:return": "purchasing.supplierreturn",
     "purchasing:return_from_receipt": "inventory.goodsreceipt",
     "purchasing:order_receive": "purchasing.purchaseorder",
+    # production: engineering (work centers with their holidays, routings)
+    "production:work_center": "production.workcenter",
+    "production:routing": "production.routing",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner
