@@ -173,6 +173,11 @@ class Bom(CompanyOwned):
         return str(self)
 
     @property
+    def status(self) -> str:
+        """"active" or "inactive": what the generic document screens read as a document's status."""
+        return "active" if self.is_active else "inactive"
+
+    @property
     def is_editable(self) -> bool:
         """Always offered for editing: production.services.boms refuses changing the lines of a version
         an open work order uses (its header still changes)."""
