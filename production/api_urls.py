@@ -2,9 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from production.api import boms as boms_api
 from production.api.common import ProductionAPIRootView
 
 router = DefaultRouter()
 router.APIRootView = ProductionAPIRootView  # the root needs a production permission too
 # One register line per endpoint (each area imports its module here):
+# Bills of materials (boms)
+router.register("boms", boms_api.BomViewSet, basename="bom")
 urlpatterns = router.urls
