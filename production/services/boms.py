@@ -383,12 +383,22 @@ def save_lines(bom: Bom, rows: list[BomLine], existing: dict[int, BomLine]) -> N
         row.save()
 
 
-def lines_as_input(bom: Bom) -> list[BomLineInput]:
-    """A version's lines as ``bom_save`` takes them (without ids: for a copy)."""
-    return [{"component": row.component, "quantity": row.quantity, "unit": row.unit, "kind": row.kind,
-             "scrap_percent": row.scrap_percent, "operation": row.operation, "notes": row.notes}
+def lines_as_input(bom: Bom, *, with_ids: bool = False) -> list[BomLineInput]:
+    """A version's lines as ``bom_save`` takes them (``with_ids``: to keep them, else for a copy)."""
+    return [{"id": row.pk if with_ids else None, "component": row.component, "quantity": row.quantity,
+             "unit": row.unit, "kind": row.kind, "scrap_percent": row.scrap_percent, "operation": row.operation,
+             "notes": row.notes}
             for row in bom.lines.select_related("component", "component__base_unit", "unit", "operation")
             .order_by("sequence", "pk")]
+
+
+def bom_check_header(*, bom: Bom, actor: User | None, **header: Unpack[BomHeader]) -> None:
+    """Whether ``bom_save`` accepts this change of ``bom``'s header (its lines kept): raises its
+    DomainError, writes nothing (the admin's form asks before saving)."""
+    with transaction.atomic():
+        bom_save(company=bom.company, actor=actor, item=bom.item, version=bom.version,
+                 lines=lines_as_input(bom, with_ids=True), bom=bom, **header)
+        transaction.set_rollback(True)
 
 
 @atomic_with_retry
