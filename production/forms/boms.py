@@ -32,8 +32,8 @@ def styled(form: forms.BaseForm) -> None:
         if isinstance(field.widget, forms.CheckboxInput):
             field.widget.attrs.setdefault("class", "form-check-input")
             continue
-        select = isinstance(field.widget, forms.Select)
-        field.widget.attrs.setdefault("class", "form-select form-select-sm" if select else "form-control form-control-sm")
+        css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+        field.widget.attrs.setdefault("class", css)
 
 
 def yes_no(value: str) -> bool | None:

@@ -335,7 +335,8 @@ def bom_save(*, company: Company, actor: User | None, item: Item | None, version
             raise DomainError(_("A BOM version cannot move to another item: copy it instead."), field="item")
     # The lock that makes "one default version per item and date" and "no cycle" hold: every save
     # of the item's versions (or of a version using one of these components) queues here.
-    lock_items([item.pk, *(line["component"].pk for line in lines if line.get("component") is not None)])
+    components = [line.get("component") for line in lines]
+    lock_items([item.pk, *(component.pk for component in components if component is not None)])
     if bom is not None:
         bom = Bom.objects.select_for_update(of=("self",)).select_related("item", "routing").get(pk=bom.pk)
         old_quantity, old_routing = bom.quantity, bom.routing_id
