@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from production.api import engineering
+from production.api import boms as boms_api
 from production.api.common import ProductionAPIRootView
 
 router = DefaultRouter()
@@ -12,4 +13,6 @@ router.APIRootView = ProductionAPIRootView  # the root needs a production permis
 router.register("work-centers", engineering.WorkCenterViewSet, basename="work-center")
 router.register("routings", engineering.RoutingViewSet, basename="routing")
 router.register("capacity", engineering.CapacityViewSet, basename="capacity")
+# Bills of materials (boms)
+router.register("boms", boms_api.BomViewSet, basename="bom")
 urlpatterns = router.urls

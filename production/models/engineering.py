@@ -167,6 +167,22 @@ class Bom(CompanyOwned):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.version}"
 
+    @property
+    def reference(self) -> str:
+        """How the screens and messages name the version (the document screens' ``reference``)."""
+        return str(self)
+
+    @property
+    def status(self) -> str:
+        """"active" or "inactive": what the generic document screens read as a document's status."""
+        return "active" if self.is_active else "inactive"
+
+    @property
+    def is_editable(self) -> bool:
+        """Always offered for editing: production.services.boms refuses changing the lines of a version
+        an open work order uses (its header still changes)."""
+        return True
+
     def get_absolute_url(self) -> str:
         return reverse("production:bom_detail", args=[self.pk])
 
