@@ -2,9 +2,9 @@
 
 ``mrp_run_execute`` loads every input of the company set-based (production.selectors.mrp_inputs: a
 fixed number of statements, whatever the number of items), nets in memory (dicts per item, only the
-days on which something happens), and writes the run's output with bulk inserts in batches: the
-items' headers (MrpItemPlan), the MRP record days (MrpRecord), the planned orders, their pegging and
-the exception messages. The rules, with a worked example, are in docs/production.md, "MRP: the
+days on which something happens), and writes the run's output with one COPY per table
+(production.sql.mrp): the items' headers (MrpItemPlan), the MRP record days (MrpRecord), the planned
+orders, their pegging and the exception messages. The rules, with a worked example, are in docs/production.md, "MRP: the
 rules"; tests/production/test_mrp_*.py state them.
 
 The output is computed data: it is not written to the audit trail row by row (the run is audited;
@@ -20,7 +20,6 @@ from decimal import ROUND_CEILING, ROUND_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from erp.errors import DomainError
@@ -39,12 +38,12 @@ from production.selectors.mrp_inputs import (
     SupplierTerms,
     mrp_inputs,
 )
+from production.sql.mrp import copy_rows
 
-__all__ = ["BATCH", "BomCycle", "mrp_run_execute", "plan"]
+__all__ = ["BomCycle", "mrp_run_execute", "plan"]
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-BATCH = 5000  # rows per INSERT
 
 # What a gross requirement (and so a peg) is for; the order within a day (then by id).
 SALES, DEMAND, PARENT = 0, 1, 2
@@ -421,56 +420,50 @@ def _delete_output(run: MrpRun) -> None:
         queryset._raw_delete(queryset.db)
 
 
-def _insert(model: type[Model], rows: list[Any]) -> None:
-    for start in range(0, len(rows), BATCH):
-        model._default_manager.bulk_create(rows[start:start + BATCH])
-
-
 def _write(run: MrpRun, data: MrpInputs, result: Plan) -> dict[str, Any]:
+    """The plan's rows, each table in one COPY (production.sql.mrp); the planned orders' ids are read
+    back in write order (a sequence gives one COPY's rows increasing ids) for the pegs and messages."""
     as_of = data.as_of
+    dates: dict[int, datetime.date] = {}
 
     def date(day: int) -> datetime.date:
-        return as_of + datetime.timedelta(days=day)
+        found = dates.get(day)
+        if found is None:
+            found = dates[day] = as_of + datetime.timedelta(days=day)
+        return found
 
-    _insert(MrpItemPlan, [MrpItemPlan(
-        run=run, item_id=outcome.item.id, low_level_code=outcome.level, procurement=outcome.item.procurement,
-        on_hand=outcome.on_hand, safety_stock=outcome.item.safety_stock, lead_time_days=outcome.lead_time,
-        lot_rule=outcome.lot_rule[:100], is_phantom=outcome.phantom, planned_orders=len(outcome.orders),
-    ) for outcome in result.items])
-    rows = [PlannedOrder(run=run, item_id=planned.item_id, kind=planned.kind, quantity=planned.quantity,
-                         due_date=date(planned.due), release_date=date(planned.release), is_late=planned.release < 0,
-                         bom_id=planned.bom_id) for planned in result.orders]
-    _insert(PlannedOrder, rows)
-    ids = [row.pk for row in rows]
-    pegs = []
-    for planned in result.orders:
-        for day, quantity, what, key in planned.pegs:
-            pegs.append(PlannedOrderPeg(
-                planned_order_id=ids[planned.index], quantity=quantity, need_date=date(day),
-                sales_order_line_id=key if what == SALES else None, demand_id=key if what == DEMAND else None,
-                parent_id=ids[key] if what == PARENT else None, safety_stock=what == SAFETY))
-    _insert(PlannedOrderPeg, pegs)
-    records = [MrpRecord(run=run, item_id=outcome.item.id, date=date(day), gross=gross, scheduled=scheduled,
-                         projected=projected, net=net, planned_receipt=receipt, planned_release=release)
-               for outcome in result.items
-               for day, gross, scheduled, projected, net, receipt, release in outcome.records]
-    _insert(MrpRecord, records)
-    exceptions = [MrpException(run=run, item_id=outcome.item.id, kind=kind, date=when, new_date=new_date,
-                               quantity=quantity, reference=reference[:60],
-                               planned_order_id=ids[planned.index] if planned is not None else None)
-                  for outcome in result.items
-                  for kind, when, new_date, quantity, reference, planned in outcome.exceptions]
-    _insert(MrpException, exceptions)
+    copy_rows(MrpItemPlan, ["run", "item", "low_level_code", "procurement", "on_hand", "safety_stock",
+                            "lead_time_days", "lot_rule", "is_phantom", "planned_orders"],
+              ((run.pk, o.item.id, o.level, o.item.procurement, o.on_hand, o.item.safety_stock, o.lead_time,
+                o.lot_rule[:100], o.phantom, len(o.orders)) for o in result.items))
+    copy_rows(PlannedOrder, ["run", "item", "kind", "quantity", "due_date", "release_date", "is_late", "bom"],
+              ((run.pk, p.item_id, p.kind, p.quantity, date(p.due), date(p.release), p.release < 0, p.bom_id)
+               for p in result.orders))
+    ids = list(PlannedOrder.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+    pegs = copy_rows(PlannedOrderPeg, ["planned_order", "quantity", "need_date", "sales_order_line", "demand",
+                                       "parent", "safety_stock"],
+                     ((ids[p.index], quantity, date(day), key if what == SALES else None,
+                       key if what == DEMAND else None, ids[key] if what == PARENT else None, what == SAFETY)
+                      for p in result.orders for day, quantity, what, key in p.pegs))
+    records = copy_rows(MrpRecord, ["run", "item", "date", "gross", "scheduled", "projected", "net",
+                                    "planned_receipt", "planned_release"],
+                        ((run.pk, o.item.id, date(day), *values) for o in result.items
+                         for day, *values in o.records))
+    exceptions = [(run.pk, o.item.id, kind, when, new_date, quantity, reference[:60],
+                   ids[planned.index] if planned is not None else None)
+                  for o in result.items for kind, when, new_date, quantity, reference, planned in o.exceptions]
+    copy_rows(MrpException, ["run", "item", "kind", "date", "new_date", "quantity", "reference", "planned_order"],
+              exceptions)
 
     by_kind = {kind: 0 for kind in st.PlannedOrderKind.values}
     for planned in result.orders:
         by_kind[planned.kind] += 1
     exception_kinds: dict[str, int] = {kind: 0 for kind in st.MrpExceptionKind.values}
     for exception in exceptions:
-        exception_kinds[exception.kind] += 1
+        exception_kinds[exception[2]] += 1
     return {
         "planned_orders": len(result.orders), "planned_orders_by_kind": by_kind,
         "late": sum(1 for planned in result.orders if planned.release < 0),
         "exceptions": len(exceptions), "exceptions_by_kind": exception_kinds,
-        "items_planned": len(result.items), "record_days": len(records), "pegs": len(pegs),
+        "items_planned": len(result.items), "record_days": records, "pegs": pegs,
     }
