@@ -98,8 +98,14 @@ class MrpItemPlan(Restricted):
 class MrpRecord(Restricted):
     """One day of an item's MRP record (only days on which something happens are stored)."""
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("MRP run"))
-    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    # No database foreign-key constraints on a record's run and item: a run writes hundreds of thousands
+    # of record days in one COPY, and checking each row's keys at commit took longer than the netting
+    # (bench/production.py). The engine writes them from the rows it read; Django's CASCADE / PROTECT
+    # still apply (they are Django's, not the database's).
+    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("MRP run"),
+                            db_constraint=False, db_index=False)  # mrp_record_unique_day leads with it
+    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("item"),
+                             db_constraint=False)
     date = models.DateField(_("date"))
     gross = models.DecimalField(_("gross requirement"), default=0, **QTY)
     scheduled = models.DecimalField(_("scheduled receipts"), default=0, **QTY)
@@ -120,8 +126,10 @@ class PlannedOrder(Restricted):
     net requirement and released lead time earlier; late when that release is before the as-of date.
     Firming makes the real document once (``firmed_at`` is set by a conditional update)."""
 
+    # Indexes: the run's (planned_order_by_item leads with it); the keys set by firming only where set
+    # (a run writes its planned orders in one COPY: every index is paid for on each row).
     run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="planned_orders",
-                            verbose_name=_("MRP run"))
+                            verbose_name=_("MRP run"), db_index=False)
     item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     kind = models.CharField(_("kind"), max_length=4, choices=st.PlannedOrderKind.choices)
     quantity = models.DecimalField(_("quantity"), validators=POSITIVE, **QTY)
@@ -132,19 +140,26 @@ class PlannedOrder(Restricted):
                             verbose_name=_("BOM"))
     firmed_at = models.DateTimeField(_("firmed at"), null=True, blank=True)
     firmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("firmed by"))
+                                  related_name="+", verbose_name=_("firmed by"), db_index=False)
     work_order = models.ForeignKey("production.WorkOrder", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("work order"))
+                                   related_name="+", verbose_name=_("work order"), db_index=False)
     requisition_line = models.ForeignKey("purchasing.PurchaseRequisitionLine", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",
-                                         verbose_name=_("requisition line"))
+                                         verbose_name=_("requisition line"), db_index=False)
 
     class Meta:
         verbose_name = _("planned order")
         verbose_name_plural = _("planned orders")
         ordering = ["run", "release_date", "item__code", "pk"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="planned_order_quantity_positive")]
-        indexes = [models.Index(fields=["run", "item"], name="planned_order_by_item")]
+        indexes = [
+            models.Index(fields=["run", "item"], name="planned_order_by_item"),
+            models.Index(fields=["firmed_by"], condition=Q(firmed_by__isnull=False), name="planned_order_firmed_by"),
+            models.Index(fields=["work_order"], condition=Q(work_order__isnull=False),
+                         name="planned_order_work_order"),
+            models.Index(fields=["requisition_line"], condition=Q(requisition_line__isnull=False),
+                         name="planned_order_requisition"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item.code} {self.quantity} {self.due_date}"
@@ -155,22 +170,29 @@ class PlannedOrderPeg(Restricted):
     planned order (dependent demand) or the safety stock. Followed upwards, every planned quantity
     leads to the independent demand behind it."""
 
+    # As MrpRecord's keys: no database constraint on the two keys to the run's own planned orders
+    # (written in the same COPY transaction by the engine).
     planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, related_name="pegs",
-                                      verbose_name=_("planned order"))
+                                      verbose_name=_("planned order"), db_constraint=False)
     quantity = models.DecimalField(_("quantity"), **QTY)
     need_date = models.DateField(_("needed on"))
     sales_order_line = models.ForeignKey("sales.SalesOrderLine", null=True, blank=True, on_delete=models.SET_NULL,
-                                         related_name="+", verbose_name=_("sales order line"))
+                                         related_name="+", verbose_name=_("sales order line"), db_index=False)
     demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               verbose_name=_("demand line"))
+                               verbose_name=_("demand line"), db_index=False)
     parent = models.ForeignKey(PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("parent planned order"))
+                               verbose_name=_("parent planned order"), db_constraint=False)
     safety_stock = models.BooleanField(_("safety stock"), default=False)
 
     class Meta:
         verbose_name = _("planned order pegging")
         verbose_name_plural = _("planned order pegging")
         ordering = ["planned_order", "need_date", "pk"]
+        indexes = [  # only the pegs to independent demand (most pegs are a parent's)
+            models.Index(fields=["sales_order_line"], condition=Q(sales_order_line__isnull=False),
+                         name="peg_by_sales_order_line"),
+            models.Index(fields=["demand"], condition=Q(demand__isnull=False), name="peg_by_demand"),
+        ]
 
 
 class MrpException(Restricted):

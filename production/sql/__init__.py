@@ -1,0 +1,1 @@
+"""Production's hand-written SQL (docs/architecture.md, "Hand-written SQL")."""
