@@ -38,7 +38,8 @@ def work_order_rows(user: Any, values: dict[str, Any]) -> QuerySet[WorkOrder]:
     if values.get("source"):
         rows = rows.filter(source=values["source"])
     if values.get("item"):
-        rows = rows.filter(item=values["item"])
+        item = values["item"]
+        rows = rows.filter(item__code__iexact=item.strip()) if isinstance(item, str) else rows.filter(item=item)
     if values.get("warehouse"):
         rows = rows.filter(warehouse=values["warehouse"])
     if values.get("date_from"):

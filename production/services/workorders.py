@@ -232,8 +232,8 @@ class ReleaseResult:
 
 def lock(work_order: WorkOrder) -> WorkOrder:
     """The work order read again under its row lock (the first lock of every change)."""
-    locked = WorkOrder.objects.select_for_update(of=("self",)).select_related("item", "item__base_unit", "warehouse", "bom").get(
-        pk=work_order.pk)
+    locked = (WorkOrder.objects.select_for_update(of=("self",))
+              .select_related("item", "item__base_unit", "warehouse", "bom").get(pk=work_order.pk))
     locked._stored_status = locked.status
     return locked
 
@@ -338,6 +338,7 @@ class IssueLine:
     quantity: Any
     location: Location | None = None
     lot: Lot | None = None
+    lot_number: str = ""  # the lot by its number, when ``lot`` is not given
 
 
 def check_source(order: WorkOrder, row: WorkOrderComponent, location: Location | None, lot: Lot | None) -> None:
@@ -420,7 +421,13 @@ def work_order_issue(*, work_order: WorkOrder, actor: User, lines: Sequence[Issu
         row = rows.get(key)
         if row is None:
             raise DomainError(_("That component is not on this work order."), field="component")
-        total += issue_row(order, row, as_quantity(line.quantity), actor, line.location, line.lot)
+        lot = line.lot
+        if lot is None and line.lot_number.strip():
+            lot = Lot.objects.filter(item=row.component, number=line.lot_number.strip()).first()
+            if lot is None:
+                raise DomainError(_("%(item)s has no lot %(lot)s.") % {"item": row.component.code,
+                                                                      "lot": line.lot_number.strip()}, field="lot")
+        total += issue_row(order, row, as_quantity(line.quantity), actor, line.location, lot)
         touched.append(row)
     save_issued(touched, before, actor)
     started(order, actor, {"actual_material": order.actual_material + total})
