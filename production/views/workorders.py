@@ -161,7 +161,8 @@ def filter_choices(request: HttpRequest) -> dict[str, Any]:
 def form_choices(request: HttpRequest) -> dict[str, Any]:
     company = user_company(request.user)
     return {"querysets": {
-        "item": Item.objects.filter(company=company, is_active=True, procurement=inventory_status.Procurement.MAKE),
+        # Any active item: a bought one is refused by the service with the reason beside the field.
+        "item": Item.objects.filter(company=company, is_active=True),
         "warehouse": warehouses_for_user(request.user).filter(is_active=True).order_by("code"),
         "bom": Bom.objects.restrict(request.user).filter(is_active=True).select_related("item")
         .order_by("item__code", "version"),
