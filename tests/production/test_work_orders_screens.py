@@ -137,7 +137,8 @@ def test_issue_and_complete_through_the_page(prod):
     client = client_for(prod.planner)
     row = order.components.get()
 
-    issued = client.post(reverse("production:work_order_issue", args=[order.pk]), {f"quantity_{row.pk}": "5.25"}, follow=True)
+    issued = client.post(reverse("production:work_order_issue", args=[order.pk]), {f"quantity_{row.pk}": "5.25"},
+                         follow=True)
     assert texts(issued) == [f"Components issued to {order.number}."]
     too_much = client.post(reverse("production:work_order_complete", args=[order.pk]), {"quantity": "3"}, follow=True)
     done = client.post(reverse("production:work_order_complete", args=[order.pk]), {"quantity": "2"}, follow=True)
