@@ -15,4 +15,8 @@ router.register("routings", engineering.RoutingViewSet, basename="routing")
 router.register("capacity", engineering.CapacityViewSet, basename="capacity")
 # Bills of materials (boms)
 router.register("boms", boms_api.BomViewSet, basename="bom")
+# Work orders (area wo)
+from production.api.workorders import WorkOrderViewSet  # noqa: E402
+
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
 urlpatterns = router.urls

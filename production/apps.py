@@ -13,3 +13,13 @@ class ProductionConfig(AppConfig):
 
         register_role_grants("production", ROLE_GRANTS)
         scoping.register()
+        self.register_work_orders()
+
+    def register_work_orders(self) -> None:
+        """Work orders (area wo): the events they announce, and their state on the sales order's page."""
+        from erp.registry import register_document_panel
+        from production import signals  # noqa: F401  (declares production.work_order_closed)
+        from production.panels import sales_order_work_orders
+
+        register_document_panel("production", "production/workorders/sales_order_panel.html", sales_order_work_orders,
+                                permission="production.view_workorder", models=["sales.salesorder"], order=45)

@@ -1,3 +1,5 @@
-"""Production screens: workorders."""
+"""Production screens: work orders (list, page, draft entry, print and the actions)."""
 
-urlpatterns: list = []
+from production.views import workorders as views
+
+urlpatterns: list = [*views.WORK_ORDERS.urls()]

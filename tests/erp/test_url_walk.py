@@ -163,6 +163,7 @@ ROUTE_MODELS = {
     "purchasing:order": "purchasing.purchaseorder",
     "purchasing:invoice": "purchasing.supplierinvoice",
     "purchasing:requisition": "purchasing.purchaserequisition",
+    "production:work_order": "production.workorder",
     "purchasing:receipt": "inventory.goodsreceipt",
     "purchasing:inspection": "purchasing.inspection",
     "purchasing:return": "purchasing.supplierreturn",
