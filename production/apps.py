@@ -13,3 +13,9 @@ class ProductionConfig(AppConfig):
 
         register_role_grants("production", ROLE_GRANTS)
         scoping.register()
+
+        # planning (branch plan): the demand lines import kind
+        from erp.imports import register_import_kind
+        from production.imports import DEMAND
+
+        register_import_kind(DEMAND)
