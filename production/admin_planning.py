@@ -1,1 +1,44 @@
-"""Django admin: production planning."""
+"""Django admin: production planning. Demand lines are edited like on their screen; what an MRP run
+computed (runs, planned orders) is read here, never changed: runs are started, and planned orders
+firmed, through the screens and the API (production.services)."""
+
+from django.contrib import admin
+
+from erp.admin_scoping import ScopedAdmin
+from production import models as m
+
+
+@admin.register(m.Demand)
+class DemandAdmin(ScopedAdmin):
+    list_display = ["item", "date", "quantity", "reference", "is_active"]
+    list_filter = ["company", "is_active"]
+    search_fields = ["item__code", "item__name", "reference"]
+    date_hierarchy = "date"
+    raw_id_fields = ["item"]
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """What the system wrote: readable, not added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.MrpRun)
+class MrpRunAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "as_of", "horizon_days", "status", "progress", "created_by", "created_at", "finished_at"]
+    list_filter = ["company", "status"]
+
+
+@admin.register(m.PlannedOrder)
+class PlannedOrderAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "run", "item", "kind", "quantity", "release_date", "due_date", "is_late", "firmed_at"]
+    list_filter = ["kind", "is_late"]
+    search_fields = ["item__code", "item__name"]
+    raw_id_fields = ["run", "item", "bom", "work_order", "requisition_line", "firmed_by"]

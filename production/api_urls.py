@@ -19,4 +19,12 @@ router.register("boms", boms_api.BomViewSet, basename="bom")
 from production.api.workorders import WorkOrderViewSet  # noqa: E402
 
 router.register("work-orders", WorkOrderViewSet, basename="work-order")
+
+# planning (branch plan): demand lines, MRP runs, planned orders
+from production.api import planning  # noqa: E402
+
+router.register("demands", planning.DemandViewSet, basename="demand")
+router.register("mrp-runs", planning.MrpRunViewSet, basename="mrp-run")
+router.register("planned-orders", planning.PlannedOrderViewSet, basename="planned-order")
+
 urlpatterns = router.urls

@@ -23,3 +23,9 @@ class ProductionConfig(AppConfig):
 
         register_document_panel("production", "production/workorders/sales_order_panel.html", sales_order_work_orders,
                                 permission="production.view_workorder", models=["sales.salesorder"], order=45)
+
+        # planning (branch plan): the demand lines import kind
+        from erp.imports import register_import_kind
+        from production.imports import DEMAND
+
+        register_import_kind(DEMAND)
