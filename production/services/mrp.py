@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_UP, Decimal
 from typing import Any
@@ -354,18 +354,27 @@ def _peg(on_hand: Decimal, coming: list[tuple[int, int, int, ReceiptRow]], order
     supply += [(day, 1, rank * 10**12 + pk, receipt.quantity, None) for day, rank, pk, receipt in coming]
     supply += [(planned.due, 2, planned.index, planned.quantity, planned) for planned in orders]
     supply.sort(key=lambda row: row[:3])
-    position, left = 0, supply[0][3]
-    for day, what, key, quantity in demands:
+    for n, (day, what, key, _quantity), take in _allocate([row[3] for row in supply], demands):
+        planned = supply[n][4]
+        if planned is not None:
+            planned.pegs.append((day, take, what, key))
+
+
+def _allocate(supply: Sequence[Decimal], demands: Sequence[tuple[int, int, int, Decimal]]
+              ) -> Iterator[tuple[int, tuple[int, int, int, Decimal], Decimal]]:
+    """First come, first served: each demand in turn takes from the supplies in their order; yields
+    (the supply's index, the demand, the quantity taken)."""
+    position, left = 0, supply[0] if supply else ZERO
+    for demand in demands:
+        quantity = demand[3]
         while quantity > 0 and position < len(supply):
             if left <= 0:
                 position += 1
                 if position < len(supply):
-                    left = supply[position][3]
+                    left = supply[position]
                 continue
             take = min(left, quantity)
-            planned = supply[position][4]
-            if planned is not None:
-                planned.pegs.append((day, take, what, key))
+            yield position, demand, take
             left -= take
             quantity -= take
 
@@ -379,25 +388,12 @@ def _receipt_exceptions(on_hand: Decimal, coming: list[tuple[int, int, int, Rece
     found: list[tuple[str, datetime.date, datetime.date | None, Decimal, str, Planned | None]] = []
     if not coming:
         return found
-    first_need: dict[int, int] = {}
-    supply = [(-1, on_hand)] + [(n, receipt.quantity) for n, (_d, _r, _k, receipt) in enumerate(coming)]
-    position, left = 0, on_hand
-    for day, _what, _key, quantity in demands:
-        while quantity > 0 and position < len(supply):
-            if left <= 0:
-                position += 1
-                if position < len(supply):
-                    left = supply[position][1]
-                continue
-            take = min(left, quantity)
-            first_need.setdefault(supply[position][0], day)
-            left -= take
-            quantity -= take
-        if position >= len(supply):
-            break
+    first_need: dict[int, int] = {}  # receipt's index + 1 (0: on hand) → day
+    for n, demand, _take in _allocate([on_hand, *(row[3].quantity for row in coming)], demands):
+        first_need.setdefault(n, demand[0])
     for n, (day, _rank, _pk, receipt) in enumerate(coming):
         original = receipt.date or as_of
-        need = first_need.get(n)
+        need = first_need.get(n + 1)
         if need is None:
             found.append((st.MrpExceptionKind.CANCEL, original, None, receipt.quantity, receipt.reference, None))
         elif need < day:
