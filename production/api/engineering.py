@@ -219,6 +219,7 @@ class CapacityPeriodSerializer(serializers.Serializer[Any]):
 class CapacityRowSerializer(serializers.Serializer[Any]):
     """A work center's load per day and per week."""
 
+    id = serializers.IntegerField(help_text=gettext_lazy("The work center's id"))
     work_center = serializers.CharField()
     name = serializers.CharField()
     capacity = serializers.DecimalField(max_digits=12, decimal_places=4)
@@ -265,7 +266,7 @@ class CapacityViewSet(CompanyViewMixin, mixins.ListModelMixin, viewsets.GenericV
             centers = [found.pk]
         load = capacity_load(request.user, date_from=date_from, date_to=date_to, work_centers=centers)
         return Response([{
-            "work_center": row.work_center.code, "name": row.work_center.name,
+            "id": row.work_center.pk, "work_center": row.work_center.code, "name": row.work_center.name,
             "capacity": decimal_text(row.capacity), "load": decimal_text(row.load),
             "days": [{"date": d.date, "capacity": decimal_text(d.capacity), "load": decimal_text(d.load),
                       "percent": decimal_text(d.percent), "overloaded": d.overloaded} for d in row.days],

@@ -239,7 +239,7 @@ def test_api_gives_the_load_per_day_and_week(w):
 
     assert response.status_code == 200
     [row] = response.json()
-    assert (row["work_center"], row["load"], len(row["days"])) == ("WELD", "20.0000", 7)
+    assert (row["id"], row["work_center"], row["load"], len(row["days"])) == (w.frame_shop.pk, "WELD", "20.0000", 7)
     loaded = [d for d in row["days"] if d["load"] != "0"]
     assert loaded == [{"date": first_working.isoformat(), "capacity": "16.00", "load": "20.0000",
                        "percent": "125.0", "overloaded": True}]
