@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from erp.api.fields import CodeRelatedField, CompanyPrimaryKeyField, base_qty_field, cost_field, money_field
 from erp.api.params import by_code, parse_day
 from erp.api.serializers import actor_and_company
-from erp.api.viewsets import CompanyViewMixin
+from erp.api.viewsets import ReloadAfterSaveMixin
 from erp.errors import ImmutableDocument
 from inventory.models import Item, Location, Warehouse
 from inventory.selectors import held_by_line
@@ -145,7 +145,7 @@ FILTERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=FILTERS))
-class WorkOrderViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class WorkOrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                        mixins.UpdateModelMixin, viewsets.GenericViewSet[Any]):
     """Work orders: ``{"item": code, "quantity", "warehouse": code, "start_date", "due_date", "bom": id,
     "routing": code, "backflush", "overhead_percent", "notes"}``; only drafts change (409 otherwise)."""
@@ -189,16 +189,10 @@ class WorkOrderViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveM
             queryset = queryset.filter(start_date__lte=date_to)
         return queryset
 
-    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        serializer.instance = self.reload(serializer.save())
-
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not self.get_object().is_editable:
             raise ImmutableDocument()
         return super().update(request, *args, **kwargs)
-
-    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        serializer.instance = self.reload(serializer.save())
 
     def with_shortages(self, result: services.ReleaseResult) -> Response:
         data = dict(self.get_serializer(self.reload(result.work_order)).data)

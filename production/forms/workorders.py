@@ -6,16 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from erp.money import QTY
-from inventory.forms.documents import DATE, item_field
+
+# ItemChoiceField shows any coded record as "code name": the warehouse and the routing too.
+from inventory.forms.documents import DATE, DocumentFilterForm, ItemChoiceField, item_field
 from production import status as st
-
-
-def small_widgets(form):
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.CheckboxInput | forms.HiddenInput):
-            continue
-        select = isinstance(field.widget, forms.Select)
-        field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
 
 
 class BomChoiceField(forms.ModelChoiceField):
@@ -23,27 +17,17 @@ class BomChoiceField(forms.ModelChoiceField):
         return f"{obj.item.code} v{obj.version}" + (f" {obj.name}" if obj.name else "")
 
 
-class CodedChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.code} {obj.name}"
+class WorkOrderFilterForm(DocumentFilterForm):
+    """Inventory's document filters (number, status, warehouse, a period: orders due on or after its
+    start and starting on or before its end) with the item and the source."""
 
-
-class WorkOrderFilterForm(forms.Form):
     q = forms.CharField(label=_("Number or item"), required=False, widget=forms.SearchInput)
-    status = forms.ChoiceField(label=_("Status"), required=False)
     item = forms.CharField(label=_("Item code"), required=False, max_length=60)
-    warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=None, required=False,
-                                       empty_label=_("All warehouses"))
     source = forms.ChoiceField(label=_("Source"), required=False)
-    date_from = forms.DateField(label=_("Due from"), required=False, **DATE)
-    date_to = forms.DateField(label=_("Starting until"), required=False, **DATE)
 
     def __init__(self, *args, warehouses, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses")), *st.WorkOrderStatus.choices]
+        super().__init__(*args, statuses=st.WorkOrderStatus.choices, warehouses=warehouses, **kwargs)
         self.fields["source"].choices = [("", _("All sources")), *st.WorkOrderSource.choices]
-        self.fields["warehouse"].queryset = warehouses
-        small_widgets(self)
 
 
 class WorkOrderForm(forms.Form):
@@ -52,12 +36,12 @@ class WorkOrderForm(forms.Form):
 
     item = item_field()
     quantity = forms.DecimalField(label=_("Quantity"), **QTY)
-    warehouse = CodedChoiceField(label=_("Warehouse"), queryset=None)
+    warehouse = ItemChoiceField(label=_("Warehouse"), queryset=None)
     start_date = forms.DateField(label=_("Start date"), **DATE)
     due_date = forms.DateField(label=_("Due date"), required=False, **DATE)
     bom = BomChoiceField(label=_("BOM version"), queryset=None, required=False,
                          empty_label=_("default on the start date"))
-    routing = CodedChoiceField(label=_("Routing"), queryset=None, required=False, empty_label=_("the BOM's routing"))
+    routing = ItemChoiceField(label=_("Routing"), queryset=None, required=False, empty_label=_("the BOM's routing"))
     backflush = forms.BooleanField(label=_("Backflush components at completion"), required=False)
     overhead_percent = forms.DecimalField(label=_("Overhead % of labour"), required=False, min_value=0,
                                           max_digits=6, decimal_places=2)
