@@ -7,25 +7,26 @@ class ProductionConfig(AppConfig):
     verbose_name = _("Production")
 
     def ready(self) -> None:
+        from erp.imports import register_import_kind
+        from erp.navigation import MenuEntry, register_menu
+        from erp.registry import register_demo_loader, register_document_panel
         from erp.roles import register_role_grants
-        from production import receivers, scoping  # noqa: F401  (receivers: this department's event subscriptions)
+        from production import (
+            receivers,  # noqa: F401  (connects this department's event subscriptions)
+            scoping,
+            signals,  # noqa: F401  (declares the events it announces: production.work_order_closed)
+        )
+        from production.demo import load_production_demo
+        from production.imports import DEMAND
+        from production.panels import sales_order_work_orders
         from production.roles import ROLE_GRANTS
 
         register_role_grants("production", ROLE_GRANTS)
         scoping.register()
-        self.register_work_orders()
-
-    def register_work_orders(self) -> None:
-        """Work orders (area wo): the events they announce, and their state on the sales order's page."""
-        from erp.registry import register_document_panel
-        from production import signals  # noqa: F401  (declares production.work_order_closed)
-        from production.panels import sales_order_work_orders
-
+        register_menu(MenuEntry("production", _("Production"), "production:home", "production.view_bom", order=27))
+        register_import_kind(DEMAND)
+        # A sales order line made to order shows its work orders and their state on the order's page.
         register_document_panel("production", "production/workorders/sales_order_panel.html", sales_order_work_orders,
                                 permission="production.view_workorder", models=["sales.salesorder"], order=45)
-
-        # planning (branch plan): the demand lines import kind
-        from erp.imports import register_import_kind
-        from production.imports import DEMAND
-
-        register_import_kind(DEMAND)
+        # After purchasing's demo (its suppliers give the bought components their lead times).
+        register_demo_loader("production", load_production_demo, order=40)

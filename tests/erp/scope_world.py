@@ -298,6 +298,8 @@ def build_production(world: ScopeWorld, warehouse: Any, item: Any, component: An
         WorkCenter,
         WorkCenterHoliday,
         WorkOrder,
+        WorkOrderComponent,
+        WorkOrderOperation,
     )
 
     company, today = world.company, timezone.localdate()
@@ -321,8 +323,12 @@ def build_production(world: ScopeWorld, warehouse: Any, item: Any, component: An
                                    sales_order_line=sales_order.lines.first(), demand=demand)
     MrpException.objects.create(run=run, item=item, kind=production_status.MrpExceptionKind.LATE_RELEASE, date=today,
                                 quantity=D("5"), planned_order=planned)
-    WorkOrder.objects.create(company=company, item=item, bom=bom, routing=routing, warehouse=warehouse,
-                             quantity=D("5"), start_date=today, due_date=today, created_by=world.insider)
+    order = WorkOrder.objects.create(company=company, item=item, bom=bom, routing=routing, warehouse=warehouse,
+                                     quantity=D("5"), start_date=today, due_date=today, created_by=world.insider)
+    WorkOrderComponent.objects.create(company=company, work_order=order, component=component, quantity_per=D("2"),
+                                      quantity_required=D("10"))
+    WorkOrderOperation.objects.create(company=company, work_order=order, name="外工序", work_center=center,
+                                      planned_hours=D("1"))
 
 
 def build_purchasing(company: Company, buyer: Any, item: Any, warehouse: Any, sales_order: Any) -> None:

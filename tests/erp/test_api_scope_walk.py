@@ -74,7 +74,9 @@ LIST_QUERY = {
 # Fields a replayed body must not repeat.
 UNIQUE = {"code": "WALK", "number": "WALK-LOT", "supplier_invoice_number": "WALK-INV"}
 # Per route, what a replayed body changes besides (a supplier item is unique by supplier, item and unit).
-REPLAY_CHANGES = {"api/purchasing/^supplier-items/$": {"unit": "BOX"}}
+REPLAY_CHANGES = {"api/purchasing/^supplier-items/$": {"unit": "BOX"},
+                  # a second version of the OUT item's BOM, not its default (the OUT BOM is)
+                  "api/production/^boms/$": {"version": "WALK", "is_default": False}}
 NOT_COUNTED = {"erp.accesslog"}  # a refusal is recorded in the access log: the point of that log
 
 

@@ -172,6 +172,7 @@ ROUTE_MODELS = {
     # production: engineering (work centers with their holidays, routings)
     "production:work_center": "production.workcenter",
     "production:routing": "production.routing",
+    "production:bom": "production.bom",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0017_item_lot_sizing'),
-        ('production', '0001_initial'),
+        ('production', '0002_work_orders_costs_components_operations'),
         ('purchasing', '0001_initial'),
         ('sales', '0008_waiting_lines'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
