@@ -110,8 +110,8 @@ def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return demand_form(request, get_demand(request, pk, "change"))
 
 
-@require_POST
 @permission_required("production.change_demand")
+@require_POST
 def demand_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_demand(request, pk, "change")
     services.demand_deactivate(demand=demand, actor=request.user)
@@ -119,8 +119,8 @@ def demand_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("production:demand_list")
 
 
-@require_POST
 @permission_required("production.delete_demand")
+@require_POST
 def demand_delete(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_demand(request, pk, "delete")
     try:
