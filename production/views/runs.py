@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from erp.errors import DomainError
-from erp.exports import export_response
 from erp.permissions import permission_required, user_company
 from inventory.forms.masterdata import add_service_error
 from inventory.models import Item
-from inventory.views.reports import export_format, list_context, paginate, render_list
+from inventory.views.reports import list_or_export
 from production import status as st
 from production.forms.planning import ExceptionFilterForm, PlannedOrderFilterForm, RunFilterForm, RunStartForm
 from production.models import MrpRun, PlannedOrder, PlannedOrderPeg
@@ -174,11 +173,8 @@ RUN_COLUMNS = [
 def run_list(request: HttpRequest) -> HttpResponse:
     filters = RunFilterForm(request.GET or None)
     rows = selectors.run_rows(request.user, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=RUN_COLUMNS, filename="mrp_runs", fmt=fmt)
-    page = paginate(request, rows)
-    return render_list(request, "production/planning/run_list.html",
-                       "production/planning/partials/run_list_table.html", list_context(request, page, filters))
+    return list_or_export(request, rows, columns=RUN_COLUMNS, filename="mrp_runs", filters=filters,
+                          template="production/planning/run_list.html")
 
 
 @permission_required("production.add_mrprun")
@@ -278,15 +274,10 @@ def planned_order_list(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     filters = PlannedOrderFilterForm(request.GET or None)
     rows = selectors.planned_order_rows(request.user, run, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=PLANNED_ORDER_COLUMNS,
-                               filename=f"mrp_run_{run.pk}_planned_orders", fmt=fmt)
-    page = paginate(request, rows)
-    decorate(page.object_list, run)
     may_firm = request.user.has_perm("production.change_plannedorder") and selectors.is_latest_done(run)
-    return render_list(request, "production/planning/planned_order_list.html",
-                       "production/planning/partials/planned_order_table.html",
-                       list_context(request, page, filters, run=run, may_firm=may_firm))
+    return list_or_export(request, rows, columns=PLANNED_ORDER_COLUMNS, filename=f"mrp_run_{run.pk}_planned_orders",
+                          template="production/planning/planned_order_list.html", filters=filters,
+                          prepare=lambda orders: decorate(orders, run), run=run, may_firm=may_firm)
 
 
 @permission_required("production.change_plannedorder")
@@ -344,10 +335,5 @@ def exception_list(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     filters = ExceptionFilterForm(request.GET or None)
     rows = selectors.exception_rows(request.user, run, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=EXCEPTION_COLUMNS,
-                               filename=f"mrp_run_{run.pk}_exceptions", fmt=fmt)
-    page = paginate(request, rows)
-    return render_list(request, "production/planning/exception_list.html",
-                       "production/planning/partials/exception_table.html",
-                       list_context(request, page, filters, run=run))
+    return list_or_export(request, rows, columns=EXCEPTION_COLUMNS, filename=f"mrp_run_{run.pk}_exceptions",
+                          template="production/planning/exception_list.html", filters=filters, run=run)
