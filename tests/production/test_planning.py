@@ -564,3 +564,26 @@ def test_an_engine_reporting_progress_without_a_step_is_understood(prod, monkeyp
     monkeypatch.setattr("production.services.mrp.mrp_run_execute", engine)
     assert runs.mrp_run_perform(run_id=run.pk) == "done"
     assert seen == [(30, "")]
+
+
+def test_the_home_page_counts_no_more_queries_with_more_late_orders(prod, client, django_assert_max_num_queries):
+    client.force_login(english(prod.planner))
+    run, orders = bike_run(prod)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("production:home"))
+    for n in range(15):
+        planned(prod, run, prod.spoke, str(n + 1), release=prod.today - DAY, late=True)
+        exception(prod, run, prod.spoke)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("production:home"))
+    assert (len(response.context["late"]), response.context["late_count"]) == (10, 16)
+    assert response.context["exception_count"] == 16
+
+
+def test_a_filter_change_refreshes_only_the_results(prod, client):
+    client.force_login(english(prod.planner))
+    run, _orders = bike_run(prod)
+    response = client.get(reverse("production:planned_order_list", args=[run.pk]), {"kind": "buy"},
+                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert response.templates[0].name == "production/planning/planned_order_list_table.html"
+    assert [o.item.code for o in response.context["page"]] == ["RIM"]
