@@ -216,16 +216,19 @@ class MrpRunViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(PlannedOrderSerializer(page, many=True).data)
 
-    @extend_schema(parameters=[OpenApiParameter("item", str, required=True, description=gettext_lazy("Item code"))],
+    @extend_schema(parameters=[OpenApiParameter("item", str, description=gettext_lazy("Item code"))],
                    responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def records(self, request: Request, pk: str | None = None) -> Response:
-        """An item's MRP record: its header (starting available, safety stock, lead time, lot rule,
-        low-level code), the days, its planned orders with pegging and its exceptions."""
+        """An item's MRP record (``?item=CODE``): its header (starting available, safety stock, lead time,
+        lot rule, low-level code), the days, its planned orders with pegging and its exceptions. Without
+        ``item``: the items the run planned (code, low-level code, planned orders)."""
         run = self.get_object()
         item = by_code(Item, request.user, request.query_params, "item")
-        if item is None:
-            raise param_error("item", _("Give the item's code."))
+        if item is None:  # without ?item=: the items the run planned, whose records there are
+            return Response({"items": [
+                {"item": plan.item.code, "low_level_code": plan.low_level_code, "planned_orders": plan.planned_orders}
+                for plan in selectors.run_items(request.user, run)]})
         record = selectors.item_record(request.user, run, item)
         plan = record.plan
         header = None if plan is None else {

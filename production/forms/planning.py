@@ -18,6 +18,7 @@ from inventory.forms.masterdata import ACTIVE_CHOICES, YES_NO, FilterForm, yes_n
 from production import status as st
 from production.services.runs import MAX_HORIZON_DAYS
 
+
 def date_field(label: Any, **kwargs: Any) -> forms.DateField:
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
 

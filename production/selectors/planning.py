@@ -208,13 +208,27 @@ def planned_totals(user: Any, run: MrpRun) -> dict[tuple[str, str, str], tuple[i
             for row in rows}
 
 
+def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A run's inputs or counts with nested figures as "parent.key" (planned orders by kind …)."""
+    flat: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def side_by_side(left: dict[str, Any], right: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    a, b = flatten(left), flatten(right)
+    return [(key, a.get(key), b.get(key)) for key in sorted(set(a) | set(b))]
+
+
 def runs_compare(user: Any, left: MrpRun, right: MrpRun) -> dict[str, Any]:
-    """Both runs' counts side by side and, per item and kind, the planned orders that differ (number or
-    quantity): two grouped queries, whatever the number of planned orders."""
-    keys = sorted(set(left.counts) | set(right.counts))
-    counts = [(key, left.counts.get(key), right.counts.get(key)) for key in keys]
-    inputs_keys = sorted(set(left.inputs) | set(right.inputs))
-    inputs = [(key, left.inputs.get(key), right.inputs.get(key)) for key in inputs_keys]
+    """Both runs' inputs and counts side by side and, per item and kind, the planned orders that differ
+    (number or quantity): two grouped queries, whatever the number of planned orders."""
+    counts = side_by_side(left.counts, right.counts)
+    inputs = side_by_side(left.inputs, right.inputs)
     mine, theirs = planned_totals(user, left), planned_totals(user, right)
     differences = []
     for key in sorted(set(mine) | set(theirs)):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from erp import audit
 from erp.db import atomic_with_retry
@@ -52,7 +53,7 @@ def pegged_lines(pegs: list[PlannedOrderPeg]) -> tuple[int | None, Warehouse | N
     """The sales order line a planned order serves when it serves exactly one (every peg that line's),
     and the warehouse of the first pegged sales order."""
     lines = {peg.sales_order_line_id for peg in pegs}
-    warehouse = next((peg.sales_order_line.order.warehouse for peg in pegs if peg.sales_order_line_id), None)
+    warehouse = next((peg.sales_order_line.order.warehouse for peg in pegs if peg.sales_order_line is not None), None)
     only = next(iter(lines)) if len(lines) == 1 else None
     return only, warehouse
 
@@ -162,8 +163,12 @@ def planned_orders_firm(*, planned_orders: Iterable[PlannedOrder | int], actor: 
 
 def firm_message(result: FirmResult) -> str:
     """What the screens and the API say after firming."""
-    parts = [_("%(count)s planned orders firmed: %(work)s work orders and %(lines)s requisition lines.") % {
-        "count": len(result.firmed), "work": len(result.work_orders), "lines": len(result.requisition_lines)}]
-    if result.already_firmed:
-        parts.append(_("%(count)s were already firmed.") % {"count": len(result.already_firmed)})
+    firmed = len(result.firmed)
+    parts = [ngettext("%(count)s planned order firmed (work orders: %(work)s, requisition lines: %(lines)s).",
+                      "%(count)s planned orders firmed (work orders: %(work)s, requisition lines: %(lines)s).",
+                      firmed) % {"count": firmed, "work": len(result.work_orders),
+                                 "lines": len(result.requisition_lines)}]
+    if already := len(result.already_firmed):
+        parts.append(ngettext("%(count)s was already firmed.", "%(count)s were already firmed.", already)
+                     % {"count": already})
     return " ".join(parts)

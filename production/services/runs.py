@@ -71,7 +71,7 @@ def progress_reporter(run_id: int) -> Callable[[int, str], None]:
     """The engine's progress callback: one conditional UPDATE (only while the run is running, never
     backwards), committed at once so the run's page sees it."""
 
-    def report(percent: int, step: str) -> None:
+    def report(percent: int, step: str = "") -> None:
         value = max(0, min(100, int(percent)))
         MrpRun.objects.filter(pk=run_id, status=st.MrpRunStatus.RUNNING, progress__lte=value).update(
             progress=value, step=str(step)[:100])

@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from erp.errors import DomainError
-from erp.exports import export_response
 from erp.history import history_for
 from erp.import_views import ImportScreens
 from erp.permissions import permission_required, user_company
 from inventory.forms.masterdata import add_service_error
-from inventory.views.reports import export_format, list_context, paginate, render_list
+from inventory.views.reports import list_or_export
 from production.forms.planning import DemandFilterForm, DemandForm
 from production.models import Demand
 from production.selectors import planning as selectors
@@ -60,11 +59,8 @@ DEMAND_COLUMNS = [
 def demand_list(request: HttpRequest) -> HttpResponse:
     filters = DemandFilterForm(request.GET or None)
     rows = selectors.demand_rows(request.user, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=DEMAND_COLUMNS, filename="demand", fmt=fmt)
-    page = paginate(request, rows)
-    return render_list(request, "production/planning/demand_list.html",
-                       "production/planning/partials/demand_list_table.html", list_context(request, page, filters))
+    return list_or_export(request, rows, columns=DEMAND_COLUMNS, filename="demand", filters=filters,
+                          template="production/planning/demand_list.html")
 
 
 def get_demand(request: HttpRequest, pk: int, action: str = "view") -> Demand:
@@ -110,8 +106,8 @@ def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return demand_form(request, get_demand(request, pk, "change"))
 
 
-@require_POST
 @permission_required("production.change_demand")
+@require_POST
 def demand_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_demand(request, pk, "change")
     services.demand_deactivate(demand=demand, actor=request.user)
@@ -119,8 +115,8 @@ def demand_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("production:demand_list")
 
 
-@require_POST
 @permission_required("production.delete_demand")
+@require_POST
 def demand_delete(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_demand(request, pk, "delete")
     try:

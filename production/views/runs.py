@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from erp.errors import DomainError
-from erp.exports import export_response
 from erp.permissions import permission_required, user_company
 from inventory.forms.masterdata import add_service_error
 from inventory.models import Item
-from inventory.views.reports import export_format, list_context, paginate, render_list
+from inventory.views.reports import list_or_export
 from production import status as st
 from production.forms.planning import ExceptionFilterForm, PlannedOrderFilterForm, RunFilterForm, RunStartForm
 from production.models import MrpRun, PlannedOrder, PlannedOrderPeg
@@ -40,6 +39,39 @@ HOME_LINKS = [
     ("production:work_order_list", gettext_lazy("Work orders"), "production.view_workorder"),
     ("production:imports", gettext_lazy("Imports"), "production.view_demand"),
 ]
+
+
+# The figures of a run's summaries (keys of the engine's inputs and counts, nested ones as "a.b") and
+# the engine's steps, as people read them; a key not named here is shown as it is.
+SUMMARY_LABELS = {
+    "as_of": gettext_lazy("As of"), "end": gettext_lazy("Horizon end"), "items": gettext_lazy("Items"),
+    "boms": gettext_lazy("BOM versions"), "bom_lines": gettext_lazy("BOM lines"),
+    "sales_lines": gettext_lazy("Sales order lines"), "demand_lines": gettext_lazy("Demand lines"),
+    "scheduled_receipts": gettext_lazy("Scheduled receipts"), "stock_rows": gettext_lazy("Stock rows"),
+    "supplier_items": gettext_lazy("Supplier items"), "digest": gettext_lazy("Digest of the inputs"),
+    "planned_orders": gettext_lazy("Planned orders"), "planned_orders_by_kind": gettext_lazy("Planned orders"),
+    "late": gettext_lazy("Late planned orders"), "exceptions": gettext_lazy("Exceptions"),
+    "exceptions_by_kind": gettext_lazy("Exceptions"), "items_planned": gettext_lazy("Items planned"),
+    "record_days": gettext_lazy("MRP record days"), "pegs": gettext_lazy("Pegging rows"),
+}
+# The keys of nested figures: kinds of planned orders, exceptions and scheduled receipts.
+PART_LABELS = {
+    "work_order": gettext_lazy("Work orders"), "purchase_order": gettext_lazy("Purchase orders"),
+    "requisition": gettext_lazy("Purchase requisitions"),
+    **dict(st.PlannedOrderKind.choices), **dict(st.MrpExceptionKind.choices),
+}
+STEP_LABELS = {"loading": gettext_lazy("Reading the inputs"), "netting": gettext_lazy("Netting"),
+               "writing": gettext_lazy("Writing the plan"), "done": gettext_lazy("Done")}
+
+
+def summary_label(key: str) -> str:
+    """"planned_orders_by_kind.make" -> "Planned orders · Work order"."""
+    first, *parts = key.split(".")
+    return " · ".join([str(SUMMARY_LABELS.get(first, first)), *(str(PART_LABELS.get(part, part)) for part in parts)])
+
+
+def labelled(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [(summary_label(row[0]), *row[1:]) for row in rows]
 
 
 def optional_url(name: str, *args: Any) -> str:
@@ -114,6 +146,8 @@ def firmed_text(order: PlannedOrder) -> str:
 @permission_required("production.view_mrprun")
 def home(request: HttpRequest) -> HttpResponse:
     summary = selectors.planning_summary(request.user)
+    done = summary["done"]
+    summary["counts"] = labelled(sorted(selectors.flatten(done.counts).items())) if done is not None else []
     links = [{"label": label, "url": optional_url(name), "name": name} for name, label, perm in HOME_LINKS
              if request.user.has_perm(perm)]
     return render(request, "production/planning/home.html", {**summary, "links": links})
@@ -139,11 +173,8 @@ RUN_COLUMNS = [
 def run_list(request: HttpRequest) -> HttpResponse:
     filters = RunFilterForm(request.GET or None)
     rows = selectors.run_rows(request.user, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=RUN_COLUMNS, filename="mrp_runs", fmt=fmt)
-    page = paginate(request, rows)
-    return render_list(request, "production/planning/run_list.html",
-                       "production/planning/partials/run_list_table.html", list_context(request, page, filters))
+    return list_or_export(request, rows, columns=RUN_COLUMNS, filename="mrp_runs", filters=filters,
+                          template="production/planning/run_list.html")
 
 
 @permission_required("production.add_mrprun")
@@ -167,7 +198,8 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 def progress_context(run: MrpRun) -> dict[str, Any]:
-    return {"run": run, "active": run.status in runs.ACTIVE, "may_mark_failed": runs.stuck(run)}
+    return {"run": run, "active": run.status in runs.ACTIVE, "may_mark_failed": runs.stuck(run),
+            "step": STEP_LABELS.get(run.step, run.step)}
 
 
 @permission_required("production.view_mrprun")
@@ -180,16 +212,16 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             response["HX-Refresh"] = "true"
             return response
         return render(request, "production/planning/partials/run_progress.html", context)
-    counts = sorted(run.counts.items())
-    inputs = sorted(run.inputs.items())
+    counts = labelled(sorted(selectors.flatten(run.counts).items()))
+    inputs = labelled(sorted(selectors.flatten(run.inputs).items()))
     return render(request, "production/planning/run_detail.html", {
         **context, "counts": counts, "inputs": inputs, "others": selectors.other_runs(request.user, run),
         "items": selectors.run_items(request.user, run)[:200] if run.status == st.MrpRunStatus.DONE else [],
         "latest_done": selectors.is_latest_done(run)})
 
 
-@require_POST
 @permission_required("production.change_mrprun")
+@require_POST
 def run_mark_failed(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk, "change")
     try:
@@ -209,8 +241,9 @@ def run_compare(request: HttpRequest, pk: int) -> HttpResponse:
     if other is None:
         messages.error(request, _("Choose a run to compare with."))
         return redirect("production:mrp_run_detail", pk=run.pk)
-    return render(request, "production/planning/run_compare.html", {
-        "run": run, "other": other, **selectors.runs_compare(request.user, other, run)})
+    compared = selectors.runs_compare(request.user, other, run)
+    compared["counts"], compared["inputs"] = labelled(compared["counts"]), labelled(compared["inputs"])
+    return render(request, "production/planning/run_compare.html", {"run": run, "other": other, **compared})
 
 
 # Planned orders ----------------------------------------------------------------------------------
@@ -241,19 +274,14 @@ def planned_order_list(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     filters = PlannedOrderFilterForm(request.GET or None)
     rows = selectors.planned_order_rows(request.user, run, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=PLANNED_ORDER_COLUMNS,
-                               filename=f"mrp_run_{run.pk}_planned_orders", fmt=fmt)
-    page = paginate(request, rows)
-    decorate(page.object_list, run)
     may_firm = request.user.has_perm("production.change_plannedorder") and selectors.is_latest_done(run)
-    return render_list(request, "production/planning/planned_order_list.html",
-                       "production/planning/partials/planned_order_table.html",
-                       list_context(request, page, filters, run=run, may_firm=may_firm))
+    return list_or_export(request, rows, columns=PLANNED_ORDER_COLUMNS, filename=f"mrp_run_{run.pk}_planned_orders",
+                          template="production/planning/planned_order_list.html", filters=filters,
+                          prepare=lambda orders: decorate(orders, run), run=run, may_firm=may_firm)
 
 
-@require_POST
 @permission_required("production.change_plannedorder")
+@require_POST
 def planned_orders_firm(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
@@ -307,10 +335,5 @@ def exception_list(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run(request, pk)
     filters = ExceptionFilterForm(request.GET or None)
     rows = selectors.exception_rows(request.user, run, **filters.selector_kwargs())
-    if fmt := export_format(request):
-        return export_response(request, rows=rows, columns=EXCEPTION_COLUMNS,
-                               filename=f"mrp_run_{run.pk}_exceptions", fmt=fmt)
-    page = paginate(request, rows)
-    return render_list(request, "production/planning/exception_list.html",
-                       "production/planning/partials/exception_table.html",
-                       list_context(request, page, filters, run=run))
+    return list_or_export(request, rows, columns=EXCEPTION_COLUMNS, filename=f"mrp_run_{run.pk}_exceptions",
+                          template="production/planning/exception_list.html", filters=filters, run=run)

@@ -169,7 +169,8 @@ def test_firm_selected_on_the_planned_orders_list(prod, client):
 
     assert (response.status_code, response["Location"]) == (302, f"{url}?kind=make")
     messages = [str(m) for m in page.context["messages"]]
-    assert messages == ["2 planned orders firmed: 1 work orders and 1 requisition lines."]
+    assert messages == [
+        "2 planned orders firmed (work orders: 1, requisition lines: 1)."]
     bike = next(o for o in page.context["page"] if o.pk == orders["bike"].pk)
     assert bike.work_order == WorkOrder.objects.get()
     assert f'value="{orders["bike"].pk}"'.encode() not in page.content  # no checkbox once firmed
@@ -206,8 +207,7 @@ def test_the_api_firms_one_planned_order_and_many(prod, client):
     assert one.json()["work_orders"][0]["warehouse"] == "FG"
     body = many.json()
     assert (body["firmed"], body["already_firmed"]) == ([orders["wheels"].pk, orders["rims"].pk], [orders["bike"].pk])
-    assert body["detail"] == ("2 planned orders firmed: 1 work orders and 1 requisition lines. 1 were already "
-                              "firmed.")
+    assert body["detail"] == "2 planned orders firmed (work orders: 1, requisition lines: 1). 1 was already firmed."
     assert shown["requisition_line"] == PurchaseRequisitionLine.objects.get().pk
 
 

@@ -321,8 +321,8 @@ def test_the_run_page_shows_counts_inputs_and_offers_mark_failed_for_a_stuck_run
     stuck_page = client.get(reverse("production:mrp_run_detail", args=[stuck.pk]))
     marked = client.post(reverse("production:mrp_run_mark_failed", args=[stuck.pk]))
 
-    assert page.context["counts"] == [("exceptions", 1), ("planned_orders", 3)]
-    assert page.context["inputs"] == [("items", 6)]
+    assert page.context["counts"] == [("Exceptions", 1), ("Planned orders", 3)]
+    assert page.context["inputs"] == [("Items", 6)]
     assert b"Mark failed" in stuck_page.content
     assert marked.status_code == 302
     assert MrpRun.objects.get(pk=stuck.pk).status == "failed"
@@ -347,7 +347,7 @@ def test_the_runs_list_filters_pages_and_exports(prod, client, django_assert_max
     assert page.context["page"].paginator.count == 34 and len(page.context["page"].object_list) == 25
     assert [run.pk for run in filtered.context["page"]] == [failed.pk]
     assert export.status_code == 200
-    lines = b"".join(export.streaming_content if export.streaming else [export.content]).decode("utf-8-sig").splitlines()
+    lines = export.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Run,As of,Horizon (days),Status")
     assert len(lines) == 2 and lines[1].startswith(f"{failed.pk},")
 
@@ -361,7 +361,7 @@ def test_two_runs_compared_side_by_side_with_the_planned_orders_that_differ(prod
 
     response = client.get(reverse("production:mrp_run_compare", args=[new.pk]), {"other": old.pk})
 
-    assert response.context["counts"] == [("exceptions", 0, 1), ("planned_orders", 2, 3)]
+    assert response.context["counts"] == [("Exceptions", 0, 1), ("Planned orders", 2, 3)]
     assert [(d.item_code, d.kind, d.left_count, d.left_quantity, d.right_count, d.right_quantity)
             for d in response.context["differences"]] == [("WHEEL", "make", 0, D("0"), 1, D("4"))]
 
@@ -486,7 +486,8 @@ def test_the_api_starts_a_run_and_answers_its_status(prod, client, monkeypatch):
     run_id = created.json()["id"]
     status = client.get(f"/api/production/mrp-runs/{run_id}/").json()
     again = client.post("/api/production/mrp-runs/", {}, content_type="application/json")
-    bad = client.post("/api/production/mrp-runs/", {"as_of": "soon", "horizon_days": 0}, content_type="application/json")
+    bad = client.post("/api/production/mrp-runs/", {"as_of": "soon", "horizon_days": 0},
+                      content_type="application/json")
 
     assert created.status_code == 201
     assert {k: status[k] for k in ("as_of", "horizon_days", "status", "progress", "counts")} == {
@@ -516,7 +517,7 @@ def test_the_api_lists_a_runs_planned_orders_with_pegging_and_an_items_record(pr
     assert record["header"]["starting_available"] == "1.000000" and record["header"]["lead_time_days"] == 3
     assert [(d["date"], d["projected"]) for d in record["days"]] == [
         ((prod.in_a_week - 3 * DAY).isoformat(), "0.000000"), (prod.in_a_week.isoformat(), "-2.000000")]
-    assert (no_item.status_code, list(no_item.json())) == (400, ["item"])
+    assert no_item.json() == {"items": [{"item": "BIKE", "low_level_code": 0, "planned_orders": 0}]}
     assert (unknown.status_code, list(unknown.json())) == (400, ["item"])
     assert (bad_kind.status_code, list(bad_kind.json())) == (400, ["kind"])
 
@@ -534,3 +535,55 @@ def test_totals_of_a_record_sum_its_days(prod):
     run, _orders = bike_run(prod)
     record = item_record(prod.planner, run, prod.bike)
     assert record.totals["gross"] == Decimal("3") and record.totals["planned_release"] == Decimal("2")
+
+
+def test_nested_figures_and_the_engines_steps_are_shown_in_words(prod, client):
+    client.force_login(english(prod.planner))
+    run = make_run(prod, counts={"planned_orders_by_kind": {"make": 2, "buy": 1}, "late": 1},
+                   inputs={"scheduled_receipts": {"purchase_order": 4}, "digest": "ab12"})
+    running = make_run(prod, status=st.MrpRunStatus.RUNNING, started_at=timezone.now(), step="netting")
+
+    page = client.get(reverse("production:mrp_run_detail", args=[run.pk]))
+    progress = client.get(reverse("production:mrp_run_detail", args=[running.pk]))
+
+    assert page.context["counts"] == [("Late planned orders", 1), ("Planned orders · Purchase", 1),
+                                      ("Planned orders · Work order", 2)]
+    assert page.context["inputs"] == [("Digest of the inputs", "ab12"), ("Scheduled receipts · Purchase orders", 4)]
+    assert progress.context["step"] == "Netting"
+
+
+def test_an_engine_reporting_progress_without_a_step_is_understood(prod, monkeypatch):
+    run = make_run(prod, status=st.MrpRunStatus.QUEUED, counts={}, inputs={})
+    seen = []
+
+    def engine(*, run, progress):
+        progress(30)
+        seen.append(MrpRun.objects.values_list("progress", "step").get(pk=run.pk))
+        return {}, {}
+
+    monkeypatch.setattr("production.services.mrp.mrp_run_execute", engine)
+    assert runs.mrp_run_perform(run_id=run.pk) == "done"
+    assert seen == [(30, "")]
+
+
+def test_the_home_page_counts_no_more_queries_with_more_late_orders(prod, client, django_assert_max_num_queries):
+    client.force_login(english(prod.planner))
+    run, orders = bike_run(prod)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("production:home"))
+    for n in range(15):
+        planned(prod, run, prod.spoke, str(n + 1), release=prod.today - DAY, late=True)
+        exception(prod, run, prod.spoke)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("production:home"))
+    assert (len(response.context["late"]), response.context["late_count"]) == (10, 16)
+    assert response.context["exception_count"] == 16
+
+
+def test_a_filter_change_refreshes_only_the_results(prod, client):
+    client.force_login(english(prod.planner))
+    run, _orders = bike_run(prod)
+    response = client.get(reverse("production:planned_order_list", args=[run.pk]), {"kind": "buy"},
+                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert response.templates[0].name == "production/planning/planned_order_list_table.html"
+    assert [o.item.code for o in response.context["page"]] == ["RIM"]
