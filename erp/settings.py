@@ -249,6 +249,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-wecom-cards": {"task": "office.tasks.resume_wecom_cards", "schedule": 30.0},
     "resend-due-notifications": {"task": "office.tasks.resend_due_notifications", "schedule": 30.0},
     "publish-due-announcements": {"task": "office.tasks.publish_due_announcements", "schedule": 60.0},
+    "fail-stuck-mrp-runs": {"task": "production.tasks.fail_stuck_mrp_runs", "schedule": 300.0},
     "notify-late-orders": {"task": "sales.tasks.notify_late_orders", "schedule": crontab(hour=8, minute=0)},
 }
 # Event bus: a failed delivery is retried with exponential backoff, then marked failed.

@@ -17,6 +17,7 @@ class ProductionConfig(AppConfig):
             signals,  # noqa: F401  (declares the events it announces: production.work_order_closed)
         )
         from production.demo import load_production_demo
+        from production.demo_story import load_production_story
         from production.imports import DEMAND
         from production.panels import sales_order_work_orders
         from production.roles import ROLE_GRANTS
@@ -30,3 +31,4 @@ class ProductionConfig(AppConfig):
                                 permission="production.view_workorder", models=["sales.salesorder"], order=45)
         # After purchasing's demo (its suppliers give the bought components their lead times).
         register_demo_loader("production", load_production_demo, order=40)
+        register_demo_loader("production", load_production_story, order=41)

@@ -51,6 +51,8 @@ ROUTINGS = {
                                                       (20, "檢驗包裝", "ASSY", "5", "2")]),
     "FG-BH-100": ("R-BH-100", "軸承座組壓入組裝", [(10, "壓入組裝", "ASSY", "10", "6")]),
     "FG-KIT-PA100": ("R-KIT", "維修包包裝", [(10, "包裝", "ASSY", "5", "3")]),
+    "FG-CP-12": ("R-CP-12", "聯軸器車削組裝", [(10, "CNC 車削", "CNC-L", "20", "4"), (20, "組裝", "ASSY", "5", "2")]),
+    "FG-LM-30": ("R-LM-30", "線性滑座組裝", [(10, "組裝", "ASSY", "20", "25")]),
 }
 # item: [(component, quantity per, unit or None for the base unit, scrap %)]
 BOMS = {
@@ -70,6 +72,9 @@ BOMS = {
                   ("STD-SCR-M5-12", "4", None, "0"), ("STD-PIN-4-20", "2", None, "0")],
     "FG-KIT-PA100": [("STD-BRG-6201ZZ", "2", None, "0"), ("STD-OR-P20", "2", None, "0"),
                      ("STD-CLIP-S15", "2", None, "0"), ("CON-PACK-BAG", "1", None, "0")],
+    "FG-CP-12": [("RM-AL6061-30", "4", "CM", "3"), ("STD-SCR-M4-10", "2", None, "0")],
+    "FG-LM-30": [("SEMI-PLT-01", "2", None, "0"), ("STD-BRG-608ZZ", "4", None, "0"), ("STD-SCR-M4-10", "8", None, "0"),
+                 ("STD-SPR-C12", "1", None, "0")],
 }
 
 

@@ -41,6 +41,8 @@ NOT_WALKED = {
     "api/purchasing/^requisitions/consolidate/$": "an action on requisition lines named by id in its body (the "
                                                   "company's and the buyer's suppliers are checked by the "
                                                   "service: tests/purchasing/test_requisitions_api.py)",
+    "api/production/^planned-orders/firm/$": "an action on planned orders named by id in its body (another "
+                                             "company's ids are a 400: tests/production/test_firming.py)",
 }
 # A create's parents that the user need not change (as on the screens), with the reason: "view" — one
 # they see, "company" — any of their company's. Every other parent the body names must be one the user

@@ -173,6 +173,13 @@ ROUTE_MODELS = {
     "production:work_center": "production.workcenter",
     "production:routing": "production.routing",
     "production:bom": "production.bom",
+    # production: planning (demand lines, MRP runs with their planned orders, records and exceptions)
+    "production:demand": "production.demand",
+    "production:mrp_run": "production.mrprun",
+    "production:planned_order_list": "production.mrprun",
+    "production:planned_orders_firm": "production.mrprun",
+    "production:mrp_record": "production.mrprun",
+    "production:mrp_exception_list": "production.mrprun",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner
