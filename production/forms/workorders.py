@@ -43,7 +43,7 @@ class WorkOrderForm(forms.Form):
                          empty_label=_("default on the start date"))
     routing = ItemChoiceField(label=_("Routing"), queryset=None, required=False, empty_label=_("the BOM's routing"))
     backflush = forms.BooleanField(label=_("Backflush components at completion"), required=False)
-    overhead_percent = forms.DecimalField(label=_("Overhead % of labour"), required=False, min_value=0,
+    overhead_percent = forms.DecimalField(label=_("Overhead (percent of labour)"), required=False, min_value=0,
                                           max_digits=6, decimal_places=2)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

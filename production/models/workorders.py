@@ -44,7 +44,7 @@ class WorkOrder(Document):
     notes = models.TextField(_("notes"), blank=True)
     backflush = models.BooleanField(_("backflush components"), default=False,
                                     help_text=_("Issue the components at completion instead of by hand."))
-    overhead_percent = models.DecimalField(_("overhead % of labour"), max_digits=6, decimal_places=2, default=0,
+    overhead_percent = models.DecimalField(_("overhead (percent of labour)"), max_digits=6, decimal_places=2, default=0,
                                            validators=[MinValueValidator(Decimal("0"))])
     # Costs (production.services.workorders): standard for the ordered quantity from release, restated
     # for the completed quantity at close; actual accumulated by issues and completions; the finished

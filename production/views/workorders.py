@@ -115,7 +115,7 @@ def header_rows(order: WorkOrder) -> list[tuple[Any, Any]]:
         (_("Start date"), order.start_date), (_("Due date"), order.due_date),
         (_("Source"), order.get_source_display()),
         (_("Backflush components at completion"), _("yes") if order.backflush else _("no")),
-        (_("Overhead % of labour"), order.overhead_percent),
+        (_("Overhead (percent of labour)"), order.overhead_percent),
     ]
     if order.sales_order_line_id:
         rows.append((_("For sales order"), f"{order.sales_order_line.order.reference} "
