@@ -336,7 +336,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"DocumentStatusEnum": "inventory.status.DocStatus",
                             "ApprovalStatusEnum": "office.status.ApprovalStatus",
-                            "ApprovalStepStatusEnum": "office.status.StepStatus"},
+                            "ApprovalStepStatusEnum": "office.status.StepStatus",
+                            "BomLineKindEnum": "production.status.BomLineKind",
+                            "PlannedOrderKindEnum": "production.status.PlannedOrderKind",
+                            "MrpExceptionKindEnum": "production.status.MrpExceptionKind",
+                            "WorkOrderSourceEnum": "production.status.WorkOrderSource",
+                            "ApprovalStepKindEnum": "office.status.StepKind",
+                            "RequisitionSourceEnum": "purchasing.status.RequisitionSource",
+                            "CostBasisEnum": "production.selectors.boms.COST_BASES"},
     # The error answers (400/401/403/404/409/503) every operation may give, after the enums' hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "erp.api.schema.error_responses"],
 }

@@ -282,14 +282,15 @@ class PlannedOrderViewSet(CompanyViewMixin, mixins.RetrieveModelMixin, viewsets.
         if not self.request.user.has_perm("production.change_plannedorder"):
             raise exceptions.PermissionDenied()
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id="production_planned_order_firm")
     @action(detail=True, methods=["post"])
     def firm(self, request: Request, pk: str | None = None) -> Response:
         self.check_firm_permission()
         order = self.get_object()
         return firm_answer(firming.planned_orders_firm(planned_orders=[order], actor=self.actor))
 
-    @extend_schema(request=FirmSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=FirmSerializer, responses=OpenApiTypes.OBJECT,
+                   operation_id="production_planned_orders_firm")
     @action(detail=False, methods=["post"], url_path="firm")
     def firm_many(self, request: Request) -> Response:
         self.check_firm_permission()

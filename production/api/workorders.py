@@ -50,7 +50,7 @@ class ComponentSerializer(serializers.ModelSerializer[WorkOrderComponent]):
         return f"{self.context.get('held', {}).get(row.pk, Decimal('0')):f}"
 
 
-class OperationSerializer(serializers.ModelSerializer[WorkOrderOperation]):
+class WorkOrderOperationSerializer(serializers.ModelSerializer[WorkOrderOperation]):
     work_center = serializers.CharField(source="work_center.code", read_only=True)
 
     class Meta:
@@ -77,7 +77,7 @@ class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
     due_date = serializers.DateField(required=False, allow_null=True)
     sales_order = serializers.SerializerMethodField()
     components = ComponentSerializer(many=True, read_only=True)
-    operations = OperationSerializer(many=True, read_only=True)
+    operations = WorkOrderOperationSerializer(many=True, read_only=True)
 
     class Meta:
         model = WorkOrder
@@ -108,7 +108,7 @@ class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):
         return self.save_with(validated_data, instance)
 
 
-class IssueLineSerializer(serializers.Serializer[Any]):
+class WorkOrderIssueLineSerializer(serializers.Serializer[Any]):
     component = serializers.CharField(help_text=gettext_lazy("Component item code"))
     quantity = base_qty_field()
     location = CodeRelatedField(queryset=Location.objects.all(), required=False, allow_null=True,
@@ -116,8 +116,8 @@ class IssueLineSerializer(serializers.Serializer[Any]):
     lot = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy("Lot number"))
 
 
-class IssueSerializer(serializers.Serializer[Any]):
-    lines = IssueLineSerializer(many=True, allow_empty=False)
+class WorkOrderIssueSerializer(serializers.Serializer[Any]):
+    lines = WorkOrderIssueLineSerializer(many=True, allow_empty=False)
 
 
 class CompleteSerializer(serializers.Serializer[Any]):
@@ -212,12 +212,12 @@ class WorkOrderViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retri
         """Reserve what the components are still short of; ``shortages`` lists what is still missing."""
         return self.with_shortages(services.work_order_reserve(work_order=self.get_object(), actor=self.actor))
 
-    @extend_schema(request=IssueSerializer)
+    @extend_schema(request=WorkOrderIssueSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
         """Issue components (a production consumption at the moving-average cost)."""
         order = self.get_object()
-        body = IssueSerializer(data=request.data, context=self.get_serializer_context())
+        body = WorkOrderIssueSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         rows = {row.component.code: row for row in order.components.select_related("component")}
         lines = []
