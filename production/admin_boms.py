@@ -76,3 +76,23 @@ class BomAdmin(ScopedAdmin):
         services.bom_save(company=stored.company, actor=request.user, item=stored.item, version=stored.version,
                           lines=services.lines_as_input(stored, with_ids=True), bom=stored,
                           **{name: form.cleaned_data[name] for name in HEADER})
+
+
+@admin.register(BomLine)
+class BomLineAdmin(ScopedAdmin):
+    """BOM lines, read only: they change with their version, through the BOM screens and API (bom_save
+    checks units, cycles and the versions in use)."""
+
+    list_display = ["bom", "sequence", "kind", "component", "quantity", "unit", "scrap_percent"]
+    list_filter = ["bom__company", "kind"]
+    search_fields = ["bom__item__code", "component__code", "component__name"]
+    raw_id_fields = ["bom", "component", "unit", "operation"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

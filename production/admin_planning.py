@@ -34,6 +34,7 @@ class ReadOnlyAdmin(ScopedAdmin):
 class MrpRunAdmin(ReadOnlyAdmin):
     list_display = ["pk", "as_of", "horizon_days", "status", "progress", "created_by", "created_at", "finished_at"]
     list_filter = ["company", "status"]
+    search_fields = ["pk", "step", "error"]
 
 
 @admin.register(m.PlannedOrder)
@@ -42,3 +43,39 @@ class PlannedOrderAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "is_late"]
     search_fields = ["item__code", "item__name"]
     raw_id_fields = ["run", "item", "bom", "work_order", "requisition_line", "firmed_by"]
+
+
+# What a run computed, row by row: for support, read only.
+
+
+@admin.register(m.MrpItemPlan)
+class MrpItemPlanAdmin(ReadOnlyAdmin):
+    list_display = ["run", "item", "low_level_code", "procurement", "on_hand", "safety_stock", "planned_orders"]
+    list_filter = ["run__company", "procurement"]
+    search_fields = ["item__code", "item__name"]
+    raw_id_fields = ["run", "item"]
+
+
+@admin.register(m.MrpRecord)
+class MrpRecordAdmin(ReadOnlyAdmin):
+    list_display = ["run", "item", "date", "gross", "scheduled", "projected", "net", "planned_receipt",
+                    "planned_release"]
+    list_filter = ["run__company"]
+    search_fields = ["item__code", "item__name"]
+    raw_id_fields = ["run", "item"]
+
+
+@admin.register(m.PlannedOrderPeg)
+class PlannedOrderPegAdmin(ReadOnlyAdmin):
+    list_display = ["planned_order", "quantity", "need_date", "sales_order_line", "demand", "parent", "safety_stock"]
+    list_filter = ["planned_order__run__company", "safety_stock"]
+    search_fields = ["planned_order__item__code"]
+    raw_id_fields = ["planned_order", "sales_order_line", "demand", "parent"]
+
+
+@admin.register(m.MrpException)
+class MrpExceptionAdmin(ReadOnlyAdmin):
+    list_display = ["run", "item", "kind", "date", "new_date", "quantity", "reference"]
+    list_filter = ["run__company", "kind"]
+    search_fields = ["item__code", "reference"]
+    raw_id_fields = ["run", "item", "planned_order"]

@@ -19,6 +19,7 @@ from production.services.demand import demand_save
 from production.services.firming import planned_orders_firm
 from production.services.runs import mrp_run_perform, mrp_run_start
 from production.services.workorders import work_order_close, work_order_complete, work_order_release, work_order_save
+from sales.demo import run_events
 
 D = Decimal
 KIT_NOTE = "[DEMO-PROD] 維修包備貨"
@@ -63,4 +64,5 @@ def load_production_story(company: Company, users: dict[str, Any]) -> int:
         kit.refresh_from_db()
         work_order_close(work_order=kit, actor=planner)
         created += 1
+    run_events(company)  # what the story announced (the kits in stock, the closed order) is delivered now
     return created

@@ -268,7 +268,7 @@ class BomViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.RetrieveMod
         breakdown = services.bom_cost_rollup(bom=bom, actor=self.actor, cost_basis=payload.validated_data["cost_basis"])
         return Response(CostRollupSerializer(breakdown).data)
 
-    @extend_schema(request=CopyRequestSerializer, responses=BomSerializer)
+    @extend_schema(request=CopyRequestSerializer, responses={201: BomSerializer})
     @action(detail=True, methods=["post"])
     def copy(self, request: Request, pk: str | None = None) -> Response:
         """A new version with this version's header and lines (not the default unless asked)."""

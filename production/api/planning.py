@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -291,7 +292,8 @@ class PlannedOrderViewSet(CompanyViewMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=FirmSerializer, responses=OpenApiTypes.OBJECT,
                    operation_id="production_planned_orders_firm")
-    @action(detail=False, methods=["post"], url_path="firm")
+    # JSON only: a form body of thousands of "ids" fields would trip Django's field limit before DRF
+    @action(detail=False, methods=["post"], url_path="firm", parser_classes=[JSONParser])
     def firm_many(self, request: Request) -> Response:
         self.check_firm_permission()
         body = FirmSerializer(data=request.data)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from erp.models import CompanyOwned, MasterData, Restricted
-from erp.money import COST, LINE_QTY, MONEY, QTY
+from erp.money import COST, LINE_QTY, MONEY, QTY, RATE
 from production import status as st
 
 __all__ = ["Bom", "BomLine", "Routing", "RoutingOperation", "WorkCenter", "WorkCenterHoliday"]
@@ -28,12 +28,12 @@ class WorkCenter(MasterData):
     days it works (weekdays, 0 = Monday, minus its holidays), its cost per hour and its efficiency
     (run and setup times are divided by it: 80 % makes an hour of standard work take 1.25 hours)."""
 
-    capacity_hours = models.DecimalField(_("capacity (hours per day)"), max_digits=6, decimal_places=2,
+    capacity_hours = models.DecimalField(_("capacity (hours per day)"), **LINE_QTY,
                                          default=Decimal("8"), validators=NOT_NEGATIVE)
     working_weekdays = ArrayField(models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)]),
                                   verbose_name=_("working days"), default=monday_to_friday, blank=True)
     cost_rate = models.DecimalField(_("cost per hour"), default=0, validators=NOT_NEGATIVE, **MONEY)
-    efficiency_percent = models.DecimalField(_("efficiency %"), max_digits=6, decimal_places=2,
+    efficiency_percent = models.DecimalField(_("efficiency %"), **RATE,
                                              default=Decimal("100"), validators=POSITIVE)
     warehouse = models.ForeignKey("inventory.Warehouse", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("warehouse"),
@@ -60,7 +60,7 @@ class WorkCenterHoliday(Restricted):
                                     verbose_name=_("work center"))
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
-    capacity_hours = models.DecimalField(_("capacity (hours)"), max_digits=6, decimal_places=2, default=0,
+    capacity_hours = models.DecimalField(_("capacity (hours)"), **LINE_QTY, default=0,
                                          validators=NOT_NEGATIVE, help_text=_("0: closed that day."))
 
     class Meta:
@@ -100,9 +100,9 @@ class RoutingOperation(Restricted):
     name = models.CharField(_("operation"), max_length=100)
     work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="operations",
                                     verbose_name=_("work center"))
-    setup_minutes = models.DecimalField(_("setup (minutes)"), max_digits=12, decimal_places=2, default=0,
+    setup_minutes = models.DecimalField(_("setup (minutes)"), **LINE_QTY, default=0,
                                         validators=NOT_NEGATIVE)
-    run_minutes = models.DecimalField(_("run time per unit (minutes)"), max_digits=14, decimal_places=4, default=0,
+    run_minutes = models.DecimalField(_("run time per unit (minutes)"), **LINE_QTY, default=0,
                                       validators=NOT_NEGATIVE)
     instructions = models.TextField(_("instructions"), blank=True)
 
@@ -208,7 +208,7 @@ class BomLine(Restricted):
     unit = models.ForeignKey("inventory.UnitOfMeasure", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("unit"))
     quantity_base = models.DecimalField(_("quantity per (base unit)"), **QTY)
-    scrap_percent = models.DecimalField(_("scrap %"), max_digits=6, decimal_places=2, default=0,
+    scrap_percent = models.DecimalField(_("scrap %"), **RATE, default=0,
                                         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("99"))])
     operation = models.ForeignKey(RoutingOperation, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+", verbose_name=_("used at operation"))

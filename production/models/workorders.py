@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from erp.models import CompanyOwned, Document
-from erp.money import COST, MONEY, QTY
+from erp.money import COST, LINE_QTY, MONEY, QTY, RATE
 from production import status as st
 
 __all__ = ["WorkOrder", "WorkOrderComponent", "WorkOrderOperation"]
@@ -44,7 +44,7 @@ class WorkOrder(Document):
     notes = models.TextField(_("notes"), blank=True)
     backflush = models.BooleanField(_("backflush components"), default=False,
                                     help_text=_("Issue the components at completion instead of by hand."))
-    overhead_percent = models.DecimalField(_("overhead (percent of labour)"), max_digits=6, decimal_places=2, default=0,
+    overhead_percent = models.DecimalField(_("overhead (percent of labour)"), **RATE, default=0,
                                            validators=[MinValueValidator(Decimal("0"))])
     # Costs (production.services.workorders): standard for the ordered quantity from release, restated
     # for the completed quantity at close; actual accumulated by issues and completions; the finished
@@ -129,12 +129,12 @@ class WorkOrderOperation(CompanyOwned):
     name = models.CharField(_("operation"), max_length=100)
     work_center = models.ForeignKey("production.WorkCenter", on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("work center"))
-    setup_minutes = models.DecimalField(_("setup (minutes)"), max_digits=12, decimal_places=2, default=0)
-    run_minutes = models.DecimalField(_("run time per unit (minutes)"), max_digits=14, decimal_places=4, default=0)
-    efficiency_percent = models.DecimalField(_("efficiency %"), max_digits=6, decimal_places=2,
+    setup_minutes = models.DecimalField(_("setup (minutes)"), **LINE_QTY, default=0)
+    run_minutes = models.DecimalField(_("run time per unit (minutes)"), **LINE_QTY, default=0)
+    efficiency_percent = models.DecimalField(_("efficiency %"), **RATE,
                                              default=Decimal("100"))
     cost_rate = models.DecimalField(_("cost per hour"), default=0, **MONEY)
-    planned_hours = models.DecimalField(_("planned hours"), max_digits=14, decimal_places=4, default=0)
+    planned_hours = models.DecimalField(_("planned hours"), **LINE_QTY, default=0)
 
     class Meta:
         verbose_name = _("work order operation")

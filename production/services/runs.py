@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from erp.errors import DomainError
 from erp.models import Company, User
 from production import status as st
 from production.models import MrpException, MrpItemPlan, MrpRecord, MrpRun, PlannedOrder
+from production.sql.mrp import lock_company_runs
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ def mrp_run_start(*, company: Company, actor: User | None, as_of: datetime.date 
     if horizon_days is None or isinstance(horizon_days, bool) or not 1 <= int(horizon_days) <= MAX_HORIZON_DAYS:
         raise DomainError(_("The horizon must be between 1 and %(max)s days.") % {"max": MAX_HORIZON_DAYS},
                           field="horizon_days")
-    with connection.cursor() as cursor:  # two planners starting at once: the second waits, then is refused
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_KEY, company.pk])
+    lock_company_runs(LOCK_KEY, company.pk)  # two planners starting at once: the second waits, then is refused
     busy = MrpRun.objects.filter(company=company, status__in=ACTIVE).order_by("pk").first()
     if busy is not None:
         raise DomainError(_("MRP run #%(id)s is still %(status)s: wait until it ends before starting another.")

@@ -42,3 +42,10 @@ def copy_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", buffer)
     return count
+
+
+def lock_company_runs(key: int, company_id: int) -> None:
+    """A transaction-scoped advisory lock on the company's MRP runs: who starts a run waits for whoever
+    is starting one (there is no row to lock before the run exists)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [key, company_id])

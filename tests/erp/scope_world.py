@@ -272,13 +272,13 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     delegation_save(company=company, actor=rep2, user=rep2, delegate=approver, starts_on=today, ends_on=today)
     build_purchasing(company, buyer_out, item, far, order)
     build_purchasing_invoices(world, far, item, pcs)
-    build_production(world, far, item, bought, pcs, order)
+    build_production(world, far, bought, pcs, order)
     return world
 
 
-def build_production(world: ScopeWorld, warehouse: Any, item: Any, component: Any, pcs: Any, sales_order: Any) -> None:
-    """Production's OUT objects, made directly (the areas' services have their own tests): a work
-    center with a holiday, a routing with an operation, a BOM of ``item`` with a line of ``component``,
+def build_production(world: ScopeWorld, warehouse: Any, component: Any, pcs: Any, sales_order: Any) -> None:
+    """Production's OUT objects, made directly (the areas' services have their own tests): a made item
+    OUT-M, a work center with a holiday, a routing with an operation, a BOM with a line of ``component``,
     a demand line, an MRP run with its record, item header, planned order (pegged to the OUT sales
     order's line) and exception, and a draft work order. Production's data is the company's: only
     other companies' users are out of its scope (the keepers read it, none may change it)."""
@@ -303,6 +303,9 @@ def build_production(world: ScopeWorld, warehouse: Any, item: Any, component: An
     )
 
     company, today = world.company, timezone.localdate()
+    item = masterdata.item_create(company=company, code="OUT-M", name="外自製品", base_unit=pcs,
+                                  item_type=inventory_status.ItemType.FINISHED_GOOD,
+                                  procurement=inventory_status.Procurement.MAKE)
     center = WorkCenter.objects.create(company=company, code="OUTWC", name="外工作中心", warehouse=warehouse)
     WorkCenterHoliday.objects.create(work_center=center, date=today, name="外假日")
     routing = Routing.objects.create(company=company, code="OUTR", name="外途程", item=item)

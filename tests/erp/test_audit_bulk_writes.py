@@ -44,6 +44,11 @@ EXEMPT = {
     ("office/services/notifications.py", "notifications_mark_read"): "Notification.read_at: excluded from auditlog",
     ("office/services/notifications.py", "notifications_mark_read_about"): "Notification.read_at: excluded from "
     "auditlog",
+    ("production/services/runs.py", "progress_reporter"): "MrpRun.progress and step: a running job's progress, "
+    "like ExportJob's (its start, end and result are audited by finish)",
+    ("production/services/runs.py", "report"): "MrpRun.progress and step (see progress_reporter)",
+    ("production/services/runs.py", "mrp_run_perform"): "MrpRun claimed by its task (queued → running, "
+    "started_at): the job's own bookkeeping; the run's end is audited by finish",
     ("erp/services.py", "user_sign_out_everywhere"): "User.session_generation: no business data; the access "
     "log records the sign-out",
 }

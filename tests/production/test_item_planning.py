@@ -208,9 +208,9 @@ def test_the_admin_form_shows_a_missing_fixed_lot_size_beside_the_field(w):
     data.update({"lot_sizing": "fixed", "lot_size": "0", "base_unit": w.pcs.pk, "company": w.company.pk})
 
     form_class = modelform_factory(Item, form=ItemAdminForm, fields=list(data))
-    with translation.override("en"):
+    with translation.override("en"):  # the messages are lazy: read them in English too
         form = form_class(data=data, instance=w.frame)
         form.is_valid()
 
-    assert form.errors["lot_size"] == ["A fixed lot size must be greater than zero."]
-    assert "__all__" not in form.errors
+        assert form.errors["lot_size"] == ["A fixed lot size must be greater than zero."]
+        assert "__all__" not in form.errors
