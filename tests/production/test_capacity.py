@@ -241,7 +241,7 @@ def test_api_gives_the_load_per_day_and_week(w):
     [row] = response.json()
     assert (row["id"], row["work_center"], row["load"], len(row["days"])) == (w.frame_shop.pk, "WELD", "20.0000", 7)
     loaded = [d for d in row["days"] if d["load"] != "0"]
-    assert loaded == [{"date": first_working.isoformat(), "capacity": "16.00", "load": "20.0000",
+    assert loaded == [{"date": first_working.isoformat(), "capacity": "16.0000", "load": "20.0000",
                        "percent": "125.0", "overloaded": True}]
 
 
