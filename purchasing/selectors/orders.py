@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from erp.scoping import VIEW
@@ -20,9 +21,13 @@ def orders_for_user(user: Any, *, action: str = VIEW, status: str | None = None,
                     late: bool | None = None, search: str = "") -> QuerySet[PurchaseOrder]:
     """The user's purchase orders (newest first) with their supplier, buyer and warehouse and the
     number of lines (one query for a page, whatever the number of rows)."""
+    # The line count as a subquery, not a JOIN with GROUP BY: PostgreSQL then counts the lines of the
+    # page's rows only, instead of grouping every order before the LIMIT (2.6 s at 500,000 orders).
+    lines = (PurchaseOrderLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
+             .annotate(n=Count("pk")).values("n"))
     rows = (PurchaseOrder.objects.restrict(user, action)
             .select_related("supplier", "buyer", "warehouse")
-            .annotate(line_count=Count("lines", distinct=True)))
+            .annotate(line_count=Coalesce(Subquery(lines), 0)))
     if status == "open":
         rows = rows.filter(status__in=st.OPEN_ORDER_STATUSES)
     elif status:
