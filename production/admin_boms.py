@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from erp.admin import ReadOnlyAdmin
 from erp.admin_scoping import ScopedAdmin, ScopedInline
 from erp.errors import DomainError
 from production.models import Bom, BomLine
@@ -79,7 +80,7 @@ class BomAdmin(ScopedAdmin):
 
 
 @admin.register(BomLine)
-class BomLineAdmin(ScopedAdmin):
+class BomLineAdmin(ReadOnlyAdmin):
     """BOM lines, read only: they change with their version, through the BOM screens and API (bom_save
     checks units, cycles and the versions in use)."""
 
@@ -87,12 +88,3 @@ class BomLineAdmin(ScopedAdmin):
     list_filter = ["bom__company", "kind"]
     search_fields = ["bom__item__code", "component__code", "component__name"]
     raw_id_fields = ["bom", "component", "unit", "operation"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ firmed, through the screens and the API (production.services)."""
 
 from django.contrib import admin
 
+from erp.admin import ReadOnlyAdmin
 from erp.admin_scoping import ScopedAdmin
 from production import models as m
 
@@ -15,19 +16,6 @@ class DemandAdmin(ScopedAdmin):
     search_fields = ["item__code", "item__name", "reference"]
     date_hierarchy = "date"
     raw_id_fields = ["item"]
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    """What the system wrote: readable, not added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.MrpRun)
