@@ -33,6 +33,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    config.option.loadscopereorder = False  # the collection's order is the queue's (below)
+
     class ModulesAndBigFunctions(LoadScopeScheduling):
         sizes: dict[str, int] | None = None
 
@@ -43,12 +45,47 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
                     if "[" in each:
                         function = each.split("[", 1)[0]
                         self.sizes[function] = self.sizes.get(function, 0) + 1
-            function = nodeid.split("[", 1)[0]
-            if "[" in nodeid and self.sizes.get(function, 0) >= BIG_PARAMETRIZED:
-                return function
-            return super()._split_scope(nodeid)
+            return unit_of(nodeid, self.sizes)
 
     return ModulesAndBigFunctions(config, log)
+
+
+# The slowest units of work, in seconds on one worker (`--durations` of a full run on an idle 2-core
+# machine, setup included). They are queued first, so no worker is left with a two-minute module
+# while the others have finished; every other unit counts AVERAGE_TEST seconds a test.
+SLOW_UNITS = {
+    "tests/erp/test_admin_scope.py": 163, "tests/erp/test_api_fuzz.py": 134,
+    "tests/inventory/test_key_migrations.py": 126, "tests/browser/test_handheld.py": 68,
+    "tests/erp/test_url_walk.py": 96, "tests/erp/test_api_fuzz_inventory.py": 52,
+    "tests/erp/test_api_scope_walk.py": 47, "tests/erp/test_imports_bounded.py": 47,
+    "tests/browser/test_sales_live.py": 34, "tests/inventory/test_imports.py": 26,
+}
+AVERAGE_TEST = 0.12
+
+
+def unit_of(nodeid: str, sizes: dict[str, int]) -> str:
+    """The scheduler's unit of a test (as ModulesAndBigFunctions splits them)."""
+    function = nodeid.split("[", 1)[0]
+    if "[" in nodeid and sizes.get(function, 0) >= BIG_PARAMETRIZED:
+        return function
+    return nodeid.rsplit("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the longest units first (SLOW_UNITS, else by their number of tests), each unit's
+    tests in their own order: the queue ends with short modules, so the workers finish together."""
+    if not getattr(config.option, "numprocesses", None):
+        return
+    sizes: dict[str, int] = {}
+    for item in items:
+        if "[" in item.nodeid:
+            function = item.nodeid.split("[", 1)[0]
+            sizes[function] = sizes.get(function, 0) + 1
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(unit_of(item.nodeid, sizes), []).append(item)
+    order = sorted(units, key=lambda unit: -SLOW_UNITS.get(unit, AVERAGE_TEST * len(units[unit])))
+    items[:] = [item for unit in order for item in units[unit]]
 
 
 @pytest.fixture(scope="session", autouse=True)
