@@ -11,6 +11,7 @@ class ProductionConfig(AppConfig):
         from erp.navigation import MenuEntry, register_menu
         from erp.registry import register_demo_loader, register_document_panel
         from erp.roles import register_role_grants
+        from office.notification_channels import register_kind
         from production import (
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
@@ -26,6 +27,8 @@ class ProductionConfig(AppConfig):
         scoping.register()
         register_menu(MenuEntry("production", _("Production"), "production:home", "production.view_bom", order=27))
         register_import_kind(DEMAND)
+        register_kind(receivers.DEMAND_ARRIVED, _("New demand to plan"),
+                      _("A confirmed sales order is short of items we make: the next MRP run plans them."))
         # A sales order line made to order shows its work orders and their state on the order's page.
         register_document_panel("production", "production/workorders/sales_order_panel.html", sales_order_work_orders,
                                 permission="production.view_workorder", models=["sales.salesorder"], order=45)

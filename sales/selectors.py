@@ -240,6 +240,11 @@ def shortage_requests(order: SalesOrder, lines: list[SalesOrderLine], event_rows
         tasks_by_event.setdefault(task.source_event_id or 0, []).append(task)
     by_id = {line.pk: line for line in lines}
     order_open = order.status not in (st.OrderStatus.CLOSED, st.OrderStatus.CANCELLED)
+    # What the departments above answer for the lines they worked on (production: pegged work orders).
+    answered: dict[int, str] = {}
+    for _receiver, response in signals.shortage_worked.send(sender=SalesOrder, order=order, lines=lines):
+        if isinstance(response, dict):
+            answered.update(response)
     requests = []
     for event in event_rows:
         to_production = event.name == signals.production_requested.name
@@ -248,7 +253,8 @@ def shortage_requests(order: SalesOrder, lines: list[SalesOrderLine], event_rows
         worked = ((st.ShortageState.PLANNED if to_production else st.ShortageState.ORDERED) if done
                   else st.ShortageState.REQUESTED)
         rows = [ShortageLine(row, line := by_id.get(row.get("line_id")),
-                             shortage_line_state(line, worked=worked, order_open=order_open))
+                             shortage_line_state(line, worked=answered.get(row.get("line_id"), worked),
+                                                 order_open=order_open))
                 for row in event.payload.get("lines", [])]
         states = [row.state for row in rows] or [worked]
         state: str

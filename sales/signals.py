@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from erp import messages
-from erp.events import EventSignal
+from erp.events import EventSignal, Hook
 
 order_confirmed = EventSignal(
     "sales.order_confirmed",
@@ -36,6 +36,15 @@ return_posted = EventSignal(
     "sales.return_posted",
     _("A customer return was posted: the goods are back in stock and a credit note is due."),
 )
+
+# In-transaction hooks ---------------------------------------------------------------------------
+
+# kwargs: ``order``, ``lines`` (its SalesOrderLine rows); sent by the order page (sales.selectors.
+# order_tracking). A receiver returns {line id: ShortageState} for the lines its department has worked
+# on (production: work orders pegged to the line answer "planned"); sales reads, never imports, them.
+shortage_worked = Hook("sales.shortage_worked", _(
+    "The order page asks where the order's short lines stand: a department answers for the lines it has "
+    "worked on (planned, ordered)."))
 
 
 def shortage_left(payload: Mapping[str, Any], procurement: str) -> list[messages.Message] | None:

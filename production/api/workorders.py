@@ -61,7 +61,8 @@ class WorkOrderOperationSerializer(serializers.ModelSerializer[WorkOrderOperatio
 
 
 COSTS = ["standard_material", "standard_labour", "standard_overhead", "actual_material", "actual_labour",
-         "actual_overhead", "received_value", "material_variance", "labour_variance", "overhead_variance"]
+         "actual_overhead", "received_value", "byproduct_value", "material_variance", "labour_variance",
+         "overhead_variance"]
 
 
 class WorkOrderSerializer(serializers.ModelSerializer[WorkOrder]):

@@ -48,7 +48,8 @@ class WorkOrder(Document):
                                            validators=[MinValueValidator(Decimal("0"))])
     # Costs (production.services.workorders): standard for the ordered quantity from release, restated
     # for the completed quantity at close; actual accumulated by issues and completions; the finished
-    # goods' value received; variances (actual - standard) at close.
+    # goods' value received and the by-products' (at their standard cost, taken off the finished
+    # goods' value); variances (actual - standard) at close.
     standard_material = models.DecimalField(_("standard material"), default=0, **MONEY)
     standard_labour = models.DecimalField(_("standard labour"), default=0, **MONEY)
     standard_overhead = models.DecimalField(_("standard overhead"), default=0, **MONEY)
@@ -56,6 +57,7 @@ class WorkOrder(Document):
     actual_labour = models.DecimalField(_("actual labour"), default=0, **MONEY)
     actual_overhead = models.DecimalField(_("actual overhead"), default=0, **MONEY)
     received_value = models.DecimalField(_("finished goods value"), default=0, **MONEY)
+    byproduct_value = models.DecimalField(_("by-products value"), default=0, **MONEY)
     material_variance = models.DecimalField(_("material variance"), default=0, **MONEY)
     labour_variance = models.DecimalField(_("labour variance"), default=0, **MONEY)
     overhead_variance = models.DecimalField(_("overhead variance"), default=0, **MONEY)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from erp.money import round_quantity
 from erp.scoping import VIEW
 from inventory.models import Item
 from inventory.selectors import held_by_line
@@ -80,6 +81,35 @@ def component_rows(work_order: WorkOrder) -> list[ComponentRow]:
         short = max(outstanding - reserved, ZERO) if open_ and line.component.is_stocked else ZERO
         rows.append(ComponentRow(line, reserved, short))
     return rows
+
+
+def byproducts_of(bom: Bom) -> list[tuple[Item, Decimal]]:
+    """The BOM's by-product lines as (item, base quantity per base unit of the BOM's item), summed per
+    item; a phantom's by-products stay with the phantom's own BOM (they are not the order's)."""
+    yields: dict[int, tuple[Item, Decimal]] = {}
+    for line in bom.lines.filter(kind=st.BomLineKind.BY_PRODUCT).select_related("component").order_by("sequence", "pk"):
+        item, per = yields.get(line.component_id, (line.component, ZERO))
+        yields[line.component_id] = (item, per + line.quantity_base / bom.quantity)
+    return list(yields.values())
+
+
+@dataclass
+class ByproductRow:
+    """A by-product of an order: per unit of the order's item, expected for the order's quantity and
+    received so far (completions receive it rounded on the completed total)."""
+
+    item: Item
+    per_unit: Decimal
+    expected: Decimal
+    received: Decimal
+
+
+def byproduct_rows(work_order: WorkOrder) -> list[ByproductRow]:
+    if work_order.bom is None:
+        return []
+    return [ByproductRow(item, per, round_quantity(per * work_order.quantity),
+                         round_quantity(per * work_order.completed_quantity))
+            for item, per in byproducts_of(work_order.bom)]
 
 
 def operation_rows(work_order: WorkOrder) -> QuerySet[WorkOrderOperation]:

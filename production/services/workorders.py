@@ -49,7 +49,7 @@ from inventory.services.stock import (
 )
 from production import status as st
 from production.models import Bom, Routing, WorkOrder, WorkOrderComponent, WorkOrderOperation
-from production.selectors.workorders import default_bom
+from production.selectors.workorders import byproducts_of, default_bom
 from production.signals import work_order_closed
 
 ZERO = Decimal("0")
@@ -162,7 +162,7 @@ def explode(bom: Bom, on_date: datetime.date, per: Decimal = Decimal("1"), depth
             into: dict[int, Requirement] | None = None) -> dict[int, Requirement]:
     """{component id: requirement per unit of the BOM's item}: each line's base quantity per the BOM's
     quantity with its scrap; a phantom's own default BOM exploded in its place; by-products left out
-    (they are not received by work orders yet)."""
+    (they come out of the order: ``byproducts_of``)."""
     into = {} if into is None else into
     if depth > MAX_DEPTH:
         raise DomainError(_("BOM %(bom)s nests phantoms too deep: check it for a cycle.") % {"bom": bom}, field="bom")
@@ -183,6 +183,25 @@ def explode(bom: Bom, on_date: datetime.date, per: Decimal = Decimal("1"), depth
         else:
             row.per_unit += need
     return into
+
+
+def byproduct_specs(order: WorkOrder, completed_after: Decimal, target: Location) -> list[MoveSpec]:
+    """The production output moves of the by-products due for ``completed_after`` units, less what
+    earlier completions received (each rounded on the total, so partial completions add up), at each
+    by-product's standard cost. A lot-tracked by-product takes the work order's number as its lot."""
+    if order.bom is None:
+        return []
+    specs = []
+    for n, (item, per) in enumerate(byproducts_of(order.bom), start=1):
+        before = round_quantity(per * order.completed_quantity)
+        quantity = round_quantity(per * completed_after) - before
+        if quantity <= 0 or not item.is_stocked:
+            continue
+        lot = lot_for_receipt(item=item, number=order.number, manufactured_on=timezone.localdate()) \
+            if item.lot_tracked else None
+        specs.append(MoveSpec(item=item, location=target, lot=lot, quantity=quantity, move_type=OUTPUT,
+                              unit_cost=item.standard_cost, line=n + 1, field="quantity"))
+    return specs
 
 
 def standard_material_unit(bom: Bom, components: Sequence[WorkOrderComponent]) -> Decimal:
@@ -476,8 +495,10 @@ def backflush(order: WorkOrder, completed_after: Decimal, actor: User) -> Decima
 def work_order_complete(*, work_order: WorkOrder, actor: User, quantity: Any, location: Location | None = None,
                         lot_number: str = "") -> WorkOrder:
     """Complete ``quantity`` (base unit) of a released or started order: backflushed components are
-    issued, then the finished goods are received into the warehouse (a production output move) at
-    their actual cost. More than is left to complete (quantity - completed) is refused."""
+    issued, then the finished goods and the BOM's by-products are received into the warehouse
+    (production output moves). The by-products are valued at their standard cost, and that value is
+    taken off the finished goods, which carry the rest of the actual cost. More than is left to
+    complete (quantity - completed) is refused."""
     order = lock(work_order)
     if order.status not in ISSUABLE:
         raise DomainError(_("Only a released or started work order can be completed."))
@@ -503,16 +524,21 @@ def work_order_complete(*, work_order: WorkOrder, actor: User, quantity: Any, lo
     operations = list(order.operations.order_by("sequence", "pk"))
     labour_now = labour(operations, amount, setup=order.completed_quantity == 0, actual=True)
     overhead_now = overhead_of(order, labour_now)
-    in_process = material + order.actual_labour + order.actual_overhead - order.received_value
+    in_process = (material + order.actual_labour + order.actual_overhead - order.received_value
+                  - order.byproduct_value)
     final = completed_after == order.quantity
     material_share = in_process if final else round_money(in_process * amount / left)
-    value = material_share + labour_now + overhead_now
+    byproducts = byproduct_specs(order, completed_after, target)
+    byproduct_value = sum((round_money(spec.quantity * (spec.unit_cost or ZERO)) for spec in byproducts), ZERO)
+    value = material_share + labour_now + overhead_now - byproduct_value
     moves = post_moves(company=order.company, actor=actor, document=order, specs=[
         MoveSpec(item=order.item, location=target, lot=lot, quantity=amount, move_type=OUTPUT,
-                 unit_cost=round_cost(max(value, ZERO) / amount), field="quantity")])
+                 unit_cost=round_cost(max(value, ZERO) / amount), field="quantity", line=1), *byproducts])
+    finished = [move for move in moves if move.item_id == order.item_id]
     extra = {"completed_quantity": completed_after, "actual_material": material,
              "actual_labour": order.actual_labour + labour_now, "actual_overhead": order.actual_overhead + overhead_now,
-             "received_value": order.received_value + sum((m.value for m in moves), ZERO)}
+             "received_value": order.received_value + sum((m.value for m in finished), ZERO),
+             "byproduct_value": order.byproduct_value + sum((m.value for m in moves if m not in finished), ZERO)}
     if final:
         transition(order, st.WorkOrderStatus.COMPLETED, actor=actor, extra_fields=extra)
         release(document=order, actor=actor)  # what is still held (over-reserved) goes back
@@ -559,7 +585,8 @@ def work_order_close(*, work_order: WorkOrder, actor: User) -> WorkOrder:
             actual=cost_block(order.actual_material, order.actual_labour, order.actual_overhead),
             variances=cost_block(variances["material_variance"], variances["labour_variance"],
                                  variances["overhead_variance"]),
-            finished_goods_value=str(order.received_value), closed_on=timezone.localdate().isoformat())
+            finished_goods_value=str(order.received_value), byproduct_value=str(order.byproduct_value),
+            closed_on=timezone.localdate().isoformat())
     copy_state(order, work_order)
     return work_order
 

@@ -37,7 +37,13 @@ from inventory.selectors import warehouses_for_user
 from production import status as st
 from production.forms import workorders as forms
 from production.models import Bom, Routing, WorkOrder
-from production.selectors.workorders import component_rows, operation_rows, work_order_rows, work_orders_for_user
+from production.selectors.workorders import (
+    byproduct_rows,
+    component_rows,
+    operation_rows,
+    work_order_rows,
+    work_orders_for_user,
+)
 from production.services import workorders as services
 
 OPEN = (st.WorkOrderStatus.RELEASED, st.WorkOrderStatus.IN_PROGRESS)
@@ -150,7 +156,8 @@ def detail_context(request: HttpRequest, order: WorkOrder, context: dict[str, An
         "locations": list(Location.objects.filter(warehouse=order.warehouse, is_active=True)
                           .exclude(kind=inventory_status.LocationKind.TRANSIT).order_by("code"))
         if may_change and open_ else [],
-        "received_value": order.received_value,
+        "received_value": order.received_value, "byproduct_value": order.byproduct_value,
+        "byproducts": byproduct_rows(order),
     }
 
 

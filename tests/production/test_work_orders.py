@@ -13,7 +13,7 @@ from inventory.errors import InsufficientStock
 from inventory.models import ItemValuation, Location, Reservation, StockBalance, StockMove
 from inventory.services import masterdata
 from production import status as st
-from production.models import WorkOrder, WorkOrderComponent
+from production.models import Bom, WorkOrder, WorkOrderComponent
 from production.services import workorders as services
 from tests.production.conftest import D
 
@@ -237,7 +237,7 @@ def test_close_computes_the_variances_and_records_the_event(prod):
         "standard": {"material": "420.00", "labour": "2400.00", "overhead": "0.00", "total": "2820.00"},
         "actual": {"material": "441.00", "labour": "3000.00", "overhead": "0.00", "total": "3441.00"},
         "variances": {"material": "21.00", "labour": "600.00", "overhead": "0.00", "total": "621.00"},
-        "finished_goods_value": "3441.00", "closed_on": prod.today.isoformat()}
+        "finished_goods_value": "3441.00", "byproduct_value": "0.00", "closed_on": prod.today.isoformat()}
 
 
 def test_cancel_releases_the_reservations(prod):
@@ -288,3 +288,71 @@ def test_the_finished_goods_go_to_a_storage_location_not_quarantine(prod):
     services.work_order_complete(work_order=order, actor=prod.planner, quantity="1")
 
     assert StockMove.objects.get(item=prod.frame).location == prod.a1
+
+
+# By-products ---------------------------------------------------------------------------------------
+
+
+def with_offcut(prod, per="0.3", **fields):
+    """FRAME's BOM yields a tube offcut (kg, standard cost 20) beside each frame."""
+    from production.models import BomLine
+
+    offcut = masterdata.item_create(company=prod.company, code="OFFCUT", name="鋼管餘料", base_unit=prod.kg,
+                                    item_type=inventory_status.ItemType.RAW_MATERIAL, standard_cost=D("20"), **fields)
+    BomLine.objects.create(bom=prod.frame_bom, sequence=90, component=offcut, quantity=D(per), unit=prod.kg,
+                           quantity_base=D(per), kind=st.BomLineKind.BY_PRODUCT)
+    return offcut
+
+
+def test_completion_receives_the_by_products_at_standard_cost_and_takes_them_off_the_finished_goods(prod):
+    offcut = with_offcut(prod)
+    prod.receive(prod.tube, "100", unit_cost="80")
+    order = frame_order(prod, "2", backflush=True, overhead_percent=D("10"))
+    services.work_order_release(work_order=order, actor=prod.planner)
+
+    services.work_order_complete(work_order=order, actor=prod.planner, quantity=D("2"))
+
+    order.refresh_from_db()
+    # as above 3720 in all; 2 x 0.3 kg of offcut at 20 = 12 comes out as offcut, 3708 as 2 frames
+    assert not order.components.filter(component=offcut).exists()  # a by-product is not issued
+    by = StockMove.objects.get(item=offcut)
+    assert (by.move_type, by.quantity, by.unit_cost, by.value, by.location) == (
+        inventory_status.MoveType.PRODUCTION_OUTPUT, D("0.6"), D("20"), D("12"), prod.a1)
+    frames = StockMove.objects.get(item=prod.frame)
+    assert (frames.unit_cost, frames.value) == (D("1854"), D("3708"))
+    assert (order.received_value, order.byproduct_value) == (D("3708"), D("12"))
+    assert StockBalance.objects.get(item=offcut).on_hand == D("0.6")
+
+    services.work_order_close(work_order=order, actor=prod.planner)
+    payload = OutboxEvent.objects.get(name="production.work_order_closed").payload
+    assert (payload["finished_goods_value"], payload["byproduct_value"]) == ("3708.00", "12.00")
+    assert payload["actual"]["total"] == "3720.00"  # the actual cost is the whole; finance splits it by value
+
+
+def test_partial_completions_receive_the_by_products_rounded_on_the_total(prod):
+    offcut = with_offcut(prod, per="1")
+    Bom.objects.filter(pk=prod.frame_bom.pk).update(quantity=D("3"))  # an offcut per three frames
+    prod.receive(prod.tube, "100", unit_cost="80")
+    order = frame_order(prod, "3", backflush=True)
+    services.work_order_release(work_order=order, actor=prod.planner)
+
+    for _n in range(3):
+        services.work_order_complete(work_order=order, actor=prod.planner, quantity=D("1"))
+
+    quantities = list(StockMove.objects.filter(item=offcut).order_by("pk").values_list("quantity", flat=True))
+    order.refresh_from_db()
+    assert quantities == [D("0.333333"), D("0.333334"), D("0.333333")]  # a third each, rounded on the total
+    total = order.received_value + order.byproduct_value
+    assert total == order.actual_material + order.actual_labour + order.actual_overhead  # nothing lost
+
+
+def test_a_lot_tracked_by_product_takes_the_work_orders_number_as_its_lot(prod):
+    offcut = with_offcut(prod, lot_tracked=True)
+    prod.receive(prod.tube, "100", unit_cost="80")
+    order = frame_order(prod, "1", backflush=True)
+    services.work_order_release(work_order=order, actor=prod.planner)
+
+    services.work_order_complete(work_order=order, actor=prod.planner, quantity=D("1"))
+
+    order.refresh_from_db()
+    assert StockMove.objects.get(item=offcut).lot.number == order.number

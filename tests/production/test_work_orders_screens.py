@@ -175,3 +175,24 @@ def test_the_sales_order_page_shows_the_work_orders_of_its_lines(prod):
 
     assert 'id="sales-order-work-orders"' in seen and order.number in seen and "Released" in seen
     assert 'id="sales-order-work-orders"' not in hidden  # the rep holds no production permission
+
+
+def test_the_page_shows_the_by_products_expected_and_received(prod):
+    from tests.production.test_work_orders import with_offcut
+
+    with_offcut(prod)
+    prod.receive(prod.tube, "100", unit_cost="80")
+    order = draft(prod, quantity="2", backflush=True)
+    services.work_order_release(work_order=order, actor=prod.planner)
+    services.work_order_complete(work_order=order, actor=prod.planner, quantity=D("1"))
+
+    page = " ".join(client_for(prod.planner).get(reverse("production:work_order_detail", args=[order.pk]))
+                    .content.decode().split())
+    api = client_for(prod.planner).get(f"/api/production/work-orders/{order.pk}/").json()
+
+    assert '<table class="table table-sm" id="work-order-byproducts">' in page
+    # per unit 0.3, expected 0.6 for 2, received 0.3 for the one completed, standard cost 20
+    assert ('<td>OFFCUT 鋼管餘料</td><td class="num">0.3</td><td class="num">0.6</td><td class="num">0.3</td>'
+            '<td>KG</td><td class="num">20.00</td>') in page
+    assert "By-products received (at standard cost)" in page
+    assert api["byproduct_value"] == "6.00"

@@ -153,15 +153,16 @@ def test_returns_are_bounded_by_what_was_delivered(sal):
 
 
 def test_a_shortage_event_handled_twice_makes_one_task(sal):
-    order = sal.order([{"item": sal.pump, "quantity": D("2")}])
+    order = sal.order([{"item": sal.motor, "quantity": D("2")}])
     order_confirm(order=order, actor=sal.rep)
-    delivery = EventDelivery.objects.get(subscriber="production.plan_shortage")
+    delivery = EventDelivery.objects.get(subscriber="purchasing.buy_shortage")
     events.deliver(delivery.pk)
     EventDelivery.objects.filter(pk=delivery.pk).update(status="pending")  # as if the done mark were lost
     events.deliver(delivery.pk)
-    task = Task.objects.get(assignee_role__name="Production")
-    # needed by the promised date (today + the pump's 14 days of lead time) less a day to ship
-    assert "PMP-1" in task.description and task.due_date == sal.today + datetime.timedelta(days=13)
+    task = Task.objects.get(assignee_role__name="Purchasing")
+    # needed by the promised date (today + the motor's lead time) less a day to ship
+    assert "MOT-1" in task.description
+    assert task.due_date == sal.today + datetime.timedelta(days=sal.motor.lead_time_days - 1)
 
 
 def test_a_delivery_note_handler_run_twice_makes_one_note(sal):

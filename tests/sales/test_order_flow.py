@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from erp.models import EventDelivery
 from inventory import status as ist
 from inventory.models import DeliveryNote, ItemValuation, Reservation, StockBalance
 from inventory.services.deliveries import delivery_post, delivery_save_picks
@@ -44,7 +45,9 @@ def test_confirm_reserves_announces_and_prepares_the_delivery(sal):
     assert [(line.item_id, line.quantity, line.location_id) for line in note.lines.all()] == [
         (sal.widget.pk, D("20"), sal.a1.pk)]
     titles = set(Task.objects.values_list("assignee_role__name", "status"))
-    assert ("Warehouse", "open") in titles and ("Production", "open") in titles and ("Purchasing", "open") in titles
+    assert ("Warehouse", "open") in titles and ("Purchasing", "open") in titles
+    # the make shortage is MRP demand: production handled the event (it notifies its planners), no task
+    assert EventDelivery.objects.get(subscriber="production.plan_shortage").status == "done"
 
 
 def test_partial_shipment_backorder_return_and_cancel(sal):

@@ -1,5 +1,6 @@
 """The order page's shortage requests say where the work stands in business terms — requested,
-planned (production's task done) or ordered (purchasing's), covered (the line is no longer short:
+planned (production answers for lines its work orders are pegged to: tests/production/test_shortage_demand.py)
+or ordered (purchasing's task done), covered (the line is no longer short:
 stock was reserved for it), delivered, no longer needed — and which department holds it, linking its
 task only for a reader who may open it. The event bus's plumbing (event and subscriber names, their
 delivery states) is left to the admin's event pages."""
@@ -58,37 +59,35 @@ def test_a_request_no_department_has_taken_up_yet_is_requested(sal, client):
 
 def test_the_task_being_worked_on_keeps_the_request_requested_and_shows_no_event_plumbing(sal, client, make_user):
     order = short_order(sal)
-    deliver_events()  # production and purchasing have their tasks; the event deliveries are done
-    planner = make_user("planner", "Production")
-    plan = Task.objects.get(kind="production.plan_shortage")
+    deliver_events()  # purchasing has its task (production is notified); the event deliveries are done
+    buyer = make_user("buyer", "Purchasing")
+    buy = Task.objects.get(kind="purchasing.buy_shortage")
 
     as_rep = page(client, order, sal.rep)
-    as_planner = page(client, order, planner)
+    as_buyer = page(client, order, buyer)
 
     assert states(order) == [(True, "requested", ["requested"]), (False, "requested", ["requested"])]
-    for text in (as_rep, as_planner):
+    assert not Task.objects.filter(kind="production.plan_shortage").exists()  # MRP demand, not a task
+    for text in (as_rep, as_buyer):
         assert "production.plan_shortage" not in text and "purchasing.buy_shortage" not in text
         assert "sales.production_requested" not in text and "sales.order_confirmed" not in text
         assert 'data-status="done"' not in text  # no delivery state passed off as the work's
-        assert f"Plan production for {order.number}" in text
-    # the rep may not open production's task: its title is text; the planner gets the link
-    assert f'href="/office/tasks/{plan.pk}/"' not in as_rep
-    link = f'<a href="/office/tasks/{plan.pk}/" class="shortage-task">Plan production for {order.number}</a>'
-    assert link in as_planner
+        assert f"Buy for {order.number}" in text
+    # the rep may not open purchasing's task: its title is text; the buyer gets the link
+    assert f'href="/office/tasks/{buy.pk}/"' not in as_rep
+    link = f'<a href="/office/tasks/{buy.pk}/" class="shortage-task">Buy for {order.number}</a>'
+    assert link in as_buyer
 
 
-def test_a_done_task_means_planned_or_ordered(sal, client):
+def test_a_done_task_means_ordered(sal, client):
     order = short_order(sal)
     deliver_events()
 
-    task_close(task=Task.objects.get(kind="production.plan_shortage"), actor=None)
-    after_planning = states(order)
     task_close(task=Task.objects.get(kind="purchasing.buy_shortage"), actor=None)
     text = page(client, order, sal.rep)
 
-    assert after_planning == [(True, "planned", ["planned"]), (False, "requested", ["requested"])]
-    assert states(order) == [(True, "planned", ["planned"]), (False, "ordered", ["ordered"])]
-    assert ">Planned by production</span>" in text and ">Ordered by purchasing</span>" in text
+    assert states(order) == [(True, "requested", ["requested"]), (False, "ordered", ["ordered"])]
+    assert ">Ordered by purchasing</span>" in text
 
 
 def test_a_line_no_longer_short_is_covered_then_delivered(sal):
@@ -146,10 +145,10 @@ def test_the_shortage_states_take_a_fixed_number_of_queries(sal, make_user):
     small_queries, big_queries = queries(small, planner), queries(big, planner)
 
     requests = order_tracking(big, user=planner)["requests"]
-    assert (len(requests), sum(len(r.lines) for r in requests), sum(len(r.tasks) for r in requests)) == (2, 8, 2)
+    assert (len(requests), sum(len(r.lines) for r in requests), sum(len(r.tasks) for r in requests)) == (2, 8, 1)
     # lines, reservations, returns, shortage requests, their tasks (with whether the reader may open
-    # each), credit approvals
-    assert len(small_queries) == len(big_queries) == 6, [q["sql"] for q in big_queries]
+    # each), credit approvals, and production's answer (the work orders pegged to the lines)
+    assert len(small_queries) == len(big_queries) == 7, [q["sql"] for q in big_queries]
 
 
 def queries(order, user):

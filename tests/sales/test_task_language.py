@@ -33,7 +33,7 @@ def every_kind_of_task(sal):
         order = sal.order([{"item": sal.widget, "quantity": D("5")}, {"item": sal.pump, "quantity": D("2")},
                            {"item": sal.motor, "quantity": D("3")}])
         order_confirm(order=order, actor=sal.rep)
-        deliver_events()  # the delivery note and its pick task; the production and purchasing requests
+        deliver_events()  # the delivery note and its pick task; the purchasing request (production: MRP demand)
         note = DeliveryNote.objects.get(source_id=order.pk)
         delivery_save_picks(delivery=note, actor=sal.keeper,
                             lines=[{"id": note.lines.get().pk, "picked": D("2"), "location": sal.a1, "lot": None}])
@@ -66,10 +66,6 @@ def expected_titles(order, note, returned, draft):
             "en": f"Pick and ship the backorder of {order.number} (C001 大同機械)",
             "zh-hant": f"揀貨並出貨：{order.number} 的欠交部分（C001 大同機械）",
             "zh-hans": f"拣货并发货：{order.number} 的欠交部分（C001 大同機械）"},
-        "production.plan_shortage": {
-            "en": f"Plan production for {order.number}",
-            "zh-hant": f"為 {order.number} 安排生產",
-            "zh-hans": f"为 {order.number} 安排生产"},
         "purchasing.buy_shortage": {
             "en": f"Buy for {order.number}",
             "zh-hant": f"為 {order.number} 採購",
@@ -122,19 +118,19 @@ def test_every_kind_of_task_reads_in_the_readers_language_in_the_inbox_and_on_it
 
 def test_descriptions_read_in_the_readers_language_with_its_date_and_number_formats(sal, reader, client):
     order, note, returned, draft = every_kind_of_task(sal)
-    plan = Task.objects.get(kind="production.plan_shortage")
+    buy = Task.objects.get(kind="purchasing.buy_shortage")
     pick = Task.objects.get(kind="inventory.pick_delivery", document_id=note.pk)
-    required = plan.due_date
+    required = buy.due_date
     client.force_login(reader)
     pages = {}
     for language in LANGUAGES:
         User.objects.filter(pk=reader.pk).update(language=language)
         pages[language] = {task.pk: html.unescape(client.get(f"/office/tasks/{task.pk}/").content.decode())
-                           for task in (plan, pick)}
+                           for task in (buy, pick)}
 
-    assert f"Line 2: PMP-1 油壓泵 — 2 PCS by {required:%Y-%m-%d}" in pages["en"][plan.pk]
-    assert f"第 2 行：PMP-1 油壓泵 — 2 PCS，需求日期 {required:%Y/%m/%d}" in pages["zh-hant"][plan.pk]
-    assert f"第 2 行：PMP-1 油壓泵 — 2 PCS，需求日期 {required:%Y-%m-%d}" in pages["zh-hans"][plan.pk]
+    assert f"Line 3: MOT-1 馬達 — 3 PCS by {required:%Y-%m-%d}" in pages["en"][buy.pk]
+    assert f"第 3 行：MOT-1 馬達 — 3 PCS，需求日期 {required:%Y/%m/%d}" in pages["zh-hant"][buy.pk]
+    assert f"第 3 行：MOT-1 馬達 — 3 PCS，需求日期 {required:%Y-%m-%d}" in pages["zh-hans"][buy.pk]
     # the note was a draft when the task was made: its provisional reference reads in each language too
     assert f"Delivery note Draft DN #{note.pk} is ready to pick in FG." in pages["en"][pick.pk]
     assert f"发货单 DN 草稿 #{note.pk} 已可在 FG 拣货。" in pages["zh-hans"][pick.pk]
@@ -142,34 +138,34 @@ def test_descriptions_read_in_the_readers_language_with_its_date_and_number_form
 
 def test_the_api_and_the_order_page_give_the_title_in_the_request_language(sal, reader, client):
     order, note, returned, draft = every_kind_of_task(sal)
-    plan = Task.objects.get(kind="production.plan_shortage")
+    buy = Task.objects.get(kind="purchasing.buy_shortage")
     client.force_login(reader)
 
     User.objects.filter(pk=reader.pk).update(language="en")
-    api = client.get(f"/api/office/tasks/{plan.pk}/").json()
+    api = client.get(f"/api/office/tasks/{buy.pk}/").json()
     order_page = html.unescape(client.get(f"/sales/orders/{order.pk}/tracking/").content.decode())
     User.objects.filter(pk=reader.pk).update(language="zh-hans")
-    api_hans = client.get(f"/api/office/tasks/{plan.pk}/").json()
+    api_hans = client.get(f"/api/office/tasks/{buy.pk}/").json()
 
-    assert api["title"] == f"Plan production for {order.number}"
-    assert api["description"].startswith("Line 2: PMP-1 油壓泵 — 2 PCS by ")
-    assert api_hans["title"] == f"为 {order.number} 安排生产"
-    assert f"Plan production for {order.number}" in order_page and "安排生產" not in order_page
+    assert api["title"] == f"Buy for {order.number}"
+    assert api["description"].startswith("Line 3: MOT-1 馬達 — 3 PCS by ")
+    assert api_hans["title"] == f"为 {order.number} 采购"
+    assert f"Buy for {order.number}" in order_page and "採購" not in order_page
 
 
 def test_the_stored_text_is_the_site_languages_whatever_language_made_the_task(sal):
     with translation.override("en"):
         sal.receive(sal.widget, 20)
-        order = sal.order([{"item": sal.pump, "quantity": D("2")}])
+        order = sal.order([{"item": sal.motor, "quantity": D("2")}])
         order_confirm(order=order, actor=sal.rep)
         deliver_events()
     order.refresh_from_db()
 
-    task = Task.objects.get(kind="production.plan_shortage")
-    assert task.title == f"為 {order.number} 安排生產"  # for searches and the raw row: the site's language
-    assert task.title_message == {"key": "Plan production for %(order)s", "params": {"order": order.number}}
+    task = Task.objects.get(kind="purchasing.buy_shortage")
+    assert task.title == f"為 {order.number} 採購"  # for searches and the raw row: the site's language
+    assert task.title_message == {"key": "Buy for %(order)s", "params": {"order": order.number}}
     with translation.override("en"):
-        assert (task.display_title, str(task)) == (f"Plan production for {order.number}",) * 2
+        assert (task.display_title, str(task)) == (f"Buy for {order.number}",) * 2
 
 
 def test_a_task_typed_by_a_person_and_a_task_from_before_messages_show_their_text(sal, reader, client):
@@ -195,26 +191,26 @@ def test_the_inbox_search_finds_a_department_task_by_its_english_words_too(sal, 
     client.force_login(reader)
     User.objects.filter(pk=reader.pk).update(language="en")
 
-    found = client.get("/office/", {"status": "all", "q": "plan production"}).context["page"]
-    found_hant = client.get("/office/", {"status": "all", "q": "安排生產"}).context["page"]
+    found = client.get("/office/", {"status": "all", "q": "buy for"}).context["page"]
+    found_hant = client.get("/office/", {"status": "all", "q": "採購"}).context["page"]
 
-    assert [task.kind for task in found] == [task.kind for task in found_hant] == ["production.plan_shortage"]
+    assert [task.kind for task in found] == [task.kind for task in found_hant] == ["purchasing.buy_shortage"]
 
 
 def test_the_home_page_and_the_admin_list_give_the_title_in_the_readers_language(sal, reader, client):
     order, note, returned, draft = every_kind_of_task(sal)
-    plan = Task.objects.get(kind="production.plan_shortage")
+    buy = Task.objects.get(kind="purchasing.buy_shortage")
     User.objects.filter(pk__in=[reader.pk, sal.admin.pk]).update(language="en")
 
     client.force_login(reader)
     home = html.unescape(client.get("/").content.decode())
     client.force_login(sal.admin)
     admin_list = html.unescape(client.get("/admin/office/task/").content.decode())
-    admin_page = html.unescape(client.get(f"/admin/office/task/{plan.pk}/change/").content.decode())
+    admin_page = html.unescape(client.get(f"/admin/office/task/{buy.pk}/change/").content.decode())
 
-    assert f"Plan production for {order.number}" in home and "安排生產" not in home
-    assert f"Plan production for {order.number}" in admin_list and "安排生產" not in admin_list
-    assert f"Plan production for {order.number}" in admin_page and "Line 2: PMP-1 油壓泵 — 2 PCS by" in admin_page
+    assert f"Buy for {order.number}" in home and "採購" not in home
+    assert f"Buy for {order.number}" in admin_list and "採購" not in admin_list
+    assert f"Buy for {order.number}" in admin_page and "Line 3: MOT-1 馬達 — 3 PCS by" in admin_page
 
 
 def test_the_systems_closing_note_reads_in_the_readers_language(sal, client):
