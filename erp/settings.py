@@ -229,6 +229,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# LOGGING below governs the worker's logs too: by default a Celery worker replaces the root logger's
+# handlers (and so drops the one-line client-error filter) with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 # Publishing must fail fast when Redis is down: the outbox row is already committed and the
 # beat task re-delivers it, so a request never hangs on the broker.

@@ -46,6 +46,9 @@ STORAGES = {
 EVENT_RETRY_BASE_SECONDS = 0
 SECURE_SSL_REDIRECT = False
 WHITENOISE_USE_FINDERS = True
+# Find a static file when it is asked for, instead of indexing every file (each with its headers) each
+# time a test client builds its middleware: that index was a tenth of a request-heavy test's time.
+WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405  (live-server threads must not keep connections open)
 DATABASES["default"]["ENGINE"] = "tests.postgresql"  # noqa: F405  (a faster flush after transactional tests)

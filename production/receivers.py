@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
@@ -61,7 +62,7 @@ def shortage_covered(event: OutboxEvent) -> None:
             order=event.payload["order_number"]))
 
 
-@sales_signals.shortage_worked.connect
+@receiver(sales_signals.shortage_worked)
 def shortage_planned(sender: Any, *, order: SalesOrder, lines: list[SalesOrderLine], **_kwargs: Any) -> dict[int, str]:
     """The order's lines that work orders (not cancelled) are pegged to: planned by production."""
     pegged = (WorkOrder.objects.filter(sales_order_line__in=[line.pk for line in lines])

@@ -51,14 +51,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 # The slowest units of work, in seconds on one worker (`--durations` of a full run on an idle 2-core
-# machine, setup included). They are queued first, so no worker is left with a two-minute module
+# machine, setup included; 2026-12-07). They are queued first, so no worker is left with a two-minute module
 # while the others have finished; every other unit counts AVERAGE_TEST seconds a test.
 SLOW_UNITS = {
-    "tests/erp/test_admin_scope.py": 163, "tests/erp/test_api_fuzz.py": 134,
-    "tests/inventory/test_key_migrations.py": 126, "tests/browser/test_handheld.py": 68,
-    "tests/erp/test_url_walk.py": 96, "tests/erp/test_api_fuzz_inventory.py": 52,
-    "tests/erp/test_api_scope_walk.py": 47, "tests/erp/test_imports_bounded.py": 47,
-    "tests/browser/test_sales_live.py": 34, "tests/inventory/test_imports.py": 26,
+    "tests/erp/test_admin_scope.py": 145, "tests/inventory/test_key_migrations.py": 128,
+    "tests/erp/test_url_walk.py": 70, "tests/browser/test_handheld.py": 72, "tests/erp/test_api_fuzz.py": 66,
+    "tests/erp/test_imports_bounded.py": 51, "tests/erp/test_api_scope_walk.py": 35,
+    "tests/browser/test_sales_live.py": 33, "tests/erp/test_api_fuzz_inventory.py": 32,
+    "tests/inventory/test_imports.py": 19, "tests/inventory/test_concurrency.py": 18,
+    "tests/browser/test_wecom_signin_live.py": 18, "tests/erp/test_events.py": 18, "tests/sales/test_waiting.py": 17,
+    "tests/office/test_notifications.py": 15, "tests/browser/test_inbox_live.py": 15,
+    "tests/browser/test_csp_live.py": 14, "tests/purchasing/test_demo_story.py": 13,
+    "tests/purchasing/test_suppliers_demo.py": 12, "tests/inventory/test_screens_masterdata.py": 12,
+    "tests/erp/test_bootstrap.py": 11, "tests/erp/test_run_mode.py": 11, "tests/inventory/test_api.py": 11,
+    "tests/inventory/test_demo.py": 11, "tests/sales/test_demo.py": 11, "tests/sales/test_screens_documents.py": 10,
+    "tests/erp/test_numbering.py": 10, "tests/browser/test_task_language_live.py": 10,
+    "tests/sales/test_screens_masterdata.py": 9, "tests/erp/test_concurrency_retry.py": 9,
+    "tests/sales/test_screens_returns.py": 9, "tests/erp/test_settings.py": 8, "tests/test_compose.py": 8,
+    "tests/erp/test_catalogues.py": 8, "tests/sales/test_task_language.py": 8,
+    "tests/sales/test_screens_deliveries.py": 7, "tests/sales/test_confirm.py": 7,
 }
 AVERAGE_TEST = 0.12
 

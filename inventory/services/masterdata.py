@@ -47,18 +47,19 @@ DEFAULT_REASONS = {
 
 @atomic_with_retry
 def units_seed(*, company: Company) -> int:
-    """The standard units (pcs, kg, box…) and adjustment reasons for a company; idempotent."""
-    created = 0
-    for code, (_label, decimals) in SEEDED_UNITS.items():
-        _unit, was_created = UnitOfMeasure.objects.get_or_create(
-            company=company, code=code, defaults={"name": seeded_english(code), "decimals": decimals}
-        )
-        created += was_created
-    for code, name in DEFAULT_REASONS.items():
-        _reason, was_created = AdjustmentReason.objects.get_or_create(company=company, code=code,
-                                                                      defaults={"name": name})
-        created += was_created
-    return created
+    """The standard units (pcs, kg, box…) and adjustment reasons for a company; idempotent. Set-based
+    (every company, and so every test, starts with it): two reads, two inserts and one audit insert,
+    instead of a get_or_create with its savepoint and audit entry per row."""
+    have_units = set(UnitOfMeasure.objects.filter(company=company).values_list("code", flat=True))
+    units = UnitOfMeasure.objects.bulk_create([
+        UnitOfMeasure(company=company, code=code, name=seeded_english(code), decimals=decimals)
+        for code, (_label, decimals) in SEEDED_UNITS.items() if code not in have_units])
+    have_reasons = set(AdjustmentReason.objects.filter(company=company).values_list("code", flat=True))
+    reasons = AdjustmentReason.objects.bulk_create([
+        AdjustmentReason(company=company, code=code, name=name)
+        for code, name in DEFAULT_REASONS.items() if code not in have_reasons])
+    audit.record_created([*units, *reasons])
+    return len(units) + len(reasons)
 
 
 TRANSIT_CODE = "TRANSIT"
