@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from erp.document_screens.forms import LineFormSet
 from erp.money import LINE_QTY, MONEY, PRICE, RATE
 from purchasing import status as st
+from purchasing.forms.orders import SupplierCodeField
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
@@ -34,8 +35,7 @@ class OrderLineChoiceField(forms.ModelChoiceField):
 class InvoiceFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, widget=forms.SearchInput(
         attrs={"placeholder": _("Number, supplier's invoice number or supplier")}))
-    supplier = SupplierChoiceField(label=_("Supplier"), queryset=None, required=False,
-                                   empty_label=_("All suppliers"))
+    supplier = SupplierCodeField(label=_("Supplier code"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *st.InvoiceStatus.choices])
     match_status = forms.ChoiceField(label=_("Three-way match"), required=False,
@@ -45,7 +45,7 @@ class InvoiceFilterForm(forms.Form):
 
     def __init__(self, *args, suppliers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supplier"].queryset = suppliers
+        self.fields["supplier"].suppliers = suppliers
         styled(self)
 
 

@@ -45,6 +45,23 @@ def test_filters_and_export(pur, client):
     assert export.status_code == 200
 
 
+def test_the_supplier_filter_takes_a_code_and_says_when_no_supplier_of_the_reader_has_it(pur, client):
+    mine = approved(pur)
+    theirs = services.order_save(company=pur.company, actor=pur.buyer2, supplier=pur.bolt_co,
+                                 lines=[{"item": pur.screw, "quantity": D("2")}])
+    signed_in(client, pur.buyer)
+
+    by_code = client.get("/purchasing/orders/", {"supplier": "s001"}).content.decode()
+    not_mine = client.get("/purchasing/orders/", {"supplier": "S002"})
+    signed_in(client, pur.purchasing_manager)
+    as_manager = client.get("/purchasing/orders/", {"supplier": "S002"}).content.decode()
+
+    assert mine.number in by_code
+    assert '<option value="' not in by_code.split('name="supplier"')[1][:200]  # a text field, no list of suppliers
+    assert "None of your suppliers has the code S002." in not_mine.content.decode()  # beside the field
+    assert theirs.reference in as_manager and mine.number not in as_manager
+
+
 def test_another_buyers_order_is_a_404_and_a_sales_rep_cannot_edit(pur, client):
     theirs = services.order_save(company=pur.company, actor=pur.buyer2, supplier=pur.bolt_co,
                                  lines=[{"item": pur.screw, "quantity": D("2")}])
