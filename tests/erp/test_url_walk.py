@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from erp.scoping import CHANGE, VIEW, restrict
+from tests.conftest import ensure_roles, shared_data
 from tests.erp import scope_world
 from tests.factories import UserFactory
 
@@ -90,9 +91,28 @@ def test_anonymous_users_are_sent_to_log_in(client, db, url, pattern):
         assert response["Location"].startswith("/accounts/login/?next=")
 
 
+def build_walkers():
+    """The two users of the walks below, each of a company of their own: made once per module, not
+    for each of the ~400 routes (a company with its seeds is most of a route's time)."""
+    ensure_roles()
+    return {"nobody": UserFactory(username="nobody"),
+            "root": UserFactory(username="root", is_staff=True, is_superuser=True)}
+
+
+@pytest.fixture(scope="module")
+def _walkers_shared(django_db_setup, django_db_blocker):
+    with shared_data(django_db_blocker, build_walkers) as shared:
+        yield shared
+
+
+@pytest.fixture
+def walkers(_walkers_shared, request, db):
+    return _walkers_shared.for_test(request)
+
+
 @pytest.mark.parametrize("url,pattern", URLS, ids=[u for u, _ in URLS])
-def test_signed_in_users_without_the_permission_get_403(client, db, roles, url, pattern):
-    client.force_login(UserFactory(username="nobody"))
+def test_signed_in_users_without_the_permission_get_403(client, walkers, url, pattern):
+    client.force_login(walkers["nobody"])
     response = client.get(url)
     kind = requirement(pattern.callback)
 
@@ -108,8 +128,8 @@ def test_signed_in_users_without_the_permission_get_403(client, db, roles, url, 
 
 
 @pytest.mark.parametrize("url,pattern", URLS, ids=[u for u, _ in URLS])
-def test_a_system_admin_never_gets_a_server_error(client, db, roles, url, pattern):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+def test_a_system_admin_never_gets_a_server_error(client, walkers, url, pattern):
+    client.force_login(walkers["root"])
     response = client.get(url)
 
     assert response.status_code < 500
