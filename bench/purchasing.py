@@ -4,7 +4,7 @@ against the raw-SQL ceiling, and the purchase order list's response times.
     .venv/bin/python manage.py generate_purchasing_data --company PBENCH          # once (bench/README.md)
     .venv/bin/python bench/purchasing.py consolidate --company PBENCH --lines 10000 --rounds 3
     .venv/bin/python bench/purchasing.py receipts --company PBENCH --serve --clients 8 --rounds 3
-    .venv/bin/python bench/purchasing.py pages --company PBENCH --runs 50        # a server on :8000
+    .venv/bin/python bench/purchasing.py pages --company PBENCH --serve --runs 50
 
 ``consolidate`` takes ``--lines`` random open requisition lines per round and turns them into purchase
 orders through ``purchasing.services.consolidation.requisition_lines_consolidate`` as the company's
@@ -169,7 +169,9 @@ def post_round(http_client, token, ids, clients, seconds):
 
 
 def receipts(args):
-    company, user = company_and_user(args.company, args.user)
+    # Posting a receipt is the warehouse's work (the Purchasing manager gets 403): the company's System
+    # admin posts unless --user says otherwise.
+    company, user = company_and_user(args.company, args.user, role="System admin")
     drafts = args.drafts or max(1000, int(60 * args.seconds * args.rounds)) + args.warmup
     ids = prepare_receipts(company, user, drafts, args.seed)
     connection.close()
@@ -231,7 +233,17 @@ def pages(args):
         ("order page", lambda n: reverse("purchasing:order_detail", args=[orders[n % len(orders)]])),
         ("workbench", lambda n: reverse("purchasing:workbench")),
     ]
+    connection.close()
+    server = start_server(args.port, args.workers) if args.serve else None
+    try:
+        return time_pages(args, company, user, plan, rng)
+    finally:
+        stop_server(server)
+
+
+def time_pages(args, company, user, plan, rng):
     client = TimedClient(args.base_url, args.timeout)
+    wait_for(Http(args.base_url, args.timeout), 60)
     client.login(user.username, args.password or settings.DEMO_PASSWORD)
     times = {label: [] for label, _url in plan}
     failures = {}
@@ -259,7 +271,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("consolidate", "receipts", "pages"))
     parser.add_argument("--company", default="PBENCH")
-    parser.add_argument("--user", default=None, help="default: the company's first Purchasing manager")
+    parser.add_argument("--user", default=None,
+                        help="default: the company's first Purchasing manager (receipts: its System admin)")
     parser.add_argument("--password", default=None, help="default DEMO_PASSWORD")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)

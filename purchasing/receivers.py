@@ -113,7 +113,8 @@ def lock_order_for_receipt(sender, receipt, **kwargs):
 def record_order_receipt(sender, receipt, received, lines, actor, **kwargs):
     """The receipt is posted: the order's received quantities (within the tolerance), its status, and an
     inspection for each line posted to quarantine."""
-    order = receiving.order_for_receipt(receipt.source_id)
+    # Locked and checked by lock_order_for_receipt in this transaction: read again, not locked again.
+    order = PurchaseOrder.objects.select_related("supplier", "company").get(pk=receipt.source_id)
     receiving.order_record_receipt(order=order, receipt=receipt, lines=lines, received=received, actor=actor)
     receiving.inspections_open(receipt=receipt, lines=lines, order=order, actor=actor)
 

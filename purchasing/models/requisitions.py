@@ -89,6 +89,10 @@ class PurchaseRequisitionLine(Restricted):
         indexes = [
             # The buyers' work: open lines by item (consolidation, the workbench, MRP's scheduled receipts).
             models.Index(fields=["item"], condition=Q(status="open"), name="requisition_line_open"),
+            # The workbench's first open lines, the earliest required first (at 50,000 open lines: 190 ms
+            # of hash joins and a sort without it, 15 ms with it).
+            models.Index(fields=["required_date", "id"], condition=Q(status="open"),
+                         name="requisition_line_open_by_date"),
             models.Index(fields=["sales_order_line"], condition=Q(sales_order_line__isnull=False),
                          name="requisition_line_by_so_line"),
         ]
