@@ -13,6 +13,7 @@ from erp import messages
 from erp.events import subscribe
 from erp.models import Company, OutboxEvent
 from erp.roles import PURCHASING
+from erp.signals import document_status_changed
 from inventory import signals as inventory_signals
 from inventory.models import GoodsReceipt, Item
 from inventory.status import Procurement
@@ -20,7 +21,7 @@ from office import signals as office_signals
 from office.services import task_assign_for_event, tasks_restate_or_close
 from purchasing import status as st
 from purchasing.approvals import seed_order_rules
-from purchasing.models import PurchaseOrder
+from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from purchasing.services import receiving
 from purchasing.services.requisitions import (  # BUY_SHORTAGE: the subscriber key, also its task's kind
     BUY_SHORTAGE,
@@ -102,6 +103,15 @@ def reorder(event: OutboxEvent) -> None:
     if item is not None:
         requisition_for_reorder(item=item, available=Decimal(str(event.payload["available"])),
                                 reorder_point=Decimal(str(event.payload["reorder_point"])), event_id=event.pk)
+@receiver(document_status_changed, sender=PurchaseOrder, dispatch_uid="purchasing-keep-lines-receivable")
+def keep_lines_receivable(sender, document, old_status, new_status, **kwargs):
+    """The order's lines carry whether it can receive (the workbench's late lines are found by it): one
+    UPDATE when a transition changes that, in the transition's transaction."""
+    now = new_status in st.RECEIVABLE_ORDER_STATUSES
+    if now != (old_status in st.RECEIVABLE_ORDER_STATUSES):
+        PurchaseOrderLine.objects.filter(order_id=document.pk).update(order_receivable=now)
+
+
 # Goods receipts (inventory's in-transaction hooks) --------------------------------------------
 
 

@@ -84,6 +84,11 @@ class PurchaseOrderLine(Restricted):
     received_quantity = models.DecimalField(_("received"), default=0, **QTY)
     returned_quantity = models.DecimalField(_("returned"), default=0, **QTY)
     invoiced_quantity = models.DecimalField(_("invoiced"), default=0, **QTY)
+    # A copy of "the order can receive" (approved, sent or partially received), kept by every status
+    # transition of the order (purchasing.receivers.keep_lines_receivable): the late lines of the
+    # workbench are a few among hundreds of thousands of past lines, most of cancelled or draft orders,
+    # and only a flag on the line lets an index find them.
+    order_receivable = models.BooleanField(_("order can receive"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("purchase order line")
@@ -100,7 +105,13 @@ class PurchaseOrderLine(Restricted):
             # return after the invoice may leave more invoiced than kept (a debit note settles it).
             models.CheckConstraint(condition=Q(invoiced_quantity__gte=0), name="purchase_line_invoiced_not_negative"),
         ]
-        indexes = [models.Index(fields=["item"], name="purchase_line_by_item")]
+        indexes = [
+            models.Index(fields=["item"], name="purchase_line_by_item"),
+            # Lines still to receive on receivable orders, by expected date (the workbench's late lines).
+            models.Index(fields=["expected_date", "id"], name="purchase_line_to_receive",
+                         condition=Q(order_receivable=True)
+                         & Q(quantity_base__gt=F("received_quantity") - F("returned_quantity"))),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.reference}/{self.line_no} {self.item.code} {self.quantity}"

@@ -53,7 +53,8 @@ class World:
             PurchaseOrderLine.objects.create(
                 order=order, line_no=n, item=item, quantity=D(quantity), unit=unit_row,
                 quantity_base=D(quantity) * factor, unit_price=D(price), tax_rate=D(tax_rate),
-                net_amount=(D(quantity) * D(price)).quantize(D("0.01")), received_quantity=D(received) * factor)
+                net_amount=(D(quantity) * D(price)).quantize(D("0.01")), received_quantity=D(received) * factor,
+                order_receivable=status in ("approved", "sent", "partial"))  # as the status transitions keep it
         return order
 
     # Requisitions (reqs) ---------------------------------------------------------------------------

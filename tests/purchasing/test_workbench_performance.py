@@ -6,6 +6,7 @@ import datetime
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from erp.documents import transition
@@ -80,6 +81,45 @@ def test_the_workbench_lists_what_waits_in_the_readers_scope(pur):
     # requisitions are the buyers' shared pool; another buyer's supplier's orders and inspections are not theirs
     assert {key: group.count for key, group in other.items()} == {
         "requisitions": 1, "approvals": 0, "late": 0, "inspections": 0}
+
+
+def test_a_group_is_counted_up_to_the_cap_and_then_says_more(pur, client, monkeypatch):
+    from purchasing.selectors import workbench
+
+    monkeypatch.setattr(workbench, "COUNT_CAP", 1)
+    for expected in (pur.today - days(3), pur.today - days(2)):
+        order_expected(pur, pur.acme_parts, [(pur.motor, "5", "800")], expected)
+    pur.buyer.language = "en"
+    pur.buyer.save(update_fields=["language"])
+    client.force_login(pur.buyer)
+
+    late = {group.key: group for group in workbench_for_user(pur.buyer, pur.today)}["late"]
+    page = client.get(reverse("purchasing:workbench")).content.decode()
+
+    assert (late.count, late.more, late.shown_count, len(late.rows)) == (2, True, 1, 2)
+    assert '<span class="badge bg-danger">1+</span>' in page
+
+
+def receivable(order):
+    return set(PurchaseOrderLine.objects.filter(order=order).values_list("order_receivable", flat=True))
+
+
+def test_the_lines_carry_whether_their_order_can_receive_through_every_status_change(pur):
+    order = pur.approved_order(pur.acme_parts, [(pur.motor, "5", "800"), (pur.sensor, "2", "300")], status="draft")
+    draft = receivable(order)
+    transition(order, "awaiting_approval", actor=pur.admin)
+    waiting = receivable(order)
+    transition(order, "approved", actor=pur.admin)
+    approved = receivable(order)
+    receive_all(pur, order)  # received: nothing more to receive
+    received = receivable(order)
+    late_one = order_expected(pur, pur.acme_parts, [(pur.motor, "5", "800")], pur.today - days(2))
+    late_before = workbench_for_user(pur.buyer, pur.today)[2].count
+    transition(late_one, "cancelled", actor=pur.admin)
+
+    assert (draft, waiting, approved, received) == ({False}, {False}, {True}, {False})
+    assert receivable(late_one) == {False}
+    assert late_before == 1 and workbench_for_user(pur.buyer, pur.today)[2].count == 0  # a cancelled order is not late
 
 
 def page_queries(client, url):

@@ -262,7 +262,7 @@ class Command(BaseCommand):
         lines = CopyBuffer(PurchaseOrderLine, [
             "order_id", "line_no", "item_id", "description", "supplier_part_number", "quantity", "unit_id",
             "quantity_base", "unit_price", "tax_rate", "net_amount", "expected_date", "received_quantity",
-            "returned_quantity", "invoiced_quantity"])
+            "returned_quantity", "invoiced_quantity", "order_receivable"])
         for order_id, (age, status, chosen) in zip(order_ids, plans, strict=True):
             date = self.today - datetime.timedelta(days=age)
             supplier_id = chosen[0][1][0]  # the first line's preferred supplier; its other lines follow it
@@ -277,7 +277,8 @@ class Command(BaseCommand):
                 received = {st.OrderStatus.RECEIVED: quantity, st.OrderStatus.CLOSED: quantity,
                             st.OrderStatus.PARTIAL: (quantity / 2).quantize(Decimal("1"))}.get(status, 0)
                 lines.add(order_id, line_no, item_id, "", f"P-{item_id}", quantity, unit_id, quantity, price, VAT, net,
-                          expected, received, 0, received if status == st.OrderStatus.CLOSED else 0)
+                          expected, received, 0, received if status == st.OrderStatus.CLOSED else 0,
+                          status in st.RECEIVABLE_ORDER_STATUSES)
             net, tax, total = document_totals(amounts)
             number = "" if status == st.OrderStatus.DRAFT else self.numbers.take("PO", date)
             approved = at if status not in (st.OrderStatus.DRAFT, st.OrderStatus.AWAITING_APPROVAL,
