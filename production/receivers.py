@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
 from erp import messages
 from erp.events import subscribe
-from erp.models import OutboxEvent, User
+from erp.models import OutboxEvent
 from erp.roles import PRODUCTION
 from inventory.status import Procurement
+from office.selectors.notifications import users_of_role
 from office.services import tasks_restate_or_close
 from office.services.notifications import notify
 from production import status as st
@@ -41,8 +43,11 @@ def plan_shortage(event: OutboxEvent) -> None:
     if order is None:
         return
     description, due = sales_signals.shortage_description(event.payload)
-    planners = User.objects.filter(company=order.company, is_active=True, groups__name=PRODUCTION)
-    notify(company=order.company, recipients=planners, kind=DEMAND_ARRIVED, key=f"shortage:{event.pk}",
+    role = Group.objects.filter(name=PRODUCTION).first()
+    if role is None:
+        return
+    notify(company=order.company, recipients=users_of_role(order.company, role), kind=DEMAND_ARRIVED,
+           key=f"shortage:{event.pk}",
            link=reverse("production:mrp_run_list"), document=order,
            message=[messages.message(
                gettext_noop("%(order)s is short of items we make (needed from %(date)s): the next MRP run plans them."),

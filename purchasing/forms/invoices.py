@@ -35,7 +35,7 @@ class OrderLineChoiceField(forms.ModelChoiceField):
 class InvoiceFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, widget=forms.SearchInput(
         attrs={"placeholder": _("Number, supplier's invoice number or supplier")}))
-    supplier = SupplierCodeField(label=_("Supplier code"), required=False)
+    supplier = SupplierCodeField()
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *st.InvoiceStatus.choices])
     match_status = forms.ChoiceField(label=_("Three-way match"), required=False,
@@ -45,7 +45,7 @@ class InvoiceFilterForm(forms.Form):
 
     def __init__(self, *args, suppliers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supplier"].suppliers = suppliers
+        self.fields["supplier"].queryset = suppliers
         styled(self)
 
 

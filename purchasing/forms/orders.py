@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from erp.codes import normalise_code
 from erp.document_screens import LineFormSet
 from erp.permissions import user_company
 from inventory.forms.documents import LineForm, UnitChoiceField, item_field
@@ -29,25 +30,24 @@ def styled(form: forms.Form) -> None:
         field.widget.attrs.setdefault("class", css)
 
 
-class SupplierCodeField(forms.CharField):
-    """A supplier filter typed as its code, not a list: a company has thousands of suppliers, and
-    rendering them all as options cost a list page more than its query (as sales' customer filter).
-    Cleans to the supplier among ``suppliers`` (set by the form), None when empty."""
+class SupplierCodeField(forms.ModelChoiceField):
+    """A supplier filter typed as its code, as inventory's ItemCodeField: a company has thousands of
+    suppliers, and rendering them all as options cost a list page more than its query. The form sets
+    ``queryset`` to the reader's suppliers."""
+
+    widget = forms.TextInput
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 60)
-        super().__init__(**kwargs)
-        self.suppliers: Any = Supplier.objects.none()
+        kwargs.setdefault("label", _("Supplier code"))
+        kwargs.setdefault("required", False)
+        super().__init__(queryset=Supplier.objects.none(), to_field_name="code", **kwargs)
+        self.error_messages["invalid_choice"] = _("None of your suppliers has the code %(value)s.")
 
-    def clean(self, value: Any) -> Supplier | None:  # type: ignore[override]
-        code = (super().clean(value) or "").strip()
-        if not code:
-            return None
-        supplier = self.suppliers.filter(code__iexact=code).first()
-        if supplier is None:
-            raise forms.ValidationError(_("None of your suppliers has the code %(code)s."), params={"code": code},
-                                        code="unknown_supplier")
-        return supplier
+    def prepare_value(self, value: Any) -> Any:
+        return value.code if isinstance(value, Supplier) else value
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(normalise_code(value) if value else value)
 
 
 def company_users(company: Any) -> Any:
@@ -58,7 +58,7 @@ class OrderFilterForm(forms.Form):
     OPEN = "open"
     q = forms.CharField(label=_("Search"), required=False, widget=forms.SearchInput)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    supplier = SupplierCodeField(label=_("Supplier code"), required=False)
+    supplier = SupplierCodeField()
     buyer = forms.ModelChoiceField(label=_("Buyer"), queryset=None, required=False, empty_label=_("All buyers"))
     date_from = forms.DateField(label=_("Date from"), required=False, **DATE)
     date_to = forms.DateField(label=_("Date to"), required=False, **DATE)
@@ -70,7 +70,7 @@ class OrderFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), (self.OPEN, pgettext_lazy("purchase orders", "Open")),
                                          *st.OrderStatus.choices]
-        self.fields["supplier"].suppliers = Supplier.objects.restrict(user)
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user)
         self.fields["buyer"].queryset = company_users(user_company(user))
         styled(self)
         self.fields["late"].widget.attrs["class"] = "form-check-input"
