@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from erp.models import User
 
-UNNUMBERED_STATUSES = frozenset({"draft", "cancelled"})
 VOID_REASON_MAX_LENGTH = 300
 # Reasons the system gives when it voids a document nobody voided by hand; stored as these message
 # keys and translated when shown (Document.void_reason_text), like task titles.
@@ -65,9 +64,9 @@ def transition(document: DocumentT, target: str, *, actor: User | None,
     before = {field: getattr(document, field) for field in (extra_fields or {})}
     updates = {"status": target, "updated_by": actor, "updated_at": timezone.now(), **(extra_fields or {})}
     with transaction.atomic(), audit.batch():  # its entry and its receivers' in one INSERT
-        if not document.number and target not in UNNUMBERED_STATUSES:
+        if not document.number and target not in model.UNNUMBERED:
             updates["number"] = take_number(
-                company=document.company, doc_type=model.DOC_TYPE, on_date=document.document_date
+                company=document.company, doc_type=document.number_type, on_date=document.document_date
             )
         touched = update_row_if(model, document.pk, where={"status": old}, values=updates)
         if touched != 1:

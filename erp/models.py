@@ -245,6 +245,8 @@ class Document(CompanyOwned):
     TRANSITIONS: ClassVar[Mapping[str, Set[str]]] = {}
     EDITABLE: ClassVar[frozenset[str]] = frozenset({"draft"})
     DRAFT: ClassVar[str] = "draft"
+    # Statuses that do not take a number yet (erp.documents.transition takes it on leaving them).
+    UNNUMBERED: ClassVar[frozenset[str]] = frozenset({"draft", "cancelled"})
     _stored_status: str | None  # the status as read from the database (from_db), not a column
 
     number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH, blank=True, default="", db_index=True)
@@ -301,6 +303,11 @@ class Document(CompanyOwned):
         instance = super().from_db(db, field_names, values)
         instance._stored_status = instance.__dict__.get("status")
         return instance
+
+    @property
+    def number_type(self) -> str:
+        """The numbering series (erp.numbering) this document's number is taken from."""
+        return self.DOC_TYPE
 
     @property
     def reference(self) -> str:

@@ -306,6 +306,11 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "production.mrpexception",
     "guardian.userobjectpermission",
     "guardian.groupobjectpermission",
+    # The ledger's lines are written with their entry and never change once it is posted (the entry's
+    # creation and posting are audited; its lines are on its page); the period balance rows are sums
+    # the postings keep.
+    "finance.journalline",
+    "finance.accountbalance",
 )
 # A task's title and description messages (erp.messages: JSON keys and parameters) are audited as the
 # text beside them (office.models.Task.title, .description), not as JSON in the history.

@@ -13,6 +13,8 @@ from erp.roles import FINANCE
 from inventory import signals as inventory_signals
 from inventory.models import DeliveryNote
 from office.services import task_assign_for_event
+from purchasing import signals as purchasing_signals
+from purchasing.models import SupplierInvoice
 from sales import signals as sales_signals
 from sales.models import CustomerReturn
 
@@ -47,3 +49,28 @@ def credit_returned_goods(event: OutboxEvent) -> None:
                                         sr=p["return_number"], customer=p["customer"]),
                  description=messages.message(gettext_noop("Returned against %(dn)s of sales order %(order)s."),
                                               dn=p["delivery_number"], order=p["order_number"]))
+
+
+# Automatic postings -------------------------------------------------------------------------------
+
+BOOK_STOCK = "finance.book_stock"
+BOOK_SUPPLIER_INVOICE = "finance.book_supplier_invoice"
+
+
+@subscribe(inventory_signals.stock_posted, BOOK_STOCK)
+def book_stock(event: OutboxEvent) -> None:
+    from finance.services.postings import stock_moves_book
+
+    if event.company is not None:
+        stock_moves_book(company=event.company, move_ids=event.payload["move_ids"],
+                         reference=event.payload.get("reference", ""))
+
+
+@subscribe(purchasing_signals.invoice_posted, BOOK_SUPPLIER_INVOICE)
+def book_supplier_invoice(event: OutboxEvent) -> None:
+    from finance.services.postings import supplier_invoice_book
+
+    invoice = SupplierInvoice.objects.select_related("company", "supplier").filter(
+        pk=event.payload["invoice_id"]).first()
+    if invoice is not None:
+        supplier_invoice_book(invoice=invoice)

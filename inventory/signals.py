@@ -20,6 +20,12 @@ reorder_needed = EventSignal("inventory.reorder_needed",
 stock_available = EventSignal("inventory.stock_available", _(
     "Stock became available to reserve (received, transferred in, returned, counted, or released by a reservation): "
     "per item and warehouse."))
+# payload: ``move_ids`` (the moves one posting wrote), ``document`` ("app.model" of the document or
+# ""), ``document_id``, ``reference``: finance books their values (each move's value is what the
+# stock ledger recorded, to the cent).
+stock_posted = EventSignal("inventory.stock_posted", _(
+    "Stock moves were posted (receipt, delivery, return, adjustment, count, transfer, production issue or output): "
+    "their values are to be booked."))
 delivery_posted = EventSignal("inventory.delivery_posted",
                               _("A delivery note was posted: goods left for the customer and are to be invoiced."))
 

@@ -30,7 +30,7 @@ from inventory import sql
 from inventory import status as st
 from inventory.errors import InsufficientStock, InvalidStockLine
 from inventory.models import Item, ItemValuation, Location, Lot, Reservation, StockBalance, StockMove, Warehouse
-from inventory.signals import stock_available
+from inventory.signals import stock_available, stock_posted
 
 ZERO = Decimal("0")
 BalanceKey = tuple[int, int, int | None]  # item, location, lot
@@ -186,7 +186,11 @@ def post_moves(*, company: Company, specs: Sequence[MoveSpec], actor: User | Non
         announce_available(company, [(s.item.pk, s.location.warehouse_id) for s in specs
                                      if s.quantity > 0 and s.location.kind == st.LocationKind.INTERNAL],
                            source=document)
-        return StockMove.objects.bulk_create(moves)
+        posted = StockMove.objects.bulk_create(moves)
+        publish(stock_posted, company=company, source=document, move_ids=[m.pk for m in posted],
+                document=f"{doc_type.app_label}.{doc_type.model}" if doc_type else "",
+                document_id=document.pk if document is not None else None, reference=reference)
+        return posted
 
 
 def announce_available(company: Company, pairs: Iterable[tuple[int, int]], source: Model | None = None) -> None:

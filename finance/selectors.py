@@ -1,0 +1,238 @@
+"""Reading the ledger: balances, the trial balance, profit and loss, the balance sheet and an account's
+ledger detail.
+
+Sums over whole periods come from the period balance rows (AccountBalance, kept by every posting);
+the days of a range that cover part of a period only are summed from the lines, by the index on
+(company, account, date). Either way only posted lines count: a draft's lines have no date."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from erp.models import Company
+from erp.scoping import VIEW
+from finance import status as st
+from finance.models import Account, AccountBalance, JournalEntry, JournalLine, Period
+
+ZERO = Decimal("0")
+Sums = dict[int, list[Decimal]]  # account id -> [debit, credit]
+
+
+def _add(target: Sums, rows: Iterable[tuple[int, Decimal | None, Decimal | None]]) -> None:
+    for account_id, debit, credit in rows:
+        sums = target.setdefault(account_id, [ZERO, ZERO])
+        sums[0] += debit or ZERO
+        sums[1] += credit or ZERO
+
+
+def movements(company: Company | int, *, date_from: datetime.date | None, date_to: datetime.date,
+              include_closing: bool = True, types: Sequence[str] | None = None) -> Sums:
+    """Debits and credits posted per account from ``date_from`` (None: the beginning) to ``date_to``."""
+    company_id = company if isinstance(company, int) else company.pk
+    sums: Sums = {}
+    whole = Period.objects.filter(company_id=company_id, end__lte=date_to)
+    if date_from is not None:
+        whole = whole.filter(start__gte=date_from)
+    whole_ids = list(whole.values_list("pk", flat=True))
+    balances = AccountBalance.objects.filter(company_id=company_id, period_id__in=whole_ids)
+    lines = JournalLine.objects.filter(company_id=company_id, date__lte=date_to)
+    if date_from is not None:
+        lines = lines.filter(date__gte=date_from)
+    covered = Period.objects.filter(pk__in=whole_ids)
+    for start, end in covered.values_list("start", "end"):
+        lines = lines.exclude(date__range=(start, end))
+    if not include_closing:
+        balances = balances.filter(closing=False)
+        lines = lines.filter(closing=False)
+    if types is not None:
+        balances = balances.filter(account__account_type__in=types)
+        lines = lines.filter(account__account_type__in=types)
+    _add(sums, balances.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+         .values_list("account_id", "d", "c"))
+    _add(sums, lines.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+         .values_list("account_id", "d", "c"))
+    return sums
+
+
+def account_balances(company: Company, *, date_from: datetime.date | None, date_to: datetime.date,
+                     types: Sequence[str] | None = None, include_closing: bool = True) -> list[tuple[Account, Decimal]]:
+    """[(account, debit − credit)] over the range, accounts with postings only, in code order."""
+    sums = movements(company, date_from=date_from, date_to=date_to, types=types, include_closing=include_closing)
+    accounts = Account.objects.filter(pk__in=sums.keys()).order_by("code")
+    return [(account, sums[account.pk][0] - sums[account.pk][1]) for account in accounts]
+
+
+# Reports --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrialBalanceRow:
+    account: Account
+    opening: Decimal  # debit − credit before date_from
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """Debit − credit at the end of the range (opening included)."""
+        return self.opening + self.debit - self.credit
+
+
+@dataclass
+class TrialBalance:
+    date_from: datetime.date
+    date_to: datetime.date
+    rows: list[TrialBalanceRow] = field(default_factory=list)
+
+    @property
+    def total_opening(self) -> Decimal:
+        return sum((r.opening for r in self.rows), ZERO)
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((r.debit for r in self.rows), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((r.credit for r in self.rows), ZERO)
+
+    @property
+    def total_balance(self) -> Decimal:
+        return sum((r.balance for r in self.rows), ZERO)
+
+
+def trial_balance(company: Company, *, date_from: datetime.date, date_to: datetime.date) -> TrialBalance:
+    """Every account with a balance or a posting: what it held before ``date_from``, the debits and
+    credits of the range, and its balance at ``date_to``. The balances sum to zero."""
+    before = movements(company, date_from=None, date_to=date_from - datetime.timedelta(days=1))
+    during = movements(company, date_from=date_from, date_to=date_to)
+    ids = {pk for pk, (d, c) in before.items() if d != c} | set(during)
+    report = TrialBalance(date_from, date_to)
+    for account in Account.objects.filter(pk__in=ids).order_by("code"):
+        opening = before.get(account.pk, [ZERO, ZERO])
+        debit, credit = during.get(account.pk, [ZERO, ZERO])
+        report.rows.append(TrialBalanceRow(account, opening[0] - opening[1], debit, credit))
+    return report
+
+
+@dataclass
+class StatementLine:
+    account: Account | None
+    label: str
+    amount: Decimal  # in the section's natural sign: income and liabilities positive when credit
+    depth: int = 0
+
+
+@dataclass
+class Statement:
+    sections: dict[str, list[StatementLine]]
+    totals: dict[str, Decimal]
+
+
+def _natural(account: Account, debit_minus_credit: Decimal) -> Decimal:
+    return debit_minus_credit if account.debit_normal else -debit_minus_credit
+
+
+def profit_and_loss(company: Company, *, date_from: datetime.date, date_to: datetime.date) -> Statement:
+    """Income and expenses of the range (a year-end closing entry left out), and the profit."""
+    balances = account_balances(company, date_from=date_from, date_to=date_to, types=st.PROFIT_AND_LOSS,
+                                include_closing=False)
+    sections: dict[str, list[StatementLine]] = {st.AccountType.INCOME: [], st.AccountType.EXPENSE: []}
+    totals = {st.AccountType.INCOME: ZERO, st.AccountType.EXPENSE: ZERO}
+    for account, amount in balances:
+        natural = _natural(account, amount)
+        sections[account.account_type].append(StatementLine(account, str(account), natural))
+        totals[account.account_type] += natural
+    totals["profit"] = totals[st.AccountType.INCOME] - totals[st.AccountType.EXPENSE]
+    return Statement(sections, totals)
+
+
+def balance_sheet(company: Company, *, as_of: datetime.date) -> Statement:
+    """Assets, liabilities and equity at ``as_of``; the income and expenses not yet closed into retained
+    earnings show as the equity line "current year profit or loss". Assets = liabilities + equity."""
+    balances = account_balances(company, date_from=None, date_to=as_of)
+    sections: dict[str, list[StatementLine]] = {t: [] for t in st.BALANCE_SHEET}
+    totals = {t: ZERO for t in st.BALANCE_SHEET}
+    unclosed = ZERO
+    for account, amount in balances:
+        if account.account_type in st.PROFIT_AND_LOSS:
+            unclosed -= amount  # credit-positive: income raises equity
+            continue
+        natural = _natural(account, amount)
+        if natural:
+            sections[account.account_type].append(StatementLine(account, str(account), natural))
+            totals[account.account_type] += natural
+    if unclosed:
+        from django.utils.translation import gettext
+
+        sections[st.AccountType.EQUITY].append(StatementLine(None, gettext("Profit or loss not yet closed"), unclosed))
+        totals[st.AccountType.EQUITY] += unclosed
+    totals["liabilities_and_equity"] = totals[st.AccountType.LIABILITY] + totals[st.AccountType.EQUITY]
+    return Statement(sections, totals)
+
+
+# Lists --------------------------------------------------------------------------------------------------
+
+
+def accounts_for_user(user: Any) -> QuerySet[Account]:
+    return Account.objects.restrict(user, VIEW).select_related("parent").order_by("code")
+
+
+def entries_for_user(user: Any) -> QuerySet[JournalEntry]:
+    return JournalEntry.objects.restrict(user, VIEW).select_related("journal", "period")
+
+
+def ledger_lines(account: Account, *, date_from: datetime.date | None, date_to: datetime.date | None
+                 ) -> QuerySet[JournalLine]:
+    """An account's posted lines in date order, with their entries (the general ledger detail)."""
+    lines = JournalLine.objects.filter(company_id=account.company_id, account=account, date__isnull=False)
+    if date_from is not None:
+        lines = lines.filter(date__gte=date_from)
+    if date_to is not None:
+        lines = lines.filter(date__lte=date_to)
+    return lines.select_related("entry", "entry__journal").order_by("date", "id")
+
+
+def balance_before(account: Account, *, date_from: datetime.date | None, first_line: JournalLine | None = None
+                   ) -> Decimal:
+    """Debit − credit of ``account`` before ``date_from`` (and, within the range, before ``first_line``
+    of a page: the running balance a page of the ledger starts from)."""
+    total = ZERO
+    if date_from is not None:
+        sums = movements(account.company_id, date_from=None, date_to=date_from - datetime.timedelta(days=1))
+        debit, credit = sums.get(account.pk, [ZERO, ZERO])
+        total = debit - credit
+    if first_line is not None:
+        earlier = JournalLine.objects.filter(company_id=account.company_id, account=account,
+                                             date__isnull=False).filter(
+            Q(date__lt=first_line.date) | Q(date=first_line.date, id__lt=first_line.pk))
+        if date_from is not None:
+            earlier = earlier.filter(date__gte=date_from)
+        agg = earlier.aggregate(d=Sum("debit"), c=Sum("credit"))
+        total += (agg["d"] or ZERO) - (agg["c"] or ZERO)
+    return total
+
+
+def role_accounts_for_user(user: Any) -> QuerySet[Any]:
+    from finance.models import AccountRoleAccount
+
+    return (AccountRoleAccount.objects.restrict(user, VIEW)
+            .select_related("account", "item_category", "warehouse").order_by("role", "pk"))
+
+
+def periods_for_user(user: Any) -> QuerySet[Period]:
+    return Period.objects.restrict(user, VIEW).select_related("fiscal_year", "closed_by").order_by("-start")
+
+
+def sums_by_account(rows: Iterable[tuple[int, Decimal, Decimal]]) -> dict[int, Decimal]:
+    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for account_id, debit, credit in rows:
+        out[account_id] += debit - credit
+    return out

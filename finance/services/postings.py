@@ -1,0 +1,129 @@
+"""Automatic postings: what the other departments' posted documents book in the ledger.
+
+Each is idempotent per source (``source_key``): a redelivered event returns the entry already posted.
+The rules name account roles, never codes. Adding a source is a rule here plus one receiver.
+
+Stock: every posting of stock moves (inventory.stock_posted) books the moves' values — exactly what
+the stock ledger recorded — to the inventory account of the item's category and warehouse, against
+the account of the move type's role below. So the inventory accounts hold, to the cent, the sum of
+the stock ledger's values: the stock valuation report.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erp.models import Company
+from erp.money import round_money
+from finance import status as st
+from finance.models import Account, JournalEntry
+from finance.services.ledger import Line, RoleAccounts, entry_record, journal_of_kind
+from inventory import status as inventory_status
+from inventory.models import StockMove
+
+if TYPE_CHECKING:
+    from purchasing.models import SupplierInvoice
+
+ZERO = Decimal("0")
+MoveType = inventory_status.MoveType
+
+# move type -> (journal kind, the role booked against inventory). None: inventory on both sides (a
+# transfer: it books only where the two warehouses' inventory accounts differ).
+STOCK_RULES: dict[str, tuple[str, str | None]] = {
+    MoveType.RECEIPT: (st.JournalKind.INVENTORY, st.AccountRole.GRNI),
+    MoveType.SUPPLIER_RETURN: (st.JournalKind.INVENTORY, st.AccountRole.GRNI),
+    MoveType.DELIVERY: (st.JournalKind.INVENTORY, st.AccountRole.COGS),
+    MoveType.CUSTOMER_RETURN: (st.JournalKind.INVENTORY, st.AccountRole.COGS),
+    MoveType.ADJUSTMENT: (st.JournalKind.INVENTORY, st.AccountRole.STOCK_ADJUSTMENT),
+    MoveType.COUNT_VARIANCE: (st.JournalKind.INVENTORY, st.AccountRole.COUNT_VARIANCE),
+    MoveType.ISSUE: (st.JournalKind.INVENTORY, st.AccountRole.STOCK_ISSUE),
+    MoveType.PRODUCTION_CONSUMPTION: (st.JournalKind.INVENTORY, st.AccountRole.WIP),
+    MoveType.PRODUCTION_OUTPUT: (st.JournalKind.INVENTORY, st.AccountRole.WIP),
+    MoveType.OPENING: (st.JournalKind.INVENTORY, st.AccountRole.OPENING_BALANCE),
+    MoveType.TRANSFER_OUT: (st.JournalKind.INVENTORY, None),
+    MoveType.TRANSFER_IN: (st.JournalKind.INVENTORY, None),
+}
+
+
+def merged(lines: Iterable[Line]) -> list[Line]:
+    """One line per account and partner with the net amount (a transfer inside one account nets to
+    nothing), in the order the accounts first appear."""
+    net: dict[tuple[int, int | None, int | None], Decimal] = defaultdict(lambda: ZERO)
+    accounts: dict[int, Account] = {}
+    descriptions: dict[tuple[int, int | None, int | None], str] = {}
+    for line in lines:
+        key = (line.account.pk, line.customer_id, line.supplier_id)
+        accounts[line.account.pk] = line.account
+        net[key] += line.debit - line.credit
+        descriptions.setdefault(key, line.description)
+    return [Line.signed(accounts[key[0]], amount, description=descriptions[key], customer_id=key[1],
+                        supplier_id=key[2]) for key, amount in net.items() if amount]
+
+
+def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = "") -> JournalEntry | None:
+    """Book one stock posting's moves (see the module's docstring); None when they net to nothing."""
+    moves = list(StockMove.objects.filter(company=company, pk__in=move_ids)
+                 .select_related("item").order_by("pk"))
+    if not moves:
+        return None
+    roles = RoleAccounts(company)
+    lines: list[Line] = []
+    for move in moves:
+        if not move.value:
+            continue
+        _journal, counter_role = STOCK_RULES[move.move_type]
+        category, warehouse = move.item.category_id, move.warehouse_id
+        label = str(move.get_move_type_display())
+        lines.append(Line.signed(roles.get(st.AccountRole.INVENTORY, category, warehouse), move.value,
+                                 description=label))
+        if counter_role is not None:  # a transfer's other half is its other move
+            lines.append(Line.signed(roles.get(counter_role, category, warehouse), -move.value, description=label))
+    lines = merged(lines)
+    if not lines:
+        return None
+    first = moves[0]
+    day = timezone.localdate(first.posted_at)
+    journal = journal_of_kind(company, STOCK_RULES[first.move_type][0])
+    return entry_record(company=company, journal=journal, date=day, lines=lines,
+                        memo=reference or first.document_reference,
+                        source=first.document, source_key=f"stock:{first.pk}", actor=first.posted_by, roles=roles,
+                        rounding=True)  # a transfer's last units leave at their remaining value: cents
+
+
+def supplier_invoice_book(*, invoice: SupplierInvoice) -> JournalEntry:
+    """A posted supplier invoice: the received value it bills comes off goods received not invoiced,
+    its tax is input tax, the total is payable to the supplier; what it bills above or below the
+    order's price (the value the goods were received at) is purchase price variance.
+
+    Rule (docs/finance.md): the difference always goes to purchase price variance, also while the goods
+    are still in stock — the stock ledger keeps the order price it received them at, so the inventory
+    account keeps equalling the stock valuation."""
+    company = invoice.company
+    roles = RoleAccounts(company)
+    reference = invoice.number
+    lines_rows = list(invoice.lines.all())
+    expected = sum((row.expected_amount for row in lines_rows), ZERO)
+    net = invoice.net_amount
+    description = _("%(invoice)s (%(supplier)s)") % {"invoice": reference, "supplier": invoice.supplier.code}
+    lines = [
+        Line.signed(roles.get(st.AccountRole.GRNI), expected, description=description),
+        Line.signed(roles.get(st.AccountRole.PRICE_VARIANCE), round_money(net - expected), description=description),
+        Line.signed(roles.get(st.AccountRole.INPUT_TAX), invoice.tax_amount, description=description),
+        Line.signed(roles.get(st.AccountRole.PAYABLE), -invoice.total_amount, description=description,
+                    supplier_id=invoice.supplier_id),
+    ]
+    return entry_record(company=company, journal=journal_of_kind(company, st.JournalKind.PURCHASES),
+                        date=invoice.document_date, lines=merged(lines), memo=description, source=invoice,
+                        source_key=f"supplier-invoice:{invoice.pk}", actor=invoice.updated_by, roles=roles,
+                        rounding=True)
+
+
+def posting_date(day: datetime.date | str) -> datetime.date:
+    return day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
