@@ -7,12 +7,18 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
+        from erp.navigation import MenuEntry, register_menu
         from erp.registry import register_company_seed
         from erp.roles import register_role_grants
-        from finance import receivers  # noqa: F401  (connects this department's event subscriptions)
+        from finance import (
+            receivers,  # noqa: F401  (connects this department's event subscriptions)
+            scoping,
+        )
         from finance.roles import ROLE_GRANTS
         from finance.services.setup import books_seed
 
         register_role_grants("finance", ROLE_GRANTS)
+        scoping.register()
+        register_menu(MenuEntry("finance", _("Finance"), "finance:entry_list", "finance.view_journalentry", order=30))
         # Every company's books: the default chart (by its currency), its account roles and journals.
         register_company_seed("finance", books_seed, order=60)

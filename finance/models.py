@@ -293,3 +293,226 @@ class AccountBalance(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - only the posting SQL writes them
         raise RuntimeError("account balances are kept by finance.sql.balances_add")
+
+
+# Customer invoices, uniform invoice numbers, payments ----------------------------------------------
+
+
+class FinanceSettings(models.Model):
+    """A company's invoicing choices (one row per company, made with defaults when first read)."""
+
+    company = models.OneToOneField("erp.Company", on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("company"))
+    invoice_grouping = models.CharField(_("customer invoices"), max_length=20, choices=st.InvoiceGrouping.choices,
+                                        default=st.InvoiceGrouping.PER_DELIVERY)
+    uniform_invoices = models.BooleanField(
+        _("uniform invoice numbers"), default=True,
+        help_text=_("Take a Taiwan uniform invoice number (統一發票) from the open range when a customer invoice "
+                    "is posted."))
+
+    class Meta:
+        verbose_name = _("finance settings")
+        verbose_name_plural = _("finance settings")
+
+    def __str__(self) -> str:
+        return str(self.company_id)
+
+
+UNIFORM_TRACK = RegexValidator(r"^[A-Z]{2}$", _("Two upper-case letters, e.g. AB."))
+
+
+class UniformInvoiceRange(CompanyOwned):
+    """A block of Taiwan uniform invoice numbers (two letters + eight digits) for one two-month period,
+    entered as the tax office allotted it. Numbers are taken in order at posting, never reused."""
+
+    year = models.PositiveIntegerField(_("year"))
+    start_month = models.PositiveSmallIntegerField(_("first month"), choices=[(m, f"{m}–{m + 1}") for m in
+                                                                              (1, 3, 5, 7, 9, 11)])
+    track = models.CharField(_("track letters"), max_length=2, validators=[UNIFORM_TRACK])
+    first_number = models.PositiveIntegerField(_("first number"))
+    last_number = models.PositiveIntegerField(_("last number"))
+    next_number = models.PositiveIntegerField(_("next number"))
+
+    class Meta:
+        verbose_name = _("uniform invoice range")
+        verbose_name_plural = _("uniform invoice ranges")
+        ordering = ["-year", "-start_month", "track", "first_number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(first_number__lte=models.F("last_number"))
+                                   & Q(last_number__lte=99_999_999), name="uniform_range_bounds"),
+            models.CheckConstraint(condition=Q(next_number__gte=models.F("first_number"))
+                                   & Q(next_number__lte=models.F("last_number") + 1), name="uniform_range_next"),
+        ]
+
+    def __str__(self) -> str:
+        first, last = f"{self.track}{self.first_number:08d}", f"{self.track}{self.last_number:08d}"
+        return f"{self.year}/{self.start_month:02d} {first}–{last}"
+
+    @property
+    def remaining(self) -> int:
+        return self.last_number + 1 - self.next_number
+
+
+class CustomerInvoice(Document):
+    """An invoice to a customer (or a credit note, ``kind``), made from posted delivery notes (returns);
+    posting books the receivable and takes its uniform invoice number."""
+
+    DOC_TYPE = "CI"
+    TRANSITIONS = st.CUSTOMER_INVOICE_TRANSITIONS
+    status = models.CharField(_("status"), max_length=20, choices=st.CustomerInvoiceStatus.choices,
+                              default=st.CustomerInvoiceStatus.DRAFT)
+    kind = models.CharField(_("kind"), max_length=12, choices=st.InvoiceKind.choices, default=st.InvoiceKind.INVOICE)
+    customer = models.ForeignKey("sales.Customer", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("customer"))
+    buyer_tax_id = models.CharField(_("buyer's tax id"), max_length=8, blank=True,
+                                    help_text=_("統一編號 of a business buyer (B2B); empty for a consumer."))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="TWD")
+    net_amount = models.DecimalField(_("net amount"), default=0, **MONEY)
+    tax_amount = models.DecimalField(_("tax"), default=0, **MONEY)
+    total_amount = models.DecimalField(_("total"), default=0, **MONEY)
+    paid_amount = models.DecimalField(_("paid"), default=0, **MONEY)
+    uniform_number = models.CharField(_("uniform invoice number"), max_length=10, blank=True)
+    uniform_range = models.ForeignKey(UniformInvoiceRange, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="invoices", verbose_name=_("uniform invoice range"))
+    credited_invoice = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="credit_notes", verbose_name=_("credited invoice"))
+    period_key = models.CharField(max_length=40, blank=True, editable=False,
+                                  help_text="customer and month a grouped draft collects deliveries for")
+    # PRC fapiao fields, kept for a licensed issuing service (nothing is issued here).
+    fapiao_code = models.CharField(_("fapiao code"), max_length=20, blank=True)
+    fapiao_number = models.CharField(_("fapiao number"), max_length=20, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    journal_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("journal entry"))
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta(Document.Meta):
+        verbose_name = _("customer invoice")
+        verbose_name_plural = _("customer invoices")
+        constraints = [
+            *Document.Meta.constraints,
+            models.UniqueConstraint(fields=["company", "uniform_number"], condition=~Q(uniform_number=""),
+                                    name="customer_invoice_uniform_once"),
+            models.CheckConstraint(condition=Q(paid_amount__gte=0) & Q(paid_amount__lte=models.F("total_amount")),
+                                   name="customer_invoice_paid_within_total"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status", "company"], name="customer_invoice_by_customer"),
+            models.Index(fields=["company", "period_key"], condition=~Q(period_key=""), name="customer_invoice_group"),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("finance:invoice_detail", args=[self.pk])
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.total_amount - self.paid_amount
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == st.InvoiceKind.CREDIT_NOTE
+
+
+class CustomerInvoiceLine(Restricted):
+    """One invoiced line: what a delivery note line (or a return line) shipped of a sales order line,
+    at the order's price after discount."""
+
+    invoice = models.ForeignKey(CustomerInvoice, on_delete=models.CASCADE, related_name="lines",
+                                verbose_name=_("invoice"))
+    line_no = models.PositiveIntegerField(_("line"))
+    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6)
+    unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=6, default=0)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=7, decimal_places=4, default=0)
+    net_amount = models.DecimalField(_("amount"), default=0, **MONEY)
+    tax_amount = models.DecimalField(_("tax"), default=0, **MONEY)
+    order_line = models.ForeignKey("sales.SalesOrderLine", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("sales order line"))
+    delivery = models.ForeignKey("inventory.DeliveryNote", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("delivery note"))
+    customer_return = models.ForeignKey("sales.CustomerReturn", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name=_("customer return"))
+
+    class Meta:
+        verbose_name = _("customer invoice line")
+        verbose_name_plural = _("customer invoice lines")
+        ordering = ["invoice", "line_no"]
+        indexes = [models.Index(fields=["order_line"], name="invoice_line_by_order_line")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}/{self.line_no}"
+
+
+class Payment(Document):
+    """Money received from a customer or paid to a supplier, through a bank (or cash) account, allocated
+    to open invoices (沖帳); what is left over stays as the partner's credit."""
+
+    DOC_TYPE = "PAY"
+    TRANSITIONS = st.PAYMENT_TRANSITIONS
+    status = models.CharField(_("status"), max_length=20, choices=st.PaymentStatus.choices,
+                              default=st.PaymentStatus.DRAFT)
+    direction = models.CharField(_("direction"), max_length=10, choices=st.PaymentDirection.choices)
+    customer = models.ForeignKey("sales.Customer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("customer"))
+    supplier = models.ForeignKey("purchasing.Supplier", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("supplier"))
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("bank or cash account"))
+    amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+    allocated_amount = models.DecimalField(_("allocated"), default=0, **MONEY)
+    reference = models.CharField(_("reference"), max_length=100, blank=True,
+                                 help_text=_("The bank's transaction reference or the cheque number."))
+    journal_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("journal entry"))
+
+    class Meta(Document.Meta):
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            *Document.Meta.constraints,
+            models.CheckConstraint(condition=(Q(direction="in") & Q(customer__isnull=False) & Q(supplier__isnull=True))
+                                   | (Q(direction="out") & Q(supplier__isnull=False) & Q(customer__isnull=True)),
+                                   name="payment_partner_matches_direction"),
+            models.CheckConstraint(condition=Q(allocated_amount__gte=0) & Q(allocated_amount__lte=models.F("amount")),
+                                   name="payment_allocated_within_amount"),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("finance:payment_detail", args=[self.pk])
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - self.allocated_amount
+
+    @property
+    def partner(self) -> Any:
+        return self.customer if self.direction == st.PaymentDirection.IN else self.supplier
+
+
+class PaymentAllocation(Restricted):
+    """How much of a payment settles one invoice (a customer's or a supplier's)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations",
+                                verbose_name=_("payment"))
+    customer_invoice = models.ForeignKey(CustomerInvoice, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="allocations", verbose_name=_("customer invoice"))
+    supplier_invoice = models.ForeignKey("purchasing.SupplierInvoice", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("supplier invoice"))
+    amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+
+    class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+            models.CheckConstraint(condition=Q(customer_invoice__isnull=True) ^ Q(supplier_invoice__isnull=True),
+                                   name="allocation_one_invoice"),
+        ]
+        indexes = [models.Index(fields=["supplier_invoice"], condition=Q(supplier_invoice__isnull=False),
+                                name="allocation_by_supplier_invoice")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.amount}"

@@ -74,3 +74,28 @@ def book_supplier_invoice(event: OutboxEvent) -> None:
         pk=event.payload["invoice_id"]).first()
     if invoice is not None:
         supplier_invoice_book(invoice=invoice)
+
+
+DRAFT_DELIVERY_INVOICE = "finance.draft_delivery_invoice"
+DRAFT_CREDIT_NOTE = "finance.draft_credit_note"
+
+
+@subscribe(inventory_signals.delivery_posted, DRAFT_DELIVERY_INVOICE)
+def draft_delivery_invoice(event: OutboxEvent) -> None:
+    """The customer invoice of a posted delivery note of a sales order: drafted for the accountants to
+    post (the task above tells them), or added to the customer's draft of the month (by setting)."""
+    from finance.services.invoices import invoice_from_delivery
+
+    delivery = DeliveryNote.objects.select_related("company").filter(pk=event.payload["delivery_id"]).first()
+    if delivery is not None:
+        invoice_from_delivery(delivery=delivery, lines=event.payload["lines"])
+
+
+@subscribe(sales_signals.return_posted, DRAFT_CREDIT_NOTE)
+def draft_credit_note(event: OutboxEvent) -> None:
+    from finance.services.invoices import credit_note_from_return
+
+    customer_return = CustomerReturn.objects.select_related("company", "customer").filter(
+        pk=event.payload["return_id"]).first()
+    if customer_return is not None:
+        credit_note_from_return(customer_return=customer_return)

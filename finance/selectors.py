@@ -236,3 +236,109 @@ def sums_by_account(rows: Iterable[tuple[int, Decimal, Decimal]]) -> dict[int, D
     for account_id, debit, credit in rows:
         out[account_id] += debit - credit
     return out
+
+
+# Screens and API (finance/views, finance/api) --------------------------------------------------------
+
+
+def fiscal_years_for_user(user: Any) -> QuerySet[Any]:
+    """The company's fiscal years, newest first, each with its periods in order (and who closed them)."""
+    from django.db.models import Prefetch
+
+    from finance.models import FiscalYear
+
+    periods = Period.objects.select_related("closed_by").order_by("start")
+    return (FiscalYear.objects.restrict(user, VIEW).select_related("closing_entry")
+            .prefetch_related(Prefetch("periods", queryset=periods)).order_by("-year"))
+
+
+def journals_for_user(user: Any) -> QuerySet[Any]:
+    from finance.models import Journal
+
+    return Journal.objects.restrict(user, VIEW).order_by("code")
+
+
+def entry_list_for_user(user: Any, *, journal: Any = None, status: str | None = None,
+                        date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                        search: str = "") -> QuerySet[JournalEntry]:
+    """The journal entries list: newest first, narrowed by journal, status, date range and a text found
+    in the number, the memo or the source's reference."""
+    entries = entries_for_user(user)
+    if journal is not None:
+        entries = entries.filter(journal=journal)
+    if status:
+        entries = entries.filter(status=status)
+    if date_from is not None:
+        entries = entries.filter(document_date__gte=date_from)
+    if date_to is not None:
+        entries = entries.filter(document_date__lte=date_to)
+    if search := search.strip():
+        entries = entries.filter(Q(number__icontains=search) | Q(memo__icontains=search)
+                                 | Q(source_reference__icontains=search))
+    return entries.order_by("-document_date", "-id")
+
+
+def entry_lines(entry: JournalEntry) -> QuerySet[JournalLine]:
+    """An entry's lines in order, with their accounts and partners."""
+    return entry.lines.select_related("account", "customer", "supplier").order_by("line_no")
+
+
+def chart_balances(company: Company, *, as_of: datetime.date) -> dict[int, Decimal]:
+    """Debit − credit of every account with postings up to ``as_of``, each group account summing every
+    account under it (a fixed number of queries, whatever the chart)."""
+    sums = movements(company, date_from=None, date_to=as_of)
+    parents: dict[int, int | None] = dict(Account.objects.filter(company=company).values_list("pk", "parent_id"))
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for account_id, (debit, credit) in sums.items():
+        node: int | None = account_id
+        seen: set[int] = set()
+        while node is not None and node not in seen:
+            totals[node] += debit - credit
+            seen.add(node)
+            node = parents.get(node)
+    return dict(totals)
+
+
+# Receivables and payables ------------------------------------------------------------------------------
+
+AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
+
+
+@dataclass
+class AgingRow:
+    partner: Any
+    buckets: list[Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, ZERO)
+
+
+def open_customer_invoices(company: Company) -> QuerySet[Any]:
+    """Posted invoices and credit notes with something open (credit notes count against the customer)."""
+    from django.db.models import F
+
+    from finance.models import CustomerInvoice
+
+    return (CustomerInvoice.objects.filter(company=company, status=st.CustomerInvoiceStatus.POSTED)
+            .exclude(paid_amount=F("total_amount")).select_related("customer"))
+
+
+def receivable_open_total(company: Company) -> Decimal:
+    """Open invoices minus open credit notes: what the receivable account must hold."""
+    total = ZERO
+    for kind, amount, paid in open_customer_invoices(company).values_list("kind", "total_amount", "paid_amount"):
+        total += (paid - amount) if kind == st.InvoiceKind.CREDIT_NOTE else (amount - paid)
+    return total
+
+
+def customer_aging(company: Company, *, as_of: datetime.date) -> list[AgingRow]:
+    """Open customer invoices per customer by age since the invoice date: 0–30, 31–60, 61–90, 90+ days
+    (credit notes reduce the bucket of their own date)."""
+    rows: dict[int, AgingRow] = {}
+    for invoice in open_customer_invoices(company).filter(document_date__lte=as_of).order_by("customer__code"):
+        age = (as_of - invoice.document_date).days
+        index = next(i for i, (low, high) in enumerate(AGING_BUCKETS) if high is None or age <= high)
+        row = rows.setdefault(invoice.customer_id, AgingRow(invoice.customer, [ZERO] * len(AGING_BUCKETS)))
+        row.buckets[index] += -invoice.open_amount if invoice.is_credit_note else invoice.open_amount
+    return list(rows.values())

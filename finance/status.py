@@ -46,7 +46,7 @@ class AccountRole(models.TextChoices):
     CAPITAL = "capital", _("Share capital")
     RETAINED_EARNINGS = "retained_earnings", _("Retained earnings")
     CURRENT_EARNINGS = "current_earnings", _("Current year profit or loss")
-    OPENING_BALANCE = "opening_balance", _("Opening balances")
+    OPENING_BALANCE = "opening_balance", pgettext_lazy("account role", "Opening balances")
 
 
 class PeriodStatus(models.TextChoices):
@@ -73,3 +73,39 @@ ENTRY_TRANSITIONS = {
     EntryStatus.AWAITING_APPROVAL: {EntryStatus.DRAFT, EntryStatus.POSTED},
     EntryStatus.POSTED: set(),
 }
+
+
+class InvoiceGrouping(models.TextChoices):
+    PER_DELIVERY = "per_delivery", _("One invoice per delivery note")
+    PER_CUSTOMER_MONTH = "per_customer_month", _("One invoice per customer and month")
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class CustomerInvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    POSTED = "posted", pgettext_lazy("invoice", "Posted")
+    VOID = "void", _("Void")
+
+
+CUSTOMER_INVOICE_TRANSITIONS = {
+    CustomerInvoiceStatus.DRAFT: {CustomerInvoiceStatus.POSTED},
+    CustomerInvoiceStatus.POSTED: {CustomerInvoiceStatus.VOID},
+    CustomerInvoiceStatus.VOID: set(),
+}
+
+
+class PaymentDirection(models.TextChoices):
+    IN = "in", _("Received from a customer")
+    OUT = "out", _("Paid to a supplier")
+
+
+class PaymentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    POSTED = "posted", pgettext_lazy("payment", "Posted")
+
+
+PAYMENT_TRANSITIONS = {PaymentStatus.DRAFT: {PaymentStatus.POSTED}, PaymentStatus.POSTED: set()}

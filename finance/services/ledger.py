@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from erp import audit
 from erp.db import atomic_with_retry
@@ -40,7 +41,7 @@ ROUNDING_LIMIT = Decimal("1.00")
 
 
 class UnbalancedEntry(DomainError):
-    default_message = "The debits and the credits differ."
+    default_message = gettext_lazy("The debits and the credits differ.")
 
 
 class PeriodClosed(DomainError):

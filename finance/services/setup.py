@@ -39,7 +39,7 @@ def chart_install(*, company: Company, template: str, actor: User | None = None)
         raise DomainError(_("Entries were already made with this chart: change its accounts one by one instead."),
                           field="template")
     AccountRoleAccount.objects.filter(company=company).delete()
-    Account.objects.filter(company=company, parent__isnull=False).delete()
+    Account.objects.filter(company=company).update(parent=None)  # the tree's PROTECT would stop the delete
     Account.objects.filter(company=company).delete()
     data = chart.template_data(template)
     by_code: dict[str, Account] = {}
@@ -60,8 +60,8 @@ def chart_install(*, company: Company, template: str, actor: User | None = None)
     roles = [AccountRoleAccount(company=company, role=role, account=by_code[code])
              for role, code in data["roles"].items() if role in st.AccountRole.values]
     AccountRoleAccount.objects.bulk_create(roles)
-    journals = _journals_seed(company)
-    audit.record_created([*created, *roles, *journals], actor=actor)
+    audit.record_created([*created, *roles], actor=actor)
+    _journals_seed(company, actor)
     return len(created)
 
 
@@ -73,10 +73,12 @@ def _depth(account: Account, by_code: dict[str, Account]) -> int:
     return depth
 
 
-def _journals_seed(company: Company) -> list[Journal]:
+def _journals_seed(company: Company, actor: User | None) -> list[Journal]:
     have = set(Journal.objects.filter(company=company).values_list("code", flat=True))
-    return Journal.objects.bulk_create([Journal(company=company, code=code, name=name, kind=kind)
-                                        for code, name, kind in chart.DEFAULT_JOURNALS if code not in have])
+    journals = Journal.objects.bulk_create([Journal(company=company, code=code, name=name, kind=kind)
+                                            for code, name, kind in chart.DEFAULT_JOURNALS if code not in have])
+    audit.record_created(journals, actor=actor)
+    return journals
 
 
 def books_seed(company: Company) -> int:

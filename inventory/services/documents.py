@@ -452,10 +452,12 @@ def transfer_leg_specs(transfer: StockTransfer, *, source: Callable[[StockTransf
 
 def post_transfer_leg(transfer: StockTransfer, specs: Sequence[MoveSpec], actor: User) -> None:
     # Outbound first, then inbound at the cost the goods left with.
-    out = post_moves(company=transfer.company, specs=specs[0::2], actor=actor, document=transfer)
+    out = post_moves(company=transfer.company, specs=specs[0::2], actor=actor, document=transfer, announce=False)
     for spec, move in zip(specs[1::2], out, strict=True):
         spec.unit_cost = move.unit_cost
-    post_moves(company=transfer.company, specs=specs[1::2], actor=actor, document=transfer)
+    inbound = post_moves(company=transfer.company, specs=specs[1::2], actor=actor, document=transfer,
+                         announce=False)
+    stock.announce_posted(transfer.company, [*out, *inbound], transfer)  # the two legs book as one entry
 
 
 @atomic_with_retry

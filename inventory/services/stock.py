@@ -142,9 +142,11 @@ def shortage_message(spec: MoveSpec, available: Decimal) -> str:
 
 
 def post_moves(*, company: Company, specs: Sequence[MoveSpec], actor: User | None = None,
-               document: Model | None = None) -> list[StockMove]:
+               document: Model | None = None, announce: bool = True) -> list[StockMove]:
     """Post ``specs`` as stock moves; returns them. Raises InsufficientStock / InvalidStockLine and
-    changes nothing if any line cannot be posted. Runs inside the caller's transaction."""
+    changes nothing if any line cannot be posted. Runs inside the caller's transaction.
+
+    ``announce=False``: the caller announces these moves with others (``announce_posted``)."""
     if not specs:
         raise InvalidStockLine(_("There is nothing to post: add at least one line."))
     with transaction.atomic():
@@ -187,10 +189,19 @@ def post_moves(*, company: Company, specs: Sequence[MoveSpec], actor: User | Non
                                      if s.quantity > 0 and s.location.kind == st.LocationKind.INTERNAL],
                            source=document)
         posted = StockMove.objects.bulk_create(moves)
-        publish(stock_posted, company=company, source=document, move_ids=[m.pk for m in posted],
-                document=f"{doc_type.app_label}.{doc_type.model}" if doc_type else "",
-                document_id=document.pk if document is not None else None, reference=reference)
+        if announce:
+            announce_posted(company, posted, document)
         return posted
+
+
+def announce_posted(company: Company, moves: Sequence[StockMove], document: Model | None) -> None:
+    """Tell finance that ``moves`` were posted together (``stock_posted``): it books their values in one
+    entry, so moves that balance each other (a transfer's two legs) are announced in one event."""
+    doc_type = ContentType.objects.get_for_model(document) if document is not None else None
+    publish(stock_posted, company=company, source=document, move_ids=[m.pk for m in moves],
+            document=f"{doc_type.app_label}.{doc_type.model}" if doc_type else "",
+            document_id=document.pk if document is not None else None,
+            reference=str(getattr(document, "reference", ""))[:60] if document is not None else "")
 
 
 def announce_available(company: Company, pairs: Iterable[tuple[int, int]], source: Model | None = None) -> None:

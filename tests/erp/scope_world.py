@@ -26,6 +26,7 @@ from guardian.shortcuts import assign_perm
 
 from erp.messages import message
 from erp.models import Company, Department, ExportJob
+from finance.services.setup import chart_install
 from inventory import status as inventory_status
 from inventory.models import AdjustmentReason, DeliveryNote, UnitOfMeasure
 from inventory.services import deliveries, documents, masterdata
@@ -57,7 +58,7 @@ from tests.sales.conftest import deliver_events
 
 OUT = 900_001
 D = Decimal
-APPS = ("erp", "office", "inventory", "sales", "purchasing", "production")
+APPS = ("erp", "office", "inventory", "sales", "purchasing", "production", "finance")
 
 
 @dataclass
@@ -166,6 +167,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     }
     # buys from the OUT orders' supplier; no outsider does
     world.out_buyer = buyer_out = user("buyer-out", company, "Purchasing")
+    chart_install(company=company, template="tw")  # the chart, its roles and journals: the company's own ids
     # From here on, the first row of every table gets the id OUT.
     sequences.update(sequence_values())
     move_sequences(sequences, OUT)
@@ -180,6 +182,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
                                   units=[(UnitOfMeasure.objects.get(company=company, code="BOX"), D("12"))],
                                   lot_tracked=True, shelf_life_days=365,
                                   item_type=inventory_status.ItemType.FINISHED_GOOD)
+    build_finance(world, category)  # before anything posts stock: the ledger's first rows are finance's own
     # The first goods receipt is a purchase order's (purchasing's receipts list shows only those), with
     # a second line of an item that needs inspection: its inspection and a supplier return of its rejects.
     # Another buyer's supplier (the OUT supplier), with its contact; its item and price come below.
@@ -274,6 +277,30 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     build_purchasing_invoices(world, far, item, pcs)
     build_production(world, far, bought, pcs, order)
     return world
+
+
+def build_finance(world: ScopeWorld, category: Any) -> None:
+    """Finance's OUT objects: an income account (its code sorts first, so the first page of the chart
+    holds it), its mapping as the sales revenue of the OUT item category, this fiscal year (the first
+    of its periods is the OUT period) and a posted entry (bank 1,000 to that income account), with its
+    first line and balance row. The ledger is the company's: only other companies' users are out."""
+    from erp.fiscal import fiscal_year_of
+    from finance import status as finance_status
+    from finance.models import Account, Journal
+    from finance.services.accounts import account_save, role_account_set
+    from finance.services.ledger import Line, RoleAccounts, entry_record
+    from finance.services.setup import fiscal_year_ensure
+
+    company, admin, today = world.company, world.insider, timezone.localdate()
+    income = account_save(company=company, actor=admin, code="0-OUT", name="外收入", name_en="Outside income",
+                          account_type=finance_status.AccountType.INCOME,
+                          parent=Account.objects.get(company=company, code="4"))
+    role_account_set(company=company, actor=admin, role=finance_status.AccountRole.REVENUE, account=income,
+                     item_category=category)
+    fiscal_year_ensure(company=company, year=fiscal_year_of(company, today))
+    bank = RoleAccounts(company).get(finance_status.AccountRole.BANK)
+    entry_record(company=company, journal=Journal.objects.get(company=company, code="GEN"), date=today,
+                 memo="外部傳票", actor=admin, lines=[Line(bank, debit=D("1000")), Line(income, credit=D("1000"))])
 
 
 def build_production(world: ScopeWorld, warehouse: Any, component: Any, pcs: Any, sales_order: Any) -> None:

@@ -49,6 +49,16 @@ EXEMPT = {
     ("production/services/runs.py", "report"): "MrpRun.progress and step (see progress_reporter)",
     ("production/services/runs.py", "mrp_run_perform"): "MrpRun claimed by its task (queued → running, "
     "started_at): the job's own bookkeeping; the run's end is audited by finish",
+    ("finance/services/ledger.py", "open_period"): "reads the period under FOR KEY SHARE (finance.sql): writes "
+    "nothing",
+    ("finance/services/ledger.py", "write_lines"): "JournalLine: written with its entry, excluded from auditlog; "
+    "the entry's creation and posting are audited",
+    ("finance/services/ledger.py", "entry_post"): "JournalLine dates and AccountBalance sums: excluded from "
+    "auditlog; the posting's transition is audited",
+    ("finance/services/invoices.py", "recompute_totals"): "CustomerInvoice totals: derived from its lines, which "
+    "are audited",
+    ("finance/services/invoices.py", "uniform_number_take"): "UniformInvoiceRange.next_number: a counter like "
+    "NumberSequence; the number is audited on the invoice's posting",
     ("erp/services.py", "user_sign_out_everywhere"): "User.session_generation: no business data; the access "
     "log records the sign-out",
 }

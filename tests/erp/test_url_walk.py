@@ -200,6 +200,12 @@ ROUTE_MODELS = {
     "production:planned_orders_firm": "production.mrprun",
     "production:mrp_record": "production.mrprun",
     "production:mrp_exception_list": "production.mrprun",
+    # finance: the chart (an account's form and ledger), the role mappings, periods and fiscal years, entries
+    "finance:account": "finance.account",
+    "finance:role_account": "finance.accountroleaccount",
+    "finance:period": "finance.period",
+    "finance:fiscal_year": "finance.fiscalyear",
+    "finance:entry": "finance.journalentry",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner

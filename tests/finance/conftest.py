@@ -31,6 +31,21 @@ class World:
         return entry_record(company=self.company, journal=journal or self.journal(), date=date or self.today,
                             lines=lines, actor=self.accountant, **kwargs)
 
+    def post_sample(self, date=None):
+        """Capital 1,000 into the bank, a sale of 500 with 25 output tax on account, a cost of 300 paid."""
+        return [self.post([(st.AccountRole.BANK, "1000"), (st.AccountRole.CAPITAL, "-1000")], date=date),
+                self.post([(st.AccountRole.RECEIVABLE, "525"), (st.AccountRole.REVENUE, "-500"),
+                           (st.AccountRole.OUTPUT_TAX, "-25")], date=date),
+                self.post([(st.AccountRole.COGS, "300"), (st.AccountRole.BANK, "-300")], date=date)]
+
+    def other_company(self):
+        """Another company with its own chart (the Taiwan template) and its accountant."""
+        from tests.factories import CompanyFactory
+
+        other = CompanyFactory(code="OTHER", name="別家公司")
+        chart_install(company=other, template="tw")
+        return other, user_maker(other)("other-accountant", "Finance")
+
 
 def build_world():
     ensure_roles()

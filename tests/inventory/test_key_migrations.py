@@ -16,7 +16,7 @@ from erp.models import OutboxEvent
 from inventory.models import Item, Reservation, StockMove
 from inventory.services.documents import receipt_post, receipt_save
 from inventory.services.stock import ReserveRequest, reserve_many
-from inventory.signals import goods_received, stock_available
+from inventory.signals import goods_received, stock_available, stock_posted
 from office.models import Task
 from office.services import task_assign, task_assign_for_event
 from office.status import TaskStatus
@@ -79,8 +79,8 @@ def test_rows_keep_their_links_both_ways_and_tasks_get_their_keys_from_the_text(
         cursor.execute("SELECT document_id, line_key FROM inventory_reservation")
         assert cursor.fetchall() == [(str(inv.admin.pk), "5")]
         cursor.execute("SELECT source_id FROM erp_outboxevent ORDER BY id")
-        # the receipt's stock_available and goods_received, the two orders' confirmations
-        assert cursor.fetchall() == [(str(receipt.pk),), (str(receipt.pk),), (str(order.pk),), (str(keyed.pk),)]
+        # the receipt's stock_available, stock_posted and goods_received, the two orders' confirmations
+        assert cursor.fetchall() == [(str(receipt.pk),)] * 3 + [(str(order.pk),), (str(keyed.pk),)]
     assert sorted(old.get_model("office", "Task").objects.values_list("title", "description", "document_id")) == [
         ("Plan", f"Make 5 PCS\n[event {keyed_event.pk}]", str(keyed.pk)),
         ("[REORDER] Reorder RES-01", "", str(inv.resin.pk))]
@@ -111,7 +111,8 @@ def test_rows_keep_their_links_both_ways_and_tasks_get_their_keys_from_the_text(
     assert column_type("inventory_reservation", "line_id") == "bigint"
     assert set(Reservation.objects.values_list("document_id", "line_id")) == {(None, None), (inv.admin.pk, 5)}
     assert StockMove.objects.get().document == receipt
-    assert list(OutboxEvent.objects.exclude(name__in=[goods_received.name, stock_available.name]).order_by("pk")
+    others = [goods_received.name, stock_available.name, stock_posted.name]
+    assert list(OutboxEvent.objects.exclude(name__in=others).order_by("pk")
                 .values_list("source_id", flat=True)) == [order.pk, keyed.pk, None, order.pk]
     assert OutboxEvent.objects.get(name=goods_received.name).source == receipt
     tasks = {t.pk: t for t in Task.objects.all()}

@@ -1,0 +1,90 @@
+"""Django admin of the ledger: read-only. Accounts, roles and periods change on finance's screens
+through their services (which keep the rules: an account with entries keeps its type, a period is
+closed with its checks); journal entries are written and posted by the services, and a posted entry
+and its lines never change (the database refuses it too)."""
+
+from django.contrib import admin
+
+from erp.admin import ReadOnlyAdmin
+from erp.admin_scoping import ScopedInline
+from finance import models as m
+
+
+@admin.register(m.Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "account_type", "is_group", "is_active", "parent", "company"]
+    list_filter = ["company", "account_type", "is_group", "is_active"]
+    search_fields = ["code", "name", "name_zh_hans", "name_en"]
+
+
+@admin.register(m.AccountRoleAccount)
+class AccountRoleAccountAdmin(ReadOnlyAdmin):
+    list_display = ["role", "account", "item_category", "warehouse", "company"]
+    list_filter = ["company", "role"]
+    search_fields = ["account__code", "account__name"]
+
+
+class PeriodInline(ScopedInline, admin.TabularInline):
+    model = m.Period
+    extra = 0
+    fields = ["number", "start", "end", "status", "closed_by", "closed_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.FiscalYear)
+class FiscalYearAdmin(ReadOnlyAdmin):
+    list_display = ["year", "start", "end", "status", "company"]
+    list_filter = ["company", "status"]
+    search_fields = ["year"]
+    inlines = [PeriodInline]
+
+
+@admin.register(m.Period)
+class PeriodAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "fiscal_year", "number", "status", "closed_by", "closed_at", "company"]
+    list_filter = ["company", "status"]
+    search_fields = ["fiscal_year__year"]
+
+
+@admin.register(m.Journal)
+class JournalAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "kind", "is_active", "company"]
+    list_filter = ["company", "kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+class JournalLineInline(ScopedInline, admin.TabularInline):
+    model = m.JournalLine
+    extra = 0
+    fields = ["line_no", "account", "debit", "credit", "description", "customer", "supplier"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdmin):
+    list_display = ["number", "status", "journal", "document_date", "memo", "source_reference", "total", "company"]
+    list_filter = ["company", "status", "journal__kind"]
+    search_fields = ["number", "memo", "source_reference"]
+    date_hierarchy = "document_date"
+    inlines = [JournalLineInline]
+
+
+@admin.register(m.JournalLine)
+class JournalLineAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "line_no", "account", "date", "debit", "credit", "description"]
+    list_filter = ["company", "closing"]
+    search_fields = ["entry__number", "account__code", "description"]

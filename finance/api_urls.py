@@ -1,0 +1,15 @@
+"""/api/finance/: the router of the viewsets in finance/api/."""
+
+from rest_framework.routers import DefaultRouter
+
+from finance.api import accounts, entries, reports
+from finance.api.common import FinanceAPIRootView
+
+router = DefaultRouter()
+router.APIRootView = FinanceAPIRootView  # the root needs a finance permission too
+router.register("accounts", accounts.AccountViewSet, basename="account")
+router.register("account-roles", accounts.AccountRoleViewSet, basename="account-role")
+router.register("periods", accounts.PeriodViewSet, basename="period")
+router.register("journal-entries", entries.JournalEntryViewSet, basename="journal-entry")
+router.register("reports", reports.ReportViewSet, basename="report")
+urlpatterns = router.urls
