@@ -14,11 +14,16 @@ class FinanceConfig(AppConfig):
             receivers,  # noqa: F401  (connects this department's event subscriptions)
             scoping,
         )
+        from finance.approvals import ENTRY_APPROVAL_TYPE, seed_entry_rule
         from finance.roles import ROLE_GRANTS
         from finance.services.setup import books_seed
+        from office.approval_types import register_approval_type
 
         register_role_grants("finance", ROLE_GRANTS)
         scoping.register()
         register_menu(MenuEntry("finance", _("Finance"), "finance:entry_list", "finance.view_journalentry", order=30))
         # Every company's books: the default chart (by its currency), its account roles and journals.
         register_company_seed("finance", books_seed, order=60)
+        # Manual journal entries are approved by the office engine (rules as data, seeded per company).
+        register_approval_type(ENTRY_APPROVAL_TYPE)
+        register_company_seed("finance", seed_entry_rule, order=61)

@@ -10,8 +10,10 @@ from erp import messages
 from erp.events import subscribe
 from erp.models import OutboxEvent
 from erp.roles import FINANCE
+from finance.models import JournalEntry
 from inventory import signals as inventory_signals
 from inventory.models import DeliveryNote
+from office import signals as office_signals
 from office.services import task_assign_for_event
 from purchasing import signals as purchasing_signals
 from purchasing.models import SupplierInvoice
@@ -99,3 +101,18 @@ def draft_credit_note(event: OutboxEvent) -> None:
         pk=event.payload["return_id"]).first()
     if customer_return is not None:
         credit_note_from_return(customer_return=customer_return)
+
+
+# Manual entries on the approval engine --------------------------------------------------------------
+
+
+def record_entry_decision(sender, request, outcome, actor, **kwargs):
+    """The approval engine decided a manual journal entry: posted, or back to draft."""
+    from finance.services.ledger import entry_record_decision
+
+    entry_record_decision(entry_id=request.document_id, request=request, outcome=outcome, actor=actor)
+
+
+office_signals.approval_decided.connect(record_entry_decision, sender=JournalEntry,
+                                        dispatch_uid="finance-record-entry-decision")
+

@@ -33,31 +33,47 @@ def _add(target: Sums, rows: Iterable[tuple[int, Decimal | None, Decimal | None]
 
 
 def movements(company: Company | int, *, date_from: datetime.date | None, date_to: datetime.date,
-              include_closing: bool = True, types: Sequence[str] | None = None) -> Sums:
-    """Debits and credits posted per account from ``date_from`` (None: the beginning) to ``date_to``."""
+              include_closing: bool = True, types: Sequence[str] | None = None,
+              account_ids: Sequence[int] | None = None) -> Sums:
+    """Debits and credits posted per account (of ``account_ids`` if given) from ``date_from`` (None: the
+    beginning) to ``date_to``.
+
+    The periods the range covers whole are read from their balance rows; only the days no whole
+    period covers (a part of a period at either end, at most two) are summed from the lines."""
     company_id = company if isinstance(company, int) else company.pk
     sums: Sums = {}
-    whole = Period.objects.filter(company_id=company_id, end__lte=date_to)
+    periods = Period.objects.filter(company_id=company_id, start__lte=date_to)
     if date_from is not None:
-        whole = whole.filter(start__gte=date_from)
-    whole_ids = list(whole.values_list("pk", flat=True))
-    balances = AccountBalance.objects.filter(company_id=company_id, period_id__in=whole_ids)
-    lines = JournalLine.objects.filter(company_id=company_id, date__lte=date_to)
-    if date_from is not None:
-        lines = lines.filter(date__gte=date_from)
-    covered = Period.objects.filter(pk__in=whole_ids)
-    for start, end in covered.values_list("start", "end"):
-        lines = lines.exclude(date__range=(start, end))
+        periods = periods.filter(end__gte=date_from)
+    whole_ids, partial = [], []
+    for pk, start, end in periods.order_by("start").values_list("pk", "start", "end"):
+        if (date_from is None or start >= date_from) and end <= date_to:
+            whole_ids.append(pk)
+        else:  # the part of this period inside the range
+            partial.append((max(start, date_from) if date_from else start, min(end, date_to)))
+    balances = AccountBalance.objects.filter(company_id=company_id, period_id__in=whole_ids).order_by()
     if not include_closing:
         balances = balances.filter(closing=False)
-        lines = lines.filter(closing=False)
     if types is not None:
         balances = balances.filter(account__account_type__in=types)
-        lines = lines.filter(account__account_type__in=types)
-    _add(sums, balances.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
-         .values_list("account_id", "d", "c"))
-    _add(sums, lines.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
-         .values_list("account_id", "d", "c"))
+    if account_ids is not None:
+        balances = balances.filter(account_id__in=account_ids)
+    if whole_ids:
+        _add(sums, balances.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+             .values_list("account_id", "d", "c"))
+    if partial:
+        days = Q()
+        for start, end in partial:
+            days |= Q(date__range=(start, end))
+        lines = JournalLine.objects.filter(days, company_id=company_id).order_by()
+        if not include_closing:
+            lines = lines.filter(closing=False)
+        if types is not None:
+            lines = lines.filter(account__account_type__in=types)
+        if account_ids is not None:
+            lines = lines.filter(account_id__in=account_ids)
+        _add(sums, lines.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+             .values_list("account_id", "d", "c"))
     return sums
 
 
@@ -206,7 +222,8 @@ def balance_before(account: Account, *, date_from: datetime.date | None, first_l
     of a page: the running balance a page of the ledger starts from)."""
     total = ZERO
     if date_from is not None:
-        sums = movements(account.company_id, date_from=None, date_to=date_from - datetime.timedelta(days=1))
+        sums = movements(account.company_id, date_from=None, date_to=date_from - datetime.timedelta(days=1),
+                         account_ids=[account.pk])
         debit, credit = sums.get(account.pk, [ZERO, ZERO])
         total = debit - credit
     if first_line is not None:
@@ -215,7 +232,7 @@ def balance_before(account: Account, *, date_from: datetime.date | None, first_l
             Q(date__lt=first_line.date) | Q(date=first_line.date, id__lt=first_line.pk))
         if date_from is not None:
             earlier = earlier.filter(date__gte=date_from)
-        agg = earlier.aggregate(d=Sum("debit"), c=Sum("credit"))
+        agg = earlier.order_by().aggregate(d=Sum("debit"), c=Sum("credit"))
         total += (agg["d"] or ZERO) - (agg["c"] or ZERO)
     return total
 

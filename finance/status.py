@@ -51,6 +51,7 @@ class AccountRole(models.TextChoices):
 
 class PeriodStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("period", "Open")
+    CLOSING = "closing", pgettext_lazy("period", "Closing")
     CLOSED = "closed", pgettext_lazy("period", "Closed")
 
 

@@ -148,7 +148,7 @@ def with_rounding(company: Company, lines: list[Line], roles: RoleAccounts | Non
 def open_period(company: Company, day: datetime.date) -> Period:
     """The period of ``day``, locked against closing while the caller posts (refused if closed)."""
     period = period_of(company=company, day=day)
-    if sql.period_lock_for_posting(period.pk) != st.PeriodStatus.OPEN:
+    if sql.period_lock_for_posting(period.pk) != st.PeriodStatus.OPEN:  # closed, or being closed
         raise PeriodClosed(_("The period %(period)s is closed: nothing can be posted dated %(date)s.")
                            % {"period": period, "date": day}, field="document_date")
     return period
@@ -244,11 +244,48 @@ def entry_save(*, company: Company, actor: User, journal: Journal, document_date
 
 @atomic_with_retry
 def entry_post_manual(*, entry: JournalEntry, actor: User) -> JournalEntry:
-    """Post a manual draft entry (the approval engine's decision posts it too)."""
+    """Post a manual draft entry — through the approval engine when one of the company's rules for
+    manual entries matches it (it then waits for approval, and the decision posts it or sends it back
+    to draft); at once otherwise. Refused, writing nothing, when it does not balance."""
+    from finance.approvals import ENTRY_APPROVAL
+    from office.errors import NoApprovalRule
+    from office.services.approvals import approval_submit
+
     entry = JournalEntry.objects.select_for_update().select_related("company", "journal").get(pk=entry.pk)
-    if entry.status == st.EntryStatus.POSTED:
+    if entry.status != st.EntryStatus.DRAFT:
         raise ConcurrentChange()
-    return entry_post(entry=entry, actor=actor)
+    lines = [Line(row.account, row.debit, row.credit) for row in entry.lines.select_related("account")]
+    check_lines(entry.company, lines)
+    difference = balance_difference(lines)
+    if difference != 0:
+        raise UnbalancedEntry(_("The debits and the credits differ by %(diff)s: the entry does not balance.")
+                              % {"diff": abs(difference)}, field="lines")
+    open_period(entry.company, entry.document_date)  # refused now rather than after the approval
+    transition(entry, st.EntryStatus.AWAITING_APPROVAL, actor=actor)
+    try:
+        approval_submit(document=entry, type_key=ENTRY_APPROVAL, actor=actor)
+    except NoApprovalRule:
+        return entry_post(entry=entry, actor=actor, lines=lines)
+    return entry
+
+
+def entry_record_decision(*, entry_id: int, request: Any, outcome: str, actor: User | None) -> JournalEntry | None:
+    """The approval engine's final outcome for a manual entry (in the deciding transaction): approved →
+    posted (refused if its period closed meanwhile: the decision rolls back); rejected or returned →
+    back to draft."""
+    from finance.approvals import ENTRY_APPROVAL
+    from office.status import ApprovalStatus
+
+    if request.type_key != ENTRY_APPROVAL:
+        return None
+    entry = JournalEntry.objects.select_for_update().select_related("company", "journal").get(pk=entry_id)
+    if entry.status != st.EntryStatus.AWAITING_APPROVAL:
+        return None
+    if outcome == ApprovalStatus.APPROVED:
+        return entry_post(entry=entry, actor=actor)
+    if outcome in (ApprovalStatus.REJECTED, ApprovalStatus.RETURNED):
+        return transition(entry, st.EntryStatus.DRAFT, actor=actor)
+    return None
 
 
 @atomic_with_retry
@@ -285,9 +322,27 @@ def entry_delete_draft(*, entry: JournalEntry, actor: User) -> None:
 # Periods and years ---------------------------------------------------------------------------------
 
 
-@atomic_with_retry
 def period_close(*, period: Period, actor: User) -> Period:
-    """Close a period: nothing more is posted into it (postings in flight finish first)."""
+    """Close a period: nothing more is posted into it.
+
+    Two steps, so that a steady stream of postings cannot hold the close off: the period is first
+    marked "closing" by an UPDATE that does not wait for them (their FOR KEY SHARE locks allow it) and
+    commits at once — postings that start after it are refused; then the period is locked FOR UPDATE,
+    which waits only for the postings already under way, and closed. A refusal in the second step
+    opens the period again. (Inside a caller's transaction both steps simply run in it.)"""
+    with transaction.atomic():
+        marked = Period.objects.filter(pk=period.pk, status=st.PeriodStatus.OPEN).update(
+            status=st.PeriodStatus.CLOSING)
+    try:
+        return _period_close(period=period, actor=actor)
+    except Exception:
+        if marked:
+            Period.objects.filter(pk=period.pk, status=st.PeriodStatus.CLOSING).update(status=st.PeriodStatus.OPEN)
+        raise
+
+
+@atomic_with_retry
+def _period_close(*, period: Period, actor: User) -> Period:
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status == st.PeriodStatus.CLOSED:
         raise DomainError(_("The period %(period)s is already closed.") % {"period": period})
@@ -296,7 +351,9 @@ def period_close(*, period: Period, actor: User) -> Period:
     if waiting:
         raise DomainError(_("%(count)s entries dated in this period await approval: decide them first.")
                           % {"count": waiting})
-    return _set_period_status(period, st.PeriodStatus.CLOSED, actor)
+    before = audit.snapshot([period])
+    before[period.pk].status = st.PeriodStatus.OPEN  # what the user saw: "closing" lasted only for the close
+    return _set_period_status(period, st.PeriodStatus.CLOSED, actor, before=before)
 
 
 @atomic_with_retry
@@ -310,8 +367,9 @@ def period_reopen(*, period: Period, actor: User) -> Period:
     return _set_period_status(period, st.PeriodStatus.OPEN, actor)
 
 
-def _set_period_status(period: Period, status: str, actor: User | None) -> Period:
-    before = audit.snapshot([period])
+def _set_period_status(period: Period, status: str, actor: User | None,
+                       before: dict[Any, Any] | None = None) -> Period:
+    before = before if before is not None else audit.snapshot([period])
     period.status = status
     period.closed_by = actor if status == st.PeriodStatus.CLOSED else None
     period.closed_at = timezone.now() if status == st.PeriodStatus.CLOSED else None

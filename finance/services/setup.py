@@ -17,6 +17,7 @@ from erp.fiscal import fiscal_year_dates, fiscal_year_of
 from erp.models import Company
 from finance import chart
 from finance import status as st
+from finance.approvals import seed_entry_rule
 from finance.models import Account, AccountRoleAccount, FiscalYear, Journal, JournalEntry, Period
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def chart_install(*, company: Company, template: str, actor: User | None = None)
     AccountRoleAccount.objects.bulk_create(roles)
     audit.record_created([*created, *roles], actor=actor)
     _journals_seed(company, actor)
+    seed_entry_rule(company)  # large manual entries need approval from the start
     return len(created)
 
 

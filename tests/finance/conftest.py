@@ -57,6 +57,7 @@ def build_world():
     w.admin = make_user("boss", "System admin", is_superuser=True, is_staff=True)
     w.accountant = make_user("accountant", "Finance")
     w.clerk = make_user("clerk", "Sales")
+    w.manager = make_user("gm", "Manager")
     chart_install(company=company, template="tw", actor=w.admin)
     return w
 
