@@ -1,7 +1,7 @@
-"""Django admin of the ledger: read-only. Accounts, roles and periods change on finance's screens
-through their services (which keep the rules: an account with entries keeps its type, a period is
-closed with its checks); journal entries are written and posted by the services, and a posted entry
-and its lines never change (the database refuses it too)."""
+"""Django admin of the ledger, the customer invoices and the payments: read-only. Accounts, roles and
+periods change on finance's screens through their services (which keep the rules: an account with
+entries keeps its type, a period is closed with its checks); journal entries are written and posted by
+the services, and a posted entry and its lines never change (the database refuses it too)."""
 
 from django.contrib import admin
 
@@ -88,3 +88,90 @@ class JournalLineAdmin(ReadOnlyAdmin):
     list_display = ["entry", "line_no", "account", "date", "debit", "credit", "description"]
     list_filter = ["company", "closing"]
     search_fields = ["entry__number", "account__code", "description"]
+
+
+# Customer invoices, uniform invoice ranges, payments: written by finance.services (posting takes the
+# uniform invoice number, voiding keeps it; a payment settles its invoices when posted).
+
+
+@admin.register(m.FinanceSettings)
+class FinanceSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["company", "invoice_grouping", "uniform_invoices"]
+    list_filter = ["invoice_grouping", "uniform_invoices"]
+
+
+@admin.register(m.UniformInvoiceRange)
+class UniformInvoiceRangeAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "year", "start_month", "track", "next_number", "remaining", "company"]
+    list_filter = ["company", "year", "start_month"]
+    search_fields = ["track"]
+
+
+class CustomerInvoiceLineInline(ScopedInline, admin.TabularInline):
+    model = m.CustomerInvoiceLine
+    extra = 0
+    fields = ["line_no", "item", "description", "quantity", "unit_price", "tax_rate", "net_amount", "tax_amount",
+              "delivery", "customer_return"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.CustomerInvoice)
+class CustomerInvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "uniform_number", "kind", "status", "customer", "document_date", "total_amount",
+                    "paid_amount", "company"]
+    list_filter = ["company", "status", "kind"]
+    search_fields = ["number", "uniform_number", "customer__code", "customer__name", "buyer_tax_id"]
+    date_hierarchy = "document_date"
+    inlines = [CustomerInvoiceLineInline]
+
+
+@admin.register(m.CustomerInvoiceLine)
+class CustomerInvoiceLineAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "line_no", "item", "quantity", "net_amount", "tax_amount", "delivery"]
+    search_fields = ["invoice__number", "item__code", "description"]
+
+
+class PaymentAllocationInline(ScopedInline, admin.TabularInline):
+    model = m.PaymentAllocation
+    extra = 0
+    fields = ["customer_invoice", "supplier_invoice", "amount"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "direction", "status", "customer", "supplier", "account", "document_date", "amount",
+                    "allocated_amount", "company"]
+    list_filter = ["company", "status", "direction"]
+    search_fields = ["number", "bank_reference", "customer__code", "supplier__code"]
+    date_hierarchy = "document_date"
+    inlines = [PaymentAllocationInline]
+
+
+@admin.register(m.PaymentAllocation)
+class PaymentAllocationAdmin(ReadOnlyAdmin):
+    list_display = ["payment", "customer_invoice", "supplier_invoice", "amount"]
+    search_fields = ["payment__number", "customer_invoice__number"]
+
+
+@admin.register(m.AccountBalance)
+class AccountBalanceAdmin(ReadOnlyAdmin):
+    """The period balance rows the postings keep (sums of the lines, per slot): to look at, never to edit."""
+
+    list_display = ["account", "period", "slot", "closing", "debit", "credit", "company"]
+    list_filter = ["company", "closing"]
+    search_fields = ["account__code"]

@@ -462,8 +462,8 @@ class Payment(Document):
                                 verbose_name=_("bank or cash account"))
     amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
     allocated_amount = models.DecimalField(_("allocated"), default=0, **MONEY)
-    reference = models.CharField(_("reference"), max_length=100, blank=True,
-                                 help_text=_("The bank's transaction reference or the cheque number."))
+    bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True,
+                                      help_text=_("The bank's transaction reference or the cheque number."))
     journal_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("journal entry"))
 

@@ -359,3 +359,346 @@ def customer_aging(company: Company, *, as_of: datetime.date) -> list[AgingRow]:
         row = rows.setdefault(invoice.customer_id, AgingRow(invoice.customer, [ZERO] * len(AGING_BUCKETS)))
         row.buckets[index] += -invoice.open_amount if invoice.is_credit_note else invoice.open_amount
     return list(rows.values())
+
+
+# Business tax (營業稅 401) and reconciliation ------------------------------------------------------------
+
+
+@dataclass
+class BusinessTaxReport:
+    """The figures of a two-month business tax return (Taiwan's 401; the PRC's VAT figures alike)."""
+
+    year: int
+    start_month: int
+    sales_net: Decimal
+    output_tax: Decimal
+    returns_net: Decimal
+    returns_tax: Decimal
+    purchases_net: Decimal
+    input_tax: Decimal
+    invoices_issued: int
+    invoices_void: int
+
+    @property
+    def net_output_tax(self) -> Decimal:
+        return self.output_tax - self.returns_tax
+
+    @property
+    def tax_payable(self) -> Decimal:
+        """Output less input tax: payable when positive, carried forward as a credit (留抵) when negative."""
+        return self.net_output_tax - self.input_tax
+
+
+def two_month_dates(year: int, start_month: int) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(year, start_month, 1)
+    after = datetime.date(year + (start_month + 2 > 12), (start_month + 1) % 12 + 1, 1)
+    return first, after - datetime.timedelta(days=1)
+
+
+def business_tax_report(company: Company, *, year: int, start_month: int) -> BusinessTaxReport:
+    """Posted customer invoices and credit notes, and posted supplier invoices, dated in the period."""
+    from finance.models import CustomerInvoice
+    from purchasing.models import SupplierInvoice
+
+    first, last = two_month_dates(year, start_month)
+    invoices = CustomerInvoice.objects.filter(company=company, document_date__range=(first, last))
+    posted = invoices.exclude(status=st.CustomerInvoiceStatus.DRAFT)
+    sums = {kind: posted.filter(kind=kind, status=st.CustomerInvoiceStatus.POSTED).order_by()
+            .aggregate(net=Sum("net_amount"), tax=Sum("tax_amount")) for kind in st.InvoiceKind.values}
+    bills = (SupplierInvoice.objects.filter(company=company, status="posted", document_date__range=(first, last))
+             .order_by().aggregate(net=Sum("net_amount"), tax=Sum("tax_amount")))
+    sales, returns = sums[st.InvoiceKind.INVOICE], sums[st.InvoiceKind.CREDIT_NOTE]
+    numbered = posted.exclude(uniform_number="")
+    return BusinessTaxReport(
+        year=year, start_month=start_month, sales_net=sales["net"] or ZERO, output_tax=sales["tax"] or ZERO,
+        returns_net=returns["net"] or ZERO, returns_tax=returns["tax"] or ZERO, purchases_net=bills["net"] or ZERO,
+        input_tax=bills["tax"] or ZERO, invoices_issued=numbered.count(),
+        invoices_void=numbered.filter(status=st.CustomerInvoiceStatus.VOID).count())
+
+
+@dataclass
+class Reconciliation:
+    label: str
+    ledger: Decimal
+    subledger: Decimal
+    subledger_label: str
+
+    @property
+    def difference(self) -> Decimal:
+        return self.ledger - self.subledger
+
+
+def role_balance(company: Company, role: str) -> Decimal:
+    """Debit − credit of every account mapped to ``role`` (its overrides included), all posted lines."""
+    from finance.models import AccountRoleAccount
+
+    ids = list(AccountRoleAccount.objects.filter(company=company, role=role).values_list("account_id", flat=True))
+    sums = movements(company, date_from=None, date_to=datetime.date.max, account_ids=ids)
+    return sum((debit - credit for debit, credit in sums.values()), ZERO)
+
+
+def pending_bookings(company: Company) -> int:
+    """Finance's event deliveries of the company not yet handled (postings on their way to the ledger)."""
+    from erp.models import EventDelivery
+
+    return EventDelivery.objects.filter(event__company=company, subscriber__startswith="finance.",
+                                        status=EventDelivery.Status.PENDING).count()
+
+
+def reconciliations(company: Company) -> list[Reconciliation]:
+    """The ledger against what the departments hold: the inventory accounts against the stock valuation
+    report, the receivable against open customer invoices, the payable against open supplier invoices.
+    Each difference should be zero once the pending bookings are done."""
+    from django.utils.translation import gettext
+
+    from inventory.models import ItemValuation
+    from purchasing.models import SupplierInvoice
+
+    valuation = ItemValuation.objects.filter(company=company).order_by().aggregate(v=Sum("value"))["v"] or ZERO
+    bills = list(SupplierInvoice.objects.filter(company=company, status="posted").values_list("pk", "total_amount"))
+    paid = supplier_invoice_paid([pk for pk, _total in bills])
+    open_bills = sum((total - paid.get(pk, ZERO) for pk, total in bills), ZERO)
+    return [
+        Reconciliation(gettext("Inventory"), role_balance(company, st.AccountRole.INVENTORY), valuation,
+                       gettext("Stock valuation")),
+        Reconciliation(gettext("Accounts receivable"), role_balance(company, st.AccountRole.RECEIVABLE),
+                       receivable_open_total(company), gettext("Open customer invoices less open credit notes")),
+        Reconciliation(gettext("Accounts payable"), -role_balance(company, st.AccountRole.PAYABLE), open_bills,
+                       gettext("Open supplier invoices")),
+    ]
+
+
+def supplier_invoice_paid(invoice_ids: Sequence[int]) -> dict[int, Decimal]:
+    """{supplier invoice id: paid so far by posted payments} (purchasing's invoice keeps no paid field)."""
+    from finance.models import PaymentAllocation
+
+    rows = (PaymentAllocation.objects.filter(supplier_invoice_id__in=invoice_ids,
+                                             payment__status=st.PaymentStatus.POSTED)
+            .values("supplier_invoice_id").annotate(paid=Sum("amount")).order_by())
+    return {r["supplier_invoice_id"]: r["paid"] for r in rows}
+
+
+# Customer invoices, payments, uniform invoice ranges and statements (finance/views, finance/api) ----------
+
+
+def customer_invoices_for_user(user: Any) -> QuerySet[Any]:
+    """The company's customer invoices and credit notes as ``user`` may see them (erp.scoping)."""
+    from finance.models import CustomerInvoice
+
+    return CustomerInvoice.objects.restrict(user, VIEW).select_related("customer")
+
+
+def customer_invoice_list_for_user(user: Any, *, status: str | None = None, kind: str | None = None,
+                                   customer: Any = None, date_from: datetime.date | None = None,
+                                   date_to: datetime.date | None = None, search: str = "") -> QuerySet[Any]:
+    """The customer invoices list: newest first, narrowed by status, kind, customer, date range and a
+    text found in the number, the uniform invoice number or the customer's code or name."""
+    rows = customer_invoices_for_user(user)
+    if status:
+        rows = rows.filter(status=status)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if customer is not None:
+        rows = rows.filter(customer=customer)
+    if date_from is not None:
+        rows = rows.filter(document_date__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(document_date__lte=date_to)
+    if search := search.strip():
+        rows = rows.filter(Q(number__icontains=search) | Q(uniform_number__icontains=search.upper())
+                           | Q(customer__code__iexact=search) | Q(customer__name__icontains=search))
+    return rows.order_by("-document_date", "-pk")
+
+
+def customer_invoice_lines(invoice: Any) -> QuerySet[Any]:
+    """An invoice's lines in order, with their items, delivery notes and returns."""
+    return invoice.lines.select_related("item", "delivery", "customer_return").order_by("line_no", "pk")
+
+
+def invoice_allocations(invoice: Any) -> QuerySet[Any]:
+    """The payments allocated to a customer invoice (drafts too: they settle it once posted)."""
+    from finance.models import PaymentAllocation
+
+    return (PaymentAllocation.objects.filter(customer_invoice=invoice).select_related("payment")
+            .order_by("payment__document_date", "pk"))
+
+
+def uniform_ranges_for_user(user: Any) -> QuerySet[Any]:
+    """The uniform invoice ranges, the latest period first."""
+    from finance.models import UniformInvoiceRange
+
+    return UniformInvoiceRange.objects.restrict(user, VIEW).order_by("-year", "-start_month", "track", "first_number")
+
+
+def payments_for_user(user: Any) -> QuerySet[Any]:
+    from finance.models import Payment
+
+    return Payment.objects.restrict(user, VIEW).select_related("customer", "supplier", "account")
+
+
+def payment_list_for_user(user: Any, *, direction: str | None = None, status: str | None = None,
+                          customer: Any = None, supplier: Any = None, date_from: datetime.date | None = None,
+                          date_to: datetime.date | None = None, search: str = "") -> QuerySet[Any]:
+    """The payments list: newest first, narrowed by direction, status, partner, date range and a text
+    found in the number, the bank's reference or the partner's code or name."""
+    rows = payments_for_user(user)
+    if direction:
+        rows = rows.filter(direction=direction)
+    if status:
+        rows = rows.filter(status=status)
+    if customer is not None:
+        rows = rows.filter(customer=customer)
+    if supplier is not None:
+        rows = rows.filter(supplier=supplier)
+    if date_from is not None:
+        rows = rows.filter(document_date__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(document_date__lte=date_to)
+    if search := search.strip():
+        rows = rows.filter(Q(number__icontains=search) | Q(bank_reference__icontains=search)
+                           | Q(customer__code__iexact=search) | Q(customer__name__icontains=search)
+                           | Q(supplier__code__iexact=search) | Q(supplier__name__icontains=search))
+    return rows.order_by("-document_date", "-pk")
+
+
+def payment_allocations(payment: Any) -> QuerySet[Any]:
+    """A payment's allocations with the invoices they settle."""
+    return payment.allocations.select_related("customer_invoice", "supplier_invoice").order_by("pk")
+
+
+def payment_accounts(user: Any) -> QuerySet[Account]:
+    """The accounts money may go through: postable, active asset accounts of the company."""
+    return accounts_for_user(user).filter(is_group=False, is_active=True, account_type=st.AccountType.ASSET)
+
+
+def bank_and_cash_accounts(user: Any) -> QuerySet[Account]:
+    """The accounts under the parent groups of the bank and cash roles' accounts (what a payment form
+    suggests first)."""
+    from finance.models import AccountRoleAccount
+
+    parents = (AccountRoleAccount.objects.restrict(user, VIEW)
+               .filter(role__in=[st.AccountRole.BANK, st.AccountRole.CASH]).values("account__parent_id"))
+    return payment_accounts(user).filter(parent_id__in=parents)
+
+
+def with_supplier_paid(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """Supplier invoices annotated with ``finance_paid``: what posted payments allocated to each (as
+    ``supplier_invoice_paid`` sums it), in the same query."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from finance.models import PaymentAllocation
+
+    paid = (PaymentAllocation.objects.filter(supplier_invoice=OuterRef("pk"), payment__status=st.PaymentStatus.POSTED)
+            .order_by().values("supplier_invoice").annotate(s=Sum("amount")).values("s")[:1])
+    return rows.annotate(finance_paid=Coalesce(Subquery(paid), Value(ZERO),
+                                               output_field=DecimalField(max_digits=20, decimal_places=2)))
+
+
+@dataclass
+class OpenInvoice:
+    """An invoice a payment may settle, with what is open of it."""
+
+    invoice: Any  # a CustomerInvoice or a purchasing SupplierInvoice
+    total: Decimal
+    paid: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.total - self.paid
+
+    @property
+    def key(self) -> str:
+        """``c<id>`` for a customer invoice, ``s<id>`` for a supplier invoice (form field names)."""
+        from finance.models import CustomerInvoice
+
+        return f"{'c' if isinstance(self.invoice, CustomerInvoice) else 's'}{self.invoice.pk}"
+
+
+def open_invoices_of(company: Company, *, customer: Any = None, supplier: Any = None,
+                     include: Sequence[int] = ()) -> list[OpenInvoice]:
+    """A customer's posted invoices with something open (``open_customer_invoices``; credit notes are
+    settled against their invoice, not paid), or a supplier's posted invoices less what posted payments
+    paid of them; oldest first. ``include``: invoices shown whatever they have open (a draft payment's)."""
+    if customer is not None:
+        from finance.models import CustomerInvoice
+
+        rows = (open_customer_invoices(company).filter(customer=customer, kind=st.InvoiceKind.INVOICE)
+                | CustomerInvoice.objects.filter(company=company, customer=customer, pk__in=list(include)))
+        return [OpenInvoice(i, i.total_amount, i.paid_amount)
+                for i in rows.distinct().order_by("document_date", "pk")]
+    if supplier is not None:
+        from purchasing.models import SupplierInvoice
+
+        bills = with_supplier_paid(SupplierInvoice.objects.filter(company=company, supplier=supplier,
+                                                                  status="posted"))
+        return [OpenInvoice(b, b.total_amount, b.finance_paid) for b in bills.order_by("document_date", "pk")
+                if b.total_amount > b.finance_paid or b.pk in include]
+    return []
+
+
+@dataclass
+class StatementEntry:
+    """A line of a customer statement: an invoice (debit), a credit note or a payment (credit)."""
+
+    date: datetime.date
+    document: Any  # a CustomerInvoice or a Payment
+    kind: str  # "invoice", "credit_note" or "payment"
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal = ZERO
+
+
+@dataclass
+class CustomerStatement:
+    customer: Any
+    date_from: datetime.date
+    date_to: datetime.date
+    opening: Decimal
+    entries: list[StatementEntry] = field(default_factory=list)
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((e.debit for e in self.entries), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((e.credit for e in self.entries), ZERO)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.total_debit - self.total_credit
+
+
+def customer_statement(company: Company, *, customer: Any, date_from: datetime.date, date_to: datetime.date
+                       ) -> CustomerStatement:
+    """A customer's account (對帳單) for a range: what they owed before it (posted invoices less credit
+    notes and posted payments; void invoices count nowhere), then each posted invoice, credit note and
+    payment in date order with the running balance. Four queries, whatever the range."""
+    from django.db.models import Case, F, When
+
+    from finance.models import CustomerInvoice, Payment
+
+    invoices = CustomerInvoice.objects.filter(company=company, customer=customer,
+                                              status=st.CustomerInvoiceStatus.POSTED)
+    payments = Payment.objects.filter(company=company, customer=customer, status=st.PaymentStatus.POSTED,
+                                      direction=st.PaymentDirection.IN)
+    signed = Case(When(kind=st.InvoiceKind.CREDIT_NOTE, then=-1 * F("total_amount")),
+                  default=F("total_amount"))
+    owed = invoices.filter(document_date__lt=date_from).order_by().aggregate(s=Sum(signed))["s"] or ZERO
+    paid = payments.filter(document_date__lt=date_from).order_by().aggregate(s=Sum("amount"))["s"] or ZERO
+    statement = CustomerStatement(customer, date_from, date_to, owed - paid)
+    entries = [StatementEntry(i.document_date, i, i.kind, ZERO if i.is_credit_note else i.total_amount,
+                              i.total_amount if i.is_credit_note else ZERO)
+               for i in invoices.filter(document_date__range=(date_from, date_to))]
+    entries += [StatementEntry(p.document_date, p, "payment", ZERO, p.amount)
+                for p in payments.filter(document_date__range=(date_from, date_to))]
+    order = {st.InvoiceKind.INVOICE: 0, st.InvoiceKind.CREDIT_NOTE: 1, "payment": 2}
+    entries.sort(key=lambda e: (e.date, order[e.kind], e.document.pk))
+    balance = statement.opening
+    for entry in entries:
+        balance += entry.debit - entry.credit
+        entry.balance = balance
+    statement.entries = entries
+    return statement
+

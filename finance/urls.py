@@ -1,14 +1,24 @@
-"""Finance's screens at /finance/: the journal entries (erp.document_screens), the chart of accounts
-and the account roles, the periods, an account's ledger and the reports."""
+"""Finance's screens at /finance/: the journal entries, customer invoices and payments (erp.document_screens),
+the chart of accounts and the account roles, the periods, an account's ledger, the reports, the uniform
+invoice ranges, the aging report, a customer's statement and the finance settings."""
 
 from django.urls import path
 
-from finance.views import accounts, periods, reports
+from finance.views import accounts, invoices, periods, reports, tax
 from finance.views.entries import ENTRIES
+from finance.views.invoices import INVOICES, InvoiceEditView
+from finance.views.payments import PAYMENTS
 
 app_name = "finance"
 urlpatterns = [
     *ENTRIES.urls(),  # entries/, entries/new/, entries/<pk>/ (edit, print, post, reverse, delete)
+    *INVOICES.urls(),  # invoices/, invoices/<pk>/ (print, post, void, delete)
+    path("invoices/<int:pk>/edit/", INVOICES.view(InvoiceEditView, "finance.change_customerinvoice"),
+         name="invoice_edit"),
+    *PAYMENTS.urls(),  # payments/, payments/new/, payments/<pk>/ (edit, print, post)
+    path("ranges/", invoices.range_list, name="range_list"),
+    path("ranges/new/", invoices.range_create, name="range_create"),
+    path("settings/", invoices.finance_settings, name="finance_settings"),
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/new/", accounts.account_create, name="account_create"),
     path("accounts/template/", accounts.chart_template, name="chart_template"),
@@ -26,4 +36,8 @@ urlpatterns = [
     path("reports/trial-balance/", reports.trial_balance, name="trial_balance"),
     path("reports/profit-and-loss/", reports.profit_and_loss, name="profit_and_loss"),
     path("reports/balance-sheet/", reports.balance_sheet, name="balance_sheet"),
+    path("reports/aging/", invoices.aging, name="aging"),
+    path("reports/customer-statement/", invoices.customer_statement, name="customer_statement"),
+    path("reports/business-tax/", tax.business_tax, name="business_tax"),
+    path("reports/reconciliation/", tax.reconciliation, name="reconciliation"),
 ]

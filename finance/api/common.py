@@ -15,7 +15,9 @@ from erp.api.viewsets import DepartmentRootView
 
 class FinanceAPIRootView(DepartmentRootView):
     """The finance API: the chart of accounts, the account roles, the periods, journal entries (drafted,
-    posted, reversed) and the reports (trial balance, profit and loss, balance sheet)."""
+    posted, reversed), customer invoices (posted, voided), supplier invoices with what was paid, payments
+    (drafted with their allocations, posted), uniform invoice ranges and the reports (trial balance,
+    profit and loss, balance sheet, receivables aging)."""
 
     app_label = "finance"
 

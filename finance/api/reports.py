@@ -1,10 +1,12 @@
-"""/api/finance/reports/: the trial balance, profit and loss and the balance sheet of the user's
-company, as the screens show them (finance.selectors). Each row names its account (``id``, ``code``,
-``name``); amounts are decimals as text. A malformed date is a 400 naming the parameter."""
+"""/api/finance/reports/: the trial balance, profit and loss, the balance sheet and the receivables
+aging of the user's company, as the screens show them (finance.selectors). Each row names its account
+(``id``, ``code``, ``name``; the aging: its customer); amounts are decimals as text. A malformed date
+is a 400 naming the parameter."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -28,6 +30,9 @@ from finance.api.common import enum_field
 from finance.models import Account
 
 REPORT_PERMISSION = "finance.view_journalentry"
+AGING_PERMISSION = "finance.view_customerinvoice"
+AGING_KEYS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")  # selectors.AGING_BUCKETS
+ZERO = Decimal("0")
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 DATE_PARAMETERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description=gettext_lazy("First day (default: the first "
@@ -97,6 +102,26 @@ class BalanceSheetSerializer(serializers.Serializer[Any]):
     totals = BalanceSheetTotalsSerializer()
 
 
+class AgingBucketsSerializer(serializers.Serializer[Any]):
+    days_0_30 = money_field(help_text=gettext_lazy("0–30 days since the invoice date"))
+    days_31_60 = money_field()
+    days_61_90 = money_field()
+    days_over_90 = money_field()
+    total = money_field()
+
+
+class AgingRowSerializer(AgingBucketsSerializer):
+    id = serializers.IntegerField(help_text=gettext_lazy("The customer's id"))
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AgingSerializer(serializers.Serializer[Any]):
+    as_of = serializers.DateField()
+    results = AgingRowSerializer(many=True)
+    totals = AgingBucketsSerializer()
+
+
 def check_years(**days: datetime.date | None) -> None:
     """A report reads the years 1900 to 2999 (beyond, the calendar's arithmetic overflows): a 400."""
     for name, day in days.items():
@@ -123,8 +148,8 @@ class ReportViewSet(CompanyViewMixin, viewsets.GenericViewSet[Any]):
     queryset = Account.objects.none()  # names the model for the permissions: reading needs view_account
     pagination_class = None
 
-    def company_or_403(self, request: Request) -> Company:
-        if not request.user.has_perm(REPORT_PERMISSION):
+    def company_or_403(self, request: Request, permission: str = REPORT_PERMISSION) -> Company:
+        if not request.user.has_perm(permission):
             self.permission_denied(request)
         company = self.company
         if company is None:
@@ -191,3 +216,22 @@ class ReportViewSet(CompanyViewMixin, viewsets.GenericViewSet[Any]):
                            "equity": totals[st.AccountType.EQUITY],
                            "liabilities_and_equity": totals["liabilities_and_equity"]}}
         return Response(BalanceSheetSerializer(data).data)
+
+    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE,
+                                                description=gettext_lazy("The day (default: today)"))],
+                   responses=AgingSerializer)
+    @action(detail=False, methods=["get"])
+    def aging(self, request: Request) -> Response:
+        """Receivables aging (帳齡): per customer, the open amount of posted invoices by days since the
+        invoice date (credit notes reduce the bucket of their own date), and the totals. Needs
+        finance.view_customerinvoice."""
+        company = self.company_or_403(request, AGING_PERMISSION)
+        as_of = parse_day(request.query_params, "as_of") or timezone.localdate()
+        check_years(as_of=as_of)
+        rows = selectors.customer_aging(company, as_of=as_of)
+        totals = [sum((row.buckets[i] for row in rows), ZERO) for i in range(len(AGING_KEYS))]
+        data = {"as_of": as_of,
+                "results": [{"id": row.partner.pk, "code": row.partner.code, "name": row.partner.name,
+                             **dict(zip(AGING_KEYS, row.buckets, strict=True)), "total": row.total} for row in rows],
+                "totals": {**dict(zip(AGING_KEYS, totals, strict=True)), "total": sum(totals, ZERO)}}
+        return Response(AgingSerializer(data).data)

@@ -165,9 +165,11 @@ def write_lines(entry: JournalEntry, lines: Sequence[Line], *, dated: bool) -> l
     return rows
 
 
-def entry_post(*, entry: JournalEntry, actor: User | None, lines: Sequence[Line] | None = None) -> JournalEntry:
-    """Post a drafted entry (its lines written; ``lines`` when the caller has them already checked):
-    balanced, into an open period, numbered. Runs in the caller's transaction."""
+def entry_post(*, entry: JournalEntry, actor: User | None, lines: Sequence[Line] | None = None,
+               lines_dated: bool = False) -> JournalEntry:
+    """Post a drafted entry (its lines written; ``lines`` when the caller has them already checked;
+    ``lines_dated`` when they were written with the entry's date): balanced, into an open period,
+    numbered. Runs in the caller's transaction."""
     if lines is None:
         lines = [Line(row.account, row.debit, row.credit) for row in entry.lines.select_related("account")]
         check_lines(entry.company, lines)
@@ -178,7 +180,8 @@ def entry_post(*, entry: JournalEntry, actor: User | None, lines: Sequence[Line]
     period = open_period(entry.company, entry.document_date)
     # A draft's lines take the entry's date before it stops being a draft (after that the database
     # refuses any change to them); an automatic entry's lines were written with it.
-    entry.lines.filter(date__isnull=True).update(date=entry.document_date)
+    if not lines_dated:
+        entry.lines.filter(date__isnull=True).update(date=entry.document_date)
     total = sum((line.debit for line in lines), ZERO)
     sql.balances_add(company_id=entry.company_id, period_id=period.pk, closing=entry.closing,
                      amounts=[(line.account.pk, line.debit, line.credit) for line in lines])
@@ -218,7 +221,7 @@ def entry_record(*, company: Company, journal: Journal, date: datetime.date, lin
                 return JournalEntry.objects.get(company=company, source_key=source_key)
             raise
         write_lines(entry, lines, dated=True)
-        return entry_post(entry=entry, actor=actor, lines=lines)
+        return entry_post(entry=entry, actor=actor, lines=lines, lines_dated=True)
 
 
 @atomic_with_retry

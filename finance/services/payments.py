@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from erp import audit
@@ -24,6 +24,7 @@ from erp.models import Company
 from erp.money import round_money
 from finance import status as st
 from finance.models import Account, CustomerInvoice, Payment, PaymentAllocation
+from finance.selectors import supplier_invoice_paid  # noqa: F401  (also read from here)
 from finance.services.ledger import Line, RoleAccounts, entry_record, journal_of_kind
 from purchasing.models import SupplierInvoice
 
@@ -31,14 +32,6 @@ if TYPE_CHECKING:
     from erp.models import User
 
 ZERO = Decimal("0")
-
-
-def supplier_invoice_paid(invoice_ids: Sequence[int]) -> dict[int, Decimal]:
-    """{supplier invoice id: paid so far by posted payments} (purchasing's invoice keeps no paid field)."""
-    rows = (PaymentAllocation.objects.filter(supplier_invoice_id__in=invoice_ids,
-                                             payment__status=st.PaymentStatus.POSTED)
-            .values("supplier_invoice_id").annotate(paid=Sum("amount")))
-    return {r["supplier_invoice_id"]: r["paid"] for r in rows}
 
 
 @atomic_with_retry
@@ -60,7 +53,7 @@ def payment_save(*, company: Company, actor: User, direction: str, account: Acco
         if not payment.is_editable:
             raise DomainError(_("Only a draft payment can be changed."))
     payment.direction, payment.account, payment.amount = direction, account, amount
-    payment.document_date, payment.reference, payment.updated_by = document_date, reference[:100], actor
+    payment.document_date, payment.bank_reference, payment.updated_by = document_date, reference[:100], actor
     payment.customer = partner if direction == st.PaymentDirection.IN else None
     payment.supplier = partner if direction == st.PaymentDirection.OUT else None
     payment.save()

@@ -276,6 +276,7 @@ def build(sequences: dict[str, Any]) -> ScopeWorld:
     build_purchasing(company, buyer_out, item, far, order)
     build_purchasing_invoices(world, far, item, pcs)
     build_production(world, far, bought, pcs, order)
+    build_finance_invoices(world)
     return world
 
 
@@ -301,6 +302,26 @@ def build_finance(world: ScopeWorld, category: Any) -> None:
     bank = RoleAccounts(company).get(finance_status.AccountRole.BANK)
     entry_record(company=company, journal=Journal.objects.get(company=company, code="GEN"), date=today,
                  memo="外部傳票", actor=admin, lines=[Line(bank, debit=D("1000")), Line(income, credit=D("1000"))])
+
+
+def build_finance_invoices(world: ScopeWorld) -> None:
+    """Finance's OUT receivables: this period's uniform invoice range, the OUT customer invoice (drafted
+    by the event of the OUT sales order's delivery, with its line and the company's finance settings)
+    posted with the range's first number, and a draft payment of the OUT customer allocated to it (with
+    its allocation). Finance's are the company's: only other companies' users are out."""
+    from finance import status as finance_status
+    from finance.models import CustomerInvoice
+    from finance.services.invoices import invoice_post, two_month_start, uniform_range_save
+    from finance.services.ledger import RoleAccounts
+    from finance.services.payments import payment_save
+
+    company, admin, today = world.company, world.insider, timezone.localdate()
+    uniform_range_save(company=company, actor=admin, year=today.year, start_month=two_month_start(today), track="OU",
+                       first_number=0, last_number=99)
+    invoice = invoice_post(invoice=CustomerInvoice.objects.get(pk=OUT), actor=admin)
+    payment_save(company=company, actor=admin, direction=finance_status.PaymentDirection.IN, partner=invoice.customer,
+                 account=RoleAccounts(company).get(finance_status.AccountRole.BANK), amount=D("10"),
+                 document_date=today, allocations=[(invoice, D("10"))])
 
 
 def build_production(world: ScopeWorld, warehouse: Any, component: Any, pcs: Any, sales_order: Any) -> None:

@@ -23,7 +23,10 @@ def test_every_model_of_every_department_app_and_the_core_is_in_the_audit_trail(
                       "WeComRobotMessage", "WeComAccessToken", "WeComUserSends", "WeComApprovalCard", "WeComCallback",
                       "Notification", "Broadcast", "NotificationDelivery", "AnnouncementRead",
                       # what an MRP run computed, written in bulk and never edited (its run is audited)
-                      "MrpRecord", "MrpItemPlan", "PlannedOrderPeg", "MrpException"}
+                      "MrpRecord", "MrpItemPlan", "PlannedOrderPeg", "MrpException",
+                      # the ledger's lines (written with their entry, immutable once posted; the entry is audited)
+                      # and the period balance rows the postings keep
+                      "JournalLine", "AccountBalance"}
     models = [
         model
         for label in [*settings.DEPARTMENT_APPS, "erp"]

@@ -49,6 +49,8 @@ EXEMPT = {
     ("production/services/runs.py", "report"): "MrpRun.progress and step (see progress_reporter)",
     ("production/services/runs.py", "mrp_run_perform"): "MrpRun claimed by its task (queued → running, "
     "started_at): the job's own bookkeeping; the run's end is audited by finish",
+    ("finance/services/ledger.py", "period_close"): "Period marked closing for the length of the close (its "
+    "first step); the close itself is audited by _period_close",
     ("finance/services/ledger.py", "open_period"): "reads the period under FOR KEY SHARE (finance.sql): writes "
     "nothing",
     ("finance/services/ledger.py", "write_lines"): "JournalLine: written with its entry, excluded from auditlog; "

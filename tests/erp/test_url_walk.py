@@ -206,6 +206,9 @@ ROUTE_MODELS = {
     "finance:period": "finance.period",
     "finance:fiscal_year": "finance.fiscalyear",
     "finance:entry": "finance.journalentry",
+    # finance: customer invoices (page, header form, print, post, void, delete) and payments
+    "finance:invoice": "finance.customerinvoice",
+    "finance:payment": "finance.payment",
 }
 READ_ACTIONS = ("_detail", "_print", "_tracking")  # function views that only show, whatever the method
 INSIDER_MISSES = {":export_download"}  # the walk's export has no file to download: 404 even for its owner

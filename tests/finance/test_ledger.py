@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db import transaction
 from django.db.utils import DatabaseError
+from django.utils import translation
 
 from erp.errors import DomainError
 from finance import status as st
@@ -27,6 +28,13 @@ from finance.services.setup import fiscal_year_ensure
 from tests.finance.conftest import D
 
 R = st.AccountRole
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched in English (the interface's default language is zh-Hant)."""
+    with translation.override("en"):
+        yield
 
 
 def test_a_balanced_entry_is_posted_with_the_journals_next_number(fin):

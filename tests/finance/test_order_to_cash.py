@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import translation
 
 from erp.errors import DomainError
 from finance import status as st
@@ -29,6 +30,13 @@ from tests.sales.conftest import _sal_shared, deliver_events, sal  # noqa: F401 
 D = Decimal
 R = st.AccountRole
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched in English (the interface's default language is zh-Hant)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -198,3 +206,53 @@ def test_aging_puts_open_invoices_in_buckets_by_age(books):
     rows = customer_aging(w.company, as_of=w.today + datetime.timedelta(days=45))
     assert [(row.partner.code, row.buckets) for row in rows] == [("C001", [0, D("105.00"), 0, 0])]
     assert invoice.open_amount == D("105.00")
+
+
+def test_the_business_tax_report_and_the_reconciliation_page_add_up(books, client):
+    from finance.selectors import business_tax_report, reconciliations
+    from purchasing.models import Supplier, SupplierInvoice
+
+    w = books
+    w.receive(w.widget, 10, cost="40")
+    _order, note = ship(w, "4")
+    invoicing.invoice_post(invoice=invoice_of(note), actor=w.admin)  # 400 + 20
+    supplier = Supplier.objects.create(company=w.company, code="S1", name="供應商")
+    SupplierInvoice.objects.create(company=w.company, supplier=supplier, supplier_invoice_number="X1", number="PI-1",
+                                   status="posted", document_date=w.today, net_amount=D("200"), tax_amount=D("10"),
+                                   total_amount=D("210"))
+    start = invoicing.two_month_start(w.today)
+    report = business_tax_report(w.company, year=w.today.year, start_month=start)
+    assert (report.sales_net, report.output_tax, report.input_tax, report.tax_payable) == (
+        D("400.00"), D("20.00"), D("10.00"), D("10.00"))
+    assert (report.invoices_issued, report.invoices_void) == (1, 0)
+    inventory, receivable, payable = reconciliations(w.company)
+    assert (inventory.ledger, inventory.difference) == (D("240.00"), 0)
+    assert (receivable.ledger, receivable.difference) == (D("420.00"), 0)
+    assert payable.subledger == D("210.00")  # booked only through its event, not sent here: the page shows it
+    assert payable.difference == D("-210.00")
+
+    client.force_login(w.admin)
+    html = client.get(f"/finance/reports/business-tax/?year={w.today.year}&start_month={start}").content.decode()
+    assert 'id="tax-payable"' in html and "10.00" in html
+    html = client.get("/finance/reports/reconciliation/").content.decode()
+    assert html.count('data-difference="0.00"') == 2 and 'data-difference="-210.00"' in html
+    sheet = client.get(f"/finance/reports/business-tax/?year={w.today.year}&start_month={start}&export=xlsx")
+    assert sheet.status_code == 200 and sheet["Content-Type"].startswith("application/vnd.openxmlformats")
+    client.force_login(w.rep)
+    assert client.get("/finance/reports/reconciliation/").status_code == 403
+
+
+def test_the_sales_order_page_shows_what_was_invoiced_and_paid(books, client):
+    w = books
+    w.receive(w.widget, 10, cost="40")
+    order, note = ship(w, "3")
+    invoice = invoicing.invoice_post(invoice=invoice_of(note), actor=w.admin)  # 300 + 15
+    payment_post(payment=payment_save(company=w.company, actor=w.admin, direction="in", partner=w.customer,
+                                      account=w.roles.get(R.BANK), amount=D("100"), document_date=w.today,
+                                      allocations=[(invoice, D("100"))]), actor=w.admin)
+    client.force_login(w.rep)
+    html = client.get(f"/sales/orders/{order.pk}/").content.decode()
+    assert 'id="sales-order-invoices"' in html and invoice.number in html and "AB12345000" in html
+    footer = html.split('id="sales-order-invoiced"', 1)[1].split("</tr>", 1)[0]
+    assert ["300.00", "315.00", "100.00"] == [cell.split("<")[0] for cell in footer.split('class="num">')[1:]]
+    assert f'href="/finance/invoices/{invoice.pk}/"' not in html  # the rep sees the figures, not the invoice

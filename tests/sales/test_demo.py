@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.utils import translation
+from django.utils import timezone, translation
 
 from erp.demo import load_demo
 from erp.messages import in_default_language, message
@@ -162,3 +162,22 @@ def test_every_department_has_work_from_the_orders(demo):
     assert sum(title.startswith("Issue a credit note for SR-") for title in tasks["Finance"]) == 1
     assert sum(title.startswith("Pick and ship the backorder") for title in tasks["Warehouse"]) == 1
     assert not EventDelivery.objects.exclude(status="done").exists()
+
+
+def test_the_demo_books_add_up_with_posted_and_paid_invoices(demo):
+    """Finance's part of the demo (finance.demo): the books, invoices posted with uniform numbers and one
+    paid; every event booked, the trial balance zero and the control accounts equal to what the
+    departments hold."""
+    from finance.demo import load_finance_demo
+    from finance.models import CustomerInvoice, JournalEntry
+    from finance.selectors import pending_bookings, reconciliations, trial_balance
+
+    posted = CustomerInvoice.objects.filter(company=demo, status="posted").order_by("pk")
+    assert posted.count() == 3 and all(invoice.uniform_number.startswith("AB12345") for invoice in posted)
+    assert posted.first().open_amount == 0
+    assert pending_bookings(demo) == 0
+    first_day = JournalEntry.objects.filter(company=demo).order_by("document_date").first().document_date
+    assert trial_balance(demo, date_from=first_day, date_to=timezone.localdate()).total_balance == 0
+    inventory, receivable, _payable = reconciliations(demo)
+    assert (inventory.difference, receivable.difference) == (0, 0)
+    assert load_finance_demo(demo, demo_users()) == 0

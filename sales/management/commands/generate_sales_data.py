@@ -502,6 +502,7 @@ class Command(BaseCommand):
                   DeliveryNote, delivery_id, dn_number,
                   posted_at, closed_at=invoiced if invoiced < self.now - datetime.timedelta(days=2) else None,
                   event=(inventory_signals.delivery_posted, posted_event),
+                  kind="finance.invoice_delivery",  # of the event's two finance handlers, the one that makes tasks
                   description=message(gettext_noop("%(source)s: %(count)s line(s) delivered."), source=number,
                                       count=len(delivered)))
         new = "partial" if status == st.OrderStatus.PARTIAL else "delivered"
@@ -529,7 +530,8 @@ class Command(BaseCommand):
         event_id = None
         if event is not None:
             signal, event_id = event
-            (kind,) = subscribers_of(signal)  # the one handler that makes this task: its key is the kind
+            if not kind:
+                (kind,) = subscribers_of(signal)  # the one handler that makes this task: its key is the kind
         self.buffers["tasks"].add(self.company.pk, in_default_language(title)[:200],
                                   in_default_language(description) if description else "", json.dumps(title),
                                   json.dumps(description) if description else None, self.roles[role],
