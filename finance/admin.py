@@ -98,6 +98,7 @@ class JournalLineAdmin(ReadOnlyAdmin):
 class FinanceSettingsAdmin(ReadOnlyAdmin):
     list_display = ["company", "invoice_grouping", "uniform_invoices"]
     list_filter = ["invoice_grouping", "uniform_invoices"]
+    search_fields = ["company__name", "company__code"]
 
 
 @admin.register(m.UniformInvoiceRange)
@@ -134,6 +135,7 @@ class CustomerInvoiceAdmin(ReadOnlyAdmin):
 
 @admin.register(m.CustomerInvoiceLine)
 class CustomerInvoiceLineAdmin(ReadOnlyAdmin):
+    list_filter = ["invoice__kind", "invoice__status"]
     list_display = ["invoice", "line_no", "item", "quantity", "net_amount", "tax_amount", "delivery"]
     search_fields = ["invoice__number", "item__code", "description"]
 
@@ -164,6 +166,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(m.PaymentAllocation)
 class PaymentAllocationAdmin(ReadOnlyAdmin):
+    list_filter = ["payment__direction", "payment__status"]
     list_display = ["payment", "customer_invoice", "supplier_invoice", "amount"]
     search_fields = ["payment__number", "customer_invoice__number"]
 

@@ -397,7 +397,7 @@ def test_a_payment_is_saved_then_posted_settling_the_invoice(acc, client):
     assert list(payment.allocations.values_list("customer_invoice_id", "amount")) == [(invoice.pk, D("210.00"))]
     assert f'action="/finance/payments/{payment.pk}/post/"' in text_of(page)
     assert posted.status_code == 302 and last_message(posted) == f"{payment.number} posted."
-    assert (payment.status, payment.allocated_amount, payment.reference) == ("posted", D("210.00"), "TXN-1")
+    assert (payment.status, payment.allocated_amount, payment.bank_reference) == ("posted", D("210.00"), "TXN-1")
     assert invoice.open_amount == 0
 
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
@@ -35,6 +35,14 @@ from tests.parallel import run_parallel
 
 R = st.AccountRole
 ZERO = D("0")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched in English (the interface's default language is zh-Hant)."""
+    with translation.override("en"):
+        yield
+
 
 
 # What the ledger must always be: checked against the lines themselves --------------------------------
