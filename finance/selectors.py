@@ -248,12 +248,6 @@ def periods_for_user(user: Any) -> QuerySet[Period]:
     return Period.objects.restrict(user, VIEW).select_related("fiscal_year", "closed_by").order_by("-start")
 
 
-def sums_by_account(rows: Iterable[tuple[int, Decimal, Decimal]]) -> dict[int, Decimal]:
-    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for account_id, debit, credit in rows:
-        out[account_id] += debit - credit
-    return out
-
 
 # Screens and API (finance/views, finance/api) --------------------------------------------------------
 

@@ -11,7 +11,6 @@ the stock ledger's values: the stock valuation report.
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -123,7 +122,3 @@ def supplier_invoice_book(*, invoice: SupplierInvoice) -> JournalEntry:
                         date=invoice.document_date, lines=merged(lines), memo=description, source=invoice,
                         source_key=f"supplier-invoice:{invoice.pk}", actor=invoice.updated_by, roles=roles,
                         rounding=True)
-
-
-def posting_date(day: datetime.date | str) -> datetime.date:
-    return day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
