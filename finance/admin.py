@@ -19,7 +19,7 @@ class AccountAdmin(ReadOnlyAdmin):
 
 @admin.register(m.AccountRoleAccount)
 class AccountRoleAccountAdmin(ReadOnlyAdmin):
-    list_display = ["role", "account", "item_category", "warehouse", "company"]
+    list_display = ["role", "account", "item_category", "warehouse", "adjustment_reason", "company"]
     list_filter = ["company", "role"]
     search_fields = ["account__code", "account__name"]
 

@@ -12,11 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from erp.models import CompanyOwned, Document, Restricted
@@ -73,7 +74,9 @@ class Account(CompanyOwned):
 
 class AccountRoleAccount(CompanyOwned):
     """Which account a role posts to in a company; optionally only for one item category or warehouse
-    (the most specific row wins: category and warehouse, then category, then warehouse, then neither)."""
+    (the most specific row wins: category and warehouse, then category, then warehouse, then neither).
+    The inventory adjustments role may also be mapped per adjustment reason (scrap to a scrap-loss
+    account): a mapping of the adjustment's reason comes before the role's others."""
 
     role = models.CharField(_("account role"), max_length=30, choices=st.AccountRole.choices)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="roles", verbose_name=_("account"))
@@ -81,18 +84,39 @@ class AccountRoleAccount(CompanyOwned):
                                       related_name="+", verbose_name=_("item category"))
     warehouse = models.ForeignKey("inventory.Warehouse", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="+", verbose_name=_("warehouse"))
+    adjustment_reason = models.ForeignKey("inventory.AdjustmentReason", null=True, blank=True,
+                                          on_delete=models.CASCADE, related_name="+",
+                                          verbose_name=_("adjustment reason"))
 
     class Meta:
         verbose_name = _("account role")
         verbose_name_plural = _("account roles")
-        ordering = ["role", "item_category", "warehouse"]
+        ordering = ["role", "item_category", "warehouse", "adjustment_reason"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "role", "item_category", "warehouse"], nulls_distinct=False,
-                                    name="finance_role_account_once"),
+            models.UniqueConstraint(fields=["company", "role", "item_category", "warehouse", "adjustment_reason"],
+                                    nulls_distinct=False, name="finance_role_account_once"),
+            models.CheckConstraint(condition=Q(adjustment_reason__isnull=True)
+                                   | Q(role=st.AccountRole.STOCK_ADJUSTMENT),
+                                   name="finance_role_reason_only_for_adjustments"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} → {self.account}"
+
+    def clean(self) -> None:
+        if self.adjustment_reason_id is not None and self.role != st.AccountRole.STOCK_ADJUSTMENT:
+            raise ValidationError({"adjustment_reason": reason_only_for_adjustments()})
+
+    @property
+    def is_default(self) -> bool:
+        """The role's default mapping (no category, warehouse or reason): changed, never removed."""
+        return self.item_category_id is None and self.warehouse_id is None and self.adjustment_reason_id is None
+
+
+def reason_only_for_adjustments() -> str:
+    """The refusal of an adjustment reason on a role other than inventory adjustments (model and service)."""
+    return gettext("Only the role “%(role)s” is mapped per adjustment reason: leave the reason empty.") % {
+        "role": st.AccountRole.STOCK_ADJUSTMENT.label}
 
 
 class FiscalYear(CompanyOwned):

@@ -15,6 +15,8 @@ from inventory import signals as inventory_signals
 from inventory.models import DeliveryNote
 from office import signals as office_signals
 from office.services import task_assign_for_event
+from production import signals as production_signals
+from production.models import WorkOrder
 from purchasing import signals as purchasing_signals
 from purchasing.models import SupplierInvoice
 from sales import signals as sales_signals
@@ -57,6 +59,7 @@ def credit_returned_goods(event: OutboxEvent) -> None:
 
 BOOK_STOCK = "finance.book_stock"
 BOOK_SUPPLIER_INVOICE = "finance.book_supplier_invoice"
+BOOK_WORK_ORDER_CLOSE = "finance.book_work_order_close"
 
 
 @subscribe(inventory_signals.stock_posted, BOOK_STOCK)
@@ -76,6 +79,18 @@ def book_supplier_invoice(event: OutboxEvent) -> None:
         pk=event.payload["invoice_id"]).first()
     if invoice is not None:
         supplier_invoice_book(invoice=invoice)
+
+
+@subscribe(production_signals.work_order_closed, BOOK_WORK_ORDER_CLOSE)
+def book_work_order_close(event: OutboxEvent) -> None:
+    """A closed work order: its labour and overhead applied to work in process, what is left there
+    to production variance (finance.services.postings)."""
+    from finance.services.postings import work_order_close_book
+
+    work_order = WorkOrder.objects.select_related("company", "item", "updated_by").filter(
+        pk=event.payload["work_order_id"]).first()
+    if work_order is not None:
+        work_order_close_book(work_order=work_order, payload=event.payload)
 
 
 DRAFT_DELIVERY_INVOICE = "finance.draft_delivery_invoice"

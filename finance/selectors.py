@@ -241,7 +241,7 @@ def role_accounts_for_user(user: Any) -> QuerySet[Any]:
     from finance.models import AccountRoleAccount
 
     return (AccountRoleAccount.objects.restrict(user, VIEW)
-            .select_related("account", "item_category", "warehouse").order_by("role", "pk"))
+            .select_related("account", "item_category", "warehouse", "adjustment_reason").order_by("role", "pk"))
 
 
 def periods_for_user(user: Any) -> QuerySet[Period]:

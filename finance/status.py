@@ -41,6 +41,8 @@ class AccountRole(models.TextChoices):
     COUNT_VARIANCE = "count_variance", _("Stocktake gains and losses")
     STOCK_ISSUE = "stock_issue", _("Goods issued for internal use")
     WIP = "wip", _("Work in process")
+    LABOUR_APPLIED = "labour_applied", _("Applied direct labour")
+    OVERHEAD_APPLIED = "overhead_applied", _("Applied manufacturing overhead")
     PRODUCTION_VARIANCE = "production_variance", _("Production cost variance")
     ROUNDING = "rounding", _("Rounding differences")
     CAPITAL = "capital", _("Share capital")

@@ -99,7 +99,7 @@ class AccountViewSet(ReloadAfterSaveMixin, mixins.ListModelMixin, mixins.Retriev
 
 
 class AccountRoleSerializer(serializers.ModelSerializer[AccountRoleAccount]):
-    """A role's account: the default (no item category, no warehouse) or an override."""
+    """A role's account: the default (no item category, warehouse or adjustment reason) or an override."""
 
     role = enum_field(st.AccountRole.choices, "AccountRoleEnum", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
@@ -107,17 +107,20 @@ class AccountRoleSerializer(serializers.ModelSerializer[AccountRoleAccount]):
     account_name = serializers.CharField(source="account.display_name", read_only=True)
     item_category = serializers.CharField(source="item_category.code", read_only=True, allow_null=True)
     warehouse = serializers.CharField(source="warehouse.code", read_only=True, allow_null=True)
+    adjustment_reason = serializers.CharField(source="adjustment_reason.code", read_only=True, allow_null=True)
 
     class Meta:
         model = AccountRoleAccount
-        fields = ["id", "role", "role_label", "account", "account_name", "item_category", "warehouse"]
+        fields = ["id", "role", "role_label", "account", "account_name", "item_category", "warehouse",
+                  "adjustment_reason"]
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("role", str, enum=st.AccountRole.values)]))
 class AccountRoleViewSet(CompanyViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          viewsets.GenericViewSet[Any]):
     """Which account each role posts to (automatic postings name roles, never accounts), with the
-    overrides per item category and warehouse. Changed on the Account roles screen."""
+    overrides per item category, warehouse and (inventory adjustments) adjustment reason. Changed on the
+    Account roles screen."""
 
     queryset = AccountRoleAccount.objects.none()
     serializer_class = AccountRoleSerializer

@@ -13,7 +13,7 @@ from finance import status as st
 from finance.forms import styled
 from finance.models import Account
 from finance.selectors import accounts_for_user
-from inventory.models import ItemCategory, Warehouse
+from inventory.models import AdjustmentReason, ItemCategory, Warehouse
 from inventory.selectors import company_warehouses
 
 ACTIVE_CHOICES = [("", _("Active and inactive")), ("1", _("Active")), ("0", _("Inactive"))]
@@ -79,16 +79,21 @@ class RoleAccountForm(forms.Form):
 
 
 class RoleOverrideForm(RoleAccountForm):
-    """A new mapping: a role for an item category, a warehouse or both (neither: the role's default)."""
+    """A new mapping: a role for an item category, a warehouse or both, and for inventory adjustments
+    also for an adjustment reason (none of them: the role's default)."""
 
     role = forms.ChoiceField(label=_("Account role"), choices=st.AccountRole.choices)
     item_category = forms.ModelChoiceField(label=_("Item category"), queryset=ItemCategory.objects.none(),
                                            required=False)
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.none(), required=False)
-    field_order = ["role", "item_category", "warehouse", "account"]
+    adjustment_reason = forms.ModelChoiceField(
+        label=_("Adjustment reason"), queryset=AdjustmentReason.objects.none(), required=False,
+        help_text=_("Inventory adjustments only: the account of the adjustments with this reason."))
+    field_order = ["role", "item_category", "warehouse", "adjustment_reason", "account"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["item_category"].queryset = ItemCategory.objects.restrict(user).order_by("code")
         self.fields["warehouse"].queryset = company_warehouses(user).order_by("code")  # any of the company's
+        self.fields["adjustment_reason"].queryset = AdjustmentReason.objects.restrict(user).order_by("code")
         styled(self)

@@ -1,6 +1,6 @@
 """Writing the chart of accounts and the account roles: an account created or changed (``account_save``),
-a role mapped to an account for the company, an item category or a warehouse (``role_account_set``),
-an override removed (``role_account_delete``).
+a role mapped to an account for the company, an item category, a warehouse or (inventory adjustments
+only) an adjustment reason (``role_account_set``), an override removed (``role_account_delete``).
 
 Rules (each a DomainError on the field to blame): a code is unique in the company; the parent is a
 group account of the same company, never the account itself or one under it; an account with
@@ -21,11 +21,11 @@ from erp.db import atomic_with_retry
 from erp.errors import DomainError
 from erp.models import Company
 from finance import status as st
-from finance.models import ACCOUNT_CODE, Account, AccountRoleAccount, JournalLine
+from finance.models import ACCOUNT_CODE, Account, AccountRoleAccount, JournalLine, reason_only_for_adjustments
 
 if TYPE_CHECKING:
     from erp.models import User
-    from inventory.models import ItemCategory, Warehouse
+    from inventory.models import AdjustmentReason, ItemCategory, Warehouse
 
 UNIQUE_CODE = "finance_account_unique_code"
 ROLE_ONCE = "finance_role_account_once"
@@ -137,17 +137,22 @@ def _check_role_account(company: Company, account: Account) -> None:
 
 @atomic_with_retry
 def role_account_set(*, company: Company, actor: User | None, role: str, account: Account,
-                     item_category: ItemCategory | None = None,
-                     warehouse: Warehouse | None = None) -> AccountRoleAccount:
-    """Map ``role`` to ``account`` for the company (no category and no warehouse: the role's default),
-    for one item category, one warehouse or both; an existing mapping of the same keys changes."""
+                     item_category: ItemCategory | None = None, warehouse: Warehouse | None = None,
+                     adjustment_reason: AdjustmentReason | None = None) -> AccountRoleAccount:
+    """Map ``role`` to ``account`` for the company (no category, warehouse or reason: the role's
+    default), for one item category, one warehouse or both, and for the inventory adjustments role
+    also per adjustment reason; an existing mapping of the same keys changes."""
     if role not in st.AccountRole.values:
         raise DomainError(_("Choose one of the account roles."), field="role")
+    if adjustment_reason is not None and role != st.AccountRole.STOCK_ADJUSTMENT:
+        raise DomainError(reason_only_for_adjustments(), field="adjustment_reason")
     _check_role_account(company, account)
-    for field, related in (("item_category", item_category), ("warehouse", warehouse)):
+    for field, related in (("item_category", item_category), ("warehouse", warehouse),
+                           ("adjustment_reason", adjustment_reason)):
         if related is not None and related.company_id != company.pk:
             raise DomainError(_("This record belongs to another company."), field=field)
-    keys = {"company": company, "role": role, "item_category": item_category, "warehouse": warehouse}
+    keys = {"company": company, "role": role, "item_category": item_category, "warehouse": warehouse,
+            "adjustment_reason": adjustment_reason}
     mapping = AccountRoleAccount.objects.select_for_update().filter(**keys).order_by("pk").first()
     if mapping is None:
         try:
@@ -165,9 +170,9 @@ def role_account_set(*, company: Company, actor: User | None, role: str, account
 
 @atomic_with_retry
 def role_account_delete(*, mapping: AccountRoleAccount, actor: User | None) -> None:
-    """Remove an override (a role's mapping for an item category or a warehouse); the role's default
-    mapping is changed, never removed: postings need it."""
+    """Remove an override (a role's mapping for an item category, a warehouse or an adjustment
+    reason); the role's default mapping is changed, never removed: postings need it."""
     mapping = AccountRoleAccount.objects.select_for_update().get(pk=mapping.pk)
-    if mapping.item_category_id is None and mapping.warehouse_id is None:
+    if mapping.is_default:
         raise DomainError(_("The default account of a role cannot be removed: change it instead."))
     mapping.delete()

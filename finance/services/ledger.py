@@ -29,7 +29,7 @@ from erp.money import round_money
 from finance import sql
 from finance import status as st
 from finance.models import Account, AccountRoleAccount, FiscalYear, Journal, JournalEntry, JournalLine, Period
-from finance.services.setup import books_ensure, period_of
+from finance.services.setup import books_ensure, period_of, roles_ensure
 
 if TYPE_CHECKING:
     from erp.models import User
@@ -69,21 +69,33 @@ class Line:
 
 
 class RoleAccounts:
-    """The company's role → account map, read once: ``get(role, category_id, warehouse_id)`` gives the
-    most specific mapping (category and warehouse, category, warehouse, the company's default)."""
+    """The company's role → account map, read once: ``get(role, category_id, warehouse_id, reason_id)``
+    gives the most specific mapping (category and warehouse, category, warehouse, the company's
+    default), those of the adjustment reason ``reason_id`` first. A role added since the company's
+    books were set up gets its template account on the first read (``roles_ensure``)."""
 
     def __init__(self, company: Company) -> None:
         books_ensure(company)
         self.company = company
-        self.rows = {(r.role, r.item_category_id, r.warehouse_id): r.account
-                     for r in AccountRoleAccount.objects.filter(company=company).select_related("account")}
+        self.rows = self._read()
+        defaults = {role for role, category, warehouse, reason in self.rows
+                    if category is None and warehouse is None and reason is None}
+        if not defaults.issuperset(st.AccountRole.values) and roles_ensure(company):
+            self.rows = self._read()
 
-    def get(self, role: str, category_id: int | None = None, warehouse_id: int | None = None) -> Account:
-        for key in ((role, category_id, warehouse_id), (role, category_id, None), (role, None, warehouse_id),
-                    (role, None, None)):
-            account = self.rows.get(key)
-            if account is not None:
-                return account
+    def _read(self) -> dict[tuple[str, int | None, int | None, int | None], Account]:
+        return {(r.role, r.item_category_id, r.warehouse_id, r.adjustment_reason_id): r.account
+                for r in AccountRoleAccount.objects.filter(company=self.company).select_related("account")}
+
+    def get(self, role: str, category_id: int | None = None, warehouse_id: int | None = None,
+            reason_id: int | None = None) -> Account:
+        reasons = (reason_id, None) if reason_id is not None else (None,)
+        for reason in reasons:
+            for key in ((role, category_id, warehouse_id, reason), (role, category_id, None, reason),
+                        (role, None, warehouse_id, reason), (role, None, None, reason)):
+                account = self.rows.get(key)
+                if account is not None:
+                    return account
         raise DomainError(_("No account is set for the role “%(role)s”: set it under Finance → Account roles.")
                           % {"role": st.AccountRole(role).label})
 

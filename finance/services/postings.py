@@ -6,16 +6,30 @@ The rules name account roles, never codes. Adding a source is a rule here plus o
 Stock: every posting of stock moves (inventory.stock_posted) books the moves' values — exactly what
 the stock ledger recorded — to the inventory account of the item's category and warehouse, against
 the account of the move type's role below. So the inventory accounts hold, to the cent, the sum of
-the stock ledger's values: the stock valuation report.
+the stock ledger's values: the stock valuation report. An adjustment books against the account of
+its document's reason when the inventory adjustments role is mapped for that reason (scrap to a
+scrap-loss account), the role's other mappings otherwise.
+
+Production: issues book Dr work in process / Cr inventory at the components' value, completions
+Dr inventory / Cr work in process at the finished goods' and by-products' value. A closed work order
+(production.work_order_closed) then books Dr work in process / Cr applied direct labour and applied
+manufacturing overhead at the order's actual labour and overhead (what its completions put into the
+goods' value besides material), and moves what is still in work in process for it — actual material
++ labour + overhead − finished goods value − by-products value: material issued and not used, or
+cents of the unit costs' rounding — to production variance, so a closed order leaves nothing in work
+in process. Rule (docs/finance.md): finished goods are carried at actual cost, so the standard-vs-
+actual variances the event also carries are a costing report, not ledger amounts.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,9 +39,10 @@ from finance import status as st
 from finance.models import Account, JournalEntry
 from finance.services.ledger import Line, RoleAccounts, entry_record, journal_of_kind
 from inventory import status as inventory_status
-from inventory.models import StockMove
+from inventory.models import StockAdjustment, StockMove
 
 if TYPE_CHECKING:
+    from production.models import WorkOrder
     from purchasing.models import SupplierInvoice
 
 ZERO = Decimal("0")
@@ -66,6 +81,17 @@ def merged(lines: Iterable[Line]) -> list[Line]:
                         supplier_id=key[2]) for key, amount in net.items() if amount]
 
 
+def adjustment_reasons(moves: list[StockMove]) -> dict[int, int]:
+    """{stock adjustment id: its reason id} of the adjustment documents of ``moves``: one query, and
+    none when no move is an adjustment's."""
+    adjustment_type = ContentType.objects.get_for_model(StockAdjustment).pk  # cached after the first call
+    ids = {move.document_id for move in moves if move.move_type == MoveType.ADJUSTMENT
+           and move.document_type_id == adjustment_type and move.document_id is not None}
+    if not ids:
+        return {}
+    return dict(StockAdjustment.objects.filter(pk__in=ids).values_list("pk", "reason_id"))
+
+
 def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = "") -> JournalEntry | None:
     """Book one stock posting's moves (see the module's docstring); None when they net to nothing."""
     moves = list(StockMove.objects.filter(company=company, pk__in=move_ids)
@@ -73,6 +99,7 @@ def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = 
     if not moves:
         return None
     roles = RoleAccounts(company)
+    reasons = adjustment_reasons(moves)
     lines: list[Line] = []
     for move in moves:
         if not move.value:
@@ -83,7 +110,9 @@ def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = 
         lines.append(Line.signed(roles.get(st.AccountRole.INVENTORY, category, warehouse), move.value,
                                  description=label))
         if counter_role is not None:  # a transfer's other half is its other move
-            lines.append(Line.signed(roles.get(counter_role, category, warehouse), -move.value, description=label))
+            reason = reasons.get(move.document_id) if move.move_type == MoveType.ADJUSTMENT else None
+            lines.append(Line.signed(roles.get(counter_role, category, warehouse, reason), -move.value,
+                                     description=label))
     lines = merged(lines)
     if not lines:
         return None
@@ -122,3 +151,34 @@ def supplier_invoice_book(*, invoice: SupplierInvoice) -> JournalEntry:
                         date=invoice.document_date, lines=merged(lines), memo=description, source=invoice,
                         source_key=f"supplier-invoice:{invoice.pk}", actor=invoice.updated_by, roles=roles,
                         rounding=True)
+
+
+def work_order_close_book(*, work_order: WorkOrder, payload: dict[str, Any]) -> JournalEntry | None:
+    """A closed work order (the figures of its ``production.work_order_closed`` event): Dr work in
+    process / Cr applied direct labour and applied manufacturing overhead at its actual labour and
+    overhead; what is then left in work in process for it goes to production variance (see the
+    module's docstring). Work in process is the account of the order's item's category and warehouse,
+    where its completions were credited. None when there is nothing to book."""
+    company = work_order.company
+    actual = payload["actual"]
+    material, labour, overhead = (Decimal(actual[key]) for key in ("material", "labour", "overhead"))
+    left = (material + labour + overhead - Decimal(payload["finished_goods_value"])
+            - Decimal(payload.get("byproduct_value") or ZERO))
+    roles = RoleAccounts(company)
+    wip = roles.get(st.AccountRole.WIP, work_order.item.category_id, work_order.warehouse_id)
+    number = payload.get("number") or work_order.number
+    applied = _("%(order)s: labour and overhead applied") % {"order": number}
+    remainder = _("%(order)s: left in work in process at closing") % {"order": number}
+    lines = merged([
+        Line.signed(wip, labour + overhead, description=applied),
+        Line.signed(roles.get(st.AccountRole.LABOUR_APPLIED), -labour, description=applied),
+        Line.signed(roles.get(st.AccountRole.OVERHEAD_APPLIED), -overhead, description=applied),
+        Line.signed(roles.get(st.AccountRole.PRODUCTION_VARIANCE), left, description=remainder),
+        Line.signed(wip, -left, description=remainder),
+    ])
+    if not lines:
+        return None
+    return entry_record(company=company, journal=journal_of_kind(company, st.JournalKind.INVENTORY),
+                        date=datetime.date.fromisoformat(payload["closed_on"]), lines=lines,
+                        memo=_("Work order %(order)s closed") % {"order": number}, source=work_order,
+                        source_key=f"work-order-close:{work_order.pk}", actor=work_order.updated_by, roles=roles)

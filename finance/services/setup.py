@@ -4,7 +4,7 @@ journals, and fiscal years with their monthly periods."""
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -98,6 +98,83 @@ def books_ensure(company: Company) -> None:
             Company.objects.select_for_update().filter(pk=company.pk).first()
             if not books_ready(company):
                 chart_install(company=company, template=chart.default_template(company))
+
+
+def roles_ensure(company: Company) -> int:
+    """Map each role the company's books have no default account for to its chart template's account:
+    a role added after the books were set up (applied labour and overhead) gets it on the next posting
+    instead of a refusal. The template is the one the company's default mappings agree with most; an
+    account the template has and the company lacks (a customary sub-account added to the template
+    later) is created under its group. A role whose account can be neither found nor made stays unset
+    (its posting then asks for it). Returns the mappings made."""
+    if not _roles_missing(company):  # read without a lock: nothing to do is the common case
+        return 0
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=company.pk).first()  # one ensurer at a time
+        missing = _roles_missing(company)
+        if not missing:
+            return 0
+        data = _template_of(company)
+        rows = {row["code"]: row for row in data["accounts"]}
+        accounts = {account.code: account for account in Account.objects.filter(company=company)}
+        created: list[Account] = []
+        mappings: list[AccountRoleAccount] = []
+        for role in missing:
+            code = data["roles"][role]
+            account = accounts.get(code) or _account_from_template(company, rows.get(code), accounts)
+            if account is None or account.is_group or not account.is_active:
+                continue
+            if account.code not in accounts:
+                accounts[account.code] = account
+                created.append(account)
+            mappings.append(AccountRoleAccount(company=company, role=role, account=account))
+        AccountRoleAccount.objects.bulk_create(mappings)
+        audit.record_created([*created, *mappings], actor=None)
+        return len(mappings)
+
+
+def _defaults(company: Company) -> dict[str, str]:
+    """{role: account code} of the company's default mappings."""
+    return dict(AccountRoleAccount.objects.filter(company=company, item_category=None, warehouse=None,
+                                                  adjustment_reason=None).values_list("role", "account__code"))
+
+
+def _roles_missing(company: Company) -> list[str]:
+    """The roles without a default mapping that the company's template maps."""
+    defaults = _defaults(company)
+    if set(defaults).issuperset(st.AccountRole.values):
+        return []
+    template_roles = _template_of(company, defaults)["roles"]
+    return [role for role in st.AccountRole.values if role not in defaults and role in template_roles]
+
+
+def _template_of(company: Company, defaults: dict[str, str] | None = None) -> dict[str, Any]:
+    """The chart template the company's books came from: the one whose role map its default
+    mappings match most (a tie: the company's default template)."""
+    defaults = _defaults(company) if defaults is None else defaults
+    fallback = chart.default_template(company)
+
+    def score(key: str) -> tuple[int, bool]:
+        roles = chart.template_data(key)["roles"]
+        return sum(1 for role, code in defaults.items() if roles.get(role) == code), key == fallback
+
+    return chart.template_data(max(chart.TEMPLATES, key=score))
+
+
+def _account_from_template(company: Company, row: dict[str, Any] | None,
+                           accounts: dict[str, Account]) -> Account | None:
+    """The template's postable account ``row`` made in the company's chart under its group, if that
+    group is there; None otherwise."""
+    if row is None or row["group"]:
+        return None
+    parent = accounts.get(row["parent"]) if row["parent"] else None
+    if parent is None or not parent.is_group:
+        return None
+    names = row["name"]
+    account = Account(company=company, code=row["code"], name=names["zh_Hant"], name_zh_hans=names["zh_Hans"],
+                      name_en=names["en"], account_type=row["type"], is_group=False, parent=parent)
+    account.save()
+    return account
 
 
 def fiscal_year_ensure(*, company: Company, year: int) -> FiscalYear:

@@ -170,7 +170,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
         row = by_role.get(mapping.role)
         if row is None:
             continue
-        if mapping.item_category_id is None and mapping.warehouse_id is None:
+        if mapping.is_default:
             row.default = mapping
         else:
             row.overrides.append(mapping)
@@ -194,7 +194,7 @@ def role_account_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.role_account_set(company=company, actor=request.user, role=mapping.role,
                                       account=form.cleaned_data["account"], item_category=mapping.item_category,
-                                      warehouse=mapping.warehouse)
+                                      warehouse=mapping.warehouse, adjustment_reason=mapping.adjustment_reason)
         except DomainError as error:
             add_service_error(form, error)
         else:
@@ -215,7 +215,8 @@ def role_account_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.role_account_set(company=company, actor=request.user, role=data["role"], account=data["account"],
-                                      item_category=data["item_category"], warehouse=data["warehouse"])
+                                      item_category=data["item_category"], warehouse=data["warehouse"],
+                                      adjustment_reason=data["adjustment_reason"])
         except DomainError as error:
             add_service_error(form, error)
         else:

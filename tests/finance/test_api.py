@@ -168,8 +168,28 @@ def test_account_roles_list_each_role_with_its_account(fin):
     assert response.status_code == 200
     assert response.json()["results"] == [{
         "id": mapping.pk, "role": "bank", "role_label": "Bank", "account": mapping.account.code,
-        "account_name": mapping.account.name_en, "item_category": None, "warehouse": None}]
+        "account_name": mapping.account.name_en, "item_category": None, "warehouse": None,
+        "adjustment_reason": None}]
     assert response.json()["count"] == 1
+
+
+def test_account_roles_list_the_adjustment_reason_of_an_override(fin):
+    from finance.services.accounts import role_account_set
+    from inventory.models import AdjustmentReason
+    from inventory.services.masterdata import units_seed
+
+    units_seed(company=fin.company)
+    reason = AdjustmentReason.objects.get(company=fin.company, code="DAMAGE")
+    scrap_loss = Account.objects.get(company=fin.company, code="5115")
+    mapping = role_account_set(company=fin.company, actor=fin.accountant, role=R.STOCK_ADJUSTMENT,
+                               account=scrap_loss, adjustment_reason=reason)
+
+    response = api(fin.accountant).get("/api/finance/account-roles/", {"role": "stock_adjustment"})
+
+    assert response.status_code == 200
+    assert [(row["id"], row["account"], row["adjustment_reason"]) for row in response.json()["results"]] == [
+        (AccountRoleAccount.objects.get(company=fin.company, role=R.STOCK_ADJUSTMENT, adjustment_reason=None).pk,
+         "5114", None), (mapping.pk, "5115", "DAMAGE")]
 
 
 # Periods ---------------------------------------------------------------------------------------------

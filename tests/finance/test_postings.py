@@ -130,6 +130,93 @@ def test_a_voided_receipt_is_booked_back(stock):
     assert balance(w.company, R.INVENTORY) == balance(w.company, R.GRNI) == stock_value(w.company) == 0
 
 
+def adjust(w, quantity, reason_code, lines=1):
+    """A posted adjustment of GEAR at A-01 with the reason ``reason_code``, in ``lines`` equal lines."""
+    reason = AdjustmentReason.objects.get(company=w.company, code=reason_code)
+    adjustment = adjustment_save(company=w.company, actor=w.admin, warehouse=w.fg, reason=reason, lines=[
+        {"item": w.gear, "quantity_change": D(quantity), "location": w.a1} for _n in range(lines)])
+    return adjustment_post(adjustment=adjustment, actor=w.admin)
+
+
+def test_an_adjustment_books_against_the_account_of_its_reason_and_an_unmapped_reason_against_the_general_one(stock):
+    from finance.services.accounts import role_account_set
+
+    w = stock
+    general = AccountRoleAccount.objects.get(company=w.company, role=R.STOCK_ADJUSTMENT, item_category=None,
+                                             warehouse=None, adjustment_reason=None).account  # 5114
+    scrap_loss, found_gain = (Account.objects.get(company=w.company, code=code) for code in ("5115", "5113"))
+    for code, account in (("DAMAGE", scrap_loss), ("FOUND", found_gain)):
+        role_account_set(company=w.company, actor=w.accountant, role=R.STOCK_ADJUSTMENT, account=account,
+                         adjustment_reason=AdjustmentReason.objects.get(company=w.company, code=code))
+    receive(w, "10", "10")
+    damaged = adjust(w, "-2", "DAMAGE")
+    found = adjust(w, "3", "FOUND")
+    lost = adjust(w, "-1", "LOST")
+
+    deliver_events()
+
+    def booked(document):
+        entry = JournalEntry.objects.get(company=w.company, source_id=document.pk,
+                                         source_type__model="stockadjustment")
+        return sorted((line.account.code, line.debit, line.credit) for line in entry.lines.select_related("account"))
+
+    inventory = w.account(R.INVENTORY).code
+    assert booked(damaged) == sorted([(inventory, D("0"), D("20.00")), ("5115", D("20.00"), D("0"))])
+    assert booked(found) == sorted([("5113", D("0"), D("30.00")), (inventory, D("30.00"), D("0"))])
+    assert booked(lost) == sorted([(general.code, D("10.00"), D("0")), (inventory, D("0"), D("10.00"))])
+    assert (balance(w.company, account=scrap_loss), balance(w.company, account=found_gain),
+            balance(w.company, account=general)) == (D("20.00"), D("-30.00"), D("10.00"))
+    assert balance(w.company, R.INVENTORY) == stock_value(w.company) == D("100.00")
+
+
+def test_the_reasons_of_adjustments_are_read_in_one_query_whatever_their_lines(stock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = stock
+    receive(w, "10", "10")
+    deliver_events()
+    one, three = adjust(w, "-1", "DAMAGE"), adjust(w, "-1", "DAMAGE", lines=3)
+
+    counts = []
+    for document in (one, three):
+        moves = list(StockMove.objects.filter(document_id=document.pk, move_type="adjustment")
+                     .values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as queries:
+            stock_moves_book(company=w.company, move_ids=moves)
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert balance(w.company, R.STOCK_ADJUSTMENT) == D("40.00")
+
+
+def test_an_adjustment_reason_on_another_role_is_refused_by_the_service_the_model_and_the_database(stock):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils import translation
+
+    from erp.errors import DomainError
+    from finance.services.accounts import role_account_set
+
+    w = stock
+    reason = AdjustmentReason.objects.get(company=w.company, code="DAMAGE")
+    bank = w.account(R.BANK)
+    before = AccountRoleAccount.objects.count()
+
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        role_account_set(company=w.company, actor=w.accountant, role=R.BANK, account=bank, adjustment_reason=reason)
+    mapping = AccountRoleAccount(company=w.company, role=R.BANK, account=bank, adjustment_reason=reason)
+    with translation.override("en"), pytest.raises(ValidationError) as invalid:
+        mapping.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        mapping.save()
+
+    message = "Only the role “Inventory adjustments” is mapped per adjustment reason: leave the reason empty."
+    assert (refused.value.field, str(refused.value.message)) == ("adjustment_reason", message)
+    assert invalid.value.message_dict["adjustment_reason"] == [message]
+    assert AccountRoleAccount.objects.count() == before
+
+
 def test_a_supplier_invoice_books_grni_price_variance_input_tax_and_the_payable(pur):  # noqa: F811
     from finance.services.setup import chart_install
 

@@ -460,6 +460,37 @@ def test_account_roles_are_listed_changed_and_overridden_but_a_default_is_not_re
     assert removed.status_code == 302 and not AccountRoleAccount.objects.filter(pk=override.pk).exists()
 
 
+def test_an_adjustment_reason_is_mapped_on_the_roles_screen_and_refused_beside_it_on_another_role(fin, client):
+    from inventory.models import AdjustmentReason
+    from inventory.services.masterdata import units_seed
+
+    english(fin.accountant)
+    client.force_login(fin.accountant)
+    units_seed(company=fin.company)
+    reason = AdjustmentReason.objects.get(company=fin.company, code="DAMAGE")
+    scrap_loss, bank = Account.objects.get(company=fin.company, code="5115"), fin.account(R.BANK)
+    before = AccountRoleAccount.objects.count()
+
+    refused = client.post("/finance/roles/new/", {"role": R.BANK, "adjustment_reason": reason.pk, "account": bank.pk})
+    added = client.post("/finance/roles/new/", {"role": R.STOCK_ADJUSTMENT, "adjustment_reason": reason.pk,
+                                                "account": scrap_loss.pk})
+    listed = client.get("/finance/roles/")
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["adjustment_reason"] == [
+        "Only the role “Inventory adjustments” is mapped per adjustment reason: leave the reason empty."]
+    assert added.status_code == 302
+    mapping = AccountRoleAccount.objects.get(company=fin.company, adjustment_reason=reason)
+    assert (mapping.role, mapping.account, AccountRoleAccount.objects.count()) == (
+        R.STOCK_ADJUSTMENT, scrap_loss, before + 1)
+    row = next(row for row in listed.context["rows"] if row.role == R.STOCK_ADJUSTMENT)
+    assert row.default.adjustment_reason is None and row.overrides == [mapping]
+    assert str(reason) in text_of(listed)
+    edited = client.post(f"/finance/roles/{mapping.pk}/edit/", {"account": bank.pk})
+    assert edited.status_code == 302
+    assert AccountRoleAccount.objects.get(pk=mapping.pk).account == bank  # the reason stays
+
+
 # The ledger and the reports -------------------------------------------------------------------------
 
 
