@@ -202,8 +202,8 @@ def balances_insert(company):
     balance, line, entry = (m._meta.db_table for m in (AccountBalance, JournalLine, JournalEntry))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {balance} (company_id, account_id, period_id, slot, closing, debit, credit) "
-            f"SELECT l.company_id, l.account_id, e.period_id, 0, l.closing, sum(l.debit), sum(l.credit) "
+            f"INSERT INTO {balance} (company_id, account_id, period_id, slot, closing, debit, credit, line_count) "
+            f"SELECT l.company_id, l.account_id, e.period_id, 0, l.closing, sum(l.debit), sum(l.credit), count(*) "
             f"FROM {line} l JOIN {entry} e ON e.id = l.entry_id WHERE l.company_id = %s "
             f"GROUP BY l.company_id, l.account_id, e.period_id, l.closing", [company.pk])
         return cursor.rowcount

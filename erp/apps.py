@@ -30,6 +30,7 @@ class ErpConfig(AppConfig):
             receivers,  # noqa: F401  (API tokens end with the password and the account)
         )
         from erp.admin_scoping import check_admin_scopes, lock_down
+        from erp.audit import untrack_derived_relations
         from erp.crypto import check_field_key, mask_in_audit_trail
         from erp.scoping import check_scopes, connect_grant_signals, register_core_scopes
 
@@ -41,8 +42,10 @@ class ErpConfig(AppConfig):
         lock_down()
         checks.register(check_admin_scopes)
         checks.register(check_field_key, checks.Tags.security, deploy=True)
-        # auditlog registered every model in its own ready() (before this one): encrypted fields are masked.
+        # auditlog registered every model in its own ready() (before this one): encrypted fields are masked,
+        # relations that are not its own columns left out.
         mask_in_audit_trail()
+        untrack_derived_relations()
 
         # After every migrate: new models' permissions reach the roles that match them.
         post_migrate.connect(_sync_roles, dispatch_uid="erp-sync-roles")

@@ -189,3 +189,20 @@ def update_queryset(queryset: models.QuerySet[Any], *, actor: Any = None, **valu
             setattr(row, name, value)
     record_updated(rows, before, fields, actor=actor)
     return touched
+
+
+def untrack_derived_relations() -> None:
+    """Leave out of every model's audit diff the relations that are not columns of its own: the reverse
+    side of one-to-one relations (a journal entry's ``reversed_by``, an item's ``valuation``) and generic
+    foreign keys (a stock move's ``document``; their type and id columns are audited).
+
+    Why: auditlog diffs every field ``_meta.get_fields()`` lists; reading one of these loads a row on
+    each save (for a new row a reverse one-to-one is always empty), and what they point at is audited
+    by its own columns or on the model that holds the key."""
+    from auditlog.registry import auditlog
+
+    for model, options in auditlog._registry.items():  # no public writer; as erp.crypto reads it
+        names = [f.name for f in model._meta.get_fields() if not f.concrete and (f.one_to_one or f.many_to_one)]
+        excluded = list(options["exclude_fields"] or [])
+        if names and not options["include_fields"]:
+            options["exclude_fields"] = [*excluded, *(name for name in names if name not in excluded)]

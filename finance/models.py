@@ -294,10 +294,10 @@ class JournalLine(Restricted):
 
 
 class AccountBalance(models.Model):
-    """What was posted to an account in a period: debits and credits summed, kept by every posting in
-    its own transaction. A posting adds to one of several slot rows per account and period (chosen by
-    its database connection), so concurrent postings to the same account do not queue on one row;
-    readers sum the slots. Not audited: the posted entries are."""
+    """What was posted to an account in a period: debits and credits summed and lines counted, kept by
+    every posting in its own transaction. A posting adds to one of several slot rows per account and
+    period (chosen by its database connection), so concurrent postings to the same account do not queue
+    on one row; readers sum the slots. Not audited: the posted entries are."""
 
     company = models.ForeignKey("erp.Company", on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
@@ -306,6 +306,7 @@ class AccountBalance(models.Model):
     closing = models.BooleanField(default=False)
     debit = models.DecimalField(default=0, **MONEY)
     credit = models.DecimalField(default=0, **MONEY)
+    line_count = models.BigIntegerField(default=0)  # the account ledger's page count without counting lines
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "period", "closing", "slot"],

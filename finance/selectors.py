@@ -32,6 +32,29 @@ def _add(target: Sums, rows: Iterable[tuple[int, Decimal | None, Decimal | None]
         sums[1] += credit or ZERO
 
 
+def covering(company_id: int, date_from: datetime.date | None, date_to: datetime.date
+             ) -> tuple[list[int], list[tuple[datetime.date, datetime.date]]]:
+    """The periods the range covers whole (their ids) and the days of it no whole period covers (at
+    most a part of a period at either end, as (first, last) days)."""
+    periods = Period.objects.filter(company_id=company_id, start__lte=date_to)
+    if date_from is not None:
+        periods = periods.filter(end__gte=date_from)
+    whole_ids, partial = [], []
+    for pk, start, end in periods.order_by("start").values_list("pk", "start", "end"):
+        if (date_from is None or start >= date_from) and end <= date_to:
+            whole_ids.append(pk)
+        else:  # the part of this period inside the range
+            partial.append((max(start, date_from) if date_from else start, min(end, date_to)))
+    return whole_ids, partial
+
+
+def days_of(partial: Sequence[tuple[datetime.date, datetime.date]]) -> Q:
+    days = Q()
+    for start, end in partial:
+        days |= Q(date__range=(start, end))
+    return days
+
+
 def movements(company: Company | int, *, date_from: datetime.date | None, date_to: datetime.date,
               include_closing: bool = True, types: Sequence[str] | None = None,
               account_ids: Sequence[int] | None = None) -> Sums:
@@ -42,15 +65,7 @@ def movements(company: Company | int, *, date_from: datetime.date | None, date_t
     period covers (a part of a period at either end, at most two) are summed from the lines."""
     company_id = company if isinstance(company, int) else company.pk
     sums: Sums = {}
-    periods = Period.objects.filter(company_id=company_id, start__lte=date_to)
-    if date_from is not None:
-        periods = periods.filter(end__gte=date_from)
-    whole_ids, partial = [], []
-    for pk, start, end in periods.order_by("start").values_list("pk", "start", "end"):
-        if (date_from is None or start >= date_from) and end <= date_to:
-            whole_ids.append(pk)
-        else:  # the part of this period inside the range
-            partial.append((max(start, date_from) if date_from else start, min(end, date_to)))
+    whole_ids, partial = covering(company_id, date_from, date_to)
     balances = AccountBalance.objects.filter(company_id=company_id, period_id__in=whole_ids).order_by()
     if not include_closing:
         balances = balances.filter(closing=False)
@@ -62,10 +77,7 @@ def movements(company: Company | int, *, date_from: datetime.date | None, date_t
         _add(sums, balances.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
              .values_list("account_id", "d", "c"))
     if partial:
-        days = Q()
-        for start, end in partial:
-            days |= Q(date__range=(start, end))
-        lines = JournalLine.objects.filter(days, company_id=company_id).order_by()
+        lines = JournalLine.objects.filter(days_of(partial), company_id=company_id).order_by()
         if not include_closing:
             lines = lines.filter(closing=False)
         if types is not None:
@@ -216,6 +228,25 @@ def ledger_lines(account: Account, *, date_from: datetime.date | None, date_to: 
     return lines.select_related("entry", "entry__journal").order_by("date", "id")
 
 
+def ledger_line_count(account: Account, *, date_from: datetime.date | None, date_to: datetime.date) -> int:
+    """How many lines ``ledger_lines`` gives: whole periods from the balance rows' counts, the other
+    days counted (a busy account's count without reading its lines)."""
+    whole_ids, partial = covering(account.company_id, date_from, date_to)
+    count = int(AccountBalance.objects.filter(account=account, period_id__in=whole_ids).order_by()
+                .aggregate(n=Sum("line_count"))["n"] or 0) if whole_ids else 0
+    if partial:
+        count += JournalLine.objects.filter(days_of(partial), company_id=account.company_id, account=account
+                                            ).order_by().count()
+    return count
+
+
+def ledger_page(lines: QuerySet[JournalLine], offset: int, size: int) -> list[JournalLine]:
+    """A page of ``ledger_lines``: the page's ids first (an index scan of the account's lines), then
+    those lines with their entries; skipping deep into a busy account then joins nothing it skips."""
+    ids = list(lines.select_related(None).values_list("pk", flat=True)[offset:offset + size])
+    return list(lines.filter(pk__in=ids))
+
+
 def balance_before(account: Account, *, date_from: datetime.date | None, first_line: JournalLine | None = None
                    ) -> Decimal:
     """Debit − credit of ``account`` before ``date_from`` (and, within the range, before ``first_line``
@@ -226,13 +257,15 @@ def balance_before(account: Account, *, date_from: datetime.date | None, first_l
                          account_ids=[account.pk])
         debit, credit = sums.get(account.pk, [ZERO, ZERO])
         total = debit - credit
-    if first_line is not None:
-        earlier = JournalLine.objects.filter(company_id=account.company_id, account=account,
-                                             date__isnull=False).filter(
-            Q(date__lt=first_line.date) | Q(date=first_line.date, id__lt=first_line.pk))
-        if date_from is not None:
-            earlier = earlier.filter(date__gte=date_from)
-        agg = earlier.order_by().aggregate(d=Sum("debit"), c=Sum("credit"))
+    if first_line is not None and first_line.date is not None:
+        # the range's days before the page's first (periods from their balance rows), then its own day
+        day_before = first_line.date - datetime.timedelta(days=1)
+        if date_from is None or day_before >= date_from:
+            debit, credit = movements(account.company_id, date_from=date_from, date_to=day_before,
+                                      account_ids=[account.pk]).get(account.pk, [ZERO, ZERO])
+            total += debit - credit
+        agg = (JournalLine.objects.filter(company_id=account.company_id, account=account, date=first_line.date,
+                                          id__lt=first_line.pk).order_by().aggregate(d=Sum("debit"), c=Sum("credit")))
         total += (agg["d"] or ZERO) - (agg["c"] or ZERO)
     return total
 

@@ -29,7 +29,7 @@ from erp.money import round_money
 from finance import sql
 from finance import status as st
 from finance.models import Account, AccountRoleAccount, FiscalYear, Journal, JournalEntry, JournalLine, Period
-from finance.services.setup import books_ensure, period_of, roles_ensure
+from finance.services.setup import books_ensure, books_ready, period_of, roles_ensure
 
 if TYPE_CHECKING:
     from erp.models import User
@@ -65,6 +65,16 @@ class Line:
         return cls(account, debit=amount if amount > 0 else ZERO, credit=-amount if amount < 0 else ZERO, **kwargs)
 
 
+@dataclass(frozen=True)
+class SourceRef:
+    """The document an entry is posted from, by content type and id: a posting that knows them (a stock
+    move's document, the entry a reversal reverses) need not load the document."""
+
+    type_id: int
+    id: int
+    reference: str
+
+
 # Accounts and roles ---------------------------------------------------------------------------
 
 
@@ -75,9 +85,11 @@ class RoleAccounts:
     books were set up gets its template account on the first read (``roles_ensure``)."""
 
     def __init__(self, company: Company) -> None:
-        books_ensure(company)
         self.company = company
         self.rows = self._read()
+        if not self.rows:  # no books yet (roles come with the chart): set up, then read (every posting: one query)
+            books_ensure(company)
+            self.rows = self._read()
         defaults = {role for role, category, warehouse, reason in self.rows
                     if category is None and warehouse is None and reason is None}
         if not defaults.issuperset(st.AccountRole.values) and roles_ensure(company):
@@ -101,8 +113,11 @@ class RoleAccounts:
 
 
 def journal_of_kind(company: Company, kind: str) -> Journal:
-    books_ensure(company)
-    journal = Journal.objects.filter(company=company, kind=kind, is_active=True).order_by("code").first()
+    journals = Journal.objects.filter(company=company, kind=kind, is_active=True).order_by("code")
+    journal = journals.first()
+    if journal is None and not books_ready(company):  # no books yet: set up, then read again
+        books_ensure(company)
+        journal = journals.first()
     if journal is None:
         raise DomainError(_("The company has no active journal of the kind “%(kind)s”.")
                           % {"kind": st.JournalKind(kind).label})
@@ -157,13 +172,17 @@ def with_rounding(company: Company, lines: list[Line], roles: RoleAccounts | Non
 # Posting ------------------------------------------------------------------------------------------
 
 
-def open_period(company: Company, day: datetime.date) -> Period:
-    """The period of ``day``, locked against closing while the caller posts (refused if closed)."""
-    period = period_of(company=company, day=day)
-    if sql.period_lock_for_posting(period.pk) != st.PeriodStatus.OPEN:  # closed, or being closed
+def open_period(company: Company, day: datetime.date) -> int:
+    """The id of the period of ``day``, locked against closing while the caller posts (refused if
+    closed)."""
+    found = sql.period_of_day_lock_for_posting(company.pk, day)
+    if found is None:  # no period holds the day yet: its fiscal year is made, then locked as above
+        period_of(company=company, day=day)
+        found = sql.period_of_day_lock_for_posting(company.pk, day)
+    if found is None or found[1] != st.PeriodStatus.OPEN:  # closed, or being closed
         raise PeriodClosed(_("The period %(period)s is closed: nothing can be posted dated %(date)s.")
-                           % {"period": period, "date": day}, field="document_date")
-    return period
+                           % {"period": period_of(company=company, day=day), "date": day}, field="document_date")
+    return found[0]
 
 
 def write_lines(entry: JournalEntry, lines: Sequence[Line], *, dated: bool) -> list[JournalLine]:
@@ -189,20 +208,27 @@ def entry_post(*, entry: JournalEntry, actor: User | None, lines: Sequence[Line]
     if difference != 0:
         raise UnbalancedEntry(_("The debits and the credits differ by %(diff)s: the entry does not balance.")
                               % {"diff": abs(difference)}, field="lines")
-    period = open_period(entry.company, entry.document_date)
+    period_id = open_period(entry.company, entry.document_date)
     # A draft's lines take the entry's date before it stops being a draft (after that the database
     # refuses any change to them); an automatic entry's lines were written with it.
     if not lines_dated:
         entry.lines.filter(date__isnull=True).update(date=entry.document_date)
     total = sum((line.debit for line in lines), ZERO)
-    sql.balances_add(company_id=entry.company_id, period_id=period.pk, closing=entry.closing,
+    sql.balances_add(company_id=entry.company_id, period_id=period_id, closing=entry.closing,
                      amounts=[(line.account.pk, line.debit, line.credit) for line in lines])
     return transition(entry, st.EntryStatus.POSTED, actor=actor, extra_fields={
-        "period": period, "total": total, "posted_at": timezone.now(), "posted_by": actor})
+        "period_id": period_id, "total": total, "posted_at": timezone.now(), "posted_by": actor})
+
+
+def source_ref(entry: JournalEntry) -> SourceRef | None:
+    if entry.source_type_id is None or entry.source_id is None:
+        return None
+    return SourceRef(entry.source_type_id, entry.source_id, entry.source_reference)
 
 
 def entry_record(*, company: Company, journal: Journal, date: datetime.date, lines: Sequence[Line], memo: str = "",
-                 source: models.Model | None = None, source_key: str | None = None, actor: User | None = None,
+                 source: models.Model | SourceRef | None = None, source_key: str | None = None,
+                 actor: User | None = None,
                  reverses: JournalEntry | None = None, closing: bool = False, rounding: bool = False,
                  roles: RoleAccounts | None = None) -> JournalEntry:
     """Write and post an entry at once (automatic postings, reversals, year-end closing); returns it.
@@ -221,7 +247,10 @@ def entry_record(*, company: Company, journal: Journal, date: datetime.date, lin
         entry = JournalEntry(company=company, journal=journal, document_date=date, memo=memo[:300],
                              source_key=source_key, reverses=reverses, closing=closing, created_by=actor,
                              updated_by=actor)
-        if source is not None:
+        if isinstance(source, SourceRef):
+            entry.source_type_id, entry.source_id = source.type_id, source.id
+            entry.source_reference = source.reference[:60]
+        elif source is not None:
             entry.source_type = ContentType.objects.get_for_model(source)
             entry.source_id = source.pk
             entry.source_reference = str(getattr(source, "reference", source))[:60]
@@ -322,7 +351,7 @@ def entry_reverse(*, entry: JournalEntry, actor: User | None, date: datetime.dat
              for row in entry.lines.select_related("account").order_by("line_no")]
     return entry_record(company=entry.company, journal=entry.journal, date=date or timezone.localdate(),
                         lines=lines, memo=memo or _("Reversal of %(entry)s") % {"entry": entry.number},
-                        source=entry.source, source_key=f"reversal:{entry.pk}", actor=actor, reverses=entry)
+                        source=source_ref(entry), source_key=f"reversal:{entry.pk}", actor=actor, reverses=entry)
 
 
 @atomic_with_retry

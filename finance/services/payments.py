@@ -151,3 +151,11 @@ def _settle(payment: Payment, allocations: Sequence[PaymentAllocation], actor: U
                                   % {"n": n, "invoice": bill.reference, "open": max(open_amount, ZERO)},
                                   field="allocations")
             paid[bill.pk] = paid.get(bill.pk, ZERO) + allocation.amount
+
+
+@atomic_with_retry
+def payment_save_and_post(*, company: Company, actor: User, keep_overpayment: bool = False, **values: Any) -> Payment:
+    """The form's *Post*: ``payment_save`` then ``payment_post`` in one transaction, so a refusal of the
+    posting takes the saving back with it (nothing half-saved). ``values`` are ``payment_save``'s."""
+    saved = payment_save(company=company, actor=actor, **values)
+    return payment_post(payment=saved, actor=actor, keep_overpayment=keep_overpayment)

@@ -37,7 +37,7 @@ from erp.models import Company
 from erp.money import round_money
 from finance import status as st
 from finance.models import Account, JournalEntry
-from finance.services.ledger import Line, RoleAccounts, entry_record, journal_of_kind
+from finance.services.ledger import Line, RoleAccounts, SourceRef, entry_record, journal_of_kind
 from inventory import status as inventory_status
 from inventory.models import StockAdjustment, StockMove
 
@@ -92,10 +92,17 @@ def adjustment_reasons(moves: list[StockMove]) -> dict[int, int]:
     return dict(StockAdjustment.objects.filter(pk__in=ids).values_list("pk", "reason_id"))
 
 
+def source_of_move(move: StockMove) -> SourceRef | None:
+    """The move's document by its type and id (not loaded: its reference is on the move)."""
+    if move.document_type_id is None or move.document_id is None:
+        return None
+    return SourceRef(move.document_type_id, move.document_id, move.document_reference)
+
+
 def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = "") -> JournalEntry | None:
     """Book one stock posting's moves (see the module's docstring); None when they net to nothing."""
     moves = list(StockMove.objects.filter(company=company, pk__in=move_ids)
-                 .select_related("item").order_by("pk"))
+                 .select_related("item", "posted_by").order_by("pk"))
     if not moves:
         return None
     roles = RoleAccounts(company)
@@ -121,7 +128,8 @@ def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = 
     journal = journal_of_kind(company, STOCK_RULES[first.move_type][0])
     return entry_record(company=company, journal=journal, date=day, lines=lines,
                         memo=reference or first.document_reference,
-                        source=first.document, source_key=f"stock:{first.pk}", actor=first.posted_by, roles=roles,
+                        source=source_of_move(first), source_key=f"stock:{first.pk}", actor=first.posted_by,
+                        roles=roles,
                         rounding=True)  # a transfer's last units leave at their remaining value: cents
 
 

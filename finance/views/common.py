@@ -37,6 +37,27 @@ def paginate(request: HttpRequest, rows: Any, per_page: int = PAGE_SIZE) -> Page
     return page
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its row count (read from summary rows) instead of counting the rows."""
+
+    def __init__(self, rows: Any, per_page: int, count: int) -> None:
+        super().__init__(rows, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]  # Paginator's is a cached_property
+        return self.known_count
+
+
+def paginate_counted(request: HttpRequest, rows: Any, count: int, fetch: Any, per_page: int = PAGE_SIZE
+                     ) -> Page[Any]:
+    """``paginate`` with a known ``count``; ``fetch(rows, offset, size)`` reads the page's rows."""
+    paginator = CountedPaginator(rows, per_page, count)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = fetch(rows, page.start_index() - 1, per_page) if count else []
+    return page
+
+
 def render_list(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
     """The whole page, or only its results when htmx refreshes them after a filter change."""
     return render(request, partial if wants_results(request) else template, context)

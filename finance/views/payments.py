@@ -6,9 +6,9 @@ prepayment), the form (direction, partner, account, amount, date, bank reference
 table of the partner's open invoices, reloaded by htmx when the partner changes or by *Load
 invoices*), and the printable voucher.
 
-The form's *Save* is ``payment_save``; its *Post* saves and posts together (``payment_save`` then
-``payment_post`` in one transaction): a refusal of either is shown beside its field and nothing is
-written. Reads go through finance.selectors."""
+The form's *Save* is ``payment_save``; its *Post* saves and posts together (``payment_save_and_post``,
+one transaction): a refusal of either is shown beside its field and nothing is written. Reads go
+through finance.selectors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -229,14 +228,12 @@ class PaymentFormView(DocumentView):
             cancel_url=self.kind.url_of("detail", payment) if payment is not None else self.kind.list_url))
 
     def save(self, form: PaymentForm, company: Any, payment: Payment | None, posting: bool) -> Payment:
-        """``payment_save``, and with *Post* ``payment_post`` in the same transaction: a refusal of the
-        posting takes the saving back with it (nothing half-saved)."""
-        with transaction.atomic():
-            saved = services.payment_save(company=company, actor=self.user, payment=payment, **form.values())
-            if posting:
-                saved = services.payment_post(payment=saved, actor=self.user,
-                                              keep_overpayment=form.cleaned_data["keep_overpayment"])
-        return saved
+        """``payment_save``, or with *Post* ``payment_save_and_post`` (one transaction)."""
+        if posting:
+            return services.payment_save_and_post(company=company, actor=self.user, payment=payment,
+                                                  keep_overpayment=form.cleaned_data["keep_overpayment"],
+                                                  **form.values())
+        return services.payment_save(company=company, actor=self.user, payment=payment, **form.values())
 
     @staticmethod
     def show(form: PaymentForm, error: DomainError) -> None:

@@ -1,6 +1,6 @@
 """finance.sql's statements give what the ORM formulation would."""
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from finance import sql
 from finance import status as st
@@ -14,13 +14,15 @@ def test_balances_add_sums_what_the_lines_sum_per_account_and_period(fin):
     fin.post([(R.BANK, "100.10"), (R.CAPITAL, "-100.10")])
     fin.post([(R.BANK, "-40"), (R.INVENTORY, "40")])
     fin.post([(R.BANK, "5"), (R.CAPITAL, "-5")])
-    from_rows = {(r["account_id"], r["period_id"]): (r["d"], r["c"]) for r in AccountBalance.objects.filter(
-        company=fin.company).values("account_id", "period_id").annotate(d=Sum("debit"), c=Sum("credit"))}
-    from_lines = {(r["account_id"], r["entry__period_id"]): (r["d"], r["c"]) for r in JournalLine.objects.filter(
-        company=fin.company).values("account_id", "entry__period_id").annotate(d=Sum("debit"), c=Sum("credit"))}
+    from_rows = {(r["account_id"], r["period_id"]): (r["d"], r["c"], r["n"]) for r in AccountBalance.objects.filter(
+        company=fin.company).values("account_id", "period_id").annotate(d=Sum("debit"), c=Sum("credit"),
+                                                                      n=Sum("line_count"))}
+    from_lines = {(r["account_id"], r["entry__period_id"]): (r["d"], r["c"], r["n"]) for r in JournalLine.objects.filter(
+        company=fin.company).values("account_id", "entry__period_id").annotate(d=Sum("debit"), c=Sum("credit"),
+                                                                             n=Count("pk"))}
     assert from_rows == from_lines
     assert from_rows[(fin.account(R.BANK).pk, Period.objects.get(company=fin.company, start__lte=fin.today,
-                                                                 end__gte=fin.today).pk)] == (D("105.10"), D("40"))
+                                                                 end__gte=fin.today).pk)] == (D("105.10"), D("40"), 3)
 
 
 def test_the_period_lock_reads_the_status_as_the_orm_does(fin):
