@@ -4,12 +4,14 @@ reversing and deleting; periods closed on the screen; the chart of accounts and 
 an account's ledger; the reports and their XLSX exports; the query budgets of the entries list and
 the ledger."""
 
+import datetime
 import io
 import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -511,6 +513,28 @@ def test_the_account_ledger_runs_the_balance_from_the_opening_across_pages(fin, 
     assert second.context["brought_forward"] == D("750.00")
     assert [balance for _line, balance in second.context["rows"]] == [D("740.00"), D("730.00")]
     assert second.context["closing"] == D("730.00")
+
+
+def test_the_account_ledger_counts_and_totals_from_the_balance_rows_as_the_lines_give_them(fin, client):
+    # whole periods come from the balance rows' counts and sums, the range's partial days from the lines
+    client.force_login(fin.accountant)
+    days = [fin.year_start, fin.year_start + datetime.timedelta(days=20), fin.year_start + datetime.timedelta(days=40),
+            fin.today]
+    for n, day in enumerate(days * 10):
+        fin.post([(R.BANK, f"{n + 1}"), (R.CAPITAL, f"-{n + 1}")], date=day)
+    fin.post([(R.BANK, "-3"), (R.COGS, "3")], date=fin.today)
+    bank = fin.account(R.BANK)
+    date_from = fin.year_start + datetime.timedelta(days=10)
+    for params in ({}, {"date_from": date_from.isoformat()}, {"date_from": date_from.isoformat(), "page": "2"}):
+        page = client.get(f"/finance/accounts/{bank.pk}/ledger/", params)
+        lines = JournalLine.objects.filter(account=bank, date__gte=params.get("date_from", fin.year_start),
+                                           date__lte=fin.today)
+        sums = lines.aggregate(d=Sum("debit"), c=Sum("credit"))
+        assert page.context["page"].paginator.count == lines.count()
+        assert (page.context["debit"], page.context["credit"]) == (sums["d"], sums["c"])
+        shown = [line.pk for line, _balance in page.context["rows"]]
+        number = int(params.get("page", "1"))
+        assert shown == list(lines.order_by("date", "id").values_list("pk", flat=True)[(number - 1) * 25:number * 25])
 
 
 def test_the_trial_balance_sums_to_zero_and_its_xlsx_holds_the_figures(fin, client):
