@@ -77,6 +77,27 @@ def permission_required(*perms: str) -> Callable[
     return decorate
 
 
+def any_permission_required(*perms: str) -> Callable[
+    [Callable[Concatenate[HttpRequest, P], R]], Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]
+]:
+    """``permission_required`` for a page showing one of several kinds of records, each behind its own
+    permission: one of ``perms`` lets the user in, and the view checks the one of what it shows."""
+    def decorate(
+        view: Callable[Concatenate[HttpRequest, P], R],
+    ) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R | HttpResponseRedirect:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if not any(request.user.has_perm(perm) for perm in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapper, perms)
+
+    return decorate
+
+
 def login_only(
     view: Callable[Concatenate[HttpRequest, P], R],
 ) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from erp.models import Company
 from erp.scoping import VIEW
@@ -346,6 +346,15 @@ def chart_balances(company: Company, *, as_of: datetime.date) -> dict[int, Decim
 # Receivables and payables ------------------------------------------------------------------------------
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
+CUSTOMER, SUPPLIER = "customer", "supplier"
+# Whose aging, and what reading it needs: the customers' is the receivables' (what the invoice list
+# shows); the suppliers' is read from purchasing's supplier invoices (its view permission, and its
+# scope: a buyer, their suppliers') with what finance paid of them, finance's to show (as the API's
+# supplier-invoices/ asks finance.view_payment besides).
+AGING_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    CUSTOMER: ("finance.view_customerinvoice",),
+    SUPPLIER: ("purchasing.view_supplierinvoice", "finance.view_payment"),
+}
 
 
 @dataclass
@@ -360,8 +369,6 @@ class AgingRow:
 
 def open_customer_invoices(company: Company) -> QuerySet[Any]:
     """Posted invoices and credit notes with something open (credit notes count against the customer)."""
-    from django.db.models import F
-
     from finance.models import CustomerInvoice
 
     return (CustomerInvoice.objects.filter(company=company, status=st.CustomerInvoiceStatus.POSTED)
@@ -376,16 +383,115 @@ def receivable_open_total(company: Company) -> Decimal:
     return total
 
 
+def aging_bucket(as_of: datetime.date, day: datetime.date) -> int:
+    """The index in AGING_BUCKETS of a document dated ``day``, as of ``as_of``."""
+    age = (as_of - day).days
+    return next(i for i, (_low, high) in enumerate(AGING_BUCKETS) if high is None or age <= high)
+
+
+def _aging_add(rows: dict[int, AgingRow], partner: Any, bucket: int, amount: Decimal) -> None:
+    if amount:
+        rows.setdefault(partner.pk, AgingRow(partner, [ZERO] * len(AGING_BUCKETS))).buckets[bucket] += amount
+
+
+def allocations_as_of(field: str, invoice_ids: Iterable[int], as_of: datetime.date
+                      ) -> dict[int, tuple[Decimal, Decimal]]:
+    """{invoice id: (what posted payments dated on or before ``as_of`` allocated to it, what all posted
+    payments allocated to it)} for ``field`` "customer_invoice_id" or "supplier_invoice_id": one query."""
+    from finance.models import PaymentAllocation
+
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    rows = (PaymentAllocation.objects.filter(**{f"{field}__in": ids}, payment__status=st.PaymentStatus.POSTED)
+            .values(field).order_by()
+            .annotate(to_day=Sum("amount", filter=Q(payment__document_date__lte=as_of)), every=Sum("amount"))
+            .values_list(field, "to_day", "every"))
+    return {pk: (to_day or ZERO, every or ZERO) for pk, to_day, every in rows}
+
+
 def customer_aging(company: Company, *, as_of: datetime.date) -> list[AgingRow]:
-    """Open customer invoices per customer by age since the invoice date: 0–30, 31–60, 61–90, 90+ days
-    (credit notes reduce the bucket of their own date)."""
+    """Customer invoices open as of ``as_of`` per customer by age since the invoice date: 0–30, 31–60,
+    61–90, 90+ days (credit notes reduce the bucket of their own date).
+
+    As of that day: only posted payments dated on or before it count; an invoice voided after it was
+    still open then; a credit note dated after it has not reduced anything yet. Today this is what
+    the invoices' paid amounts say. Three queries, however many invoices."""
+    from django.db.models import Exists, OuterRef
+
+    from finance.models import CustomerInvoice, PaymentAllocation
+
+    posted, void = st.CustomerInvoiceStatus.POSTED, st.CustomerInvoiceStatus.VOID
+    credit_note = st.InvoiceKind.CREDIT_NOTE
+    paid_later = Exists(PaymentAllocation.objects.filter(customer_invoice=OuterRef("pk"),
+                                                         payment__status=st.PaymentStatus.POSTED,
+                                                         payment__document_date__gt=as_of))
+    credited_later = Exists(CustomerInvoice.objects.filter(credited_invoice=OuterRef("pk"), kind=credit_note,
+                                                           status=posted, document_date__gt=as_of))
+    # The documents of the day that can be open then: open now, voided after the day, or settled by
+    # something dated after it (what is settled now and was by the day is left out unread).
+    documents = list(
+        CustomerInvoice.objects.filter(company=company, document_date__lte=as_of)
+        .filter(Q(status=posted) | Q(status=void, voided_at__date__gt=as_of))
+        .filter(~Q(paid_amount=F("total_amount")) | Q(status=void) | paid_later | credited_later
+                | Q(kind=credit_note, credited_invoice__document_date__gt=as_of))
+        .annotate(credited_date=F("credited_invoice__document_date"))
+        .select_related("customer").order_by("customer__code", "customer_id", "document_date", "pk"))
+    # A posted credit note is applied to the invoice it credits when it is posted: apply_credit_note
+    # adds the same amount to both paid_amount fields. So what it applied is its paid_amount less what
+    # payments allocated to it (none today: payments settle invoices only; kept general), and it
+    # reduces the invoice from the credit note's own date. A credit note voided since has given its
+    # amount back (paid_amount 0): as of an earlier day it counts open in full and the invoice
+    # unreduced, the customer's total as it was (only the bucket may differ).
+    invoice_ids = [d.pk for d in documents if not d.is_credit_note]
+    notes = list(CustomerInvoice.objects.filter(credited_invoice_id__in=invoice_ids, kind=credit_note, status=posted,
+                                                document_date__lte=as_of)
+                 .order_by().values_list("pk", "credited_invoice_id", "paid_amount")) if invoice_ids else []
+    allocated = allocations_as_of("customer_invoice_id", {d.pk for d in documents} | {n[0] for n in notes}, as_of)
+
+    def applied(pk: int, paid: Decimal) -> Decimal:
+        return paid - allocated.get(pk, (ZERO, ZERO))[1]
+
+    credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for pk, invoice_id, paid in notes:
+        credited[invoice_id] += applied(pk, paid)
     rows: dict[int, AgingRow] = {}
-    for invoice in open_customer_invoices(company).filter(document_date__lte=as_of).order_by("customer__code"):
-        age = (as_of - invoice.document_date).days
-        index = next(i for i, (low, high) in enumerate(AGING_BUCKETS) if high is None or age <= high)
-        row = rows.setdefault(invoice.customer_id, AgingRow(invoice.customer, [ZERO] * len(AGING_BUCKETS)))
-        row.buckets[index] += -invoice.open_amount if invoice.is_credit_note else invoice.open_amount
+    for document in documents:
+        paid = allocated.get(document.pk, (ZERO, ZERO))[0]
+        if document.is_credit_note:
+            if document.credited_date is not None and document.credited_date <= as_of:
+                paid += applied(document.pk, document.paid_amount)
+            amount = paid - document.total_amount  # what is left of it to apply: a credit
+        else:
+            amount = document.total_amount - paid - credited[document.pk]
+        _aging_add(rows, document.customer, aging_bucket(as_of, document.document_date), amount)
     return list(rows.values())
+
+
+def supplier_aging(company: Company, *, as_of: datetime.date, user: Any = None) -> list[AgingRow]:
+    """Posted supplier invoices open as of ``as_of`` per supplier by age since the invoice date (the
+    buckets of ``customer_aging``): the total less what posted payments dated on or before the day
+    allocated to it (a posted supplier invoice is never voided). With ``user``, only the invoices they
+    see in purchasing (a buyer: their suppliers'). One query."""
+    from purchasing.models import SupplierInvoice
+    from purchasing.selectors.invoices import invoices_for_user
+
+    bills = invoices_for_user(user) if user is not None else SupplierInvoice.objects.select_related("supplier")
+    bills = (with_supplier_paid(bills.filter(company=company, status="posted", document_date__lte=as_of),
+                                as_of=as_of)
+             .exclude(total_amount=F("finance_paid")).order_by("supplier__code", "supplier_id", "document_date", "pk"))
+    rows: dict[int, AgingRow] = {}
+    for bill in bills:
+        _aging_add(rows, bill.supplier, aging_bucket(as_of, bill.document_date), bill.total_amount - bill.finance_paid)
+    return list(rows.values())
+
+
+def aging_for_user(user: Any, company: Company, *, party: str, as_of: datetime.date) -> list[AgingRow]:
+    """The aging the screen and the API show: ``party`` CUSTOMER or SUPPLIER (the caller has checked
+    AGING_PERMISSIONS[party])."""
+    if party == SUPPLIER:
+        return supplier_aging(company, as_of=as_of, user=user)
+    return customer_aging(company, as_of=as_of)
 
 
 # Business tax (營業稅 401) and reconciliation ------------------------------------------------------------
@@ -608,16 +714,20 @@ def bank_and_cash_accounts(user: Any) -> QuerySet[Account]:
     return payment_accounts(user).filter(parent_id__in=parents)
 
 
-def with_supplier_paid(rows: QuerySet[Any]) -> QuerySet[Any]:
+def with_supplier_paid(rows: QuerySet[Any], *, as_of: datetime.date | None = None) -> QuerySet[Any]:
     """Supplier invoices annotated with ``finance_paid``: what posted payments allocated to each (as
-    ``supplier_invoice_paid`` sums it), in the same query."""
+    ``supplier_invoice_paid`` sums it; with ``as_of``, the payments dated on or before that day), in the
+    same query."""
     from django.db.models import DecimalField, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
 
     from finance.models import PaymentAllocation
 
-    paid = (PaymentAllocation.objects.filter(supplier_invoice=OuterRef("pk"), payment__status=st.PaymentStatus.POSTED)
-            .order_by().values("supplier_invoice").annotate(s=Sum("amount")).values("s")[:1])
+    allocations = PaymentAllocation.objects.filter(supplier_invoice=OuterRef("pk"),
+                                                   payment__status=st.PaymentStatus.POSTED)
+    if as_of is not None:
+        allocations = allocations.filter(payment__document_date__lte=as_of)
+    paid = (allocations.order_by().values("supplier_invoice").annotate(s=Sum("amount")).values("s")[:1])
     return rows.annotate(finance_paid=Coalesce(Subquery(paid), Value(ZERO),
                                                output_field=DecimalField(max_digits=20, decimal_places=2)))
 
@@ -702,7 +812,7 @@ def customer_statement(company: Company, *, customer: Any, date_from: datetime.d
     """A customer's account (對帳單) for a range: what they owed before it (posted invoices less credit
     notes and posted payments; void invoices count nowhere), then each posted invoice, credit note and
     payment in date order with the running balance. Four queries, whatever the range."""
-    from django.db.models import Case, F, When
+    from django.db.models import Case, When
 
     from finance.models import CustomerInvoice, Payment
 

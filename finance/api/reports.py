@@ -1,7 +1,7 @@
-"""/api/finance/reports/: the trial balance, profit and loss, the balance sheet and the receivables
-aging of the user's company, as the screens show them (finance.selectors). Each row names its account
-(``id``, ``code``, ``name``; the aging: its customer); amounts are decimals as text. A malformed date
-is a 400 naming the parameter."""
+"""/api/finance/reports/: the trial balance, profit and loss, the balance sheet and the receivables or
+payables aging of the user's company, as the screens show them (finance.selectors). Each row names its
+account (``id``, ``code``, ``name``; the aging: its customer or supplier); amounts are decimals as
+text. A malformed date or an unknown choice is a 400 naming the parameter."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from erp.api.fields import money_field
-from erp.api.params import param_error, parse_date_range, parse_day
+from erp.api.params import param_error, parse_choice, parse_date_range, parse_day
 from erp.api.viewsets import CompanyViewMixin
 from erp.fiscal import fiscal_year_dates, fiscal_year_of
 from erp.models import Company
@@ -30,7 +30,6 @@ from finance.api.common import enum_field
 from finance.models import Account
 
 REPORT_PERMISSION = "finance.view_journalentry"
-AGING_PERMISSION = "finance.view_customerinvoice"
 AGING_KEYS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")  # selectors.AGING_BUCKETS
 ZERO = Decimal("0")
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -111,12 +110,13 @@ class AgingBucketsSerializer(serializers.Serializer[Any]):
 
 
 class AgingRowSerializer(AgingBucketsSerializer):
-    id = serializers.IntegerField(help_text=gettext_lazy("The customer's id"))
+    id = serializers.IntegerField(help_text=gettext_lazy("The customer's or the supplier's id"))
     code = serializers.CharField()
     name = serializers.CharField()
 
 
 class AgingSerializer(serializers.Serializer[Any]):
+    party = enum_field([(party, party) for party in selectors.AGING_PERMISSIONS], "AgingPartyEnum")
     as_of = serializers.DateField()
     results = AgingRowSerializer(many=True)
     totals = AgingBucketsSerializer()
@@ -143,13 +143,14 @@ def statement_rows(statement: selectors.Statement) -> list[dict[str, Any]]:
 
 class ReportViewSet(CompanyViewMixin, viewsets.GenericViewSet[Any]):
     """The reports of the ledger (posted entries only). They need finance.view_account and
-    finance.view_journalentry."""
+    finance.view_journalentry; the aging reads no account and needs its party's permissions only."""
 
     queryset = Account.objects.none()  # names the model for the permissions: reading needs view_account
     pagination_class = None
 
-    def company_or_403(self, request: Request, permission: str = REPORT_PERMISSION) -> Company:
-        if not request.user.has_perm(permission):
+    def company_or_403(self, request: Request, *perms: str) -> Company:
+        """The user's company, once they hold ``perms`` (default: REPORT_PERMISSION); else a 403."""
+        if not request.user.has_perms(perms or (REPORT_PERMISSION,)):
             self.permission_denied(request)
         company = self.company
         if company is None:
@@ -217,20 +218,29 @@ class ReportViewSet(CompanyViewMixin, viewsets.GenericViewSet[Any]):
                            "liabilities_and_equity": totals["liabilities_and_equity"]}}
         return Response(BalanceSheetSerializer(data).data)
 
-    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE,
-                                                description=gettext_lazy("The day (default: today)"))],
-                   responses=AgingSerializer)
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=[
+        OpenApiParameter("party", str, enum=list(selectors.AGING_PERMISSIONS),
+                         description=gettext_lazy("customer: receivables per customer (the default); supplier: "
+                                                  "payables per supplier")),
+        OpenApiParameter("as_of", OpenApiTypes.DATE, description=gettext_lazy("The day (default: today)"))],
+        responses=AgingSerializer)
+    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def aging(self, request: Request) -> Response:
-        """Receivables aging (帳齡): per customer, the open amount of posted invoices by days since the
-        invoice date (credit notes reduce the bucket of their own date), and the totals. Needs
-        finance.view_customerinvoice."""
-        company = self.company_or_403(request, AGING_PERMISSION)
+        """Aging (帳齡) as of a day: per customer (``party=customer``, the default: receivables) the open
+        amount of posted invoices, or per supplier (``party=supplier``: payables) of posted supplier
+        invoices, by days since the invoice date (credit notes reduce the bucket of their own date), and
+        the totals. Only payments dated by ``as_of`` count; an invoice voided after it was still open.
+        Customers need finance.view_customerinvoice; suppliers purchasing.view_supplierinvoice and
+        finance.view_payment, and show the suppliers the user sees in purchasing. An unknown party is a
+        400 on ``party``."""
+        party = parse_choice(request.query_params, "party", selectors.AGING_PERMISSIONS,
+                             _("Use customer or supplier.")) or selectors.CUSTOMER
+        company = self.company_or_403(request, *selectors.AGING_PERMISSIONS[party])
         as_of = parse_day(request.query_params, "as_of") or timezone.localdate()
         check_years(as_of=as_of)
-        rows = selectors.customer_aging(company, as_of=as_of)
+        rows = selectors.aging_for_user(request.user, company, party=party, as_of=as_of)
         totals = [sum((row.buckets[i] for row in rows), ZERO) for i in range(len(AGING_KEYS))]
-        data = {"as_of": as_of,
+        data = {"party": party, "as_of": as_of,
                 "results": [{"id": row.partner.pk, "code": row.partner.code, "name": row.partner.name,
                              **dict(zip(AGING_KEYS, row.buckets, strict=True)), "total": row.total} for row in rows],
                 "totals": {**dict(zip(AGING_KEYS, totals, strict=True)), "total": sum(totals, ZERO)}}

@@ -1,7 +1,8 @@
 """Forms of the customer invoice screens: the list filter, a draft's header (date, due date, the buyer's
-tax id, notes), a uniform invoice range to enter, the finance settings, and the dates and customer of
-the aging report and the customer statement. Every rule is the service's (finance.services.invoices,
-.invoice_edit, .settings), whose refusals the views put beside the field they name."""
+tax id, notes), a uniform invoice range to enter, the finance settings, the party (customers or
+suppliers) and day of the aging report, and the dates and customer of the customer statement. Every
+rule is the service's (finance.services.invoices, .invoice_edit, .settings), whose refusals the views
+put beside the field they name."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from erp.codes import normalise_code
 from finance import status as st
 from finance.forms import DATE, styled
 from finance.forms.entries import check_years
+from finance.selectors import CUSTOMER, SUPPLIER
 from sales.models import Customer
 from sales.selectors import customers_for_user
 
@@ -118,10 +120,17 @@ class SettingsForm(forms.Form):
 
 
 class AgingForm(forms.Form):
+    """Whose aging (customers' or suppliers', ``?party=``) and as of which day. ``default_party``: the
+    one shown when none is asked for, or a wrong one (the error is shown)."""
+
+    party = forms.ChoiceField(label=_("Partner"), required=False,
+                              choices=[(CUSTOMER, _("Customers")), (SUPPLIER, _("Suppliers"))])
     as_of = forms.DateField(label=_("As of"), required=False, **DATE)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, default_party: str = CUSTOMER, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.default_party = default_party
+        self.fields["party"].initial = default_party
         styled(self)
 
     def clean(self) -> dict[str, Any]:
@@ -129,9 +138,16 @@ class AgingForm(forms.Form):
         check_years(self, "as_of")
         return data
 
+    def chosen_party(self) -> str:
+        """CUSTOMER or SUPPLIER: the one asked for, else the default."""
+        if self.is_bound and "party" not in self.errors and self.cleaned_data.get("party"):
+            party: str = self.cleaned_data["party"]
+            return party
+        return self.default_party
+
     def day(self) -> datetime.date:
         """The day asked for (today when none, or when it is wrong: the error is shown)."""
-        if self.is_bound and self.is_valid() and self.cleaned_data["as_of"]:
+        if self.is_bound and "as_of" not in self.errors and self.cleaned_data.get("as_of"):
             day: datetime.date = self.cleaned_data["as_of"]
             return day
         return timezone.localdate()

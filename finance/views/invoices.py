@@ -45,7 +45,7 @@ from erp.document_screens.views import DocumentView, filter_values
 from erp.errors import DomainError
 from erp.exports import export_response
 from erp.forms import show_error
-from erp.permissions import permission_required
+from erp.permissions import any_permission_required, permission_required
 from finance import selectors
 from finance import status as st
 from finance.forms.invoices import (
@@ -289,34 +289,42 @@ def range_create(request: HttpRequest) -> HttpResponse:
 # Aging and the customer statement -------------------------------------------------------------------
 
 AGING_LABELS = (_l("0–30 days"), _l("31–60 days"), _l("61–90 days"), _l("Over 90 days"))
+AGING_PARTNER_LABELS = {selectors.CUSTOMER: (_l("Customer code"), _l("Customer")),
+                        selectors.SUPPLIER: (_l("Supplier code"), _l("Supplier"))}
 
 
-def aging_export_columns() -> list[tuple[Any, Any]]:
-    """[(header, value)] of the aging export, whose rows are (code, name, bucket…, total) tuples."""
-    columns: list[tuple[Any, Any]] = [(_l("Customer code"), lambda row: row[0]), (_l("Customer"), lambda row: row[1])]
+def aging_export_columns(party: str) -> list[tuple[Any, Any]]:
+    """[(header, value)] of the aging export, whose rows are (code, name, bucket…, total) tuples; the
+    first two name the customer or the supplier."""
+    code, name = AGING_PARTNER_LABELS[party]
+    columns: list[tuple[Any, Any]] = [(code, lambda row: row[0]), (name, lambda row: row[1])]
     for index, label in enumerate(AGING_LABELS):
         columns.append((label, lambda row, index=index: row[2 + index]))
     columns.append((_l("Total"), lambda row: row[-1]))
     return columns
 
 
-@permission_required("finance.view_customerinvoice")
+@any_permission_required(*dict.fromkeys(perm for perms in selectors.AGING_PERMISSIONS.values() for perm in perms))
 def aging(request: HttpRequest) -> HttpResponse:
-    """Open customer invoices per customer by age (帳齡) as of a day; credit notes reduce theirs."""
+    """Open invoices per customer (receivables) or per supplier (payables, ``?party=supplier``) by age
+    (帳齡) as of a day; credit notes reduce theirs. Each party needs its AGING_PERMISSIONS."""
     company = company_of(request)
     if company is None:
         return redirect("home")
-    form = AgingForm(request.GET or None)
-    as_of = form.day()
-    rows = selectors.customer_aging(company, as_of=as_of)
+    allowed = [party for party, perms in selectors.AGING_PERMISSIONS.items() if request.user.has_perms(perms)]
+    form = AgingForm(request.GET or None, default_party=allowed[0] if allowed else selectors.CUSTOMER)
+    party, as_of = form.chosen_party(), form.day()
+    if party not in allowed:
+        raise PermissionDenied
+    rows = selectors.aging_for_user(request.user, company, party=party, as_of=as_of)
     totals = [sum((row.buckets[i] for row in rows), ZERO) for i in range(len(AGING_LABELS))]
     if fmt := export_format(request):
         table = [(row.partner.code, row.partner.name, *row.buckets, row.total) for row in rows]
         table.append(("", _("Total"), *totals, sum(totals, ZERO)))
-        return export_response(request, rows=table, columns=aging_export_columns(), filename=f"aging_{as_of}",
-                               fmt=fmt)
+        return export_response(request, rows=table, columns=aging_export_columns(party),
+                               filename=f"aging_{party}_{as_of}", fmt=fmt)
     return render(request, "finance/reports/aging.html", {
-        "form": form, "rows": rows, "totals": totals, "total": sum(totals, ZERO), "as_of": as_of,
+        "form": form, "party": party, "rows": rows, "totals": totals, "total": sum(totals, ZERO), "as_of": as_of,
         "labels": AGING_LABELS, "section": "aging"})
 
 
