@@ -17,9 +17,9 @@ def test_balances_add_sums_what_the_lines_sum_per_account_and_period(fin):
     from_rows = {(r["account_id"], r["period_id"]): (r["d"], r["c"], r["n"]) for r in AccountBalance.objects.filter(
         company=fin.company).values("account_id", "period_id").annotate(d=Sum("debit"), c=Sum("credit"),
                                                                       n=Sum("line_count"))}
-    from_lines = {(r["account_id"], r["entry__period_id"]): (r["d"], r["c"], r["n"]) for r in JournalLine.objects.filter(
-        company=fin.company).values("account_id", "entry__period_id").annotate(d=Sum("debit"), c=Sum("credit"),
-                                                                             n=Count("pk"))}
+    from_lines = {(r["account_id"], r["entry__period_id"]): (r["d"], r["c"], r["n"])
+                  for r in JournalLine.objects.filter(company=fin.company).values("account_id", "entry__period_id")
+                  .annotate(d=Sum("debit"), c=Sum("credit"), n=Count("pk"))}
     assert from_rows == from_lines
     assert from_rows[(fin.account(R.BANK).pk, Period.objects.get(company=fin.company, start__lte=fin.today,
                                                                  end__gte=fin.today).pk)] == (D("105.10"), D("40"), 3)
