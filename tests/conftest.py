@@ -51,12 +51,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 # The slowest units of work, in seconds on one worker (`--durations` of a full run on an idle 2-core
-# machine, setup included; 2026-12-07). They are queued first, so no worker is left with a two-minute module
+# machine, setup included; 2026-12-07; the modules made cheaper on 2026-12-08 scaled by their measured
+# before/after ratio, docs/testing.md). They are queued first, so no worker is left with a two-minute module
 # while the others have finished; every other unit counts AVERAGE_TEST seconds a test.
 SLOW_UNITS = {
-    "tests/erp/test_admin_scope.py": 145, "tests/inventory/test_key_migrations.py": 128,
-    "tests/erp/test_url_walk.py": 70, "tests/browser/test_handheld.py": 72, "tests/erp/test_api_fuzz.py": 66,
-    "tests/erp/test_imports_bounded.py": 51, "tests/erp/test_api_scope_walk.py": 35,
+    "tests/erp/test_admin_scope.py": 135, "tests/inventory/test_key_migrations.py": 13,
+    "tests/erp/test_url_walk.py": 55, "tests/browser/test_handheld.py": 72, "tests/erp/test_api_fuzz.py": 66,
+    "tests/erp/test_imports_bounded.py": 34, "tests/erp/test_api_scope_walk.py": 23,
     "tests/browser/test_sales_live.py": 33, "tests/erp/test_api_fuzz_inventory.py": 32,
     "tests/inventory/test_imports.py": 19, "tests/inventory/test_concurrency.py": 18,
     "tests/browser/test_wecom_signin_live.py": 18, "tests/erp/test_events.py": 18, "tests/sales/test_waiting.py": 17,
@@ -127,6 +128,29 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _django_set_urlconf(request: pytest.FixtureRequest) -> Iterator[None]:
+    """pytest-django's fixture of the same name (``@pytest.mark.urls``), without emptying Django's URL
+    caches before and after each marked test. The resolvers are cached per URLconf module, and ours
+    (tests.sampleapp.urls, the project's) do not change during a run: switching ROOT_URLCONF is
+    enough. Emptying them made the next request or ``reverse()`` rebuild the whole project's
+    resolver (~70 ms) twice per marked test; test_document_screens marks all its tests."""
+    from django.urls import set_urlconf
+
+    marker = request.node.get_closest_marker("urls")
+    if marker is None:
+        yield
+        return
+    original = settings.ROOT_URLCONF
+    settings.ROOT_URLCONF = marker.kwargs.get("urls") or marker.args[0]
+    set_urlconf(None)
+    try:
+        yield
+    finally:
+        settings.ROOT_URLCONF = original
+        set_urlconf(None)
 
 
 @pytest.fixture(autouse=True)
@@ -271,6 +295,33 @@ def login(client):
         return client
 
     return as_user
+
+
+def session_of(user: Any) -> str:
+    """The key of a session signed in as ``user``, as ``client.force_login`` makes it. For a shared
+    world (``shared_data``): a test of hundreds of cases that sends one request as the same user sets
+    it as its client's cookie (``use_session``) instead of signing in for each case (a new session
+    row and the sign-in's signals, about a third of such a case's time). The row is the world's:
+    whatever a request writes to it is rolled back with the test."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def use_session(client: Any, key: str) -> Any:
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+    return client
+
+
+def signed_in_as(response: Any) -> int | None:
+    """The id of the user whose session the response's request was signed in with (None: none; a
+    session whose user or password hash does not match is emptied by Django before the view)."""
+    from django.contrib.auth import SESSION_KEY
+
+    user_id = response.wsgi_request.session.get(SESSION_KEY)
+    return None if user_id is None else int(user_id)
 
 
 def warm_permissions(*users):

@@ -27,6 +27,7 @@ from rest_framework.routers import APIRootView
 from rest_framework.test import APIClient
 
 from erp.scoping import CHANGE, VIEW, restrict
+from tests.conftest import ensure_roles, shared_data
 from tests.erp import scope_world
 from tests.erp.test_url_walk import OUTSIDERS, iter_patterns
 
@@ -198,21 +199,36 @@ def parents_out_of_scope(user: Any, view: Any, body: dict[str, Any]) -> list[str
     return out
 
 
-@pytest.fixture
-def world(db, roles):
+def build() -> Any:
+    """The walk world, with the ``OUT`` object's body of every list route that creates, replayed."""
+    ensure_roles()
     sequences: dict[str, Any] = {}
     try:
         built = scope_world.build(sequences)
-        insider = client_for(built.insider)
-        built.bodies = {}  # type: ignore[attr-defined]  # list route -> the OUT object's body, replayed
-        for route, view, actions in API_ROUTES:
-            if kind_of(route, view, actions) == "list" and "post" in actions:
-                detail = insider.get(url_of(route) + f"{OUT}/")
-                assert detail.status_code == 200, (route, detail.status_code)
-                built.bodies[route] = {**replay(detail.data), **REPLAY_CHANGES.get(route, {})}  # type: ignore[attr-defined]
-        yield built
     finally:
         scope_world.restore_sequences(sequences)
+    insider = client_for(built.insider)
+    built.bodies = {}  # type: ignore[attr-defined]  # list route -> the OUT object's body, replayed
+    for route, view, actions in API_ROUTES:
+        if kind_of(route, view, actions) == "list" and "post" in actions:
+            detail = insider.get(url_of(route) + f"{OUT}/")
+            assert detail.status_code == 200, (route, detail.status_code)
+            built.bodies[route] = {**replay(detail.data), **REPLAY_CHANGES.get(route, {})}  # type: ignore[attr-defined]
+    return built
+
+
+@pytest.fixture(scope="module")
+def _world_shared(django_db_setup, django_db_blocker):
+    # Built once per module, not for each of the seven walks (~1.5 s each): the walks only send
+    # requests (the insider's creates are rolled back at once), and whatever one of them changed
+    # would be rolled back with its savepoint (and fail its own snapshot check first).
+    with shared_data(django_db_blocker, build) as shared:
+        yield shared
+
+
+@pytest.fixture
+def world(_world_shared, request, db):
+    return _world_shared.for_test(request)
 
 
 def test_the_insider_sees_every_out_object_and_creates_with_every_replayed_body(world):

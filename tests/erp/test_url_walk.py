@@ -10,11 +10,12 @@ import re
 
 import pytest
 from django.apps import apps
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from erp.scoping import CHANGE, VIEW, restrict
-from tests.conftest import ensure_roles, shared_data
+from tests.conftest import ensure_roles, session_of, shared_data, signed_in_as, use_session
 from tests.erp import scope_world
 from tests.factories import UserFactory
 
@@ -95,8 +96,10 @@ def build_walkers():
     """The two users of the walks below, each of a company of their own: made once per module, not
     for each of the ~400 routes (a company with its seeds is most of a route's time)."""
     ensure_roles()
-    return {"nobody": UserFactory(username="nobody"),
-            "root": UserFactory(username="root", is_staff=True, is_superuser=True)}
+    walkers = {"nobody": UserFactory(username="nobody"),
+               "root": UserFactory(username="root", is_staff=True, is_superuser=True)}
+    # and a session of each, which every case uses rather than signing in again (tests/conftest.py)
+    return {**walkers, "sessions": {name: session_of(user) for name, user in walkers.items()}}
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +115,11 @@ def walkers(_walkers_shared, request, db):
 
 @pytest.mark.parametrize("url,pattern", URLS, ids=[u for u, _ in URLS])
 def test_signed_in_users_without_the_permission_get_403(client, walkers, url, pattern):
-    client.force_login(walkers["nobody"])
+    use_session(client, walkers["sessions"]["nobody"])
     response = client.get(url)
     kind = requirement(pattern.callback)
+
+    assert signed_in_as(response) == walkers["nobody"].pk
 
     if url in NEEDS_PARAMETERS:
         assert response.status_code == 400
@@ -129,9 +134,10 @@ def test_signed_in_users_without_the_permission_get_403(client, walkers, url, pa
 
 @pytest.mark.parametrize("url,pattern", URLS, ids=[u for u, _ in URLS])
 def test_a_system_admin_never_gets_a_server_error(client, walkers, url, pattern):
-    client.force_login(walkers["root"])
+    use_session(client, walkers["sessions"]["root"])
     response = client.get(url)
 
+    assert signed_in_as(response) == walkers["root"].pk
     assert response.status_code < 500
 
 
@@ -276,20 +282,37 @@ def call(client, method, url):
     return getattr(client, method)(url, data={}, content_type="application/json")
 
 
-@pytest.fixture
-def scope_walk(db, roles, client):
+def build_scope_walk():
+    """The walk world with a pending upload of every import kind (the insider's: their upload tokens
+    are the ones the outsiders try)."""
+    ensure_roles()
     sequences = {}
     try:
         world = scope_world.build(sequences)
-        client.force_login(world.insider)
-        for route, pattern, namespace in ID_ROUTES:
-            if is_token_route(route) and pattern.name.endswith("_preview"):
-                key = pattern.name.removesuffix("_preview").removeprefix("import_")
-                upload = reverse(f"{namespace}:import_{key}")
-                world.tokens[key] = scope_world.upload_token(client, upload, namespace, key)
-        yield world
     finally:
         scope_world.restore_sequences(sequences)
+    client = Client()
+    client.force_login(world.insider)
+    for route, pattern, namespace in ID_ROUTES:
+        if is_token_route(route) and pattern.name.endswith("_preview"):
+            key = pattern.name.removesuffix("_preview").removeprefix("import_")
+            upload = reverse(f"{namespace}:import_{key}")
+            world.tokens[key] = scope_world.upload_token(client, upload, namespace, key)
+    return world
+
+
+@pytest.fixture(scope="module")
+def _scope_walk_shared(django_db_setup, django_db_blocker):
+    # Built once per module, not for each of the seven walks (~1.5 s each): the walks only send
+    # requests, and whatever one of them changed would be rolled back with its savepoint (and fail
+    # its own snapshot check first).
+    with shared_data(django_db_blocker, build_scope_walk) as shared:
+        yield shared
+
+
+@pytest.fixture
+def scope_walk(_scope_walk_shared, request, db):
+    return _scope_walk_shared.for_test(request)
 
 
 def token_of(world, pattern):
