@@ -287,8 +287,11 @@ def set_fields(invoice: CustomerInvoice, actor: User | None, **values: Any) -> N
 
 
 def apply_credit_note(credit_note: CustomerInvoice, actor: User | None) -> None:
-    """Settle the credited invoice with the credit note as far as the invoice is open."""
+    """Settle the credited invoice with the credit note as far as the invoice is open. A voided invoice
+    has nothing open (its entry was reversed): the credit note stays open, the customer's credit."""
     credited = CustomerInvoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
+    if credited.status != st.CustomerInvoiceStatus.POSTED:
+        return
     amount = min(credited.open_amount, credit_note.total_amount)
     if amount > 0:
         set_fields(credited, actor, paid_amount=credited.paid_amount + amount)

@@ -133,7 +133,7 @@ def stock_moves_book(*, company: Company, move_ids: list[int], reference: str = 
                         rounding=True)  # a transfer's last units leave at their remaining value: cents
 
 
-def supplier_invoice_book(*, invoice: SupplierInvoice) -> JournalEntry:
+def supplier_invoice_book(*, invoice: SupplierInvoice) -> JournalEntry | None:
     """A posted supplier invoice: the received value it bills comes off goods received not invoiced,
     its tax is input tax, the total is payable to the supplier; what it bills above or below the
     order's price (the value the goods were received at) is purchase price variance.
@@ -155,8 +155,11 @@ def supplier_invoice_book(*, invoice: SupplierInvoice) -> JournalEntry:
         Line.signed(roles.get(st.AccountRole.PAYABLE), -invoice.total_amount, description=description,
                     supplier_id=invoice.supplier_id),
     ]
+    lines = merged(lines)
+    if not lines:  # an invoice of nothing (goods free of charge received at no value): nothing to book
+        return None
     return entry_record(company=company, journal=journal_of_kind(company, st.JournalKind.PURCHASES),
-                        date=invoice.document_date, lines=merged(lines), memo=description, source=invoice,
+                        date=invoice.document_date, lines=lines, memo=description, source=invoice,
                         source_key=f"supplier-invoice:{invoice.pk}", actor=invoice.updated_by, roles=roles,
                         rounding=True)
 

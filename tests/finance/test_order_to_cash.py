@@ -142,6 +142,32 @@ def test_a_return_drafts_a_credit_note_that_settles_the_invoice_it_credits(books
     assert balance(w.company, R.INVENTORY) == D("280.00")
 
 
+def test_a_credit_note_of_a_voided_invoice_stays_open_as_the_customers_credit(books):
+    # Found by test_business_properties.py: the credit note was applied to the voided invoice, so it
+    # counted as settled while the receivable held its amount (reconciliation off by the credit).
+    w = books
+    w.receive(w.widget, 10, cost="40")
+    _order, note = ship(w, "2")
+    invoice = invoicing.invoice_post(invoice=invoice_of(note), actor=w.admin)  # 210.00
+    customer_return = return_save(company=w.company, actor=w.keeper, delivery=note,
+                                  lines=[{"delivery_line": note.lines.get(), "quantity": D("1"), "location": w.a1}])
+    return_post(customer_return=customer_return, actor=w.keeper)
+    deliver_events()  # the credit note is drafted against the posted invoice
+    invoicing.invoice_void(invoice=invoice, actor=w.admin, reason="買方統編錯誤")
+    credit = invoicing.invoice_post(invoice=CustomerInvoice.objects.get(kind=st.InvoiceKind.CREDIT_NOTE,
+                                                                        company=w.company), actor=w.admin)
+
+    invoice.refresh_from_db()
+    credit.refresh_from_db()
+    assert (invoice.status, invoice.paid_amount) == ("void", 0)
+    assert (credit.credited_invoice_id, credit.total_amount, credit.paid_amount) == (invoice.pk, D("105.00"), 0)
+    assert balance(w.company, R.RECEIVABLE) == receivable_open_total(w.company) == D("-105.00")
+    assert [(row.partner.code, row.total) for row in customer_aging(w.company, as_of=w.today)] == [
+        ("C001", D("-105.00"))]
+    invoicing.invoice_void(invoice=credit, actor=w.admin, reason="退貨取消")  # and voided, nothing is left
+    assert balance(w.company, R.RECEIVABLE) == receivable_open_total(w.company) == 0
+
+
 def test_voiding_keeps_the_uniform_number_and_reverses_and_a_paid_invoice_cannot_be_voided(books):
     w = books
     w.receive(w.widget, 10, cost="40")
