@@ -59,6 +59,7 @@ SLOW_UNITS = {
     "tests/erp/test_url_walk.py": 55, "tests/browser/test_handheld.py": 72, "tests/erp/test_api_fuzz.py": 66,
     "tests/erp/test_imports_bounded.py": 34, "tests/erp/test_api_scope_walk.py": 23,
     "tests/browser/test_sales_live.py": 33, "tests/erp/test_api_fuzz_inventory.py": 32,
+    "tests/finance/test_business_properties.py": 22,
     "tests/inventory/test_imports.py": 19, "tests/inventory/test_concurrency.py": 18,
     "tests/browser/test_wecom_signin_live.py": 18, "tests/erp/test_events.py": 18, "tests/sales/test_waiting.py": 17,
     "tests/office/test_notifications.py": 15, "tests/browser/test_inbox_live.py": 15,
