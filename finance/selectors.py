@@ -20,9 +20,11 @@ from erp.models import Company
 from erp.scoping import VIEW
 from finance import status as st
 from finance.models import Account, AccountBalance, JournalEntry, JournalLine, Period
+from purchasing.status import InvoiceStatus as BillStatus
 
 ZERO = Decimal("0")
 Sums = dict[int, list[Decimal]]  # account id -> [debit, credit]
+BILL_POSTED = BillStatus.POSTED  # a supplier invoice (purchasing's) that is posted
 
 
 def _add(target: Sums, rows: Iterable[tuple[int, Decimal | None, Decimal | None]]) -> None:
@@ -477,7 +479,7 @@ def supplier_aging(company: Company, *, as_of: datetime.date, user: Any = None) 
     from purchasing.selectors.invoices import invoices_for_user
 
     bills = invoices_for_user(user) if user is not None else SupplierInvoice.objects.select_related("supplier")
-    bills = (with_supplier_paid(bills.filter(company=company, status="posted", document_date__lte=as_of),
+    bills = (with_supplier_paid(bills.filter(company=company, status=BILL_POSTED, document_date__lte=as_of),
                                 as_of=as_of)
              .exclude(total_amount=F("finance_paid")).order_by("supplier__code", "supplier_id", "document_date", "pk"))
     rows: dict[int, AgingRow] = {}
@@ -538,7 +540,7 @@ def business_tax_report(company: Company, *, year: int, start_month: int) -> Bus
     posted = invoices.exclude(status=st.CustomerInvoiceStatus.DRAFT)
     sums = {kind: posted.filter(kind=kind, status=st.CustomerInvoiceStatus.POSTED).order_by()
             .aggregate(net=Sum("net_amount"), tax=Sum("tax_amount")) for kind in st.InvoiceKind.values}
-    bills = (SupplierInvoice.objects.filter(company=company, status="posted", document_date__range=(first, last))
+    bills = (SupplierInvoice.objects.filter(company=company, status=BILL_POSTED, document_date__range=(first, last))
              .order_by().aggregate(net=Sum("net_amount"), tax=Sum("tax_amount")))
     sales, returns = sums[st.InvoiceKind.INVOICE], sums[st.InvoiceKind.CREDIT_NOTE]
     numbered = posted.exclude(uniform_number="")
@@ -588,7 +590,7 @@ def reconciliations(company: Company) -> list[Reconciliation]:
     from purchasing.models import SupplierInvoice
 
     valuation = ItemValuation.objects.filter(company=company).order_by().aggregate(v=Sum("value"))["v"] or ZERO
-    bills = list(SupplierInvoice.objects.filter(company=company, status="posted").values_list("pk", "total_amount"))
+    bills = list(SupplierInvoice.objects.filter(company=company, status=BILL_POSTED).values_list("pk", "total_amount"))
     paid = supplier_invoice_paid([pk for pk, _total in bills])
     open_bills = sum((total - paid.get(pk, ZERO) for pk, total in bills), ZERO)
     return [
@@ -768,7 +770,7 @@ def open_invoices_of(company: Company, *, customer: Any = None, supplier: Any = 
         from purchasing.models import SupplierInvoice
 
         bills = with_supplier_paid(SupplierInvoice.objects.filter(company=company, supplier=supplier,
-                                                                  status="posted"))
+                                                                  status=BILL_POSTED))
         return [OpenInvoice(b, b.total_amount, b.finance_paid) for b in bills.order_by("document_date", "pk")
                 if b.total_amount > b.finance_paid or b.pk in include]
     return []

@@ -26,6 +26,7 @@ from finance import status as st
 from finance.models import Account, CustomerInvoice, Payment, PaymentAllocation
 from finance.selectors import supplier_invoice_paid  # noqa: F401  (also read from here)
 from finance.services.ledger import Line, RoleAccounts, entry_record, journal_of_kind
+from purchasing import status as purchasing_status
 from purchasing.models import SupplierInvoice
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _settle(payment: Payment, allocations: Sequence[PaymentAllocation], actor: U
         else:
             bill = bills[allocation.supplier_invoice_id]
             open_amount = bill.total_amount - paid.get(bill.pk, ZERO)
-            if bill.status != "posted" or allocation.amount > open_amount:
+            if bill.status != purchasing_status.InvoiceStatus.POSTED or allocation.amount > open_amount:
                 raise DomainError(_("Allocation %(n)s: %(invoice)s has only %(open)s open.")
                                   % {"n": n, "invoice": bill.reference, "open": max(open_amount, ZERO)},
                                   field="allocations")
