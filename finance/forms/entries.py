@@ -170,6 +170,14 @@ def check_years(form: forms.Form, *names: str) -> None:
                            % {"first": FIRST_YEAR, "last": LAST_YEAR})
 
 
+def check_date_range(form: forms.Form, data: dict[str, Any]) -> None:
+    """A report's ``date_from`` / ``date_to``: years it can read, and the end not before the start."""
+    check_years(form, "date_from", "date_to")
+    start, end = data.get("date_from"), data.get("date_to")
+    if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
+        form.add_error("date_to", _t("The end date is before the start date."))
+
+
 class DateRangeForm(forms.Form):
     date_from = forms.DateField(label=_("Date from"), required=False, **DATE)
     date_to = forms.DateField(label=_("Date to"), required=False, **DATE)
@@ -180,10 +188,7 @@ class DateRangeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        check_years(self, "date_from", "date_to")
-        start, end = data.get("date_from"), data.get("date_to")
-        if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
-            self.add_error("date_to", _t("The end date is before the start date."))
+        check_date_range(self, data)
         return data
 
 

@@ -11,13 +11,12 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from erp.codes import normalise_code
 from finance import status as st
 from finance.forms import DATE, styled
-from finance.forms.entries import check_years
+from finance.forms.entries import check_date_range, check_years
 from finance.selectors import CUSTOMER, SUPPLIER
 from sales.models import Customer
 from sales.selectors import customers_for_user
@@ -165,8 +164,5 @@ class StatementForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        check_years(self, "date_from", "date_to")
-        start, end = data.get("date_from"), data.get("date_to")
-        if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
-            self.add_error("date_to", gettext("The end date is before the start date."))
+        check_date_range(self, data)
         return data
